@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl: one file per command group, a table in main.c picks the entry. */
+#pragma once
+
+#include <glib.h>
+
+/* Exit codes, documented in docs/cvmctl.md. */
+enum {
+	CVMCTL_EXIT_OK = 0,
+	CVMCTL_EXIT_FAILURE = 1,      /* the operation failed */
+	CVMCTL_EXIT_USAGE = 2,        /* bad command line */
+	CVMCTL_EXIT_CHECK_FAILED = 3, /* a check ran and found problems (validate, verify, measure --expect) */
+	CVMCTL_EXIT_UNAVAILABLE = 4,  /* a host feature, daemon or guest is not available */
+};
+
+typedef struct {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+	const char *summary;
+} CvmctlCommand;
+
+/* Entry points, one per command group (cvmctl/<group>.c). */
+int cvmctl_cmd_version(int argc, char **argv);
+
+/* Shared helpers (cvmctl/common.c). */
+
+/* Parse @argv with @context; on failure print the message and the usage hint
+ * and return FALSE (the caller exits with CVMCTL_EXIT_USAGE). */
+gboolean cvmctl_parse_options(GOptionContext *context, int *argc, char ***argv);
+
+/* Print "cvmctl: <message>" to stderr and return @exit_code. */
+int cvmctl_fail(const GError *error, int exit_code);
+
+/* Print a json-c object to stdout, pretty and with a trailing newline. */
+struct json_object;
+void cvmctl_print_json(struct json_object *obj);
+
+/* Dispatch to a subcommand table (for groups like "igvm inspect"). */
+int cvmctl_dispatch(const char *group, const CvmctlCommand *table, gsize n, int argc, char **argv);

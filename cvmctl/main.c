@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl's only job here: pick the command group from the table. Help comes
+ * from the same table. */
+#include "cvmctl/cvmctl.h"
+
+#include <locale.h>
+
+static const CvmctlCommand commands[] = {
+	{ "version", cvmctl_cmd_version, "Print the cvm version" },
+};
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	return cvmctl_dispatch("cvmctl", commands, G_N_ELEMENTS(commands), argc, argv);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "tests/lib/testlib.h"
+
+#include <glib/gstdio.h>
+#include <ftw.h>
+#include <stdio.h>
+
+static const char *
+srcdir(void)
+{
+	const char *env = g_getenv("CVM_SRCDIR");
+	return env != NULL ? env : CVM_SRCDIR;
+}
+
+gchar *
+cvmt_shared_path(const char *relative)
+{
+	const char *env = g_getenv("CVM_SHARED_DIR");
+	g_autofree gchar *dir = env != NULL ? g_strdup(env)
+					    : g_build_filename(srcdir(), "..", "shared", NULL);
+	gchar *path = g_build_filename(dir, "testdata", relative, NULL);
+
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		fail_msg("shared test data %s not found (set CVM_SHARED_DIR to the shared/ folder)",
+			 path);
+	return path;
+}
+
+gchar *
+cvmt_src_path(const char *relative)
+{
+	return g_build_filename(srcdir(), relative, NULL);
+}
+
+gchar *
+cvmt_mkdtemp(void)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *dir = g_dir_make_tmp("cvm-test-XXXXXX", &error);
+
+	if (dir == NULL)
+		fail_msg("mkdtemp: %s", error->message);
+	return dir;
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+void
+cvmt_rm_rf(const char *path)
+{
+	if (path != NULL)
+		nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+GBytes *
+cvmt_read_file(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, &error))
+		fail_msg("%s", error->message);
+	return g_bytes_new_take(data, len);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers shared by the tests (linked into every test program, not libcvm). */
+#pragma once
+
+#include <glib.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Path of a file in ../shared/testdata (real third-party inputs). Looks in
+ * $CVM_SHARED_DIR, then next to the source tree. A missing file fails the
+ * test: these inputs are part of the project's contract. */
+gchar *cvmt_shared_path(const char *relative);
+
+/* Path of a file in the source tree (tests/data/..., examples/...). */
+gchar *cvmt_src_path(const char *relative);
+
+/* A fresh temporary directory, removed recursively by cvmt_rm_rf(). */
+gchar *cvmt_mkdtemp(void);
+void cvmt_rm_rf(const char *path);
+
+/* Read a whole file or fail the test. */
+GBytes *cvmt_read_file(const char *path);
+
+/* Assert that @error is set with CVM_ERROR @code; prints the message otherwise. */
+#define cvmt_assert_error(error, code) \
+	do { \
+		if ((error) == NULL) \
+			fail_msg("expected error %d, got success", (int)(code)); \
+		if ((error)->code != (int)(code)) \
+			fail_msg("expected error %d, got %d: %s", (int)(code), (error)->code, \
+				 (error)->message); \
+	} while (0)
+
+#define cvmt_assert_no_error(error) \
+	do { \
+		if ((error) != NULL) \
+			fail_msg("unexpected error: %s", (error)->message); \
+	} while (0)
