@@ -25,13 +25,13 @@ void cvmt_rm_rf(const char *path);
 GBytes *cvmt_read_file(const char *path);
 
 /* Assert that @error is set with CVM_ERROR @code; prints the message otherwise. */
-#define cvmt_assert_error(error, code) \
+#define cvmt_assert_error(error, expected_code) \
 	do { \
 		if ((error) == NULL) \
-			fail_msg("expected error %d, got success", (int)(code)); \
-		if ((error)->code != (int)(code)) \
-			fail_msg("expected error %d, got %d: %s", (int)(code), (error)->code, \
-				 (error)->message); \
+			fail_msg("expected error %d, got success", (int)(expected_code)); \
+		if ((error)->code != (int)(expected_code)) \
+			fail_msg("expected error %d, got %d: %s", (int)(expected_code), \
+				 (error)->code, (error)->message); \
 	} while (0)
 
 #define cvmt_assert_no_error(error) \

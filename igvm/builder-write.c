@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Serialization: fixed header, variable header section (TLVs padded to 8),
+ * CRC-32, then the file data laid out by builder-filedata.c. */
+#include "igvm/builder-private.h"
+
+#include <cvm/error.h>
+#include <string.h>
+#include <zlib.h>
+
+#define ALIGN8(x) (((x) + 7u) & ~(guint64)7u)
+
+static guint64
+variable_header_size(CvmIgvmBuilder *b)
+{
+	guint64 size = 0;
+
+	for (int s = 0; s < CVMI_N_SECTIONS; s++)
+		for (guint i = 0; i < b->sections[s]->len; i++) {
+			CvmiBuilderHeader *h = b->sections[s]->pdata[i];
+
+			size += sizeof(CvmIgvmVhsHeader) + ALIGN8(h->length);
+		}
+	return size;
+}
+
+static guint32
+fixed_header_size(CvmIgvmBuilder *b)
+{
+	return b->version >= 2 ? sizeof(CvmIgvmFixedHeaderV2) : sizeof(CvmIgvmFixedHeaderV1);
+}
+
+static void
+append_tlvs(GByteArray *out, CvmIgvmBuilder *b)
+{
+	static const guint8 zeros[8];
+
+	for (int s = 0; s < CVMI_N_SECTIONS; s++)
+		for (guint i = 0; i < b->sections[s]->len; i++) {
+			CvmiBuilderHeader *h = b->sections[s]->pdata[i];
+			CvmIgvmVhsHeader tlv = { GUINT32_TO_LE(h->type), GUINT32_TO_LE(h->length) };
+
+			g_byte_array_append(out, (const guint8 *)&tlv, sizeof(tlv));
+			g_byte_array_append(out, h->payload, h->length);
+			g_byte_array_append(out, zeros, ALIGN8(h->length) - h->length);
+		}
+}
+
+GByteArray *
+cvmi_builder_serialize_headers(CvmIgvmBuilder *b, guint64 data_size, GError **error)
+{
+	guint32 fixed = fixed_header_size(b);
+	guint64 vhs = variable_header_size(b);
+	guint64 total = fixed + vhs + data_size;
+	CvmIgvmFixedHeaderV2 hdr = { 0 };
+	GByteArray *out;
+	uLong crc;
+
+	if (total > G_MAXUINT32) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "file would be %" G_GUINT64_FORMAT " bytes; IGVM files stop at 4 GiB",
+			    total);
+		return NULL;
+	}
+	hdr.v1.magic = GUINT32_TO_LE(CVM_IGVM_MAGIC);
+	hdr.v1.format_version = GUINT32_TO_LE(b->version);
+	hdr.v1.variable_header_offset = GUINT32_TO_LE(fixed);
+	hdr.v1.variable_header_size = GUINT32_TO_LE((guint32)vhs);
+	hdr.v1.total_file_size = GUINT32_TO_LE((guint32)total);
+	hdr.architecture = GUINT32_TO_LE(b->architecture);
+	hdr.page_size = GUINT32_TO_LE(CVM_IGVM_PAGE_SIZE);
+
+	out = g_byte_array_sized_new(fixed + vhs);
+	g_byte_array_append(out, (const guint8 *)&hdr, fixed);
+	append_tlvs(out, b);
+	/* The checksum covers the fixed header (checksum 0) and the TLVs. */
+	crc = crc32(0L, Z_NULL, 0);
+	crc = crc32(crc, out->data, out->len);
+	hdr.v1.checksum = GUINT32_TO_LE((guint32)crc);
+	memcpy(out->data + offsetof(CvmIgvmFixedHeaderV1, checksum), &hdr.v1.checksum, 4);
+	return out;
+}
+
+static gboolean
+check_buildable(CvmIgvmBuilder *b, GError **error)
+{
+	if (b->sections[CVMI_SECTION_PLATFORM]->len == 0) {
+		g_set_error_literal(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+				    "an IGVM file needs at least one platform");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static GByteArray *
+serialize(CvmIgvmBuilder *b, GPtrArray **blobs_out, GError **error)
+{
+	guint64 data_start = fixed_header_size(b) + variable_header_size(b);
+	guint64 data_size = 0;
+	g_autoptr(GPtrArray) blobs = NULL;
+	GByteArray *headers;
+
+	if (b->validate && !check_buildable(b, error))
+		return NULL;
+	blobs = cvmi_builder_layout_file_data(b, data_start, &data_size, error);
+	if (blobs == NULL)
+		return NULL;
+	headers = cvmi_builder_serialize_headers(b, data_size, error);
+	if (headers != NULL)
+		*blobs_out = g_steal_pointer(&blobs);
+	return headers;
+}
+
+/* The builder's own structural checks run before serializing; the full
+ * validator (cvm/igvm.h, igvm-core) is not on main yet. When it lands, this
+ * runs it over @file and refuses what it rejects. */
+static gboolean
+validate_output(GBytes *file, GError **error)
+{
+	return g_bytes_get_size(file) >= sizeof(CvmIgvmFixedHeaderV1);
+}
+
+static GBytes *
+assemble(CvmIgvmBuilder *b, GError **error)
+{
+	g_autoptr(GPtrArray) blobs = NULL;
+	g_autoptr(GByteArray) out = serialize(b, &blobs, error);
+
+	if (out == NULL)
+		return NULL;
+	for (guint i = 0; i < blobs->len; i++) {
+		gsize len;
+		const guint8 *p = g_bytes_get_data(blobs->pdata[i], &len);
+
+		g_byte_array_append(out, p, len);
+	}
+	return g_byte_array_free_to_bytes(g_steal_pointer(&out));
+}
+
+GBytes *
+cvm_igvm_builder_write_bytes(CvmIgvmBuilder *builder, GError **error)
+{
+	g_autoptr(GBytes) file = assemble(builder, error);
+
+	if (file == NULL)
+		return NULL;
+	if (builder->validate && !validate_output(file, error))
+		return NULL;
+	return g_steal_pointer(&file);
+}
+
+gboolean
+cvm_igvm_builder_write_file(CvmIgvmBuilder *builder, const char *path, GError **error)
+{
+	g_autoptr(GBytes) file = cvm_igvm_builder_write_bytes(builder, error);
+	g_autoptr(GError) local = NULL;
+	gsize len;
+	const gchar *data;
+
+	if (file == NULL)
+		return FALSE;
+	data = g_bytes_get_data(file, &len);
+	if (!g_file_set_contents(path, data, len, &local)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "writing %s: %s", path, local->message);
+		return FALSE;
+	}
+	return TRUE;
+}
