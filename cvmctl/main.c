@@ -7,6 +7,7 @@
 
 static const CvmctlCommand commands[] = {
 	{ "version", cvmctl_cmd_version, "Print the cvm version" },
+	{ "igvm", cvmctl_cmd_igvm, "Inspect, validate, build and compare IGVM files" },
 };
 
 int

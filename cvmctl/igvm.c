@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* "cvmctl igvm": picks the subcommand from the table; help comes from it.
+ * To add a subcommand, write cvmctl/igvm-<name>.c, declare its entry in
+ * cvmctl/igvm.h and add a row here. */
+#include "cvmctl/igvm.h"
+
+static const CvmctlCommand igvm_commands[] = {
+	{ "build", cvmctl_igvm_build, "Build an IGVM file from a JSON manifest" },
+};
+
+int
+cvmctl_cmd_igvm(int argc, char **argv)
+{
+	return cvmctl_dispatch("cvmctl igvm", igvm_commands, G_N_ELEMENTS(igvm_commands), argc,
+			       argv);
+}

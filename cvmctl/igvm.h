@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The "cvmctl igvm" subcommands: one file each (cvmctl/igvm-<name>.c), listed
+ * in the table in cvmctl/igvm.c. */
+#pragma once
+
+#include "cvmctl/cvmctl.h"
+
+int cvmctl_igvm_build(int argc, char **argv);
