@@ -45,8 +45,9 @@ cvmctl_igvm_build(int argc, char **argv)
 	g_autoptr(GOptionContext) context = g_option_context_new("MANIFEST.json -o FILE");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CvmIgvmBuilder) builder = NULL;
-	g_autoptr(GBytes) file = NULL;
-	int rc = CVMCTL_EXIT_FAILURE;
+	g_autoptr(GFile) written = NULL;
+	g_autoptr(GFileInfo) info = NULL;
+	int rc;
 
 	g_option_context_set_summary(context, "Build an IGVM file from a JSON manifest "
 					      "(docs/igvm-manifest.md).");
@@ -61,14 +62,13 @@ cvmctl_igvm_build(int argc, char **argv)
 		return CVMCTL_EXIT_USAGE;
 	}
 	builder = make_builder(&o, argc, argv, &error);
-	if (builder != NULL)
-		file = cvm_igvm_builder_write_bytes(builder, &error);
-	if (file != NULL && !g_file_set_contents(o.output, g_bytes_get_data(file, NULL),
-						 g_bytes_get_size(file), &error))
-		g_clear_pointer(&file, g_bytes_unref);
-	if (file != NULL) {
-		printf("%s: %" G_GSIZE_FORMAT " bytes, %u headers, format version %u\n", o.output,
-		       g_bytes_get_size(file), cvm_igvm_builder_get_n_headers(builder),
+	written = g_file_new_for_path(o.output);
+	if (builder != NULL && cvm_igvm_builder_write_file(builder, o.output, &error))
+		info = g_file_query_info(written, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+					 G_FILE_QUERY_INFO_NONE, NULL, &error);
+	if (info != NULL) {
+		printf("%s: %" G_GOFFSET_FORMAT " bytes, %u headers, format version %u\n", o.output,
+		       g_file_info_get_size(info), cvm_igvm_builder_get_n_headers(builder),
 		       cvm_igvm_builder_get_format_version(builder));
 		rc = CVMCTL_EXIT_OK;
 	} else {

@@ -148,18 +148,64 @@ cvm_igvm_builder_write_bytes(CvmIgvmBuilder *builder, GError **error)
 	return g_steal_pointer(&file);
 }
 
+static gboolean
+write_all(GOutputStream *out, const void *data, gsize len, GError **error)
+{
+	return g_output_stream_write_all(out, data, len, NULL, NULL, error);
+}
+
+/* Streams headers and blobs to a temporary file beside @path and renames it
+ * over @path on success, so page data is never assembled in memory and a
+ * failure leaves no half-written file. */
+static gboolean
+stream_to(CvmIgvmBuilder *b, const char *path, GError **error)
+{
+	g_autoptr(GFile) file = g_file_new_for_path(path);
+	g_autoptr(GFileOutputStream) out = NULL;
+	g_autoptr(GPtrArray) blobs = NULL;
+	g_autoptr(GByteArray) headers = serialize(b, &blobs, error);
+	g_autoptr(GCancellable) abort_write = g_cancellable_new();
+
+	if (headers == NULL)
+		return FALSE;
+	out = g_file_replace(file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, error);
+	if (out == NULL)
+		return FALSE;
+	if (!write_all(G_OUTPUT_STREAM(out), headers->data, headers->len, error))
+		goto fail;
+	for (guint i = 0; i < blobs->len; i++) {
+		gsize len;
+		const void *p = g_bytes_get_data(blobs->pdata[i], &len);
+
+		if (!write_all(G_OUTPUT_STREAM(out), p, len, error))
+			goto fail;
+	}
+	return g_output_stream_close(G_OUTPUT_STREAM(out), NULL, error);
+fail:
+	/* A cancelled close discards the temporary file, keeping the old one. */
+	g_cancellable_cancel(abort_write);
+	g_output_stream_close(G_OUTPUT_STREAM(out), abort_write, NULL);
+	return FALSE;
+}
+
 gboolean
 cvm_igvm_builder_write_file(CvmIgvmBuilder *builder, const char *path, GError **error)
 {
-	g_autoptr(GBytes) file = cvm_igvm_builder_write_bytes(builder, error);
 	g_autoptr(GError) local = NULL;
-	gsize len;
-	const gchar *data;
 
-	if (file == NULL)
-		return FALSE;
-	data = g_bytes_get_data(file, &len);
-	if (!g_file_set_contents(path, data, len, &local)) {
+	if (builder->validate) {
+		/* The validator needs the whole file; until it can check a
+		 * mapped file, validate the in-memory image first. */
+		g_autoptr(GBytes) image = cvm_igvm_builder_write_bytes(builder, error);
+
+		if (image == NULL)
+			return FALSE;
+	}
+	if (!stream_to(builder, path, &local)) {
+		if (local->domain == CVM_ERROR) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "writing %s: %s", path, local->message);
 		return FALSE;
 	}

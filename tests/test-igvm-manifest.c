@@ -74,6 +74,52 @@ test_hello_example_puts_reset_jump_at_top_of_4g(void **state)
 	assert_non_null(memmem(page, 4096, "Hello from a cvm IGVM guest\r\n", 29));
 }
 
+/* The VP_CONTEXT's file bytes. */
+static const guint8 *
+vp_context(GBytes *file, guint64 *gpa)
+{
+	const guint8 *p = g_bytes_get_data(file, NULL);
+	const CvmIgvmFixedHeaderV1 *h = (const void *)p;
+	guint32 off = cvm_le32(h->variable_header_offset);
+	guint32 end = off + cvm_le32(h->variable_header_size);
+
+	while (off < end) {
+		const CvmIgvmVhsHeader *v = (const void *)(p + off);
+
+		if (cvm_le32(v->type) == CVM_IGVM_VHT_VP_CONTEXT) {
+			const CvmIgvmVpContext *vp = (const void *)(p + off + 8);
+			*gpa = cvm_le64(vp->gpa);
+			return p + cvm_le32(vp->file_offset);
+		}
+		off += 8 + ((cvm_le32(v->length) + 7) & ~7u);
+	}
+	fail_msg("no VP_CONTEXT");
+	return NULL;
+}
+
+static void
+test_snp_example_has_reset_state_vmsa_at_kvm_gpa(void **state)
+{
+	g_autofree gchar *path = cvmt_src_path("examples/snp-hello/manifest.json");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_manifest_load(path, 0, &error);
+	g_autoptr(GBytes) file = NULL;
+	const guint8 *vmsa;
+	CvmVmsaSegment cs;
+	guint64 gpa = 0, rip;
+
+	cvmt_assert_no_error(error);
+	file = cvm_igvm_builder_write_bytes(b, &error);
+	cvmt_assert_no_error(error);
+	vmsa = vp_context(file, &gpa);
+	assert_int_equal(gpa, CVM_SNP_KVM_VMSA_GPA);
+	memcpy(&rip, vmsa + CVM_VMSA_RIP, 8);
+	assert_int_equal(cvm_le64(rip), 0xFFF0);
+	memcpy(&cs, vmsa + CVM_VMSA_CS, sizeof(cs));
+	assert_int_equal(cvm_le16(cs.selector), 0xF000);
+	assert_int_equal(cvm_le64(cs.base), 0xFFFF0000);
+}
+
 static void
 test_unknown_key_is_rejected_with_its_path(void **state)
 {
@@ -229,6 +275,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hello_example_puts_reset_jump_at_top_of_4g),
+		cmocka_unit_test(test_snp_example_has_reset_state_vmsa_at_kvm_gpa),
 		cmocka_unit_test(test_unknown_key_is_rejected_with_its_path),
 		cmocka_unit_test(test_bad_numbers_are_rejected),
 		cmocka_unit_test(test_undeclared_platform_name_is_rejected),
