@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The state directory: JSON records that survive cvmd restarts.
+ *
+ * Layout: <dir>/<kind>/<name>.json, e.g. /var/lib/cvm/guests/web1.json.
+ * Writes are atomic (temporary file, fsync, rename, fsync of the directory),
+ * so a crash leaves either the old or the new record, never a torn one.
+ * A record that does not parse is renamed to <name>.json.corrupt-<unix time>
+ * and reported; it never stops the others from loading.
+ */
+
+#include <glib.h>
+#include <json-c/json.h>
+#include <cvm/error.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CvmState CvmState;
+
+/**
+ * cvm_name_is_valid:
+ * @name: a guest or record name
+ *
+ * Returns: %TRUE when @name matches [A-Za-z0-9_.-]{1,64} and is neither "."
+ * nor "..": safe as a file name, a libvirt domain name and in D-Bus paths
+ * (after escaping).
+ */
+gboolean cvm_name_is_valid(const char *name);
+
+/**
+ * cvm_state_default_dir:
+ * @system: %TRUE for the system instance, %FALSE for a per-user one
+ *
+ * Returns: (transfer full): $CVM_STATE_DIR if set; else /var/lib/cvm (system)
+ * or $XDG_STATE_HOME/cvm (~/.local/state/cvm).
+ */
+gchar *cvm_state_default_dir(gboolean system);
+
+/**
+ * cvm_state_open:
+ * @dir: the state directory; created (mode 0700) when missing
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a state handle or %NULL with @error set.
+ */
+CvmState *cvm_state_open(const char *dir, GError **error);
+
+void cvm_state_free(CvmState *state);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmState, cvm_state_free)
+
+/** cvm_state_get_dir: Returns: (transfer none): the directory of @state. */
+const char *cvm_state_get_dir(const CvmState *state);
+
+/**
+ * cvm_state_write:
+ * @state: a state handle
+ * @kind: record kind, a valid name ("guests")
+ * @name: record name, a valid name
+ * @record: the JSON value to store
+ * @error: return location for a #GError
+ *
+ * Atomically replaces <dir>/<kind>/<name>.json.
+ */
+gboolean cvm_state_write(CvmState *state, const char *kind, const char *name,
+			 json_object *record, GError **error);
+
+/**
+ * cvm_state_read:
+ *
+ * Returns: (transfer full): the record, or %NULL with CVM_ERROR_NOT_FOUND
+ * (missing) or CVM_ERROR_INVALID_DATA (corrupt; the file has been set aside
+ * and the message names the new file name).
+ */
+json_object *cvm_state_read(CvmState *state, const char *kind, const char *name,
+			    GError **error);
+
+/**
+ * cvm_state_remove:
+ *
+ * Removes a record. Removing a missing record succeeds.
+ */
+gboolean cvm_state_remove(CvmState *state, const char *kind, const char *name,
+			  GError **error);
+
+/**
+ * cvm_state_load_all:
+ * @state: a state handle
+ * @kind: record kind
+ * @problems: (out) (optional) (transfer full): one message per record set
+ *   aside (corrupt) or skipped (bad file name); may be empty
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): name -> json_object (owned), or %NULL when the
+ * kind directory cannot be read. A missing directory gives an empty table.
+ */
+GHashTable *cvm_state_load_all(CvmState *state, const char *kind, GPtrArray **problems,
+			       GError **error);
+
+G_END_DECLS

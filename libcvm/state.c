@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <cvm/state.h>
+#include "libcvm/libcvm-private.h"
+
+/* Records are small; a bigger file is not ours and is set aside as corrupt. */
+#define RECORD_MAX (1024 * 1024)
+
+struct _CvmState {
+	gchar *dir;
+};
+
+gboolean
+cvm_name_is_valid(const char *name)
+{
+	gsize n;
+
+	if (name == NULL)
+		return FALSE;
+	for (n = 0; name[n] != '\0'; n++) {
+		if (n >= 64)
+			return FALSE;
+		if (!g_ascii_isalnum(name[n]) && name[n] != '_' && name[n] != '.' && name[n] != '-')
+			return FALSE;
+	}
+	return n > 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+gchar *
+cvm_state_default_dir(gboolean system)
+{
+	const char *env = g_getenv("CVM_STATE_DIR");
+
+	if (env != NULL && *env != '\0')
+		return g_strdup(env);
+	if (system)
+		return g_strdup("/var/lib/cvm");
+	return g_build_filename(g_get_user_state_dir(), "cvm", NULL);
+}
+
+CvmState *
+cvm_state_open(const char *dir, GError **error)
+{
+	CvmState *state;
+
+	if (dir == NULL || !g_path_is_absolute(dir)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "state directory must be an absolute path");
+		return NULL;
+	}
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		int e = errno;
+
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "cannot create state directory %s: %s",
+			    dir, g_strerror(e));
+		return NULL;
+	}
+	state = g_new0(CvmState, 1);
+	state->dir = g_strdup(dir);
+	return state;
+}
+
+void
+cvm_state_free(CvmState *state)
+{
+	if (state == NULL)
+		return;
+	g_free(state->dir);
+	g_free(state);
+}
+
+const char *
+cvm_state_get_dir(const CvmState *state)
+{
+	return state->dir;
+}
+
+static gboolean
+check_names(const char *kind, const char *name, GError **error)
+{
+	if (!cvm_name_is_valid(kind) || !cvm_name_is_valid(name)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "invalid state record name \"%s/%s\" (allowed: [A-Za-z0-9_.-]{1,64})",
+			    kind ? kind : "(null)", name ? name : "(null)");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+io_error(GError **error, const char *what, const char *path)
+{
+	int e = errno;
+
+	g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s %s: %s", what, path, g_strerror(e));
+	return FALSE;
+}
+
+static gboolean
+write_all(int fd, const char *data, gsize len, const char *path, GError **error)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return io_error(error, "cannot write", path);
+		data += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+static gboolean
+fsync_dir(const char *dir, GError **error)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	gboolean ok;
+
+	if (fd < 0)
+		return io_error(error, "cannot open", dir);
+	ok = fsync(fd) == 0 || io_error(error, "cannot fsync", dir);
+	close(fd);
+	return ok;
+}
+
+gboolean
+cvm_state_write(CvmState *state, const char *kind, const char *name, json_object *record,
+		GError **error)
+{
+	g_autofree gchar *kdir = NULL, *path = NULL, *tmp = NULL;
+	const char *text;
+	int fd;
+
+	if (!check_names(kind, name, error))
+		return FALSE;
+	kdir = g_build_filename(state->dir, kind, NULL);
+	if (g_mkdir_with_parents(kdir, 0700) < 0)
+		return io_error(error, "cannot create", kdir);
+	path = g_strdup_printf("%s/%s.json", kdir, name);
+	tmp = g_strdup_printf("%s.tmp-XXXXXX", path);
+	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return io_error(error, "cannot create", tmp);
+	text = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!write_all(fd, text, strlen(text), tmp, error) ||
+	    !write_all(fd, "\n", 1, tmp, error) ||
+	    (fsync(fd) < 0 && !io_error(error, "cannot fsync", tmp))) {
+		close(fd);
+		g_unlink(tmp);
+		return FALSE;
+	}
+	close(fd);
+	if (g_rename(tmp, path) < 0) {
+		io_error(error, "cannot rename into", path);
+		g_unlink(tmp);
+		return FALSE;
+	}
+	return fsync_dir(kdir, error);
+}
+
+/* Renames a bad record out of the way so the next load does not trip on it. */
+static gchar *
+set_aside(const char *path)
+{
+	gchar *dest = g_strdup_printf("%s.corrupt-%" G_GINT64_FORMAT, path,
+				      g_get_real_time() / G_USEC_PER_SEC);
+
+	if (g_rename(path, dest) < 0) {
+		g_free(dest);
+		return NULL;
+	}
+	return dest;
+}
+
+static json_object *
+read_path(const char *path, GError **error)
+{
+	g_autofree gchar *data = NULL;
+	g_autoptr(GError) local = NULL;
+	g_autofree gchar *aside = NULL;
+	gsize len = 0;
+	json_object *obj = NULL;
+	struct stat st;
+
+	if (g_stat(path, &st) < 0) {
+		int e = errno;
+
+		g_set_error(error, CVM_ERROR, e == ENOENT ? CVM_ERROR_NOT_FOUND : CVM_ERROR_IO,
+			    "cannot read %s: %s", path, g_strerror(e));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > RECORD_MAX)
+		g_set_error(&local, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+			    "%s is not a regular file of at most %d bytes", path, RECORD_MAX);
+	else if (!g_file_get_contents(path, &data, &len, &local))
+		;
+	else if ((obj = cvmi_json_parse(data, len, path, &local)) != NULL &&
+		 !json_object_is_type(obj, json_type_object)) {
+		g_clear_pointer(&obj, json_object_put);
+		g_set_error(&local, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+			    "%s: record is not a JSON object", path);
+	}
+	if (obj != NULL)
+		return obj;
+	if (local->domain != CVM_ERROR || local->code != CVM_ERROR_INVALID_DATA) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
+		return NULL;
+	}
+	aside = set_aside(path);
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA, "%s; set aside as %s",
+		    local->message, aside ? aside : "(rename failed)");
+	return NULL;
+}
+
+json_object *
+cvm_state_read(CvmState *state, const char *kind, const char *name, GError **error)
+{
+	g_autofree gchar *path = NULL;
+
+	if (!check_names(kind, name, error))
+		return NULL;
+	path = g_strdup_printf("%s/%s/%s.json", state->dir, kind, name);
+	return read_path(path, error);
+}
+
+gboolean
+cvm_state_remove(CvmState *state, const char *kind, const char *name, GError **error)
+{
+	g_autofree gchar *path = NULL, *kdir = NULL;
+
+	if (!check_names(kind, name, error))
+		return FALSE;
+	kdir = g_build_filename(state->dir, kind, NULL);
+	path = g_strdup_printf("%s/%s.json", kdir, name);
+	if (g_unlink(path) < 0) {
+		if (errno == ENOENT)
+			return TRUE;
+		return io_error(error, "cannot remove", path);
+	}
+	return fsync_dir(kdir, error);
+}
+
+static void
+put_json(gpointer obj)
+{
+	json_object_put(obj);
+}
+
+static void
+load_entry(const char *kdir, const char *entry, GHashTable *table, GPtrArray *problems)
+{
+	g_autofree gchar *name = NULL, *path = NULL;
+	g_autoptr(GError) err = NULL;
+	json_object *obj;
+
+	if (!g_str_has_suffix(entry, ".json"))
+		return; /* temporary and set-aside files */
+	name = g_strndup(entry, strlen(entry) - strlen(".json"));
+	path = g_build_filename(kdir, entry, NULL);
+	if (!cvm_name_is_valid(name)) {
+		g_ptr_array_add(problems, g_strdup_printf("%s: not a valid record name, skipped", path));
+		return;
+	}
+	obj = read_path(path, &err);
+	if (obj == NULL) {
+		g_ptr_array_add(problems, g_strdup(err->message));
+		return;
+	}
+	g_hash_table_replace(table, g_steal_pointer(&name), obj);
+}
+
+GHashTable *
+cvm_state_load_all(CvmState *state, const char *kind, GPtrArray **problems, GError **error)
+{
+	g_autoptr(GPtrArray) probs = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GHashTable) table = NULL;
+	g_autofree gchar *kdir = NULL;
+	g_autoptr(GError) local = NULL;
+	GDir *d;
+	const char *entry;
+
+	if (!cvm_name_is_valid(kind)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid record kind");
+		return NULL;
+	}
+	table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+				      put_json);
+	kdir = g_build_filename(state->dir, kind, NULL);
+	d = g_dir_open(kdir, 0, &local);
+	if (d == NULL && !g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
+		return NULL;
+	}
+	while (d != NULL && (entry = g_dir_read_name(d)) != NULL)
+		load_entry(kdir, entry, table, probs);
+	if (d != NULL)
+		g_dir_close(d);
+	if (problems != NULL)
+		*problems = g_steal_pointer(&probs);
+	return g_steal_pointer(&table);
+}
