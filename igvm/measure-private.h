@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal helpers shared by the measurement sources (igvm/measure*.c, ovmf*.c,
+ * vmsa.c, hash-pool.c). */
+#pragma once
+
+#include <cvm/measure.h>
+#include <openssl/evp.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free)
+
+#define CVMI_PAGE_SIZE 4096u
+
+/* SNP PAGE_INFO page types (SNP ABI, same numbering in every host tool). */
+enum {
+	CVMI_SNP_PAGE_NORMAL = 1,
+	CVMI_SNP_PAGE_VMSA = 2,
+	CVMI_SNP_PAGE_ZERO = 3,
+	CVMI_SNP_PAGE_UNMEASURED = 4,
+	CVMI_SNP_PAGE_SECRETS = 5,
+	CVMI_SNP_PAGE_CPUID = 6,
+};
+
+/* KVM measures every VMSA at this GPA (INITIAL_VMSA_GPA). */
+#define CVMI_SNP_VMSA_GPA 0xFFFFFFFFF000ull
+
+/* OVMF SEV metadata section types. */
+enum {
+	CVMI_SEV_SECTION_SNP_SEC_MEM = 1,
+	CVMI_SEV_SECTION_SNP_SECRETS = 2,
+	CVMI_SEV_SECTION_CPUID = 3,
+	CVMI_SEV_SECTION_SVSM_CAA = 4,
+	CVMI_SEV_SECTION_SNP_KERNEL_HASHES = 0x10,
+};
+
+/* The running SNP launch digest. */
+typedef struct {
+	guint8 ld[48];
+	guint jobs;
+	CvmMeasureTraceFunc trace;
+	gpointer trace_data;
+} CvmiSnpChain;
+
+void cvmi_snp_chain_init(CvmiSnpChain *chain, const CvmMeasureOptions *opts);
+void cvmi_snp_chain_update(CvmiSnpChain *chain, guint8 page_type, guint64 gpa, const guint8 contents[48]);
+/* NORMAL pages over @data (@len a multiple of 4096); contents hashed in parallel. */
+void cvmi_snp_chain_normal(CvmiSnpChain *chain, guint64 gpa, const guint8 *data, gsize len);
+/* Pages of a type whose contents are not hashed (ZERO, UNMEASURED, SECRETS, CPUID). */
+void cvmi_snp_chain_typed(CvmiSnpChain *chain, guint8 page_type, guint64 gpa, guint64 len);
+void cvmi_snp_chain_vmsa(CvmiSnpChain *chain, guint64 gpa, const guint8 page[4096]);
+
+/* SHA-384 of @npages 4 KiB pages at @data into @out (48 bytes each), on up to
+ * @jobs threads (0: one per CPU). The result does not depend on @jobs. */
+void cvmi_sha384_pages(const guint8 *data, gsize npages, guint8 *out, guint jobs);
+
+/* One-shot digests through OpenSSL EVP. */
+void cvmi_sha384(const void *data, gsize len, guint8 out[48]);
+void cvmi_sha256(const void *data, gsize len, guint8 out[32]);
+
+/* GUID text form to its on-disk (little-endian first three fields) bytes. */
+void cvmi_guid_le(const char *text, guint8 out[16]);
+
+/* An OVMF image with its parsed footer table. */
+typedef struct {
+	const guint8 *data;
+	gsize len;
+	guint64 gpa;		/* where the image starts in guest memory */
+	GArray *entries;	/* CvmiOvmfEntry, in table order */
+	GArray *sections;	/* CvmiSevSection, SEV metadata in file order */
+} CvmiOvmf;
+
+typedef struct {
+	guint8 guid[16];
+	const guint8 *data;
+	gsize len;
+} CvmiOvmfEntry;
+
+typedef struct {
+	guint32 gpa;
+	guint32 size;
+	guint32 type;
+} CvmiSevSection;
+
+#define CVMI_GUID_SEV_ES_RESET_BLOCK "00f771de-1a7e-4fcb-890e-68c77e2fb44e"
+#define CVMI_GUID_SEV_HASH_TABLE_RV "7255371f-3a3b-4b04-927b-1da6efa8d454"
+#define CVMI_GUID_SVSM_INFO "a789a612-0597-4c4b-a49f-cbb1fe9d1ddd"
+#define CVMI_GUID_TDVF_METADATA "e47a6535-984a-4798-865e-4685a7bf8ec2"
+
+/* Parse the footer table and SEV metadata of @data, loaded to end at @end_gpa.
+ * An image without a footer table parses with no entries. */
+gboolean cvmi_ovmf_parse(const guint8 *data, gsize len, guint64 end_gpa, CvmiOvmf *out, GError **error);
+void cvmi_ovmf_clear(CvmiOvmf *ovmf);
+/* The first u32 of the table entry @guid; CVM_ERROR_NOT_FOUND if absent. */
+gboolean cvmi_ovmf_entry_u32(const CvmiOvmf *ovmf, const char *guid, guint32 *out, GError **error);
+gboolean cvmi_ovmf_has_section(const CvmiOvmf *ovmf, guint32 type);
+
+/* The padded SEV kernel hash table (176 bytes) for -kernel/-initrd/-append. */
+#define CVMI_SEV_HASH_TABLE_SIZE 176
+gboolean cvmi_sev_hash_table(const CvmMeasureOptions *opts, guint8 out[CVMI_SEV_HASH_TABLE_SIZE],
+			     GError **error);
+
+/* VMSA pages as QEMU (or EC2/GCE) sets them up for an OVMF launch. */
+void cvmi_vmsa_ovmf(guint8 page[4096], guint32 eip, guint64 sev_features, guint32 vcpu_sig, CvmVmmType vmm);
+/* VMSA of the SNP:SVSM flow (32-bit protected mode at the SVSM entry). */
+void cvmi_vmsa_svsm(guint8 page[4096], guint64 rip, guint32 vcpu_sig);
+
+gboolean cvmi_measure_ovmf_snp(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmDigest *out,
+			       GError **error);
+gboolean cvmi_measure_ovmf_sev(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmDigest *out,
+			       GError **error);
+gboolean cvmi_measure_ovmf_tdx(const guint8 *data, gsize len, const CvmMeasureOptions *opts,
+			       CvmDigest *out, GError **error);
+
+/* TDX MRTD records fed into a running SHA-384. */
+void cvmi_tdx_page_add(EVP_MD_CTX *ctx, guint64 gpa);
+void cvmi_tdx_extend_page(EVP_MD_CTX *ctx, guint64 gpa, const guint8 page[4096]);

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* TDX MRTD of a TDVF (OVMF) image: one SHA-384 stream over 128-byte
+ * TDH.MEM.PAGE.ADD records and 384-byte TDH.MR.EXTEND records (record header +
+ * 256 data bytes), sections in TDVF metadata order (layout: docs/measurement.md). */
+#include "igvm/measure-private.h"
+
+#include <cvm/error.h>
+#include <string.h>
+
+#define TDVF_DESC_SIZE 16
+#define TDVF_SECTION_SIZE 32
+#define TDVF_ATTR_MR_EXTEND 0x1
+#define TDVF_ATTR_PAGE_AUG 0x2
+
+typedef struct {
+	guint32 data_offset, raw_size, type, attr;
+	guint64 mem_addr, mem_size;
+} TdvfSection;
+
+void
+cvmi_tdx_page_add(EVP_MD_CTX *ctx, guint64 gpa)
+{
+	guint8 rec[128] = "MEM.PAGE.ADD";
+	guint64 le = GUINT64_TO_LE(gpa);
+
+	memcpy(rec + 16, &le, 8);
+	EVP_DigestUpdate(ctx, rec, sizeof(rec));
+}
+
+void
+cvmi_tdx_extend_page(EVP_MD_CTX *ctx, guint64 gpa, const guint8 page[4096])
+{
+	for (guint c = 0; c < 16; c++) {
+		guint8 rec[128] = "MR.EXTEND";
+		guint64 le = GUINT64_TO_LE(gpa + c * 256);
+		memcpy(rec + 16, &le, 8);
+		EVP_DigestUpdate(ctx, rec, sizeof(rec));
+		EVP_DigestUpdate(ctx, page + c * 256, 256);
+	}
+}
+
+static guint32
+rd32(const guint8 *p)
+{
+	guint32 v;
+	memcpy(&v, p, 4);
+	return GUINT32_FROM_LE(v);
+}
+
+static guint64
+rd64(const guint8 *p)
+{
+	guint64 v;
+	memcpy(&v, p, 8);
+	return GUINT64_FROM_LE(v);
+}
+
+static gboolean
+parse_tdvf(const guint8 *data, gsize len, GArray *out, GError **error)
+{
+	CvmiOvmf ovmf;
+	guint32 from_end;
+	gboolean ok = cvmi_ovmf_parse(data, len, G_GUINT64_CONSTANT(0x100000000), &ovmf, error) &&
+		      cvmi_ovmf_entry_u32(&ovmf, CVMI_GUID_TDVF_METADATA, &from_end, error);
+	cvmi_ovmf_clear(&ovmf);
+	if (!ok) {
+		g_prefix_error(error, "no TDVF metadata: ");
+		return FALSE;
+	}
+	if (from_end > len || len - from_end < TDVF_DESC_SIZE) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+			    "TDVF metadata offset-from-end %u outside the %zu-byte image", from_end, len);
+		return FALSE;
+	}
+	gsize start = len - from_end;
+	const guint8 *d = data + start;
+	guint32 dlen = rd32(d + 4), version = rd32(d + 8), n = rd32(d + 12);
+	if (memcmp(d, "TDVF", 4) != 0 || version != 1) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+			    "TDVF metadata at offset 0x%zx: bad signature or version %u", start, version);
+		return FALSE;
+	}
+	if (dlen > len - start || n > (gsize)(len - start - TDVF_DESC_SIZE) / TDVF_SECTION_SIZE) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_TRUNCATED,
+			    "TDVF metadata at offset 0x%zx: %u sections run past the image", start, n);
+		return FALSE;
+	}
+	for (guint32 i = 0; i < n; i++) {
+		const guint8 *s = d + TDVF_DESC_SIZE + i * TDVF_SECTION_SIZE;
+		TdvfSection sec = { rd32(s), rd32(s + 4), rd32(s + 24), rd32(s + 28), rd64(s + 8), rd64(s + 16) };
+		if (sec.mem_addr % CVMI_PAGE_SIZE || sec.mem_size % CVMI_PAGE_SIZE ||
+		    sec.data_offset > len || sec.raw_size > len - sec.data_offset || sec.raw_size > sec.mem_size) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+				    "TDVF section %u at offset 0x%zx: unaligned or outside the image", i,
+				    start + TDVF_DESC_SIZE + i * TDVF_SECTION_SIZE);
+			return FALSE;
+		}
+		g_array_append_val(out, sec);
+	}
+	return TRUE;
+}
+
+static void
+section_page(const guint8 *data, const TdvfSection *s, guint64 off, guint8 page[4096])
+{
+	memset(page, 0, CVMI_PAGE_SIZE);
+	if (off < s->raw_size)
+		memcpy(page, data + s->data_offset + off, MIN(CVMI_PAGE_SIZE, s->raw_size - off));
+}
+
+static void
+measure_section(EVP_MD_CTX *ctx, const guint8 *data, const TdvfSection *s, const CvmMeasureOptions *opts)
+{
+	guint8 page[CVMI_PAGE_SIZE];
+	gboolean extend = (s->attr & TDVF_ATTR_MR_EXTEND) != 0;
+
+	if (s->attr & TDVF_ATTR_PAGE_AUG)
+		return;
+	for (guint64 off = 0; off < s->mem_size; off += CVMI_PAGE_SIZE) {
+		cvmi_tdx_page_add(ctx, s->mem_addr + off);
+		if (opts->trace)
+			opts->trace(s->mem_addr + off, "page.add", NULL, 0, NULL, 0, opts->trace_data);
+		if (extend && !opts->tdx_two_pass) {
+			section_page(data, s, off, page);
+			cvmi_tdx_extend_page(ctx, s->mem_addr + off, page);
+			if (opts->trace)
+				opts->trace(s->mem_addr + off, "mr.extend", NULL, 0, NULL, 0, opts->trace_data);
+		}
+	}
+	for (guint64 off = 0; extend && opts->tdx_two_pass && off < s->mem_size; off += CVMI_PAGE_SIZE) {
+		section_page(data, s, off, page);
+		cvmi_tdx_extend_page(ctx, s->mem_addr + off, page);
+		if (opts->trace)
+			opts->trace(s->mem_addr + off, "mr.extend", NULL, 0, NULL, 0, opts->trace_data);
+	}
+}
+
+gboolean
+cvmi_measure_ovmf_tdx(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmDigest *out,
+		      GError **error)
+{
+	g_autoptr(GArray) sections = g_array_new(FALSE, FALSE, sizeof(TdvfSection));
+	g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new();
+	unsigned int n = 48;
+
+	if (!parse_tdvf(data, len, sections, error))
+		return FALSE;
+	EVP_DigestInit_ex(ctx, EVP_sha384(), NULL);
+	for (guint i = 0; i < sections->len; i++)
+		measure_section(ctx, data, &g_array_index(sections, TdvfSection, i), opts);
+	out->platform = CVM_MEASURE_TDX;
+	out->len = 48;
+	EVP_DigestFinal_ex(ctx, out->bytes, &n);
+	return TRUE;
+}

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Launch measurements: the digest the hardware will report for a guest, computed
+ * on the host before launch (SEV-SNP launch digest, SEV/SEV-ES launch digest,
+ * TDX MRTD), from OVMF firmware images and from IGVM files.
+ * Algorithms and sources: docs/measurement.md. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * CvmMeasurePlatform:
+ * @CVM_MEASURE_SEV_SNP: SHA-384 PAGE_INFO chain (48-byte digest)
+ * @CVM_MEASURE_SEV_ES: SHA-256 stream over launch-update data and VMSAs (32 bytes)
+ * @CVM_MEASURE_SEV: SHA-256 stream over launch-update data (32 bytes)
+ * @CVM_MEASURE_TDX: TDX MRTD, SHA-384 over PAGE.ADD/MR.EXTEND records (48 bytes)
+ */
+typedef enum {
+	CVM_MEASURE_SEV_SNP,
+	CVM_MEASURE_SEV_ES,
+	CVM_MEASURE_SEV,
+	CVM_MEASURE_TDX,
+} CvmMeasurePlatform;
+
+/**
+ * CvmVmmType:
+ * @CVM_VMM_QEMU: QEMU/KVM register values (default)
+ * @CVM_VMM_EC2: Amazon EC2 (different segment attributes, CPUID pages last)
+ * @CVM_VMM_GCE: Google Compute Engine (different g_pat, SNP_SEC_MEM unmeasured)
+ */
+typedef enum {
+	CVM_VMM_QEMU,
+	CVM_VMM_EC2,
+	CVM_VMM_GCE,
+} CvmVmmType;
+
+/** Largest digest any platform produces (SHA-384). */
+#define CVM_MEASURE_DIGEST_MAX 48
+
+/** CPUID(1).EAX of the EPYC-v4 vCPU model, the default vCPU signature. */
+#define CVM_VCPU_SIG_EPYC_V4 0x800F12u
+
+/**
+ * CvmDigest:
+ * @platform: which algorithm produced it
+ * @len: 48 for SEV-SNP and TDX, 32 for SEV and SEV-ES
+ * @bytes: the digest
+ */
+typedef struct {
+	CvmMeasurePlatform platform;
+	gsize len;
+	guint8 bytes[CVM_MEASURE_DIGEST_MAX];
+} CvmDigest;
+
+/**
+ * CvmMeasureTraceFunc:
+ * @gpa: guest physical address of the measured 4 KiB page (or chunk for TDX)
+ * @page_type: SNP page type name ("normal", "vmsa", "zero", "unmeasured",
+ *   "secrets", "cpuid"), "page.add"/"mr.extend" for TDX, "data"/"vmsa" for SEV
+ * @contents: contents hash (SNP: 48 bytes, zero for typeless pages), or NULL
+ * @contents_len: length of @contents
+ * @digest: the running digest after this page, or NULL for stream hashes
+ *   (SEV/SEV-ES/TDX: the value is only known at the end)
+ * @digest_len: length of @digest
+ * @user_data: the caller's pointer
+ *
+ * Called once per measured page, in measurement order, from the calling thread.
+ */
+typedef void (*CvmMeasureTraceFunc)(guint64 gpa, const char *page_type, const guint8 *contents,
+				    gsize contents_len, const guint8 *digest, gsize digest_len,
+				    gpointer user_data);
+
+/**
+ * CvmMeasureOptions:
+ * @platform: what to measure for
+ * @vcpus: number of vCPUs (VMSAs measured for SEV-ES/SEV-SNP); 0 means 1
+ * @vcpu_sig: vCPU signature (CPUID(1).EAX) put in RDX of the VMSAs
+ * @vmm: hypervisor register conventions (OVMF flow only)
+ * @guest_features: SNP sev_features of the VMSAs (default 0x1, SNPActive)
+ * @kernel: path of the -kernel file, or NULL (OVMF flow: fills the SEV hash table)
+ * @initrd: path of the -initrd file, or NULL (hash of empty data)
+ * @append: the -append command line, or NULL
+ * @svsm: path of an SVSM binary for the SNP:SVSM flow (OVMF flow), or NULL
+ * @ovmf_vars_size: size of the OVMF variable store below the firmware (SNP:SVSM)
+ * @snp_ovmf_hash: if @has_snp_ovmf_hash, a precomputed SNP digest of the OVMF
+ *   pages (sev-snp-measure's --snp-ovmf-hash) used as the start value
+ * @has_snp_ovmf_hash: whether @snp_ovmf_hash is set
+ * @native_zero: IGVM: measure data-less pages as ZERO pages (igvmmeasure
+ *   --native-zero, the OVMF flow's convention) instead of NORMAL zero pages
+ * @param_insert_one_page: IGVM: measure a PARAMETER_INSERT as one UNMEASURED
+ *   page like igvmmeasure, instead of every page of the area like QEMU
+ * @bsp_only: IGVM: measure the VMSAs in the file once (SVSM-style files),
+ *   instead of the BSP's VMSA once per vCPU
+ * @check_kvm: IGVM: also check that KVM can launch the file (one VMSA at
+ *   0xFFFFFFFFF000 after all pages); violations become diagnostics
+ * @tdx_two_pass: TDX: all PAGE.ADDs of a section before its MR.EXTENDs
+ * @jobs: worker threads for page hashing; 0 means one per CPU
+ * @trace: per-page callback, or NULL
+ * @trace_data: passed to @trace
+ *
+ * Initialize with cvm_measure_options_init() and change what you need.
+ */
+typedef struct {
+	CvmMeasurePlatform platform;
+	guint vcpus;
+	guint32 vcpu_sig;
+	CvmVmmType vmm;
+	guint64 guest_features;
+	const char *kernel;
+	const char *initrd;
+	const char *append;
+	const char *svsm;
+	guint64 ovmf_vars_size;
+	guint8 snp_ovmf_hash[48];
+	gboolean has_snp_ovmf_hash;
+	gboolean native_zero;
+	gboolean param_insert_one_page;
+	gboolean bsp_only;
+	gboolean check_kvm;
+	gboolean tdx_two_pass;
+	guint jobs;
+	CvmMeasureTraceFunc trace;
+	gpointer trace_data;
+} CvmMeasureOptions;
+
+/**
+ * cvm_measure_options_init:
+ * @opts: options to fill
+ *
+ * Sets the defaults: SEV-SNP, 1 vCPU, EPYC-v4 signature, QEMU, guest features
+ * 0x1, no kernel, no SVSM, QEMU's IGVM conventions, one job per CPU, no trace.
+ */
+void cvm_measure_options_init(CvmMeasureOptions *opts);
+
+/**
+ * cvm_measure_platform_from_string:
+ * @name: "sev-snp" (or "snp"), "sev-es", "sev" or "tdx"
+ * @out: the platform
+ * @error: CVM_ERROR_INVALID_ARGUMENT naming the accepted values
+ */
+gboolean cvm_measure_platform_from_string(const char *name, CvmMeasurePlatform *out, GError **error);
+
+/**
+ * cvm_measure_platform_to_string:
+ *
+ * Returns: "sev-snp", "sev-es", "sev" or "tdx".
+ */
+const char *cvm_measure_platform_to_string(CvmMeasurePlatform platform);
+
+/**
+ * cvm_vmm_type_from_string:
+ * @name: "qemu", "ec2" or "gce"
+ */
+gboolean cvm_vmm_type_from_string(const char *name, CvmVmmType *out, GError **error);
+
+/**
+ * cvm_vcpu_sig_from_type:
+ * @name: a QEMU vCPU model name ("EPYC-v4", "EPYC-Milan", "EPYC-Genoa", ...)
+ * @out: its CPUID(1).EAX signature
+ */
+gboolean cvm_vcpu_sig_from_type(const char *name, guint32 *out, GError **error);
+
+/**
+ * cvm_measure_ovmf:
+ * @firmware: the OVMF image, loaded so that it ends at 4 GiB
+ * @len: its size (a multiple of 4096)
+ * @opts: @opts->platform selects SNP (OVMF pages, SEV metadata sections, VMSAs;
+ *   SNP:SVSM when @opts->svsm is set), SEV-ES, SEV (SHA-256 streams) or TDX
+ *   (TDVF metadata)
+ * @out: the digest
+ * @error: CVM_ERROR_INVALID_DATA / CVM_ERROR_TRUNCATED for a malformed image,
+ *   CVM_ERROR_NOT_FOUND for missing metadata, CVM_ERROR_IO for unreadable
+ *   kernel/initrd/SVSM files
+ *
+ * Computes what sev-snp-measure (SEV family) or tdx-measure (TDX) compute.
+ */
+gboolean cvm_measure_ovmf(const guint8 *firmware, gsize len, const CvmMeasureOptions *opts,
+			  CvmDigest *out, GError **error);
+
+/**
+ * cvm_measure_snp_ovmf_hash:
+ * @firmware: the OVMF image
+ * @len: its size
+ * @out: the SNP digest after the firmware pages only (sev-snp-measure's
+ *   --snp-ovmf-hash value; pass it back as CvmMeasureOptions.snp_ovmf_hash)
+ */
+gboolean cvm_measure_snp_ovmf_hash(const guint8 *firmware, gsize len, const CvmMeasureOptions *opts,
+				   CvmDigest *out, GError **error);
+
+/**
+ * cvm_measure_ovmf_file:
+ *
+ * cvm_measure_ovmf() on the contents of @path.
+ */
+gboolean cvm_measure_ovmf_file(const char *path, const CvmMeasureOptions *opts, CvmDigest *out,
+			       GError **error);
+
+/**
+ * cvm_measure_igvm:
+ * @data: an IGVM file
+ * @len: its size
+ * @opts: @opts->platform picks the file's SUPPORTED_PLATFORM to measure for
+ * @out: the expected launch digest
+ * @diagnostics: (optional): receives a NULL-terminated array of messages
+ *   (the --check-kvm findings); free with g_strfreev()
+ * @error: CVM_ERROR_NOT_FOUND if the file has no header for the platform,
+ *   CVM_ERROR_INVALID_DATA for a malformed file
+ *
+ * The digest a QEMU/KVM launch of the file reports (see CvmMeasureOptions for
+ * the other tools' conventions).
+ */
+gboolean cvm_measure_igvm(const guint8 *data, gsize len, const CvmMeasureOptions *opts,
+			  CvmDigest *out, gchar ***diagnostics, GError **error);
+
+/**
+ * cvm_digest_to_hex:
+ *
+ * Returns: (transfer full): lower-case hex of the digest.
+ */
+gchar *cvm_digest_to_hex(const CvmDigest *digest);
+
+/**
+ * cvm_measure_to_json:
+ * @opts: the parameters used
+ * @digests: one digest per platform measured
+ * @n: number of @digests
+ *
+ * Returns: (transfer full): a JSON object {"digests": {"sev-snp": "hex", ...},
+ *   "parameters": {"vcpus": N, "vcpu_sig": "0x800f12", ...}}.
+ */
+gchar *cvm_measure_to_json(const CvmMeasureOptions *opts, const CvmDigest *digests, gsize n);
+
+/**
+ * cvm_sev_measure_hmac:
+ * @digest: the SEV or SEV-ES launch digest (32 bytes)
+ * @tik: the guest owner's transport integrity key (16 bytes)
+ * @api_major: firmware API major version
+ * @api_minor: firmware API minor version
+ * @build: firmware build id
+ * @policy: the launch policy
+ * @mnonce: the 16-byte nonce LAUNCH_MEASURE returned
+ * @out: the 32-byte MEASURE value the PSP reports
+ *
+ * HMAC-SHA256(TIK, 0x04 || major || minor || build || policy || digest || mnonce).
+ */
+gboolean cvm_sev_measure_hmac(const CvmDigest *digest, const guint8 tik[16], guint8 api_major,
+			      guint8 api_minor, guint8 build, guint32 policy, const guint8 mnonce[16],
+			      guint8 out[32], GError **error);
+
+G_END_DECLS
