@@ -5,7 +5,9 @@
 #include "cvmctl/igvm.h"
 
 static const CvmctlCommand igvm_commands[] = {
+	{ "inspect", cvmctl_igvm_inspect, "Describe an IGVM file (--json for JSON)" },
 	{ "build", cvmctl_igvm_build, "Build an IGVM file from a JSON manifest" },
+	{ "diff", cvmctl_igvm_diff, "Show the differences between two IGVM files" },
 };
 
 int

@@ -6,3 +6,5 @@
 #include "cvmctl/cvmctl.h"
 
 int cvmctl_igvm_build(int argc, char **argv);
+int cvmctl_igvm_inspect(int argc, char **argv);
+int cvmctl_igvm_diff(int argc, char **argv);

@@ -11,3 +11,5 @@ mkdir -p "$STATE"
 "$CVMCTL" version
 echo "== build examples/hello/manifest.json"
 "$CVMCTL" igvm build examples/hello/manifest.json -o "$STATE/hello.igvm"
+echo "== inspect $STATE/hello.igvm"
+"$CVMCTL" igvm inspect "$STATE/hello.igvm"

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The structured description of an IGVM file that "cvmctl igvm inspect"
+ * prints (as JSON, or as text from the same object). */
+#include "cvmctl/igvm-report.h"
+
+#include <string.h>
+
+static json_object *
+hex64(guint64 v)
+{
+	g_autofree gchar *s = g_strdup_printf("0x%" G_GINT64_MODIFIER "x", v);
+
+	return json_object_new_string(s);
+}
+
+static json_object *
+hexbytes(const guint8 *p, gsize n)
+{
+	g_autofree gchar *s = g_malloc(n * 2 + 1);
+
+	for (gsize i = 0; i < n; i++)
+		g_snprintf(s + i * 2, 3, "%02x", p[i]);
+	s[n * 2] = '\0';
+	return json_object_new_string(s);
+}
+
+static json_object *
+platforms_of(const CvmctlIgvmFile *f, guint32 mask)
+{
+	g_autofree gchar *names = cvmctl_igvm_mask_names(f, mask);
+
+	return json_object_new_string(names);
+}
+
+static gboolean
+applies(const CvmctlIgvmHeader *h, guint32 filter)
+{
+	guint32 mask;
+
+	return filter == 0 || !cvmctl_igvm_header_mask(h, &mask) || (mask & filter) != 0;
+}
+
+static json_object *
+file_section(const CvmctlIgvmFile *f)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "format_version", json_object_new_int(f->format_version));
+	json_object_object_add(o, "architecture",
+			       json_object_new_string(f->architecture == CVM_IGVM_ARCH_AARCH64
+							      ? "aarch64" : "x64"));
+	json_object_object_add(o, "variable_header_offset",
+			       json_object_new_int64(f->variable_header_offset));
+	json_object_object_add(o, "variable_header_size",
+			       json_object_new_int64(f->variable_header_size));
+	json_object_object_add(o, "total_file_size", json_object_new_int64(f->total_file_size));
+	json_object_object_add(o, "checksum", hex64(f->checksum));
+	json_object_object_add(o, "headers", json_object_new_int(f->headers->len));
+	return o;
+}
+
+static void
+add_platform(json_object *arr, const CvmctlIgvmHeader *h)
+{
+	CvmIgvmSupportedPlatform p;
+	const char *name;
+	json_object *o = json_object_new_object();
+
+	memcpy(&p, h->payload, sizeof(p));
+	name = cvmctl_igvm_platform_name(p.platform_type);
+	json_object_object_add(o, "type", json_object_new_string(name ? name : "unknown"));
+	json_object_object_add(o, "mask", hex64(cvm_le32(p.compatibility_mask)));
+	json_object_object_add(o, "highest_vtl", json_object_new_int(p.highest_vtl));
+	json_object_object_add(o, "platform_version",
+			       json_object_new_int(cvm_le16(p.platform_version)));
+	json_object_object_add(o, "shared_gpa_boundary", hex64(cvm_le64(p.shared_gpa_boundary)));
+	json_object_array_add(arr, o);
+}
+
+static void
+add_policy(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader *h)
+{
+	CvmIgvmGuestPolicy p;
+	json_object *o = json_object_new_object();
+
+	memcpy(&p, h->payload, sizeof(p));
+	json_object_object_add(o, "platforms", platforms_of(f, cvm_le32(p.compatibility_mask)));
+	json_object_object_add(o, "policy", hex64(cvm_le64(p.policy)));
+	json_object_object_add(o, "bits", cvmctl_igvm_policy_bits(f, cvm_le32(p.compatibility_mask),
+								   cvm_le64(p.policy)));
+	json_object_array_add(arr, o);
+}
+
+static json_object *
+memory_section(const CvmctlIgvmFile *f, guint32 filter)
+{
+	g_autoptr(GArray) ranges = cvmctl_igvm_page_ranges(f, filter);
+	json_object *arr = json_object_new_array();
+
+	for (guint i = 0; i < ranges->len; i++) {
+		const CvmctlIgvmRange *r = &g_array_index(ranges, CvmctlIgvmRange, i);
+		const char *type = cvmctl_igvm_page_type_name(r->data_type);
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "start", hex64(r->gpa));
+		json_object_object_add(o, "end", hex64(r->gpa + r->n_pages * CVM_IGVM_PAGE_SIZE - 1));
+		json_object_object_add(o, "pages", json_object_new_int64(r->n_pages));
+		json_object_object_add(o, "data_type", json_object_new_string(type ? type : "unknown"));
+		json_object_object_add(o, "contents",
+				       json_object_new_string(r->has_data ? "data" : "zero"));
+		json_object_object_add(o, "measured", json_object_new_boolean(
+				       !(r->flags & CVM_IGVM_PAGE_FLAG_UNMEASURED)));
+		json_object_object_add(o, "shared", json_object_new_boolean(
+				       (r->flags & CVM_IGVM_PAGE_FLAG_SHARED) != 0));
+		json_object_object_add(o, "platforms", platforms_of(f, r->mask));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static void
+add_vp_context(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader *h)
+{
+	CvmIgvmVpContext vp;
+	json_object *o = json_object_new_object();
+	guint32 mask;
+	guint64 rip = 0;
+
+	memcpy(&vp, h->payload, sizeof(vp));
+	mask = cvm_le32(vp.compatibility_mask);
+	json_object_object_add(o, "vp_index", json_object_new_int(cvm_le16(vp.vp_index)));
+	json_object_object_add(o, "gpa", hex64(cvm_le64(vp.gpa)));
+	json_object_object_add(o, "platforms", platforms_of(f, mask));
+	if (h->data != NULL && (mask & (cvmctl_igvm_platform_mask(f, CVM_IGVM_PLATFORM_SEV_SNP) |
+					cvmctl_igvm_platform_mask(f, CVM_IGVM_PLATFORM_SEV_ES))) &&
+	    h->data_length >= CVM_VMSA_SIZE) {
+		guint64 features;
+		CvmVmsaSegment cs;
+
+		memcpy(&rip, h->data + CVM_VMSA_RIP, 8);
+		memcpy(&features, h->data + CVM_VMSA_SEV_FEATURES, 8);
+		memcpy(&cs, h->data + CVM_VMSA_CS, sizeof(cs));
+		json_object_object_add(o, "format", json_object_new_string("vmsa"));
+		json_object_object_add(o, "rip", hex64(cvm_le64(rip)));
+		json_object_object_add(o, "cs_selector", hex64(cvm_le16(cs.selector)));
+		json_object_object_add(o, "cs_base", hex64(cvm_le64(cs.base)));
+		json_object_object_add(o, "sev_features", hex64(cvm_le64(features)));
+	} else if (h->data != NULL && h->data_length >= sizeof(CvmIgvmNativeVpContextX64)) {
+		CvmIgvmNativeVpContextX64 c;
+
+		memcpy(&c, h->data, sizeof(c));
+		json_object_object_add(o, "format", json_object_new_string("native-x64"));
+		json_object_object_add(o, "rip", hex64(cvm_le64(c.rip)));
+		json_object_object_add(o, "cs_selector", hex64(cvm_le16(c.code_selector)));
+		json_object_object_add(o, "cs_base", hex64(cvm_le32(c.code_base)));
+		json_object_object_add(o, "cr0", hex64(cvm_le64(c.cr0)));
+	}
+	json_object_array_add(arr, o);
+}
+
+static void
+add_id_block(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader *h)
+{
+	CvmIgvmSnpIdBlock b;
+	json_object *o = json_object_new_object();
+
+	memcpy(&b, h->payload, sizeof(b));
+	json_object_object_add(o, "platforms", platforms_of(f, cvm_le32(b.compatibility_mask)));
+	json_object_object_add(o, "ld", hexbytes(b.ld, sizeof(b.ld)));
+	json_object_object_add(o, "family_id", hexbytes(b.family_id, sizeof(b.family_id)));
+	json_object_object_add(o, "image_id", hexbytes(b.image_id, sizeof(b.image_id)));
+	json_object_object_add(o, "version", json_object_new_int64(cvm_le32(b.version)));
+	json_object_object_add(o, "guest_svn", json_object_new_int64(cvm_le32(b.guest_svn)));
+	json_object_object_add(o, "id_key_algorithm",
+			       json_object_new_int64(cvm_le32(b.id_key_algorithm)));
+	json_object_object_add(o, "author_key_enabled",
+			       json_object_new_boolean(b.author_key_enabled != 0));
+	json_object_object_add(o, "author_key_algorithm",
+			       json_object_new_int64(cvm_le32(b.author_key_algorithm)));
+	json_object_object_add(o, "id_key_curve",
+			       json_object_new_int64(cvm_le32(b.id_public_key.curve)));
+	json_object_array_add(arr, o);
+}
+
+static gboolean
+is_parameter_user(guint32 type)
+{
+	return (type >= CVM_IGVM_VHT_VP_COUNT_PARAMETER && type <= CVM_IGVM_VHT_ENVIRONMENT_INFO_PARAMETER &&
+		type != CVM_IGVM_VHT_SNP_ID_BLOCK && type != CVM_IGVM_VHT_ERROR_RANGE &&
+		type != CVM_IGVM_VHT_VBS_MEASUREMENT);
+}
+
+/* Areas by index, with the parameters written into them and their inserts. */
+static json_object *
+parameter_section(const CvmctlIgvmFile *f, guint32 filter)
+{
+	g_autoptr(GHashTable) by_index = g_hash_table_new(g_direct_hash, g_direct_equal);
+	json_object *arr = json_object_new_array();
+
+	for (guint i = 0; i < f->headers->len; i++) {
+		const CvmctlIgvmHeader *h = &g_array_index(f->headers, CvmctlIgvmHeader, i);
+		json_object *area, *list, *o;
+		guint32 index;
+
+		if (h->type == CVM_IGVM_VHT_PARAMETER_AREA) {
+			CvmIgvmParameterArea a;
+
+			memcpy(&a, h->payload, sizeof(a));
+			area = json_object_new_object();
+			json_object_object_add(area, "index",
+					       json_object_new_int64(cvm_le32(a.parameter_area_index)));
+			json_object_object_add(area, "size",
+					       json_object_new_int64(cvm_le64(a.number_of_bytes)));
+			json_object_object_add(area, "initial_data",
+					       json_object_new_boolean(h->data != NULL));
+			json_object_object_add(area, "parameters", json_object_new_array());
+			json_object_object_add(area, "inserted", json_object_new_array());
+			json_object_array_add(arr, area);
+			g_hash_table_insert(by_index, GUINT_TO_POINTER(cvm_le32(a.parameter_area_index)),
+					    area);
+			continue;
+		}
+		if (h->type == CVM_IGVM_VHT_PARAMETER_INSERT) {
+			CvmIgvmParameterInsert p;
+
+			memcpy(&p, h->payload, sizeof(p));
+			area = g_hash_table_lookup(by_index,
+						   GUINT_TO_POINTER(cvm_le32(p.parameter_area_index)));
+			if (area == NULL || !applies(h, filter))
+				continue;
+			o = json_object_new_object();
+			json_object_object_add(o, "gpa", hex64(cvm_le64(p.gpa)));
+			json_object_object_add(o, "platforms",
+					       platforms_of(f, cvm_le32(p.compatibility_mask)));
+			json_object_object_get_ex(area, "inserted", &list);
+			json_object_array_add(list, o);
+			continue;
+		}
+		if (!is_parameter_user(h->type) || h->length < sizeof(CvmIgvmParameter))
+			continue;
+		{
+			CvmIgvmParameter p;
+
+			memcpy(&p, h->payload, sizeof(p));
+			index = cvm_le32(p.parameter_area_index);
+			area = g_hash_table_lookup(by_index, GUINT_TO_POINTER(index));
+			if (area == NULL)
+				continue;
+			o = json_object_new_object();
+			json_object_object_add(o, "type",
+					       json_object_new_string(cvmctl_igvm_type_name(h->type)));
+			json_object_object_add(o, "offset", json_object_new_int64(cvm_le32(p.byte_offset)));
+			json_object_object_get_ex(area, "parameters", &list);
+			json_object_array_add(list, o);
+		}
+	}
+	return arr;
+}
+
+json_object *
+cvmctl_igvm_report(const CvmctlIgvmFile *f, guint32 filter)
+{
+	json_object *root = json_object_new_object();
+	json_object *platforms = json_object_new_array(), *policies = json_object_new_array();
+	json_object *counts = json_object_new_object(), *vps = json_object_new_array();
+	json_object *ids = json_object_new_array();
+
+	for (guint i = 0; i < f->headers->len; i++) {
+		const CvmctlIgvmHeader *h = &g_array_index(f->headers, CvmctlIgvmHeader, i);
+		const char *name = cvmctl_igvm_type_name(h->type);
+		json_object *n;
+
+		if (!applies(h, filter))
+			continue;
+		if (h->type == CVM_IGVM_VHT_SUPPORTED_PLATFORM)
+			add_platform(platforms, h);
+		else if (h->type == CVM_IGVM_VHT_GUEST_POLICY)
+			add_policy(policies, f, h);
+		else if (h->type == CVM_IGVM_VHT_VP_CONTEXT)
+			add_vp_context(vps, f, h);
+		else if (h->type == CVM_IGVM_VHT_SNP_ID_BLOCK)
+			add_id_block(ids, f, h);
+		if (h->type < CVM_IGVM_VHT_DIRECTIVE_FIRST)
+			continue;
+		if (name == NULL)
+			name = "unknown";
+		n = json_object_object_get(counts, name);
+		json_object_object_add(counts, name,
+				       json_object_new_int(n ? json_object_get_int(n) + 1 : 1));
+	}
+	json_object_object_add(root, "file", file_section(f));
+	json_object_object_add(root, "platforms", platforms);
+	json_object_object_add(root, "policies", policies);
+	json_object_object_add(root, "directive_counts", counts);
+	json_object_object_add(root, "memory", memory_section(f, filter));
+	json_object_object_add(root, "vp_contexts", vps);
+	json_object_object_add(root, "parameter_areas", parameter_section(f, filter));
+	json_object_object_add(root, "snp_id_blocks", ids);
+	return root;
+}
