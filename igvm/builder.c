@@ -284,6 +284,14 @@ cvm_igvm_builder_add_raw_header(CvmIgvmBuilder *builder, guint32 type, const voi
 		area->size = cvm_le64(a->number_of_bytes);
 		g_hash_table_insert(builder->areas, GUINT_TO_POINTER(index), area);
 	}
+	if ((type & CVM_IGVM_VHT_TYPE_MASK) == CVM_IGVM_VHT_SUPPORTED_PLATFORM &&
+	    length >= sizeof(CvmIgvmSupportedPlatform)) {
+		const CvmIgvmSupportedPlatform *p = payload;
+
+		if (p->platform_type < G_N_ELEMENTS(builder->platform_mask))
+			builder->platform_mask[p->platform_type] = cvm_le32(p->compatibility_mask);
+		builder->used_masks |= cvm_le32(p->compatibility_mask);
+	}
 	cvmi_builder_append(builder, type, payload, (guint32)length, at, file_data);
 	return TRUE;
 }

@@ -336,6 +336,54 @@ test_page_data_from_file_region_splits_and_pads(void **state)
 	cvmt_rm_rf(dir);
 }
 
+/* The field values igvm_c/tests/igvm_test.c asserts, header by header. */
+static void
+check_c_api_fields(GBytes *file, GArray *tlvs)
+{
+	const guint8 *base = g_bytes_get_data(file, NULL);
+	const CvmIgvmSupportedPlatform *sp = (const void *)g_array_index(tlvs, Tlv, 0).payload;
+	const CvmIgvmParameterArea *area = (const void *)g_array_index(tlvs, Tlv, 11).payload;
+	const CvmIgvmParameter *vp = (const void *)g_array_index(tlvs, Tlv, 12).payload;
+	const CvmIgvmParameterInsert *ins = (const void *)g_array_index(tlvs, Tlv, 13).payload;
+
+	assert_int_equal(cvm_le32(sp->compatibility_mask), 1);
+	assert_int_equal(sp->highest_vtl, 2);
+	assert_int_equal(sp->platform_type, CVM_IGVM_PLATFORM_VSM_ISOLATION);
+	assert_int_equal(cvm_le16(sp->platform_version), 1);
+	assert_int_equal(cvm_le64(sp->shared_gpa_boundary), 0);
+	for (guint i = 1; i <= 2; i++) {
+		const CvmIgvmGuestPolicy *gp = (const void *)g_array_index(tlvs, Tlv, i).payload;
+
+		assert_int_equal(g_array_index(tlvs, Tlv, i).type, CVM_IGVM_VHT_GUEST_POLICY);
+		assert_int_equal(cvm_le64(gp->policy), 0x30000);
+		assert_int_equal(cvm_le32(gp->compatibility_mask), i);
+		assert_int_equal(cvm_le32(gp->reserved), 0);
+	}
+	for (guint i = 0; i < 8; i++) {
+		const CvmIgvmPageData *pd = (const void *)g_array_index(tlvs, Tlv, 3 + i).payload;
+		const guint8 *data = base + cvm_le32(pd->file_offset);
+
+		assert_int_equal(g_array_index(tlvs, Tlv, 3 + i).type, CVM_IGVM_VHT_PAGE_DATA);
+		assert_int_equal(cvm_le64(pd->gpa), i * 4096ull);
+		assert_int_equal(cvm_le32(pd->compatibility_mask), 1);
+		assert_int_equal(cvm_le32(pd->flags), 0);
+		assert_int_equal(cvm_le16(pd->data_type), CVM_IGVM_PAGE_DATA_NORMAL);
+		assert_int_equal(data[0], i);
+		assert_int_equal(data[4095], i);
+	}
+	assert_int_equal(g_array_index(tlvs, Tlv, 11).type, CVM_IGVM_VHT_PARAMETER_AREA);
+	assert_int_equal(cvm_le64(area->number_of_bytes), 4096);
+	assert_int_equal(cvm_le32(area->parameter_area_index), 0);
+	assert_int_equal(cvm_le32(area->file_offset), 0);
+	assert_int_equal(g_array_index(tlvs, Tlv, 12).type, CVM_IGVM_VHT_VP_COUNT_PARAMETER);
+	assert_int_equal(cvm_le32(vp->parameter_area_index), 0);
+	assert_int_equal(cvm_le32(vp->byte_offset), 0);
+	assert_int_equal(g_array_index(tlvs, Tlv, 13).type, CVM_IGVM_VHT_PARAMETER_INSERT);
+	assert_int_equal(cvm_le64(ins->gpa), 0x14000);
+	assert_int_equal(cvm_le32(ins->compatibility_mask), 1);
+	assert_int_equal(cvm_le32(ins->parameter_area_index), 0);
+}
+
 /* spec section 10: the microsoft/igvm C API test file, rebuilt. */
 static void
 test_c_api_test_file_shape_has_counts_1_2_11(void **state)
@@ -367,6 +415,7 @@ test_c_api_test_file_shape_has_counts_1_2_11(void **state)
 	assert_int_equal(counts[0], 1);
 	assert_int_equal(counts[1], 2);
 	assert_int_equal(counts[2], 11);
+	check_c_api_fields(file, tlvs);
 }
 
 int

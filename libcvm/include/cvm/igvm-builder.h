@@ -201,6 +201,22 @@ gboolean cvm_igvm_builder_add_raw_header(CvmIgvmBuilder *builder, guint32 type,
 					 const void *payload, gsize length, GBytes *file_data,
 					 GError **error);
 
+/**
+ * cvm_igvm_builder_new_from_bytes:
+ * @file: an IGVM file
+ *
+ * A builder holding every header of @file (raw, in file order) with the file
+ * data each one references, and the file's format version and architecture.
+ * Writing it again gives @file back byte for byte when @file came from this
+ * writer (same section order, de-duplication and padding); other producers'
+ * files come back with cvm's file-data layout. Only the structure needed to
+ * copy the headers is checked (bounds, CRC); validation is the validator's.
+ *
+ * Returns: (transfer full): the builder, or %NULL with CVM_ERROR_INVALID_DATA
+ * / CVM_ERROR_TRUNCATED / CVM_ERROR_CHECKSUM naming the byte offset.
+ */
+CvmIgvmBuilder *cvm_igvm_builder_new_from_bytes(GBytes *file, GError **error);
+
 /* ---- Output ------------------------------------------------------------------ */
 
 /* Number of headers added so far (all sections). */
