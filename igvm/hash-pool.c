@@ -21,7 +21,8 @@ cvmi_sha256(const void *data, gsize len, guint8 out[32])
 }
 
 typedef struct {
-	const guint8 *data;
+	const guint8 *data;		/* contiguous pages, or */
+	const guint8 *const *pages;	/* one pointer per page (NULL: zero page) */
 	guint8 *out;
 	gsize first;
 	gsize count;
@@ -33,10 +34,13 @@ hash_slice(const Slice *s)
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	const EVP_MD *md = EVP_sha384();
 
+	static const guint8 zero[CVMI_PAGE_SIZE];
+
 	for (gsize i = s->first; i < s->first + s->count; i++) {
 		unsigned int n = 48;
+		const guint8 *page = s->pages ? (s->pages[i] ? s->pages[i] : zero) : s->data + i * CVMI_PAGE_SIZE;
 		EVP_DigestInit_ex(ctx, md, NULL);
-		EVP_DigestUpdate(ctx, s->data + i * CVMI_PAGE_SIZE, CVMI_PAGE_SIZE);
+		EVP_DigestUpdate(ctx, page, CVMI_PAGE_SIZE);
 		EVP_DigestFinal_ex(ctx, s->out + i * 48, &n);
 	}
 	EVP_MD_CTX_free(ctx);
@@ -49,8 +53,8 @@ slice_thread(gpointer data)
 	return NULL;
 }
 
-void
-cvmi_sha384_pages(const guint8 *data, gsize npages, guint8 *out, guint jobs)
+static void
+hash_parallel(const guint8 *data, const guint8 *const *pages, gsize npages, guint8 *out, guint jobs)
 {
 	if (jobs == 0)
 		jobs = g_get_num_processors();
@@ -63,7 +67,7 @@ cvmi_sha384_pages(const guint8 *data, gsize npages, guint8 *out, guint jobs)
 	gsize per = npages / jobs, extra = npages % jobs, first = 0;
 
 	for (guint j = 0; j < jobs; j++) {
-		slices[j] = (Slice){ data, out, first, per + (j < extra ? 1 : 0) };
+		slices[j] = (Slice){ data, pages, out, first, per + (j < extra ? 1 : 0) };
 		first += slices[j].count;
 	}
 	/* The calling thread takes slice 0; a failed spawn falls back to it too. */
@@ -76,4 +80,16 @@ cvmi_sha384_pages(const guint8 *data, gsize npages, guint8 *out, guint jobs)
 	for (guint j = 1; j < jobs; j++)
 		if (threads[j] != NULL)
 			g_thread_join(threads[j]);
+}
+
+void
+cvmi_sha384_pages(const guint8 *data, gsize npages, guint8 *out, guint jobs)
+{
+	hash_parallel(data, NULL, npages, out, jobs);
+}
+
+void
+cvmi_sha384_page_list(const guint8 *const *pages, gsize n, guint8 *out, guint jobs)
+{
+	hash_parallel(NULL, pages, n, out, jobs);
 }

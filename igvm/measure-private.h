@@ -113,3 +113,34 @@ gboolean cvmi_measure_ovmf_tdx(const guint8 *data, gsize len, const CvmMeasureOp
 /* TDX MRTD records fed into a running SHA-384. */
 void cvmi_tdx_page_add(EVP_MD_CTX *ctx, guint64 gpa);
 void cvmi_tdx_extend_page(EVP_MD_CTX *ctx, guint64 gpa, const guint8 page[4096]);
+
+/* One measured page of an IGVM file, for the chosen platform. */
+enum {
+	CVMI_OP_DATA,	    /* PAGE_DATA with contents (page) or without (page NULL) */
+	CVMI_OP_UNMEASURED, /* PAGE_DATA flagged unmeasured */
+	CVMI_OP_SECRETS,
+	CVMI_OP_CPUID,
+	CVMI_OP_PARAMETER,  /* a page of a parameter area */
+	CVMI_OP_VMSA,	    /* VP_CONTEXT */
+};
+
+typedef struct {
+	guint8 kind;
+	guint16 vp_index;
+	guint64 gpa;
+	const guint8 *page; /* 4096 bytes, or NULL for a zero page */
+} CvmiMeasureOp;
+
+typedef struct {
+	GArray *ops;	   /* CvmiMeasureOp in directive order */
+	GPtrArray *owned;  /* storage some ops point into */
+	gboolean has_id_block;
+	guint8 id_block_ld[48];
+} CvmiMeasureOps;
+
+gboolean cvmi_igvm_ops(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmiMeasureOps *out,
+		       GError **error);
+void cvmi_measure_ops_clear(CvmiMeasureOps *ops);
+
+/* SHA-384 of a list of pages (NULL = zero page) on up to @jobs threads. */
+void cvmi_sha384_page_list(const guint8 *const *pages, gsize n, guint8 *out, guint jobs);

@@ -4,15 +4,9 @@
  * values are those QEMU/KVM (and EC2/GCE) use, as sev-snp-measure records them. */
 #include "igvm/measure-private.h"
 
+#include <cvm/igvm-defs.h>
 #include <string.h>
 
-enum {
-	OFF_ES = 0x00, OFF_CS = 0x10, OFF_SS = 0x20, OFF_DS = 0x30, OFF_FS = 0x40, OFF_GS = 0x50,
-	OFF_GDTR = 0x60, OFF_LDTR = 0x70, OFF_IDTR = 0x80, OFF_TR = 0x90,
-	OFF_EFER = 0xD0, OFF_CR4 = 0x148, OFF_CR0 = 0x158, OFF_DR7 = 0x160, OFF_DR6 = 0x168,
-	OFF_RFLAGS = 0x170, OFF_RIP = 0x178, OFF_G_PAT = 0x268, OFF_RDX = 0x310,
-	OFF_SEV_FEATURES = 0x3B0, OFF_XCR0 = 0x3E8, OFF_MXCSR = 0x408, OFF_X87_FCW = 0x410,
-};
 
 static void
 put16(guint8 *page, gsize off, guint16 v)
@@ -48,18 +42,18 @@ seg(guint8 *page, gsize off, guint16 selector, guint16 attrib, guint32 limit, gu
 static void
 common_regs(guint8 *page, guint64 sev_features, guint64 rdx, guint64 g_pat)
 {
-	seg(page, OFF_GDTR, 0, 0, 0xffff, 0);
-	seg(page, OFF_IDTR, 0, 0, 0xffff, 0);
-	seg(page, OFF_LDTR, 0, 0x82, 0xffff, 0);
-	put64(page, OFF_EFER, 0x1000);	/* KVM sets EFER.SVME */
-	put64(page, OFF_CR4, 0x40);	/* KVM sets CR4.MCE */
-	put64(page, OFF_DR7, 0x400);
-	put64(page, OFF_DR6, 0xffff0ff0);
-	put64(page, OFF_RFLAGS, 0x2);
-	put64(page, OFF_G_PAT, g_pat);
-	put64(page, OFF_RDX, rdx);
-	put64(page, OFF_SEV_FEATURES, sev_features);
-	put64(page, OFF_XCR0, 0x1);
+	seg(page, CVM_VMSA_GDTR, 0, 0, 0xffff, 0);
+	seg(page, CVM_VMSA_IDTR, 0, 0, 0xffff, 0);
+	seg(page, CVM_VMSA_LDTR, 0, 0x82, 0xffff, 0);
+	put64(page, CVM_VMSA_EFER, 0x1000);	/* KVM sets EFER.SVME */
+	put64(page, CVM_VMSA_CR4, 0x40);	/* KVM sets CR4.MCE */
+	put64(page, CVM_VMSA_DR7, 0x400);
+	put64(page, CVM_VMSA_DR6, 0xffff0ff0);
+	put64(page, CVM_VMSA_RFLAGS, 0x2);
+	put64(page, CVM_VMSA_G_PAT, g_pat);
+	put64(page, CVM_VMSA_RDX, rdx);
+	put64(page, CVM_VMSA_SEV_FEATURES, sev_features);
+	put64(page, CVM_VMSA_XCR0, 0x1);
 }
 
 void
@@ -84,35 +78,35 @@ cvmi_vmsa_ovmf(guint8 page[4096], guint32 eip, guint64 sev_features, guint32 vcp
 		fcw = 0;
 	}
 	memset(page, 0, CVMI_PAGE_SIZE);
-	seg(page, OFF_ES, 0, 0x93, 0xffff, 0);
-	seg(page, OFF_CS, 0xf000, cs_attr, 0xffff, eip & 0xffff0000u);
-	seg(page, OFF_SS, 0, ss_attr, 0xffff, 0);
-	seg(page, OFF_DS, 0, 0x93, 0xffff, 0);
-	seg(page, OFF_FS, 0, 0x93, 0xffff, 0);
-	seg(page, OFF_GS, 0, 0x93, 0xffff, 0);
-	seg(page, OFF_TR, 0, tr_attr, 0xffff, 0);
+	seg(page, CVM_VMSA_ES, 0, 0x93, 0xffff, 0);
+	seg(page, CVM_VMSA_CS, 0xf000, cs_attr, 0xffff, eip & 0xffff0000u);
+	seg(page, CVM_VMSA_SS, 0, ss_attr, 0xffff, 0);
+	seg(page, CVM_VMSA_DS, 0, 0x93, 0xffff, 0);
+	seg(page, CVM_VMSA_FS, 0, 0x93, 0xffff, 0);
+	seg(page, CVM_VMSA_GS, 0, 0x93, 0xffff, 0);
+	seg(page, CVM_VMSA_TR, 0, tr_attr, 0xffff, 0);
 	common_regs(page, sev_features, rdx, g_pat);
-	put64(page, OFF_CR0, 0x10);
-	put64(page, OFF_RIP, eip & 0xffff);
-	put32(page, OFF_MXCSR, mxcsr);
-	put16(page, OFF_X87_FCW, fcw);
+	put64(page, CVM_VMSA_CR0, 0x10);
+	put64(page, CVM_VMSA_RIP, eip & 0xffff);
+	put32(page, CVM_VMSA_MXCSR, mxcsr);
+	put16(page, CVM_VMSA_X87_FCW, fcw);
 }
 
 void
 cvmi_vmsa_svsm(guint8 page[4096], guint64 rip, guint32 vcpu_sig)
 {
 	memset(page, 0, CVMI_PAGE_SIZE);
-	seg(page, OFF_ES, 16, 0xc93, 0xffffffff, 0);
-	seg(page, OFF_CS, 8, 0xc9b, 0xffffffff, 0);
-	seg(page, OFF_SS, 16, 0xc93, 0xffffffff, 0);
-	seg(page, OFF_DS, 16, 0xc93, 0xffffffff, 0);
-	seg(page, OFF_FS, 16, 0xc93, 0xffffffff, 0);
-	seg(page, OFF_GS, 0, 0x093, 0xffff, 0);
-	seg(page, OFF_TR, 0, 0x8b, 0xffff, 0);
+	seg(page, CVM_VMSA_ES, 16, 0xc93, 0xffffffff, 0);
+	seg(page, CVM_VMSA_CS, 8, 0xc9b, 0xffffffff, 0);
+	seg(page, CVM_VMSA_SS, 16, 0xc93, 0xffffffff, 0);
+	seg(page, CVM_VMSA_DS, 16, 0xc93, 0xffffffff, 0);
+	seg(page, CVM_VMSA_FS, 16, 0xc93, 0xffffffff, 0);
+	seg(page, CVM_VMSA_GS, 0, 0x093, 0xffff, 0);
+	seg(page, CVM_VMSA_TR, 0, 0x8b, 0xffff, 0);
 	common_regs(page, 0x1, vcpu_sig, 0x0007040600070406ull);
-	put64(page, OFF_CR0, 0x11);
-	put64(page, OFF_RIP, rip);
+	put64(page, CVM_VMSA_CR0, 0x11);
+	put64(page, CVM_VMSA_RIP, rip);
 	/* x87 FCW stays 0: sev-snp-measure never sets it in this flow and the
 	 * hardware-derived SVSM vectors agree. */
-	put32(page, OFF_MXCSR, 0x1f80);
+	put32(page, CVM_VMSA_MXCSR, 0x1f80);
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <cvm/igvm-builder.h>
 
 G_BEGIN_DECLS
 
@@ -212,6 +213,35 @@ gboolean cvm_measure_ovmf_file(const char *path, const CvmMeasureOptions *opts, 
  */
 gboolean cvm_measure_igvm(const guint8 *data, gsize len, const CvmMeasureOptions *opts,
 			  CvmDigest *out, gchar ***diagnostics, GError **error);
+
+/**
+ * CvmOvmfWrapPlatform:
+ * @CVM_OVMF_WRAP_SEV_SNP: firmware, SEV metadata sections, SNP VMSAs
+ * @CVM_OVMF_WRAP_SEV_ES: firmware and SEV-ES VMSAs (sev_features 0)
+ * @CVM_OVMF_WRAP_NATIVE: firmware only (the CPU starts at its reset vector)
+ */
+typedef enum {
+	CVM_OVMF_WRAP_SEV_SNP = 1 << 0,
+	CVM_OVMF_WRAP_SEV_ES = 1 << 1,
+	CVM_OVMF_WRAP_NATIVE = 1 << 2,
+} CvmOvmfWrapPlatform;
+
+/**
+ * cvm_igvm_add_ovmf:
+ * @builder: the IGVM file being built
+ * @firmware: an OVMF image (it must outlive the builder's writes)
+ * @len: its size
+ * @platforms: CvmOvmfWrapPlatform flags; platforms the builder does not yet
+ *   declare are added
+ * @opts: vCPU count, signature, VMM type and SNP guest features of the VMSAs;
+ *   with @opts->kernel the SNP kernel-hashes page carries the hash table
+ *
+ * Lays the firmware out as QEMU does for an OVMF launch. Measured with
+ * @native_zero, the SNP digest of the result equals cvm_measure_ovmf() for the
+ * same firmware and @opts; SNP files get GUEST_POLICY 0x30000.
+ */
+gboolean cvm_igvm_add_ovmf(CvmIgvmBuilder *builder, const guint8 *firmware, gsize len, guint platforms,
+			   const CvmMeasureOptions *opts, GError **error);
 
 /**
  * cvm_digest_to_hex:

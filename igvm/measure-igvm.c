@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Expected launch digest of an IGVM file: the pages cvmi_igvm_ops() lists,
+ * measured the way each platform's QEMU/KVM launch does (docs/measurement.md,
+ * "IGVM files"). */
+#include "igvm/measure-private.h"
+
+#include <cvm/error.h>
+#include <cvm/igvm-defs.h>
+#include <string.h>
+
+static gboolean
+op_is_hashed(const CvmiMeasureOp *op, const CvmMeasureOptions *opts)
+{
+	return op->kind == CVMI_OP_VMSA || (op->kind == CVMI_OP_DATA && !(op->page == NULL && opts->native_zero));
+}
+
+static void
+check_kvm(const CvmiMeasureOps *ops, GPtrArray *diags)
+{
+	guint nvmsa = 0;
+	gboolean after_vmsa = FALSE;
+
+	for (guint i = 0; i < ops->ops->len; i++) {
+		const CvmiMeasureOp *op = &g_array_index(ops->ops, CvmiMeasureOp, i);
+		if (op->kind != CVMI_OP_VMSA) {
+			if (after_vmsa)
+				g_ptr_array_add(diags, g_strdup_printf("check-kvm: page at 0x%" G_GINT64_MODIFIER
+								       "x comes after a VMSA; KVM measures VMSAs last",
+								       op->gpa));
+			after_vmsa = FALSE;
+			continue;
+		}
+		nvmsa++;
+		after_vmsa = TRUE;
+		guint64 cr0;
+		memcpy(&cr0, op->page + CVM_VMSA_CR0, 8);
+		cr0 = GUINT64_FROM_LE(cr0);
+		if (op->gpa != CVMI_SNP_VMSA_GPA)
+			g_ptr_array_add(diags, g_strdup_printf("check-kvm: VMSA at 0x%" G_GINT64_MODIFIER
+							       "x, KVM only launches one at 0xfffffffff000", op->gpa));
+		if (cr0 != 0x31 && cr0 != 0x30)
+			g_ptr_array_add(diags, g_strdup_printf("check-kvm: VMSA CR0 0x%" G_GINT64_MODIFIER
+							       "x, KVM expects 0x31 or 0x30", cr0));
+	}
+	if (nvmsa != 1)
+		g_ptr_array_add(diags, g_strdup_printf("check-kvm: %u VMSAs, KVM launches exactly one", nvmsa));
+}
+
+static guint8
+snp_type(const CvmiMeasureOp *op, const CvmMeasureOptions *opts)
+{
+	switch (op->kind) {
+	case CVMI_OP_DATA: return op->page == NULL && opts->native_zero ? CVMI_SNP_PAGE_ZERO : CVMI_SNP_PAGE_NORMAL;
+	case CVMI_OP_SECRETS: return CVMI_SNP_PAGE_SECRETS;
+	case CVMI_OP_CPUID: return CVMI_SNP_PAGE_CPUID;
+	case CVMI_OP_VMSA: return CVMI_SNP_PAGE_VMSA;
+	default: return CVMI_SNP_PAGE_UNMEASURED;
+	}
+}
+
+static void
+measure_snp(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest *out)
+{
+	static const guint8 zeros[48];
+	GArray *list = ops->ops;
+	g_autofree const guint8 **pages = g_new0(const guint8 *, MAX(list->len, 1));
+	g_autofree gsize *slot = g_new0(gsize, MAX(list->len, 1));
+	gsize n = 0;
+	guint nvmsa = 0, seen_vmsa = 0;
+	const guint8 *bsp_hash = NULL;
+	CvmiSnpChain chain;
+
+	for (guint i = 0; i < list->len; i++) {
+		const CvmiMeasureOp *op = &g_array_index(list, CvmiMeasureOp, i);
+		nvmsa += op->kind == CVMI_OP_VMSA;
+		if (op_is_hashed(op, opts)) {
+			slot[i] = n;
+			pages[n++] = op->page;
+		}
+	}
+	g_autofree guint8 *hashes = g_malloc(MAX(n, 1) * 48);
+	cvmi_sha384_page_list(pages, n, hashes, opts->jobs);
+	cvmi_snp_chain_init(&chain, opts);
+	for (guint i = 0; i < list->len; i++) {
+		const CvmiMeasureOp *op = &g_array_index(list, CvmiMeasureOp, i);
+		const guint8 *contents = op_is_hashed(op, opts) ? hashes + slot[i] * 48 : zeros;
+		cvmi_snp_chain_update(&chain, snp_type(op, opts), op->gpa, contents);
+		if (op->kind != CVMI_OP_VMSA)
+			continue;
+		if (bsp_hash == NULL || op->vp_index == 0)
+			bsp_hash = contents;
+		/* KVM measures one VMSA per vCPU; APs the file does not describe
+		 * start from the BSP's state. */
+		if (++seen_vmsa == nvmsa && !opts->bsp_only)
+			for (guint v = nvmsa; v < opts->vcpus; v++)
+				cvmi_snp_chain_update(&chain, CVMI_SNP_PAGE_VMSA, op->gpa, bsp_hash);
+	}
+	out->platform = CVM_MEASURE_SEV_SNP;
+	out->len = 48;
+	memcpy(out->bytes, chain.ld, 48);
+}
+
+static gboolean
+measure_sev(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest *out, GError **error)
+{
+	static const guint8 zero[CVMI_PAGE_SIZE];
+	g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new();
+	unsigned int n = 32;
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	for (guint i = 0; i < ops->ops->len; i++) {
+		const CvmiMeasureOp *op = &g_array_index(ops->ops, CvmiMeasureOp, i);
+		const guint8 *page = op->page ? op->page : zero;
+		if (op->kind == CVMI_OP_UNMEASURED || op->kind == CVMI_OP_PARAMETER)
+			continue;
+		if (op->kind == CVMI_OP_SECRETS || op->kind == CVMI_OP_CPUID ||
+		    (op->kind == CVMI_OP_VMSA && opts->platform == CVM_MEASURE_SEV)) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
+				    "%s has no %s pages (page at 0x%" G_GINT64_MODIFIER "x)",
+				    cvm_measure_platform_to_string(opts->platform),
+				    op->kind == CVMI_OP_VMSA ? "VMSA" : "SECRETS/CPUID", op->gpa);
+			return FALSE;
+		}
+		EVP_DigestUpdate(ctx, page, CVMI_PAGE_SIZE);
+		if (opts->trace) {
+			guint8 h[32];
+			cvmi_sha256(page, CVMI_PAGE_SIZE, h);
+			opts->trace(op->gpa, op->kind == CVMI_OP_VMSA ? "vmsa" : "data", h, 32, NULL, 0,
+				    opts->trace_data);
+		}
+	}
+	out->platform = opts->platform;
+	out->len = 32;
+	EVP_DigestFinal_ex(ctx, out->bytes, &n);
+	return TRUE;
+}
+
+static void
+measure_tdx(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest *out)
+{
+	static const guint8 zero[CVMI_PAGE_SIZE];
+	g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new();
+	unsigned int n = 48;
+
+	EVP_DigestInit_ex(ctx, EVP_sha384(), NULL);
+	for (guint i = 0; i < ops->ops->len; i++) {
+		const CvmiMeasureOp *op = &g_array_index(ops->ops, CvmiMeasureOp, i);
+		/* The TD's initial vCPU state is architectural, not measured. */
+		if (op->kind == CVMI_OP_VMSA)
+			continue;
+		cvmi_tdx_page_add(ctx, op->gpa);
+		gboolean extend = op->kind != CVMI_OP_UNMEASURED && op->kind != CVMI_OP_PARAMETER;
+		if (extend)
+			cvmi_tdx_extend_page(ctx, op->gpa, op->page ? op->page : zero);
+		if (opts->trace)
+			opts->trace(op->gpa, extend ? "page.add+mr.extend" : "page.add", NULL, 0, NULL, 0,
+				    opts->trace_data);
+	}
+	out->platform = CVM_MEASURE_TDX;
+	out->len = 48;
+	EVP_DigestFinal_ex(ctx, out->bytes, &n);
+}
+
+gboolean
+cvm_measure_igvm(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmDigest *out,
+		 gchar ***diagnostics, GError **error)
+{
+	CvmiMeasureOps ops;
+	gboolean ok = TRUE;
+	g_autoptr(GPtrArray) diags = g_ptr_array_new_with_free_func(g_free);
+
+	if (!cvmi_igvm_ops(data, len, opts, &ops, error))
+		return FALSE;
+	if (opts->platform == CVM_MEASURE_SEV_SNP) {
+		measure_snp(&ops, opts, out);
+		if (opts->check_kvm)
+			check_kvm(&ops, diags);
+		if (ops.has_id_block && memcmp(ops.id_block_ld, out->bytes, 48) != 0)
+			g_ptr_array_add(diags, g_strdup("SNP_ID_BLOCK launch digest differs from the computed digest"));
+	} else if (opts->platform == CVM_MEASURE_TDX) {
+		measure_tdx(&ops, opts, out);
+	} else {
+		ok = measure_sev(&ops, opts, out, error);
+	}
+	cvmi_measure_ops_clear(&ops);
+	if (ok && diagnostics != NULL) {
+		g_ptr_array_add(diags, NULL);
+		*diagnostics = (gchar **)g_ptr_array_steal(diags, NULL);
+	}
+	return ok;
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* IGVM launch digests: OVMF wrapped into IGVM measures like the OVMF flow,
+ * --jobs does not change results, SEV-ES and TDX digests agree with straight
+ * EVP computations over the bytes the spec says are hashed, bad input fails. */
+#include "tests/lib/testlib.h"
+
+#include <cvm/error.h>
+#include <cvm/igvm-builder.h>
+#include <cvm/measure.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#define DEBIAN_OVMF "/usr/share/ovmf/OVMF.fd"
+
+static GBytes *
+wrap(GBytes *fw, guint platforms, const CvmMeasureOptions *opts)
+{
+	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
+	g_autoptr(GError) error = NULL;
+
+	if (!cvm_igvm_add_ovmf(b, g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), platforms, opts, &error))
+		fail_msg("wrap: %s", error->message);
+	GBytes *out = cvm_igvm_builder_write_bytes(b, &error);
+	cvmt_assert_no_error(error);
+	return out;
+}
+
+static void
+igvm_digest(GBytes *file, const CvmMeasureOptions *opts, CvmDigest *d)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!cvm_measure_igvm(g_bytes_get_data(file, NULL), g_bytes_get_size(file), opts, d, NULL, &error))
+		fail_msg("measure: %s", error->message);
+}
+
+static void
+test_wrapped_ovmf_snp_digest_equals_ovmf_digest_with_native_zero(void **state)
+{
+	g_autoptr(GBytes) fw = cvmt_read_file(DEBIAN_OVMF);
+	static const struct {
+		guint vcpus;
+		guint64 features;
+	} cases[] = { { 1, 0x1 }, { 4, 0x1 }, { 1, 0x21 }, { 4, 0x21 } };
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		CvmMeasureOptions o;
+		CvmDigest want, got, qemu;
+		g_autoptr(GError) error = NULL;
+		cvm_measure_options_init(&o);
+		o.vcpus = cases[i].vcpus;
+		o.guest_features = cases[i].features;
+		assert_true(cvm_measure_ovmf(g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), &o, &want, &error));
+		g_autoptr(GBytes) file = wrap(fw, CVM_OVMF_WRAP_SEV_SNP | CVM_OVMF_WRAP_SEV_ES | CVM_OVMF_WRAP_NATIVE,
+					      &o);
+		CvmMeasureOptions m = o;
+		m.vcpus = 1; /* the file carries one VMSA per vCPU */
+		m.native_zero = TRUE;
+		igvm_digest(file, &m, &got);
+		assert_int_equal(got.len, 48);
+		assert_memory_equal(got.bytes, want.bytes, 48);
+		/* QEMU measures data-less pages as NORMAL zero pages: a different digest. */
+		m.native_zero = FALSE;
+		igvm_digest(file, &m, &qemu);
+		assert_memory_not_equal(qemu.bytes, want.bytes, 48);
+	}
+}
+
+static void
+test_wrapped_ovmf_sev_es_digest_equals_ovmf_digest(void **state)
+{
+	g_autoptr(GBytes) fw = cvmt_read_file(DEBIAN_OVMF);
+	CvmMeasureOptions o;
+	CvmDigest want, got;
+
+	cvm_measure_options_init(&o);
+	o.platform = CVM_MEASURE_SEV_ES;
+	o.vcpus = 2;
+	assert_true(cvm_measure_ovmf(g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), &o, &want, NULL));
+	g_autoptr(GBytes) file = wrap(fw, CVM_OVMF_WRAP_SEV_ES, &o);
+	o.vcpus = 1;
+	igvm_digest(file, &o, &got);
+	assert_int_equal(got.len, 32);
+	assert_memory_equal(got.bytes, want.bytes, 32);
+}
+
+static void
+test_jobs_1_and_8_give_the_same_digest(void **state)
+{
+	g_autoptr(GBytes) fw = cvmt_read_file(DEBIAN_OVMF);
+	CvmMeasureOptions o;
+	CvmDigest one, eight;
+
+	cvm_measure_options_init(&o);
+	g_autoptr(GBytes) file = wrap(fw, CVM_OVMF_WRAP_SEV_SNP, &o);
+	o.jobs = 1;
+	igvm_digest(file, &o, &one);
+	o.jobs = 8;
+	igvm_digest(file, &o, &eight);
+	assert_memory_equal(one.bytes, eight.bytes, 48);
+	o.jobs = 1;
+	assert_true(cvm_measure_ovmf(g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), &o, &one, NULL));
+	o.jobs = 8;
+	assert_true(cvm_measure_ovmf(g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), &o, &eight, NULL));
+	assert_memory_equal(one.bytes, eight.bytes, 48);
+}
+
+/* A small file for every platform: two data pages, a data-less page, an
+ * unmeasured page and a 2-page parameter area. */
+static GBytes *
+small_file(guint8 page_a[4096], guint8 page_b[4096])
+{
+	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
+	g_autoptr(GError) error = NULL;
+	guint32 mask = 0;
+
+	mask |= cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	mask |= cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_TDX, 0, 0, 0, &error);
+	mask |= cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_ES, 0, 0, 0, &error);
+	cvmt_assert_no_error(error);
+	for (int i = 0; i < 4096; i++) {
+		page_a[i] = i * 7 + 1;
+		page_b[i] = i ^ 0x5a;
+	}
+	g_autoptr(GBytes) a = g_bytes_new(page_a, 4096);
+	g_autoptr(GBytes) bb = g_bytes_new(page_b, 4096);
+	assert_true(cvm_igvm_builder_add_guest_policy(b, mask, 0x30000, &error));
+	assert_true(cvm_igvm_builder_add_page_data(b, mask, 0x1000, 0, CVM_IGVM_PAGE_DATA_NORMAL, a, &error));
+	assert_true(cvm_igvm_builder_add_zero_pages(b, mask, 0x2000, 1, 0, CVM_IGVM_PAGE_DATA_NORMAL, &error));
+	assert_true(cvm_igvm_builder_add_page_data(b, mask, 0x3000, CVM_IGVM_PAGE_FLAG_UNMEASURED,
+						   CVM_IGVM_PAGE_DATA_NORMAL, bb, &error));
+	assert_true(cvm_igvm_builder_add_page_data(b, mask, 0x4000, 0, CVM_IGVM_PAGE_DATA_NORMAL, bb, &error));
+	assert_true(cvm_igvm_builder_add_parameter_area(b, 0, 8192, NULL, &error));
+	assert_true(cvm_igvm_builder_add_parameter(b, CVM_IGVM_VHT_VP_COUNT_PARAMETER, 0, 0, &error));
+	assert_true(cvm_igvm_builder_add_parameter_insert(b, mask, 0x10000, 0, &error));
+	cvmt_assert_no_error(error);
+	GBytes *out = cvm_igvm_builder_write_bytes(b, &error);
+	cvmt_assert_no_error(error);
+	return out;
+}
+
+static void
+tdx_record(EVP_MD_CTX *ctx, const char *op, guint64 gpa)
+{
+	guint8 rec[128] = { 0 };
+
+	memcpy(rec, op, strlen(op));
+	for (int i = 0; i < 8; i++)
+		rec[16 + i] = gpa >> (8 * i);
+	EVP_DigestUpdate(ctx, rec, 128);
+}
+
+static void
+tdx_measured_page(EVP_MD_CTX *ctx, guint64 gpa, const guint8 *page)
+{
+	tdx_record(ctx, "MEM.PAGE.ADD", gpa);
+	for (int c = 0; c < 16; c++) {
+		tdx_record(ctx, "MR.EXTEND", gpa + c * 256);
+		EVP_DigestUpdate(ctx, page + c * 256, 256);
+	}
+}
+
+static void
+test_tdx_mrtd_matches_independent_computation(void **state)
+{
+	guint8 a[4096], b[4096], zero[4096] = { 0 }, want[48];
+	g_autoptr(GBytes) file = small_file(a, b);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 48;
+	CvmMeasureOptions o;
+	CvmDigest got;
+
+	EVP_DigestInit_ex(ctx, EVP_sha384(), NULL);
+	tdx_measured_page(ctx, 0x1000, a);
+	tdx_measured_page(ctx, 0x2000, zero);
+	tdx_record(ctx, "MEM.PAGE.ADD", 0x3000);
+	tdx_measured_page(ctx, 0x4000, b);
+	tdx_record(ctx, "MEM.PAGE.ADD", 0x10000);
+	tdx_record(ctx, "MEM.PAGE.ADD", 0x11000);
+	EVP_DigestFinal_ex(ctx, want, &n);
+	EVP_MD_CTX_free(ctx);
+	cvm_measure_options_init(&o);
+	o.platform = CVM_MEASURE_TDX;
+	igvm_digest(file, &o, &got);
+	assert_int_equal(got.len, 48);
+	assert_memory_equal(got.bytes, want, 48);
+}
+
+static void
+test_sev_es_digest_matches_independent_computation(void **state)
+{
+	guint8 a[4096], b[4096], zero[4096] = { 0 }, want[32];
+	g_autoptr(GBytes) file = small_file(a, b);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int n = 32;
+	CvmMeasureOptions o;
+	CvmDigest got;
+
+	/* QEMU launch-updates data and zero pages; unmeasured pages and
+	 * parameter areas add nothing. */
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, a, 4096);
+	EVP_DigestUpdate(ctx, zero, 4096);
+	EVP_DigestUpdate(ctx, b, 4096);
+	EVP_DigestFinal_ex(ctx, want, &n);
+	EVP_MD_CTX_free(ctx);
+	cvm_measure_options_init(&o);
+	o.platform = CVM_MEASURE_SEV_ES;
+	igvm_digest(file, &o, &got);
+	assert_memory_equal(got.bytes, want, 32);
+}
+
+static void
+snp_step(guint8 ld[48], guint8 type, guint64 gpa, const guint8 *page)
+{
+	guint8 info[0x70] = { 0 };
+	unsigned int n = 48;
+
+	memcpy(info, ld, 48);
+	if (page != NULL)
+		EVP_Digest(page, 4096, info + 0x30, &n, EVP_sha384(), NULL);
+	info[0x60] = 0x70;
+	info[0x62] = type;
+	for (int i = 0; i < 8; i++)
+		info[0x68 + i] = gpa >> (8 * i);
+	EVP_Digest(info, sizeof(info), ld, &n, EVP_sha384(), NULL);
+}
+
+static void
+test_snp_parameter_area_is_unmeasured_over_the_whole_area(void **state)
+{
+	guint8 a[4096], b[4096], zero[4096] = { 0 }, ld[48] = { 0 };
+	g_autoptr(GBytes) file = small_file(a, b);
+	CvmMeasureOptions o;
+	CvmDigest got;
+
+	snp_step(ld, 1, 0x1000, a);
+	snp_step(ld, 1, 0x2000, zero);
+	snp_step(ld, 4, 0x3000, NULL);
+	snp_step(ld, 1, 0x4000, b);
+	snp_step(ld, 4, 0x10000, NULL);
+	guint8 one_page[48];
+	memcpy(one_page, ld, 48);
+	snp_step(ld, 4, 0x11000, NULL);
+	cvm_measure_options_init(&o);
+	igvm_digest(file, &o, &got);
+	assert_memory_equal(got.bytes, ld, 48);
+	o.param_insert_one_page = TRUE;
+	igvm_digest(file, &o, &got);
+	assert_memory_equal(got.bytes, one_page, 48);
+}
+
+static void
+test_check_kvm_reports_vmsa_count(void **state)
+{
+	g_autoptr(GBytes) fw = cvmt_read_file(DEBIAN_OVMF);
+	g_auto(GStrv) diags = NULL;
+	CvmMeasureOptions o;
+	CvmDigest d;
+
+	cvm_measure_options_init(&o);
+	o.vcpus = 2;
+	g_autoptr(GBytes) file = wrap(fw, CVM_OVMF_WRAP_SEV_SNP, &o);
+	o.vcpus = 1;
+	o.check_kvm = TRUE;
+	assert_true(cvm_measure_igvm(g_bytes_get_data(file, NULL), g_bytes_get_size(file), &o, &d, &diags, NULL));
+	gboolean found = FALSE;
+	for (gsize i = 0; diags[i] != NULL; i++)
+		found |= strstr(diags[i], "2 VMSAs") != NULL;
+	assert_true(found);
+}
+
+static void
+test_missing_platform_and_corrupt_file_are_rejected(void **state)
+{
+	guint8 a[4096], b[4096];
+	g_autoptr(GBytes) file = small_file(a, b);
+	g_autoptr(GError) error = NULL;
+	CvmMeasureOptions o;
+	CvmDigest d;
+	gsize len = g_bytes_get_size(file);
+	g_autofree guint8 *copy = g_memdup2(g_bytes_get_data(file, NULL), len);
+
+	cvm_measure_options_init(&o);
+	o.platform = CVM_MEASURE_SEV;
+	assert_false(cvm_measure_igvm(copy, len, &o, &d, NULL, &error));
+	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	o.platform = CVM_MEASURE_SEV_SNP;
+	assert_false(cvm_measure_igvm(copy, 20, &o, &d, NULL, &error));
+	cvmt_assert_error(error, CVM_ERROR_TRUNCATED);
+	g_clear_error(&error);
+	copy[40] ^= 1;
+	assert_false(cvm_measure_igvm(copy, len, &o, &d, NULL, &error));
+	cvmt_assert_error(error, CVM_ERROR_CHECKSUM);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wrapped_ovmf_snp_digest_equals_ovmf_digest_with_native_zero),
+		cmocka_unit_test(test_wrapped_ovmf_sev_es_digest_equals_ovmf_digest),
+		cmocka_unit_test(test_jobs_1_and_8_give_the_same_digest),
+		cmocka_unit_test(test_tdx_mrtd_matches_independent_computation),
+		cmocka_unit_test(test_sev_es_digest_matches_independent_computation),
+		cmocka_unit_test(test_snp_parameter_area_is_unmeasured_over_the_whole_area),
+		cmocka_unit_test(test_check_kvm_reports_vmsa_count),
+		cmocka_unit_test(test_missing_platform_and_corrupt_file_are_rejected),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
