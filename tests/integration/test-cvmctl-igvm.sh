@@ -84,6 +84,28 @@ expect 2 "$CVMCTL" igvm inspect "$TMP/snp.igvm" --platform pdp11
 head -c 100 "$TMP/snp.igvm" >"$TMP/short.igvm"
 expect 1 "$CVMCTL" igvm inspect "$TMP/short.igvm"
 
+# --- validate
+expect 0 "$CVMCTL" igvm validate "$TMP/snp.igvm"
+expect 0 "$CVMCTL" igvm validate --for-qemu "$TMP/snp.igvm"
+[ ! -s "$TMP/out" ] || fail "validate printed problems for a good file: $(cat "$TMP/out")"
+printf '{"platforms":[{"type":"tdx"}],"directives":[{"type":"zero_pages","gpa":0},{"type":"error_range","gpa":0,"size":4096}]}' >"$TMP/tdx.json"
+expect 0 "$CVMCTL" igvm build "$TMP/tdx.json" -o "$TMP/tdx.igvm"
+expect 0 "$CVMCTL" igvm validate "$TMP/tdx.igvm"
+expect 3 "$CVMCTL" igvm validate --for-qemu "$TMP/tdx.igvm"
+[ "$(wc -l <"$TMP/out")" -eq 2 ] || fail "want 2 problem lines: $(cat "$TMP/out")"
+grep -q 'header 2: qemu: ERROR_RANGE (0x30d) aborts' "$TMP/out" || fail "no ERROR_RANGE line: $(cat "$TMP/out")"
+grep -q 'no NATIVE, SEV, SEV-ES or SEV-SNP platform' "$TMP/out" || fail "no platform line"
+# flip a byte of the first header's payload: the CRC no longer matches
+python3 - "$TMP/snp.igvm" "$TMP/crc.igvm" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], 'rb').read()); d[24 + 8 + 6] ^= 1
+open(sys.argv[2], 'wb').write(d)
+PY
+expect 3 "$CVMCTL" igvm validate "$TMP/crc.igvm"
+grep -q 'byte 20: checksum' "$TMP/out" || fail "no checksum line: $(cat "$TMP/out")"
+expect 3 "$CVMCTL" igvm validate "$TMP/short.igvm"
+expect 1 "$CVMCTL" igvm validate "$TMP/does-not-exist.igvm"
+
 # --- diff
 expect 0 "$CVMCTL" igvm diff "$TMP/snp.igvm" "$TMP/snp.igvm"
 expect 3 "$CVMCTL" igvm diff --json "$TMP/hello.igvm" "$TMP/snp.igvm"
