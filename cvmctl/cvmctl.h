@@ -21,6 +21,7 @@ typedef struct {
 
 /* Entry points, one per command group (cvmctl/<group>.c). */
 int cvmctl_cmd_version(int argc, char **argv);
+int cvmctl_cmd_measure(int argc, char **argv);
 int cvmctl_cmd_igvm(int argc, char **argv);
 
 /* Shared helpers (cvmctl/common.c). */

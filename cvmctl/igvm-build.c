@@ -8,22 +8,85 @@
 
 #include <cvm/error.h>
 #include <cvm/igvm-manifest.h>
+#include <cvm/measure.h>
 #include <stdio.h>
 
 typedef struct {
 	gchar *output;
 	gint format_version;
+	/* --from-ovmf */
+	gchar *ovmf;
+	gchar *platforms;
+	gint vcpus;
+	gchar *vcpu_type;
+	gchar *features;
+	GBytes *firmware; /* the builder references it until written */
 } BuildOptions;
 
 static void
 build_options_clear(BuildOptions *o)
 {
 	g_free(o->output);
+	g_free(o->ovmf);
+	g_free(o->platforms);
+	g_free(o->vcpu_type);
+	g_free(o->features);
+	g_clear_pointer(&o->firmware, g_bytes_unref);
+}
+
+static gboolean
+parse_wrap_platforms(const char *list, guint *out, GError **error)
+{
+	g_auto(GStrv) names = g_strsplit(list ? list : "sev-snp", ",", -1);
+
+	*out = 0;
+	for (gsize i = 0; names[i] != NULL; i++) {
+		if (g_str_equal(names[i], "sev-snp") || g_str_equal(names[i], "snp"))
+			*out |= CVM_OVMF_WRAP_SEV_SNP;
+		else if (g_str_equal(names[i], "sev-es"))
+			*out |= CVM_OVMF_WRAP_SEV_ES;
+		else if (g_str_equal(names[i], "native"))
+			*out |= CVM_OVMF_WRAP_NATIVE;
+		else {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+				    "unknown platform '%s' (expected sev-snp, sev-es, native)", names[i]);
+			return FALSE;
+		}
+	}
+	return TRUE;
 }
 
 static CvmIgvmBuilder *
-make_builder(const BuildOptions *o, int argc, char **argv, GError **error)
+builder_from_ovmf(BuildOptions *o, GError **error)
 {
+	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(o->format_version ? (guint32)o->format_version : 1);
+	g_autofree gchar *data = NULL;
+	CvmMeasureOptions m;
+	gsize len = 0;
+	guint platforms;
+
+	cvm_measure_options_init(&m);
+	m.vcpus = o->vcpus > 0 ? (guint)o->vcpus : 1;
+	if (!parse_wrap_platforms(o->platforms, &platforms, error) ||
+	    (o->vcpu_type && !cvm_vcpu_sig_from_type(o->vcpu_type, &m.vcpu_sig, error)))
+		return NULL;
+	if (o->features)
+		m.guest_features = g_ascii_strtoull(o->features, NULL, 0);
+	if (!g_file_get_contents(o->ovmf, &data, &len, error))
+		return NULL;
+	o->firmware = g_bytes_new_take(g_steal_pointer(&data), len);
+	if (!cvm_igvm_add_ovmf(b, g_bytes_get_data(o->firmware, NULL), len, platforms, &m, error)) {
+		g_prefix_error(error, "%s: ", o->ovmf);
+		return NULL;
+	}
+	return g_steal_pointer(&b);
+}
+
+static CvmIgvmBuilder *
+make_builder(BuildOptions *o, int argc, char **argv, GError **error)
+{
+	if (o->ovmf != NULL)
+		return builder_from_ovmf(o, error);
 	if (argc != 2) {
 		g_set_error_literal(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
 				    "expected exactly one MANIFEST.json");
@@ -40,6 +103,15 @@ cvmctl_igvm_build(int argc, char **argv)
 		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output, "IGVM file to write", "FILE" },
 		{ "format-version", 0, 0, G_OPTION_ARG_INT, &o.format_version,
 		  "Write format version N (1 or 2) whatever the manifest says", "N" },
+		{ "from-ovmf", 0, 0, G_OPTION_ARG_FILENAME, &o.ovmf,
+		  "Wrap this OVMF firmware instead of reading a manifest", "OVMF.fd" },
+		{ "platforms", 0, 0, G_OPTION_ARG_STRING, &o.platforms,
+		  "--from-ovmf: sev-snp,sev-es,native (default sev-snp)", "LIST" },
+		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &o.vcpus, "--from-ovmf: VMSAs to add (default 1)", "N" },
+		{ "vcpu-type", 0, 0, G_OPTION_ARG_STRING, &o.vcpu_type,
+		  "--from-ovmf: vCPU model for RDX (default EPYC-v4)", "TYPE" },
+		{ "guest-features", 0, 0, G_OPTION_ARG_STRING, &o.features,
+		  "--from-ovmf: SNP sev_features (default 0x1)", "HEX" },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("MANIFEST.json -o FILE");
@@ -54,7 +126,7 @@ cvmctl_igvm_build(int argc, char **argv)
 	g_option_context_add_main_entries(context, entries, NULL);
 	if (!cvmctl_parse_options(context, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
-	if (o.output == NULL || argc != 2 || (o.format_version != 0 && o.format_version != 1 &&
+	if (o.output == NULL || argc != (o.ovmf ? 1 : 2) || (o.format_version != 0 && o.format_version != 1 &&
 					      o.format_version != 2)) {
 		fprintf(stderr, "cvmctl: need one MANIFEST.json, -o FILE and a format version of "
 				"1 or 2\nTry '--help' for usage.\n");

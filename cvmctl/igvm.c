@@ -8,6 +8,7 @@ static const CvmctlCommand igvm_commands[] = {
 	{ "inspect", cvmctl_igvm_inspect, "Describe an IGVM file (--json for JSON)" },
 	{ "validate", cvmctl_igvm_validate, "Check an IGVM file (exit 3 if problems were found)" },
 	{ "build", cvmctl_igvm_build, "Build an IGVM file from a JSON manifest" },
+	{ "measure", cvmctl_igvm_measure, "Print the expected launch digest of an IGVM file" },
 	{ "diff", cvmctl_igvm_diff, "Show the differences between two IGVM files" },
 };
 

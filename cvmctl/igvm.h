@@ -9,3 +9,4 @@ int cvmctl_igvm_build(int argc, char **argv);
 int cvmctl_igvm_inspect(int argc, char **argv);
 int cvmctl_igvm_diff(int argc, char **argv);
 int cvmctl_igvm_validate(int argc, char **argv);
+int cvmctl_igvm_measure(int argc, char **argv);

@@ -7,6 +7,7 @@
 
 static const CvmctlCommand commands[] = {
 	{ "version", cvmctl_cmd_version, "Print the cvm version" },
+	{ "measure", cvmctl_cmd_measure, "Print the launch digest of an OVMF firmware (SNP, SEV-ES, SEV, TDX)" },
 	{ "igvm", cvmctl_cmd_igvm, "Inspect, validate, build and compare IGVM files" },
 };
 
