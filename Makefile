@@ -172,7 +172,7 @@ bench: build $(BENCH_BINS) $(HELPER_BINS)
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 $(PKG_CFLAGS) $(CPPFLAGS)
 $(BUILDDIR)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(TESTLIB_SRCS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(TESTLIB_SRCS) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(TESTLIB_SRCS) $(PKG_LIBS) $(CMOCKA_LIBS)
 fuzz: build $(FUZZ_LF)
 	@for f in $(FUZZ_LF); do n=$$(basename $$f); c=tests/fuzz/corpus/$$n; \
 		mkdir -p $(BUILDDIR)/fuzz/corpus/$$n; \
