@@ -27,9 +27,9 @@ assert_refused(const char *json, const char *needle)
 		fail_msg("error \"%s\" does not mention \"%s\"", error->message, needle);
 }
 
-/* The first PAGE_DATA's file bytes in @file. */
+/* The payload of the first header of @type in @file. */
 static const guint8 *
-first_page(GBytes *file, guint64 *gpa)
+find_header(GBytes *file, guint32 type)
 {
 	const guint8 *p = g_bytes_get_data(file, NULL);
 	const CvmIgvmFixedHeaderV1 *h = (const void *)p;
@@ -39,15 +39,22 @@ first_page(GBytes *file, guint64 *gpa)
 	while (off < end) {
 		const CvmIgvmVhsHeader *v = (const void *)(p + off);
 
-		if (cvm_le32(v->type) == CVM_IGVM_VHT_PAGE_DATA) {
-			const CvmIgvmPageData *pd = (const void *)(p + off + 8);
-			*gpa = cvm_le64(pd->gpa);
-			return p + cvm_le32(pd->file_offset);
-		}
+		if (cvm_le32(v->type) == type)
+			return p + off + 8;
 		off += 8 + ((cvm_le32(v->length) + 7) & ~7u);
 	}
-	fail_msg("no PAGE_DATA");
+	fail_msg("no header of type 0x%x", type);
 	return NULL;
+}
+
+/* The first PAGE_DATA's file bytes in @file. */
+static const guint8 *
+first_page(GBytes *file, guint64 *gpa)
+{
+	const CvmIgvmPageData *pd = (const void *)find_header(file, CVM_IGVM_VHT_PAGE_DATA);
+
+	*gpa = cvm_le64(pd->gpa);
+	return (const guint8 *)g_bytes_get_data(file, NULL) + cvm_le32(pd->file_offset);
 }
 
 static void
@@ -78,23 +85,10 @@ test_hello_example_puts_reset_jump_at_top_of_4g(void **state)
 static const guint8 *
 vp_context(GBytes *file, guint64 *gpa)
 {
-	const guint8 *p = g_bytes_get_data(file, NULL);
-	const CvmIgvmFixedHeaderV1 *h = (const void *)p;
-	guint32 off = cvm_le32(h->variable_header_offset);
-	guint32 end = off + cvm_le32(h->variable_header_size);
+	const CvmIgvmVpContext *vp = (const void *)find_header(file, CVM_IGVM_VHT_VP_CONTEXT);
 
-	while (off < end) {
-		const CvmIgvmVhsHeader *v = (const void *)(p + off);
-
-		if (cvm_le32(v->type) == CVM_IGVM_VHT_VP_CONTEXT) {
-			const CvmIgvmVpContext *vp = (const void *)(p + off + 8);
-			*gpa = cvm_le64(vp->gpa);
-			return p + cvm_le32(vp->file_offset);
-		}
-		off += 8 + ((cvm_le32(v->length) + 7) & ~7u);
-	}
-	fail_msg("no VP_CONTEXT");
-	return NULL;
+	*gpa = cvm_le64(vp->gpa);
+	return (const guint8 *)g_bytes_get_data(file, NULL) + cvm_le32(vp->file_offset);
 }
 
 static void
