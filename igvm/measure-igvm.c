@@ -78,12 +78,11 @@ measure_snp(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest 
 			pages[n++] = op->page;
 		}
 	}
-	g_autofree guint8 *hashes = g_malloc(MAX(n, 1) * 48);
-	cvmi_sha384_page_list(pages, n, hashes, opts->jobs);
+	CvmiPageHasher *hasher = cvmi_page_hasher_start(pages, n, opts->jobs);
 	cvmi_snp_chain_init(&chain, opts);
 	for (guint i = 0; i < list->len; i++) {
 		const CvmiMeasureOp *op = &g_array_index(list, CvmiMeasureOp, i);
-		const guint8 *contents = op_is_hashed(op, opts) ? hashes + slot[i] * 48 : zeros;
+		const guint8 *contents = op_is_hashed(op, opts) ? cvmi_page_hasher_get(hasher, slot[i]) : zeros;
 		cvmi_snp_chain_update(&chain, snp_type(op, opts), op->gpa, contents);
 		if (op->kind != CVMI_OP_VMSA)
 			continue;
@@ -98,6 +97,8 @@ measure_snp(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest 
 	out->platform = CVM_MEASURE_SEV_SNP;
 	out->len = 48;
 	memcpy(out->bytes, chain.ld, 48);
+	cvmi_snp_chain_clear(&chain);
+	cvmi_page_hasher_finish(hasher);
 }
 
 static gboolean

@@ -38,9 +38,13 @@ typedef struct {
 	guint jobs;
 	CvmMeasureTraceFunc trace;
 	gpointer trace_data;
+	EVP_MD_CTX *ctx;
+	EVP_MD *md;
 } CvmiSnpChain;
 
+/* Every initialized chain is cleared with cvmi_snp_chain_clear(). */
 void cvmi_snp_chain_init(CvmiSnpChain *chain, const CvmMeasureOptions *opts);
+void cvmi_snp_chain_clear(CvmiSnpChain *chain);
 void cvmi_snp_chain_update(CvmiSnpChain *chain, guint8 page_type, guint64 gpa, const guint8 contents[48]);
 /* NORMAL pages over @data (@len a multiple of 4096); contents hashed in parallel. */
 void cvmi_snp_chain_normal(CvmiSnpChain *chain, guint64 gpa, const guint8 *data, gsize len);
@@ -142,5 +146,9 @@ gboolean cvmi_igvm_ops(const guint8 *data, gsize len, const CvmMeasureOptions *o
 		       GError **error);
 void cvmi_measure_ops_clear(CvmiMeasureOps *ops);
 
-/* SHA-384 of a list of pages (NULL = zero page) on up to @jobs threads. */
-void cvmi_sha384_page_list(const guint8 *const *pages, gsize n, guint8 *out, guint jobs);
+/* Page hashes computed by worker threads, consumed in order by the caller:
+ * _get() blocks until page @index is hashed (48 bytes, valid until _finish()). */
+typedef struct _CvmiPageHasher CvmiPageHasher;
+CvmiPageHasher *cvmi_page_hasher_start(const guint8 *const *pages, gsize n, guint jobs);
+const guint8 *cvmi_page_hasher_get(CvmiPageHasher *h, gsize index);
+void cvmi_page_hasher_finish(CvmiPageHasher *h);

@@ -11,6 +11,8 @@ void
 cvmi_snp_chain_init(CvmiSnpChain *chain, const CvmMeasureOptions *opts)
 {
 	memset(chain, 0, sizeof(*chain));
+	chain->ctx = EVP_MD_CTX_new();
+	chain->md = EVP_MD_fetch(NULL, "SHA384", NULL);
 	if (opts->has_snp_ovmf_hash)
 		memcpy(chain->ld, opts->snp_ovmf_hash, 48);
 	chain->jobs = opts->jobs;
@@ -38,7 +40,10 @@ cvmi_snp_chain_update(CvmiSnpChain *chain, guint8 page_type, guint64 gpa, const 
 	info[0x62] = page_type;
 	/* 0x63 IMI, 0x64..0x66 VMPL3..1 permissions, 0x67 reserved: all 0 under KVM. */
 	memcpy(info + 0x68, &gpa_le, 8);
-	cvmi_sha384(info, sizeof(info), chain->ld);
+	unsigned int n = 48;
+	EVP_DigestInit_ex(chain->ctx, chain->md, NULL);
+	EVP_DigestUpdate(chain->ctx, info, sizeof(info));
+	EVP_DigestFinal_ex(chain->ctx, chain->ld, &n);
 	if (chain->trace)
 		chain->trace(gpa, page_type_name(page_type), contents, 48, chain->ld, 48, chain->trace_data);
 }
@@ -70,4 +75,11 @@ cvmi_snp_chain_vmsa(CvmiSnpChain *chain, guint64 gpa, const guint8 page[4096])
 
 	cvmi_sha384(page, CVMI_PAGE_SIZE, hash);
 	cvmi_snp_chain_update(chain, CVMI_SNP_PAGE_VMSA, gpa, hash);
+}
+
+void
+cvmi_snp_chain_clear(CvmiSnpChain *chain)
+{
+	g_clear_pointer(&chain->ctx, EVP_MD_CTX_free);
+	g_clear_pointer(&chain->md, EVP_MD_free);
 }

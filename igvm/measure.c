@@ -209,6 +209,7 @@ cvm_measure_snp_ovmf_hash(const guint8 *firmware, gsize len, const CvmMeasureOpt
 	out->platform = CVM_MEASURE_SEV_SNP;
 	out->len = 48;
 	memcpy(out->bytes, chain.ld, 48);
+	cvmi_snp_chain_clear(&chain);
 	return TRUE;
 }
 

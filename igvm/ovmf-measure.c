@@ -143,7 +143,7 @@ measure_svsm(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmDigest *out
 	g_autofree gchar *svsm_data = NULL;
 	gsize svsm_len = 0;
 	CvmiOvmf svsm = { 0 };
-	CvmiSnpChain chain;
+	CvmiSnpChain chain = { 0 };
 	guint8 page[CVMI_PAGE_SIZE];
 	guint32 entry;
 	gboolean ok = FALSE;
@@ -176,6 +176,7 @@ measure_svsm(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmDigest *out
 	finish_snp(&chain, out);
 	ok = TRUE;
 out:
+	cvmi_snp_chain_clear(&chain);
 	cvmi_ovmf_clear(&svsm);
 	return ok;
 }
@@ -201,13 +202,16 @@ cvmi_measure_ovmf_snp(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmDi
 	cvmi_snp_chain_init(&chain, opts);
 	if (!opts->has_snp_ovmf_hash)
 		cvmi_snp_chain_normal(&chain, ovmf->gpa, ovmf->data, ovmf->len);
-	if (!metadata_sections(ovmf, opts, opts->vmm, &chain, error))
+	if (!metadata_sections(ovmf, opts, opts->vmm, &chain, error)) {
+		cvmi_snp_chain_clear(&chain);
 		return FALSE;
+	}
 	cvmi_vmsa_ovmf(bsp, 0xfffffff0u, opts->guest_features, opts->vcpu_sig, opts->vmm);
 	cvmi_vmsa_ovmf(ap, ap_eip, opts->guest_features, opts->vcpu_sig, opts->vmm);
 	for (guint i = 0; i < MAX(opts->vcpus, 1); i++)
 		cvmi_snp_chain_vmsa(&chain, CVMI_SNP_VMSA_GPA, i == 0 ? bsp : ap);
 	finish_snp(&chain, out);
+	cvmi_snp_chain_clear(&chain);
 	return TRUE;
 }
 
