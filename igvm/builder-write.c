@@ -81,12 +81,52 @@ cvmi_builder_serialize_headers(CvmIgvmBuilder *b, guint64 data_size, GError **er
 }
 
 static gboolean
+platform_fits_architecture(guint type, guint32 arch)
+{
+	if (type == CVM_IGVM_PLATFORM_CCA)
+		return arch == CVM_IGVM_ARCH_AARCH64;
+	if (type == CVM_IGVM_PLATFORM_VSM_ISOLATION)
+		return TRUE;
+	return arch == CVM_IGVM_ARCH_X64;
+}
+
+/* Rules the typed add functions cannot see one header at a time: platforms
+ * against the architecture, and each VP context naming exactly one declared
+ * platform (its file data format depends on that platform). */
+static gboolean
 check_buildable(CvmIgvmBuilder *b, GError **error)
 {
+	GPtrArray *directives = b->sections[CVMI_SECTION_DIRECTIVE];
+
 	if (b->sections[CVMI_SECTION_PLATFORM]->len == 0) {
 		g_set_error_literal(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
 				    "an IGVM file needs at least one platform");
 		return FALSE;
+	}
+	for (guint t = 0; t < G_N_ELEMENTS(b->platform_mask); t++)
+		if (b->platform_mask[t] != 0 && !platform_fits_architecture(t, b->architecture)) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+				    "platform type %u does not run on architecture %u", t,
+				    b->architecture);
+			return FALSE;
+		}
+	for (guint i = 0; i < directives->len; i++) {
+		const CvmiBuilderHeader *h = directives->pdata[i];
+		const CvmIgvmVpContext *vp = (const void *)h->payload;
+		gboolean named = FALSE;
+
+		if ((h->type & CVM_IGVM_VHT_TYPE_MASK) != CVM_IGVM_VHT_VP_CONTEXT ||
+		    h->length < sizeof(*vp))
+			continue;
+		for (guint t = 0; t < G_N_ELEMENTS(b->platform_mask); t++)
+			named |= b->platform_mask[t] != 0 &&
+				 b->platform_mask[t] == cvm_le32(vp->compatibility_mask);
+		if (!named) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+				    "directive %u: VP context mask 0x%x is not the mask of a "
+				    "declared platform", i, cvm_le32(vp->compatibility_mask));
+			return FALSE;
+		}
 	}
 	return TRUE;
 }

@@ -294,6 +294,53 @@ test_file_without_platform_is_refused(void **state)
 }
 
 static void
+test_vp_context_for_undeclared_platform_is_refused(void **state)
+{
+	guint32 mask;
+	g_autoptr(CvmIgvmBuilder) b = snp_builder(1, &mask);
+	g_autoptr(GBytes) vmsa = page_of(0);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) file = NULL;
+
+	assert_true(cvm_igvm_builder_add_vp_context_vmsa(b, 2, CVM_SNP_KVM_VMSA_GPA, 0, vmsa,
+							 &error));
+	file = cvm_igvm_builder_write_bytes(b, &error);
+	assert_null(file);
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	assert_non_null(strstr(error->message, "mask 0x2"));
+	/* a test may still craft it on purpose */
+	g_clear_error(&error);
+	cvm_igvm_builder_set_validate(b, FALSE);
+	file = cvm_igvm_builder_write_bytes(b, &error);
+	cvmt_assert_no_error(error);
+	assert_non_null(file);
+}
+
+static void
+test_cca_platform_needs_aarch64(void **state)
+{
+	g_autoptr(CvmIgvmBuilder) v1 = cvm_igvm_builder_new(1);
+	g_autoptr(CvmIgvmBuilder) v2 = cvm_igvm_builder_new(2);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) file = NULL;
+
+	assert_false(cvm_igvm_builder_set_architecture(v1, CVM_IGVM_ARCH_AARCH64, &error));
+	g_clear_error(&error);
+	assert_int_equal(cvm_igvm_builder_add_platform(v2, CVM_IGVM_PLATFORM_CCA, 0, 0, 0, &error), 1);
+	assert_true(cvm_igvm_builder_add_zero_pages(v2, 1, 0, 1, 0, 0, &error));
+	file = cvm_igvm_builder_write_bytes(v2, &error);
+	assert_null(file);
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	assert_true(cvm_igvm_builder_set_architecture(v2, CVM_IGVM_ARCH_AARCH64, &error));
+	file = cvm_igvm_builder_write_bytes(v2, &error);
+	cvmt_assert_no_error(error);
+	assert_int_equal(cvm_le32(((const CvmIgvmFixedHeaderV2 *)g_bytes_get_data(file, NULL))
+					  ->architecture),
+			 CVM_IGVM_ARCH_AARCH64);
+}
+
+static void
 test_page_data_from_file_region_splits_and_pads(void **state)
 {
 	g_autofree gchar *dir = cvmt_mkdtemp();
@@ -432,6 +479,8 @@ main(void)
 		cmocka_unit_test(test_parameter_needs_an_open_area),
 		cmocka_unit_test(test_sections_are_written_in_order_whatever_the_add_order),
 		cmocka_unit_test(test_file_without_platform_is_refused),
+		cmocka_unit_test(test_vp_context_for_undeclared_platform_is_refused),
+		cmocka_unit_test(test_cca_platform_needs_aarch64),
 		cmocka_unit_test(test_page_data_from_file_region_splits_and_pads),
 		cmocka_unit_test(test_c_api_test_file_shape_has_counts_1_2_11),
 	};
