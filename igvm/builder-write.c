@@ -150,15 +150,6 @@ serialize(CvmIgvmBuilder *b, GPtrArray **blobs_out, GError **error)
 	return headers;
 }
 
-/* The builder's own structural checks run before serializing; the full
- * validator (cvm/igvm.h, igvm-core) is not on main yet. When it lands, this
- * runs it over @file and refuses what it rejects. */
-static gboolean
-validate_output(GBytes *file, GError **error)
-{
-	return g_bytes_get_size(file) >= sizeof(CvmIgvmFixedHeaderV1);
-}
-
 static GBytes *
 assemble(CvmIgvmBuilder *b, GError **error)
 {
@@ -179,13 +170,7 @@ assemble(CvmIgvmBuilder *b, GError **error)
 GBytes *
 cvm_igvm_builder_write_bytes(CvmIgvmBuilder *builder, GError **error)
 {
-	g_autoptr(GBytes) file = assemble(builder, error);
-
-	if (file == NULL)
-		return NULL;
-	if (builder->validate && !validate_output(file, error))
-		return NULL;
-	return g_steal_pointer(&file);
+	return assemble(builder, error);
 }
 
 static gboolean
@@ -233,14 +218,6 @@ cvm_igvm_builder_write_file(CvmIgvmBuilder *builder, const char *path, GError **
 {
 	g_autoptr(GError) local = NULL;
 
-	if (builder->validate) {
-		/* The validator needs the whole file; until it can check a
-		 * mapped file, validate the in-memory image first. */
-		g_autoptr(GBytes) image = cvm_igvm_builder_write_bytes(builder, error);
-
-		if (image == NULL)
-			return FALSE;
-	}
 	if (!stream_to(builder, path, &local)) {
 		if (local->domain == CVM_ERROR) {
 			g_propagate_error(error, g_steal_pointer(&local));

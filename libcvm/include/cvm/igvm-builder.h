@@ -50,9 +50,12 @@ gboolean cvm_igvm_builder_set_architecture(CvmIgvmBuilder *builder, CvmIgvmArchi
  * cvm_igvm_builder_set_validate:
  * @validate: %FALSE to skip the validator when writing
  *
- * By default the write functions run the IGVM validator over the bytes they
- * produced and refuse to return an invalid file. Tests that craft invalid
- * files on purpose turn that off; nothing else should.
+ * By default the write functions refuse to produce an invalid file: beyond
+ * the per-call argument checks of the add functions, they check what spans
+ * headers (a platform exists, platforms fit the architecture, each VP
+ * context names exactly one declared platform). Tests that craft invalid
+ * files on purpose turn that off; nothing else should. (The rule validator
+ * of cvm/igvm.h is to run here too once it is on main.)
  */
 void cvm_igvm_builder_set_validate(CvmIgvmBuilder *builder, gboolean validate);
 
@@ -225,15 +228,16 @@ guint cvm_igvm_builder_get_n_headers(const CvmIgvmBuilder *builder);
 /**
  * cvm_igvm_builder_write_bytes:
  *
- * Serializes the file. Fails (CVM_ERROR_INVALID_ARGUMENT or the validator's
- * error) when the result would not be a valid IGVM file, e.g. without a
- * platform, or larger than 4 GiB. The builder can be written again.
+ * Serializes the file. Fails with CVM_ERROR_INVALID_ARGUMENT when the result
+ * would not be a valid IGVM file (see cvm_igvm_builder_set_validate()) or
+ * would pass 4 GiB. The builder can be written again.
  *
  * Returns: (transfer full): the file, or %NULL
  */
 GBytes *cvm_igvm_builder_write_bytes(CvmIgvmBuilder *builder, GError **error);
 
-/* Same, to @path (written to a temporary file next to it, then renamed). */
+/* Same, streamed to a temporary file next to @path that replaces @path only
+ * when complete; page data is never gathered in memory. */
 gboolean cvm_igvm_builder_write_file(CvmIgvmBuilder *builder, const char *path, GError **error);
 
 G_END_DECLS
