@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmd internals: a thin D-Bus layer over libcvm (docs/cvmd.md). */
+#pragma once
+
+#include <gio/gio.h>
+#include <libvirt/libvirt.h>
+#include <json-c/json.h>
+#include <cvm/bus.h>
+#include <cvm/state.h>
+#include "cvm-dbus.h"
+
+typedef struct _Cvmd Cvmd;
+typedef struct _CvmdGuest CvmdGuest;
+
+struct _Cvmd {
+	GMainLoop *loop;
+	GDBusConnection *bus;
+	GDBusObjectManagerServer *objects;
+	CvmDbusManager *manager;
+	CvmState *state;
+	GHashTable *guests; /* name -> CvmdGuest* */
+	char *uri;          /* libvirt connection URI */
+	virConnectPtr conn; /* NULL while libvirt is unreachable */
+	int lifecycle_cb;   /* virConnectDomainEventRegisterAny id, -1 if none */
+	guint name_id;
+	gboolean system;    /* system-bus instance: enforce caller checks */
+	gboolean name_lost;
+	gid_t cvm_gid;      /* group allowed to call mutating methods; -1 if absent */
+};
+
+struct _CvmdGuest {
+	Cvmd *daemon;
+	char *name;
+	char *path;
+	CvmDbusObjectSkeleton *object;
+	CvmDbusGuest *iface;
+	json_object *record; /* what is in the state directory */
+};
+
+/* The interfaces a guest object or the manager object carries beyond the
+ * core ones. Each later interface (attestation.c, fwupdate.c, migration.c)
+ * defines one CvmdInterface and adds one line to the table in interfaces.c. */
+typedef struct {
+	const char *name; /* D-Bus interface name */
+	/* Called once at start-up with the manager object; may be NULL. */
+	gboolean (*attach_manager)(Cvmd *d, CvmDbusObjectSkeleton *object, GError **error);
+	/* Called for every guest object created; may be NULL. */
+	void (*attach_guest)(Cvmd *d, CvmdGuest *guest);
+	/* Called before a guest object goes away; may be NULL. */
+	void (*detach_guest)(Cvmd *d, CvmdGuest *guest);
+	/* Methods anyone may call (read-only); everything else needs a
+	 * privileged caller. NULL-terminated; may be NULL. */
+	const char *const *public_methods;
+} CvmdInterface;
+
+const CvmdInterface *const *cvmd_interfaces(void);
+
+/* bus.c */
+gboolean cvmd_bus_setup(Cvmd *d, const char *bus, GError **error);
+void cvmd_bus_teardown(Cvmd *d);
+
+/* caller.c: TRUE when the method may run; else the invocation has been
+ * answered with PermissionDenied. Connect to "g-authorize-method". */
+gboolean cvmd_caller_authorize(GDBusInterfaceSkeleton *iface, GDBusMethodInvocation *inv,
+			       gpointer daemon);
+gboolean cvmd_caller_uid(Cvmd *d, GDBusMethodInvocation *inv, uid_t *uid, GError **error);
+gboolean cvmd_caller_privileged(Cvmd *d, GDBusMethodInvocation *inv, GError **error);
+void cvmd_caller_init(Cvmd *d);
+
+/* manager.c */
+gboolean cvmd_manager_export(Cvmd *d, GError **error);
+void cvmd_manager_refresh_capabilities(Cvmd *d);
+
+/* source.c: InspectIgvm / MeasureIgvm ({"path": s} or {"fd": h}). */
+void cvmd_source_connect(Cvmd *d);
+/* The file named by a source dict, mapped read-only; the path form needs a
+ * privileged caller (cvmd may read files the caller cannot). */
+GBytes *cvmd_source_read(Cvmd *d, GDBusMethodInvocation *inv, GUnixFDList *fds,
+			 GVariant *source, GError **error);
+
+/* launch.c: LaunchGuest. */
+void cvmd_launch_connect(Cvmd *d);
+
+/* guest.c */
+CvmdGuest *cvmd_guest_add(Cvmd *d, const char *name, json_object *record);
+void cvmd_guest_remove(Cvmd *d, CvmdGuest *g);
+CvmdGuest *cvmd_guest_lookup(Cvmd *d, const char *name);
+/* Updates the State property (and the stored record when it changed). */
+void cvmd_guest_set_state(CvmdGuest *g, const char *state);
+gboolean cvmd_guest_save(CvmdGuest *g, GError **error);
+
+/* libvirt.c */
+gboolean cvmd_libvirt_open(Cvmd *d, GError **error);
+void cvmd_libvirt_close(Cvmd *d);
+/* The libvirt state name of a domain ("running", "shutoff", ...), or NULL
+ * when the domain does not exist (vanished). */
+char *cvmd_libvirt_domain_state(Cvmd *d, const char *name, const char *uuid);
+gboolean cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *action, GError **error);
+
+/* reconcile.c */
+gboolean cvmd_reconcile_load(Cvmd *d, GError **error);
+guint cvmd_reconcile(Cvmd *d);
+
+/* errors: return a GError over D-Bus (CVM_ERROR domain -> named errors). */
+void cvmd_return_error(GDBusMethodInvocation *inv, GError *error);

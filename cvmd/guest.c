@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Guest objects: one per record in <state>/guests/, exported at
+ * /org/cvm/Cvmd1/guest/<escaped name> with org.cvm.Cvmd1.Guest plus the
+ * optional interfaces of interfaces.c. */
+#include <string.h>
+#include "cvmd/cvmd.h"
+
+static const char *
+rec_str(json_object *rec, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(rec, key, &v) || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+static void
+sync_properties(CvmdGuest *g)
+{
+	json_object *v;
+
+	cvm_dbus_guest_set_name(g->iface, g->name);
+	cvm_dbus_guest_set_uuid(g->iface, rec_str(g->record, "uuid"));
+	cvm_dbus_guest_set_state(g->iface, rec_str(g->record, "state"));
+	cvm_dbus_guest_set_platform(g->iface, rec_str(g->record, "platform"));
+	cvm_dbus_guest_set_igvm_path(g->iface, rec_str(g->record, "igvm-path"));
+	cvm_dbus_guest_set_igvm_sha256(g->iface, rec_str(g->record, "igvm-sha256"));
+	cvm_dbus_guest_set_expected_measurement(g->iface, rec_str(g->record, "expected-measurement"));
+	cvm_dbus_guest_set_connection_uri(g->iface, rec_str(g->record, "uri"));
+	cvm_dbus_guest_set_created(g->iface, json_object_object_get_ex(g->record, "created", &v)
+						     ? (guint64)json_object_get_int64(v)
+						     : 0);
+}
+
+gboolean
+cvmd_guest_save(CvmdGuest *g, GError **error)
+{
+	return cvm_state_write(g->daemon->state, "guests", g->name, g->record, error);
+}
+
+void
+cvmd_guest_set_state(CvmdGuest *g, const char *state)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (strcmp(rec_str(g->record, "state"), state) == 0)
+		return;
+	json_object_object_add(g->record, "state", json_object_new_string(state));
+	/* The record follows libvirt so a restart starts from the last known
+	 * state; a failed write only loses that hint, libvirt stays the truth. */
+	if (!cvmd_guest_save(g, &error))
+		g_printerr("cvmd: %s: cannot save state: %s\n", g->name, error->message);
+	cvm_dbus_guest_set_state(g->iface, state);
+}
+
+static gboolean
+do_lifecycle(CvmDbusGuest *iface, GDBusMethodInvocation *inv, CvmdGuest *g, const char *action)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *state = NULL;
+
+	if (!cvmd_libvirt_lifecycle(g->daemon, g->name, action, &error)) {
+		cvmd_return_error(inv, error);
+		return TRUE;
+	}
+	state = cvmd_libvirt_domain_state(g->daemon, g->name, rec_str(g->record, "uuid"));
+	cvmd_guest_set_state(g, state ? state : "vanished");
+	g_dbus_method_invocation_return_value(inv, NULL);
+	return TRUE;
+}
+
+static gboolean
+on_start(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
+{
+	return do_lifecycle(iface, inv, g, "start");
+}
+
+static gboolean
+on_stop(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
+{
+	return do_lifecycle(iface, inv, g, "stop");
+}
+
+static gboolean
+on_destroy(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
+{
+	return do_lifecycle(iface, inv, g, "destroy");
+}
+
+static gboolean
+on_forget(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+	CvmdGuest *g = data;
+	Cvmd *d = g->daemon;
+	g_autoptr(GError) error = NULL;
+	const char *state = rec_str(g->record, "state");
+
+	if (strcmp(state, "running") == 0 || strcmp(state, "paused") == 0) {
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_STATE,
+			    "guest %s is %s; stop or destroy it before forgetting it", g->name, state);
+		cvmd_return_error(inv, error);
+		return TRUE;
+	}
+	if (!cvm_state_remove(d->state, "guests", g->name, &error)) {
+		cvmd_return_error(inv, error);
+		return TRUE;
+	}
+	g_dbus_method_invocation_return_value(inv, NULL);
+	g_hash_table_remove(d->guests, g->name);
+	cvmd_guest_remove(d, g);
+	return TRUE;
+}
+
+CvmdGuest *
+cvmd_guest_lookup(Cvmd *d, const char *name)
+{
+	return name ? g_hash_table_lookup(d->guests, name) : NULL;
+}
+
+CvmdGuest *
+cvmd_guest_add(Cvmd *d, const char *name, json_object *record)
+{
+	CvmdGuest *g = g_new0(CvmdGuest, 1);
+
+	g->daemon = d;
+	g->name = g_strdup(name);
+	g->path = cvm_bus_guest_path(name);
+	g->record = json_object_get(record);
+	g->object = cvm_dbus_object_skeleton_new(g->path);
+	g->iface = cvm_dbus_guest_skeleton_new();
+	g_signal_connect(g->iface, "g-authorize-method", G_CALLBACK(cvmd_caller_authorize), d);
+	g_signal_connect(g->iface, "handle-start", G_CALLBACK(on_start), g);
+	g_signal_connect(g->iface, "handle-stop", G_CALLBACK(on_stop), g);
+	g_signal_connect(g->iface, "handle-destroy", G_CALLBACK(on_destroy), g);
+	g_signal_connect(g->iface, "handle-forget", G_CALLBACK(on_forget), g);
+	sync_properties(g);
+	cvm_dbus_object_skeleton_set_guest(g->object, g->iface);
+	for (const CvmdInterface *const *i = cvmd_interfaces(); *i != NULL; i++)
+		if ((*i)->attach_guest != NULL)
+			(*i)->attach_guest(d, g);
+	g_hash_table_insert(d->guests, g->name, g);
+	g_dbus_object_manager_server_export(d->objects, G_DBUS_OBJECT_SKELETON(g->object));
+	if (d->manager != NULL)
+		cvm_dbus_manager_emit_guest_added(d->manager, g->path, g->name);
+	return g;
+}
+
+/* The caller has taken @g out of d->guests already. */
+void
+cvmd_guest_remove(Cvmd *d, CvmdGuest *g)
+{
+	for (const CvmdInterface *const *i = cvmd_interfaces(); *i != NULL; i++)
+		if ((*i)->detach_guest != NULL)
+			(*i)->detach_guest(d, g);
+	g_dbus_object_manager_server_unexport(d->objects, g->path);
+	if (d->manager != NULL && d->bus != NULL)
+		cvm_dbus_manager_emit_guest_removed(d->manager, g->path, g->name);
+	g_signal_handlers_disconnect_by_data(g->iface, g);
+	g_clear_object(&g->iface);
+	g_clear_object(&g->object);
+	json_object_put(g->record);
+	g_free(g->path);
+	g_free(g->name);
+	g_free(g);
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.cvm.Cvmd1.Manager at /org/cvm/Cvmd1. */
+#include <string.h>
+#include <libvirt/libvirt.h>
+#include "cvmd/cvmd.h"
+
+static gboolean
+on_list_guests(CvmDbusManager *m, GDBusMethodInvocation *inv, gpointer data)
+{
+	Cvmd *d = data;
+	g_autoptr(GPtrArray) paths = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer g;
+
+	g_hash_table_iter_init(&it, d->guests);
+	while (g_hash_table_iter_next(&it, NULL, &g))
+		g_ptr_array_add(paths, ((CvmdGuest *)g)->path);
+	g_ptr_array_add(paths, NULL);
+	cvm_dbus_manager_complete_list_guests(m, inv, (const char *const *)paths->pdata);
+	return TRUE;
+}
+
+static gboolean
+on_get_guest(CvmDbusManager *m, GDBusMethodInvocation *inv, const char *name, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	CvmdGuest *g;
+
+	if (!cvm_name_is_valid(name)) {
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "invalid guest name (allowed: [A-Za-z0-9_.-]{1,64})");
+		cvmd_return_error(inv, error);
+		return TRUE;
+	}
+	g = cvmd_guest_lookup(data, name);
+	if (g == NULL) {
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no guest named %s", name);
+		cvmd_return_error(inv, error);
+		return TRUE;
+	}
+	cvm_dbus_manager_complete_get_guest(m, inv, g->path);
+	return TRUE;
+}
+
+static gboolean
+on_reconcile(CvmDbusManager *m, GDBusMethodInvocation *inv, gpointer data)
+{
+	cvm_dbus_manager_complete_reconcile(m, inv, cvmd_reconcile(data));
+	return TRUE;
+}
+
+static GVariant *
+capabilities(Cvmd *d)
+{
+	GVariantBuilder b;
+	unsigned long lv = 0;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add(&b, "{sv}", "libvirt-uri", g_variant_new_string(d->uri));
+	g_variant_builder_add(&b, "{sv}", "libvirt-connected", g_variant_new_boolean(d->conn != NULL));
+	if (d->conn != NULL && virConnectGetLibVersion(d->conn, &lv) == 0)
+		g_variant_builder_add(&b, "{sv}", "libvirt-version", g_variant_new_uint64(lv));
+	return g_variant_builder_end(&b);
+}
+
+gboolean
+cvmd_manager_export(Cvmd *d, GError **error)
+{
+	g_autoptr(CvmDbusObjectSkeleton) obj = cvm_dbus_object_skeleton_new(CVM_BUS_PATH);
+
+	d->manager = cvm_dbus_manager_skeleton_new();
+	cvm_dbus_manager_set_version(d->manager, CVM_VERSION);
+	cvm_dbus_manager_set_capabilities(d->manager, capabilities(d));
+	g_signal_connect(d->manager, "g-authorize-method", G_CALLBACK(cvmd_caller_authorize), d);
+	g_signal_connect(d->manager, "handle-list-guests", G_CALLBACK(on_list_guests), d);
+	g_signal_connect(d->manager, "handle-get-guest", G_CALLBACK(on_get_guest), d);
+	g_signal_connect(d->manager, "handle-reconcile", G_CALLBACK(on_reconcile), d);
+	cvmd_source_connect(d);
+	cvmd_launch_connect(d);
+	cvm_dbus_object_skeleton_set_manager(obj, d->manager);
+	for (const CvmdInterface *const *i = cvmd_interfaces(); *i != NULL; i++)
+		if ((*i)->attach_manager != NULL && !(*i)->attach_manager(d, obj, error))
+			return FALSE;
+	g_dbus_object_manager_server_export(d->objects, G_DBUS_OBJECT_SKELETON(obj));
+	return TRUE;
+}
+
+void
+cvmd_manager_refresh_capabilities(Cvmd *d)
+{
+	cvm_dbus_manager_set_capabilities(d->manager, capabilities(d));
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Start-up: records from the state directory become guest objects, each
+ * with its state taken from libvirt, which is the truth about domains.
+ * Guests started or stopped while cvmd was down show their new state; a
+ * guest whose domain is gone is "vanished" (kept until Forget); a launch
+ * that was interrupted before its domain existed is "failed". */
+#include <string.h>
+#include "cvmd/cvmd.h"
+
+static const char *
+rec_state(json_object *rec)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(rec, "state", &v) && json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return "";
+}
+
+static const char *
+rec_uuid(json_object *rec)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(rec, "uuid", &v) && json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+/* What the guest's state is now, judged from libvirt and the record. */
+static char *
+current_state(Cvmd *d, const char *name, json_object *rec)
+{
+	char *s = cvmd_libvirt_domain_state(d, name, rec_uuid(rec));
+
+	if (s != NULL)
+		return s;
+	if (strcmp(rec_state(rec), "launching") == 0 || strcmp(rec_state(rec), "failed") == 0)
+		return g_strdup("failed");
+	return g_strdup("vanished");
+}
+
+gboolean
+cvmd_reconcile_load(Cvmd *d, GError **error)
+{
+	g_autoptr(GPtrArray) problems = NULL;
+	g_autoptr(GHashTable) records = NULL;
+	GHashTableIter it;
+	gpointer name, rec;
+
+	records = cvm_state_load_all(d->state, "guests", &problems, error);
+	if (records == NULL)
+		return FALSE;
+	for (guint i = 0; i < problems->len; i++)
+		g_printerr("cvmd: state: %s\n", (const char *)problems->pdata[i]);
+	g_hash_table_iter_init(&it, records);
+	while (g_hash_table_iter_next(&it, &name, &rec)) {
+		g_autofree char *state = current_state(d, name, rec);
+		CvmdGuest *g = cvmd_guest_add(d, name, rec);
+
+		if (strcmp(state, rec_state(rec)) != 0)
+			g_printerr("cvmd: %s: %s -> %s (changed while cvmd was down)\n",
+				   (const char *)name, rec_state(rec), state);
+		cvmd_guest_set_state(g, state);
+	}
+	return TRUE;
+}
+
+guint
+cvmd_reconcile(Cvmd *d)
+{
+	g_autoptr(GList) guests = g_hash_table_get_values(d->guests);
+	guint changed = 0;
+
+	for (GList *l = guests; l != NULL; l = l->next) {
+		CvmdGuest *g = l->data;
+		g_autofree char *state = current_state(d, g->name, g->record);
+
+		if (strcmp(state, rec_state(g->record)) != 0) {
+			cvmd_guest_set_state(g, state);
+			changed++;
+		}
+	}
+	return changed;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* IGVM files handed to cvmd: by path (privileged callers) or by an open file
+ * descriptor (anyone: the caller proves it can read the file). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <gio/gunixfdlist.h>
+#include "cvmd/cvmd.h"
+
+/* IGVM files are firmware-sized; this bounds what a caller can make us map. */
+#define SOURCE_MAX ((gint64)1 << 30)
+
+static GBytes *
+map_fd(int fd, const char *what, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	GMappedFile *mf;
+	GBytes *bytes;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "%s is not a regular file",
+			    what);
+		return NULL;
+	}
+	if (st.st_size > SOURCE_MAX || st.st_size == 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "%s: size %lld outside 1 byte .. 1 GiB", what, (long long)st.st_size);
+		return NULL;
+	}
+	mf = g_mapped_file_new_from_fd(fd, FALSE, &local);
+	if (mf == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: %s", what, local->message);
+		return NULL;
+	}
+	bytes = g_mapped_file_get_bytes(mf);
+	g_mapped_file_unref(mf);
+	return bytes;
+}
+
+static GBytes *
+read_path(const char *path, GError **error)
+{
+	GBytes *bytes;
+	int fd;
+
+	if (!g_path_is_absolute(path)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "path must be absolute: %s", path);
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "cannot open %s: %s", path,
+			    g_strerror(errno));
+		return NULL;
+	}
+	bytes = map_fd(fd, path, error);
+	close(fd);
+	return bytes;
+}
+
+GBytes *
+cvmd_source_read(Cvmd *d, GDBusMethodInvocation *inv, GUnixFDList *fds, GVariant *source,
+		 GError **error)
+{
+	const char *path = NULL;
+	gint32 idx = -1;
+	gboolean has_path = g_variant_lookup(source, "path", "&s", &path);
+	gboolean has_fd = g_variant_lookup(source, "fd", "h", &idx);
+	GBytes *bytes;
+	int fd;
+
+	if (has_path == has_fd || g_variant_n_children(source) != 1) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "source must hold exactly one of \"path\" (s) or \"fd\" (h)");
+		return NULL;
+	}
+	if (has_path)
+		return cvmd_caller_privileged(d, inv, error) ? read_path(path, error) : NULL;
+	if (fds == NULL || idx < 0 || idx >= g_unix_fd_list_get_length(fds)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "fd index %d not in the message's file descriptors", idx);
+		return NULL;
+	}
+	fd = g_unix_fd_list_get(fds, idx, NULL);
+	if (fd < 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "bad file descriptor");
+		return NULL;
+	}
+	bytes = map_fd(fd, "fd", error);
+	close(fd);
+	return bytes;
+}
+
+static gboolean
+on_inspect(CvmDbusManager *m, GDBusMethodInvocation *inv, GUnixFDList *fds, GVariant *source,
+	   gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) bytes = cvmd_source_read(data, inv, fds, source, &error);
+
+	if (bytes != NULL)
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
+			    "this cvmd was built without the IGVM reader");
+	cvmd_return_error(inv, error);
+	return TRUE;
+}
+
+static gboolean
+on_measure(CvmDbusManager *m, GDBusMethodInvocation *inv, GUnixFDList *fds, GVariant *source,
+	   const char *platform, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) bytes = cvmd_source_read(data, inv, fds, source, &error);
+
+	if (bytes != NULL)
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
+			    "this cvmd was built without IGVM measurement");
+	cvmd_return_error(inv, error);
+	return TRUE;
+}
+
+void
+cvmd_source_connect(Cvmd *d)
+{
+	g_signal_connect(d->manager, "handle-inspect-igvm", G_CALLBACK(on_inspect), d);
+	g_signal_connect(d->manager, "handle-measure-igvm", G_CALLBACK(on_measure), d);
+}
