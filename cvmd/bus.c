@@ -39,6 +39,8 @@ cvmd_bus_setup(Cvmd *d, const char *bus, GError **error)
 	/* The daemon should exit rather than linger when the bus goes away. */
 	g_dbus_connection_set_exit_on_close(d->bus, TRUE);
 	g_dbus_object_manager_server_set_connection(d->objects, d->bus);
+	if (!cvmd_manager_publish(d, error))
+		return FALSE;
 	d->name_id = g_bus_own_name_on_connection(d->bus, CVM_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
 						  on_name_acquired, on_name_lost, d, NULL);
 	return TRUE;
@@ -50,6 +52,9 @@ cvmd_bus_teardown(Cvmd *d)
 	if (d->name_id != 0)
 		g_bus_unown_name(d->name_id);
 	d->name_id = 0;
+	if (d->manager != NULL &&
+	    g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(d->manager)) != NULL)
+		g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(d->manager));
 	if (d->objects != NULL)
 		g_dbus_object_manager_server_set_connection(d->objects, NULL);
 	if (d->bus != NULL)

@@ -42,8 +42,11 @@ struct _CvmdGuest {
  * defines one CvmdInterface and adds one line to the table in interfaces.c. */
 typedef struct {
 	const char *name; /* D-Bus interface name */
-	/* Called once at start-up with the manager object; may be NULL. */
-	gboolean (*attach_manager)(Cvmd *d, CvmDbusObjectSkeleton *object, GError **error);
+	/* Called once at start-up, after d->bus is connected and before the
+	 * name is owned: export manager-level skeletons at CVM_BUS_PATH on
+	 * d->bus here (connect "g-authorize-method" to cvmd_caller_authorize).
+	 * May be NULL. */
+	gboolean (*attach_manager)(Cvmd *d, GError **error);
 	/* Called for every guest object created; may be NULL. */
 	void (*attach_guest)(Cvmd *d, CvmdGuest *guest);
 	/* Called before a guest object goes away; may be NULL. */
@@ -68,7 +71,8 @@ gboolean cvmd_caller_privileged(Cvmd *d, GDBusMethodInvocation *inv, GError **er
 void cvmd_caller_init(Cvmd *d);
 
 /* manager.c */
-gboolean cvmd_manager_export(Cvmd *d, GError **error);
+void cvmd_manager_create(Cvmd *d);
+gboolean cvmd_manager_publish(Cvmd *d, GError **error);
 void cvmd_manager_refresh_capabilities(Cvmd *d);
 
 /* source.c: InspectIgvm / MeasureIgvm ({"path": s} or {"fd": h}). */

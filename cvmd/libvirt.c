@@ -21,12 +21,20 @@ event_thread(gpointer data)
 	return NULL;
 }
 
+/* Errors are returned to callers as GErrors; libvirt's default handler
+ * would print every "domain not found" of a lookup to stderr. */
+static void
+quiet(void *data, virErrorPtr err)
+{
+}
+
 static void
 ensure_event_loop(void)
 {
 	static gsize once = 0;
 
 	if (g_once_init_enter(&once)) {
+		virSetErrorFunc(NULL, quiet);
 		virEventRegisterDefaultImpl();
 		g_thread_unref(g_thread_new("cvmd-libvirt", event_thread, NULL));
 		g_once_init_leave(&once, 1);

@@ -51,8 +51,7 @@ setup(Cvmd *d, const char *bus, const char *state_dir, GError **error)
 	cvmd_caller_init(d);
 	if (!cvmd_libvirt_open(d, &local))
 		g_printerr("cvmd: libvirt unavailable, guest states unknown: %s\n", local->message);
-	if (!cvmd_manager_export(d, error))
-		return FALSE;
+	cvmd_manager_create(d);
 	if (!cvmd_reconcile_load(d, error))
 		return FALSE;
 	return cvmd_bus_setup(d, bus, error);

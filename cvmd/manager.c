@@ -63,11 +63,10 @@ capabilities(Cvmd *d)
 	return g_variant_builder_end(&b);
 }
 
-gboolean
-cvmd_manager_export(Cvmd *d, GError **error)
+/* Created before the bus connection; exported by cvmd_manager_publish(). */
+void
+cvmd_manager_create(Cvmd *d)
 {
-	g_autoptr(CvmDbusObjectSkeleton) obj = cvm_dbus_object_skeleton_new(CVM_BUS_PATH);
-
 	d->manager = cvm_dbus_manager_skeleton_new();
 	cvm_dbus_manager_set_version(d->manager, CVM_VERSION);
 	cvm_dbus_manager_set_capabilities(d->manager, capabilities(d));
@@ -77,11 +76,25 @@ cvmd_manager_export(Cvmd *d, GError **error)
 	g_signal_connect(d->manager, "handle-reconcile", G_CALLBACK(on_reconcile), d);
 	cvmd_source_connect(d);
 	cvmd_launch_connect(d);
-	cvm_dbus_object_skeleton_set_manager(obj, d->manager);
+}
+
+/* The manager object is the object manager's root, /org/cvm/Cvmd1: it
+ * carries org.cvm.Cvmd1.Manager, org.freedesktop.DBus.ObjectManager and the
+ * manager-level optional interfaces, each exported on the connection. */
+gboolean
+cvmd_manager_publish(Cvmd *d, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(d->manager), d->bus,
+					      CVM_BUS_PATH, &local)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "cannot export %s: %s", CVM_BUS_PATH,
+			    local->message);
+		return FALSE;
+	}
 	for (const CvmdInterface *const *i = cvmd_interfaces(); *i != NULL; i++)
-		if ((*i)->attach_manager != NULL && !(*i)->attach_manager(d, obj, error))
+		if ((*i)->attach_manager != NULL && !(*i)->attach_manager(d, error))
 			return FALSE;
-	g_dbus_object_manager_server_export(d->objects, G_DBUS_OBJECT_SKELETON(obj));
 	return TRUE;
 }
 

@@ -149,7 +149,7 @@ cvm_state_write(CvmState *state, const char *kind, const char *name, json_object
 	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return io_error(error, "cannot create", tmp);
-	text = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PRETTY |
+	text = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!write_all(fd, text, strlen(text), tmp, error) ||
 	    !write_all(fd, "\n", 1, tmp, error) ||

@@ -3,7 +3,7 @@
 
 /*
  * Names shared by cvmd and its clients (cvmctl, the libvirt hook). The
- * interfaces themselves are in docs/dbus/*.xml; gdbus-codegen turns them into
+ * interfaces themselves are the XML files in docs/dbus/; gdbus-codegen turns them into
  * cvm-dbus.h (CvmDbusManager, CvmDbusGuest, ...), compiled into libcvm.
  */
 

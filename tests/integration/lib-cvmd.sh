@@ -1,0 +1,94 @@
+# Shared by tests/integration/test-cvmd-*.sh (sourced, not run on its own).
+# A private dbus-daemon on a unix socket in $TMP, cvmd on it, cleanup by trap.
+BUILDDIR=${BUILDDIR:-build}
+CVMD="$(pwd)/$BUILDDIR/cvmd"
+CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
+HELPERS="$(pwd)/$BUILDDIR/tests/helpers"
+TMP=$(mktemp -d)
+chmod 755 "$TMP" # other test uids must reach the bus socket
+BUS_PID=""
+CVMD_PID=""
+export CVM_STATE_DIR="$TMP/state"
+export CVM_POLICY_DIR="$TMP/policy.d"
+
+cleanup() {
+	[ -n "$CVMD_PID" ] && kill -9 "$CVMD_PID" 2>/dev/null
+	[ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null
+	[ -n "$CVMD_PID" ] && wait "$CVMD_PID" 2>/dev/null
+	[ -n "$BUS_PID" ] && wait "$BUS_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $*" >&2; [ -f "$TMP/cvmd.log" ] && sed 's/^/cvmd| /' "$TMP/cvmd.log" >&2; exit 1; }
+
+# start_bus [EXTRA_POLICY_XML]: a bus that lets everyone connect; an extra
+# <include> file (our system policy) can be added to restrict it.
+start_bus() {
+	extra=${1:-}
+	{
+		echo '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"'
+		echo ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">'
+		echo "<busconfig><listen>unix:path=$TMP/bus</listen><auth>EXTERNAL</auth>"
+		if [ -n "$extra" ]; then
+			# system-bus defaults: deny sends unless a policy allows them
+			echo '<policy context="default"><allow user="*"/><deny own="*"/>'
+			echo '<deny send_type="method_call"/><allow send_destination="org.freedesktop.DBus"/>'
+			echo '<allow send_type="signal"/><allow send_requested_reply="true" send_type="method_return"/>'
+			echo '<allow send_requested_reply="true" send_type="error"/>'
+			echo '<allow receive_type="method_call"/><allow receive_type="method_return"/>'
+			echo '<allow receive_type="error"/><allow receive_type="signal"/></policy>'
+			echo "<include>$extra</include>"
+		else
+			echo '<policy context="default"><allow user="*"/><allow own="*"/>'
+			echo '<allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/></policy>'
+		fi
+		echo '</busconfig>'
+	} >"$TMP/bus.conf"
+	dbus-daemon --config-file="$TMP/bus.conf" --nofork --nopidfile >"$TMP/bus.log" 2>&1 &
+	BUS_PID=$!
+	BUS="unix:path=$TMP/bus"
+	for _ in $(seq 100); do [ -S "$TMP/bus" ] && return 0; sleep 0.05; done
+	fail "dbus-daemon did not start: $(cat "$TMP/bus.log")"
+}
+
+# start_cvmd URI: cvmd on the private bus, waits until it owns its name.
+start_cvmd() {
+	"$CVMD" --address "$BUS" --connect "$1" >>"$TMP/cvmd.log" 2>&1 &
+	CVMD_PID=$!
+	for _ in $(seq 200); do
+		if gdbus call --address "$BUS" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+			-m org.freedesktop.DBus.NameHasOwner org.cvm.Cvmd1 2>/dev/null | grep -q true; then
+			return 0
+		fi
+		kill -0 "$CVMD_PID" 2>/dev/null || fail "cvmd exited; bus: $(cat "$TMP/bus.log")"
+		sleep 0.05
+	done
+	fail "cvmd did not own org.cvm.Cvmd1"
+}
+
+stop_cvmd() {
+	kill "$CVMD_PID" 2>/dev/null; wait "$CVMD_PID" 2>/dev/null; CVMD_PID=""
+}
+
+# call OBJECT METHOD ARGS...: gdbus call to cvmd; output in $TMP/out, rc in $rc
+call() {
+	obj=$1; m=$2; shift 2
+	set +e
+	gdbus call --address "$BUS" -d org.cvm.Cvmd1 -o "$obj" -m "$m" "$@" >"$TMP/out" 2>&1
+	rc=$?
+	set -e
+}
+
+prop() { # prop OBJECT IFACE NAME -> value printed by gdbus
+	gdbus call --address "$BUS" -d org.cvm.Cvmd1 -o "$1" \
+		-m org.freedesktop.DBus.Properties.Get "$2" "$3"
+}
+
+# write_record NAME UUID STATE: a guest record as cvmd writes it
+write_record() {
+	mkdir -p "$CVM_STATE_DIR/guests"
+	printf '{"name":"%s","uuid":"%s","state":"%s","platform":"sev-snp","uri":"test:///default"}\n' \
+		"$1" "$2" "$3" >"$CVM_STATE_DIR/guests/$1.json"
+}

@@ -1,0 +1,84 @@
+#!/bin/sh
+# cvmd on a private bus against libvirt's test driver: start-up reconciliation
+# (guest changed while cvmd was down, vanished guest, corrupt record set aside),
+# introspection equals docs/dbus, lifecycle through D-Bus with the state change
+# arriving from libvirt events, argument validation with named errors.
+set -eu
+. tests/integration/lib-cvmd.sh
+G=/org/cvm/Cvmd1/guest
+
+# test:///default has one domain "test", running, with this UUID.
+write_record test 6695eb01-f6a4-8304-79aa-97f2502e193f shutoff
+write_record gone 11111111-2222-3333-4444-555555555555 running
+write_record half 11111111-2222-3333-4444-666666666666 launching
+mkdir -p "$CVM_STATE_DIR/guests"
+printf '{"name": "tor' >"$CVM_STATE_DIR/guests/torn.json"
+
+start_bus
+start_cvmd test:///default
+
+# --- reconciliation at start
+prop $G/test org.cvm.Cvmd1.Guest State | grep -q "'running'" || fail "test not running"
+prop $G/gone org.cvm.Cvmd1.Guest State | grep -q "'vanished'" || fail "gone not vanished"
+prop $G/half org.cvm.Cvmd1.Guest State | grep -q "'failed'" || fail "interrupted launch not failed"
+grep -q '"state": "running"' "$CVM_STATE_DIR/guests/test.json" || fail "record not updated"
+ls "$CVM_STATE_DIR/guests/" | grep -q '^torn.json.corrupt-' || fail "corrupt record not set aside"
+grep -q "set aside as" "$TMP/cvmd.log" || fail "corrupt record not reported"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.ListGuests
+for n in test gone half; do grep -q "$G/$n'" "$TMP/out" || fail "ListGuests lacks $n: $(cat "$TMP/out")"; done
+grep -q torn "$TMP/out" && fail "corrupt record listed"
+
+# --- introspection served equals docs/dbus
+"$HELPERS/cvmd-introspect-check" "$BUS" /org/cvm/Cvmd1 docs/dbus/org.cvm.Cvmd1.Manager.xml ||
+	fail "Manager introspection differs from docs"
+"$HELPERS/cvmd-introspect-check" "$BUS" $G/test docs/dbus/org.cvm.Cvmd1.Guest.xml ||
+	fail "Guest introspection differs from docs"
+
+# --- properties and version
+prop /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager Version | grep -q "'0\.[0-9]" || fail "Version"
+prop /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager Capabilities | grep -q "'libvirt-connected': <true>" ||
+	fail "Capabilities: $(prop /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager Capabilities)"
+prop $G/test org.cvm.Cvmd1.Guest UUID | grep -q 6695eb01 || fail UUID
+
+# --- lifecycle: Destroy, state change comes back as PropertiesChanged
+gdbus monitor --address "$BUS" -d org.cvm.Cvmd1 -o $G/test >"$TMP/monitor" 2>&1 &
+MON=$!
+sleep 0.3
+call $G/test org.cvm.Cvmd1.Guest.Destroy
+[ "$rc" -eq 0 ] || fail "Destroy: $(cat "$TMP/out")"
+prop $G/test org.cvm.Cvmd1.Guest State | grep -q "'shutoff'" || fail "not shutoff after Destroy"
+call $G/test org.cvm.Cvmd1.Guest.Start
+[ "$rc" -eq 0 ] || fail "Start: $(cat "$TMP/out")"
+prop $G/test org.cvm.Cvmd1.Guest State | grep -q "'running'" || fail "not running after Start"
+sleep 0.3
+kill $MON; wait $MON 2>/dev/null || true
+grep -q "PropertiesChanged.*'State': <'shutoff'>" "$TMP/monitor" || fail "no PropertiesChanged: $(cat "$TMP/monitor")"
+grep -q "PropertiesChanged.*'State': <'running'>" "$TMP/monitor" || fail "no running PropertiesChanged"
+
+# --- Forget: refused while running, allowed when vanished; record removed
+call $G/test org.cvm.Cvmd1.Guest.Forget
+grep -q org.cvm.Cvmd1.Error.State "$TMP/out" || fail "Forget of running guest: $(cat "$TMP/out")"
+call $G/gone org.cvm.Cvmd1.Guest.Forget
+[ "$rc" -eq 0 ] || fail "Forget: $(cat "$TMP/out")"
+[ ! -e "$CVM_STATE_DIR/guests/gone.json" ] || fail "record of forgotten guest remains"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.GetGuest gone
+grep -q org.cvm.Cvmd1.Error.NotFound "$TMP/out" || fail "GetGuest gone: $(cat "$TMP/out")"
+
+# --- argument validation: named errors, daemon survives
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.GetGuest '../etc'
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "bad name: $(cat "$TMP/out")"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'a b'>}"
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "bad spec name"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'ok'>, 'igvm': <'relative.igvm'>}"
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "relative igvm path"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'/etc'>}"
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "directory as IGVM: $(cat "$TMP/out")"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'/x'>, 'fd': <@h 0>}"
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "path and fd"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'fd': <@h 5>}"
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "fd index out of range: $(cat "$TMP/out")"
+kill -0 "$CVMD_PID" || fail "cvmd died"
+
+# --- clean shutdown on SIGTERM
+kill "$CVMD_PID"; wait "$CVMD_PID" || fail "cvmd exit status $?"; CVMD_PID=""
+echo "ok"
