@@ -46,3 +46,6 @@ gboolean cvmi_mf_directive(CvmiManifest *m, json_object *d, const char *path, GE
 /* manifest-registers.c: a "vp_context_native" directive. */
 gboolean cvmi_mf_native_context(CvmiManifest *m, json_object *d, const char *path,
 				guint32 unused, GError **error);
+
+/* manifest-relocations.c: one entry of "relocations". */
+gboolean cvmi_mf_relocation(CvmiManifest *m, json_object *r, const char *path, GError **error);

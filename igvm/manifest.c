@@ -93,7 +93,8 @@ read_header(json_object *root, guint32 override, guint64 *version, const char **
 	    GError **error)
 {
 	static const char *const keys[] = { "format_version", "architecture", "platforms",
-					    "policies", "directives", "description", NULL };
+					    "policies", "relocations", "directives", "description",
+					    NULL };
 
 	if (!cvmi_mf_check_keys(root, "manifest", keys, error) ||
 	    !cvmi_mf_get_u64(root, "format_version", "manifest", FALSE, 1, 2, version, error) ||
@@ -133,6 +134,7 @@ build(json_object *root, const char *base_dir, guint32 override, CvmIgvmManifest
 	m = (CvmiManifest){ builder, base_dir, flags, platforms, 0 };
 	if (!each(&m, root, "platforms", TRUE, add_platform, error) ||
 	    !each(&m, root, "policies", FALSE, add_policy, error) ||
+	    !each(&m, root, "relocations", FALSE, cvmi_mf_relocation, error) ||
 	    !each(&m, root, "directives", TRUE, cvmi_mf_directive, error))
 		return NULL;
 	return g_steal_pointer(&builder);

@@ -241,6 +241,39 @@ test_every_directive_kind_builds(void **state)
 }
 
 static void
+test_relocations_become_initialization_headers(void **state)
+{
+	static const char json[] =
+		"{\"platforms\":[{\"type\":\"vsm\",\"highest_vtl\":2}],"
+		"\"relocations\":[{\"type\":\"relocatable_region\",\"gpa\":\"0x200000\","
+		"\"size\":\"0x200000\",\"alignment\":\"0x200000\",\"minimum_gpa\":0,"
+		"\"maximum_gpa\":\"0x40000000\",\"vtl\":2,\"is_vtl2\":true,\"apply_rip\":true},"
+		"{\"type\":\"page_table_relocation\",\"gpa\":\"0x100000\",\"size\":\"0x10000\","
+		"\"used_size\":\"0x3000\",\"vtl\":2}],"
+		"\"directives\":[{\"type\":\"zero_pages\",\"gpa\":0}]}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmIgvmBuilder) b = parse(json, &error);
+	g_autoptr(GBytes) file = NULL;
+	const CvmIgvmRelocatableRegion *r;
+	const CvmIgvmPageTableRelocation *pt;
+
+	cvmt_assert_no_error(error);
+	file = cvm_igvm_builder_write_bytes(b, &error);
+	cvmt_assert_no_error(error);
+	r = (const void *)find_header(file, CVM_IGVM_VHT_RELOCATABLE_REGION);
+	assert_int_equal(cvm_le32(r->compatibility_mask), 1);
+	assert_int_equal(r->vtl, 2);
+	assert_int_equal(r->flags, CVM_IGVM_RELOC_FLAG_IS_VTL2 | CVM_IGVM_RELOC_FLAG_APPLY_RIP);
+	assert_int_equal(cvm_le64(r->relocation_region_gpa), 0x200000);
+	assert_int_equal(cvm_le64(r->maximum_relocation_gpa), 0x40000000);
+	pt = (const void *)find_header(file, CVM_IGVM_VHT_PAGE_TABLE_RELOCATION_REGION);
+	assert_int_equal(cvm_le64(pt->used_size), 0x3000);
+	assert_refused("{\"platforms\":[{\"type\":\"vsm\"}],\"relocations\":[{\"type\":"
+		       "\"page_table_relocation\",\"gpa\":0,\"size\":0,\"used_size\":0,"
+		       "\"apply_rip\":true}],\"directives\":[]}", "unknown key \"apply_rip\"");
+}
+
+static void
 test_register_out_of_range_is_rejected(void **state)
 {
 	assert_refused("{\"platforms\":[{\"type\":\"native\"}],\"directives\":["
@@ -276,6 +309,7 @@ main(void)
 		cmocka_unit_test(test_malformed_json_and_data_are_rejected),
 		cmocka_unit_test(test_file_paths_are_relative_to_the_manifest),
 		cmocka_unit_test(test_every_directive_kind_builds),
+		cmocka_unit_test(test_relocations_become_initialization_headers),
 		cmocka_unit_test(test_register_out_of_range_is_rejected),
 		cmocka_unit_test(test_format_version_override_wins),
 	};
