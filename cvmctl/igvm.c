@@ -9,6 +9,8 @@ static const CvmctlCommand igvm_commands[] = {
 	{ "validate", cvmctl_igvm_validate, "Check an IGVM file (exit 3 if problems were found)" },
 	{ "build", cvmctl_igvm_build, "Build an IGVM file from a JSON manifest" },
 	{ "measure", cvmctl_igvm_measure, "Print the expected launch digest of an IGVM file" },
+	{ "sign", cvmctl_igvm_sign, "Add a signed SNP ID block (ECDSA P-384 keys)" },
+	{ "verify", cvmctl_igvm_verify, "Check an SNP ID block's digest and signatures" },
 	{ "diff", cvmctl_igvm_diff, "Show the differences between two IGVM files" },
 };
 

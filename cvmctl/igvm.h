@@ -10,3 +10,5 @@ int cvmctl_igvm_inspect(int argc, char **argv);
 int cvmctl_igvm_diff(int argc, char **argv);
 int cvmctl_igvm_validate(int argc, char **argv);
 int cvmctl_igvm_measure(int argc, char **argv);
+int cvmctl_igvm_sign(int argc, char **argv);
+int cvmctl_igvm_verify(int argc, char **argv);

@@ -96,6 +96,8 @@ typedef struct {
 	GArray *ops;
 	GPtrArray *owned; /* padded copies of pages the file ends inside */
 	const guint8 *id_block_ld;
+	gboolean has_policy;
+	guint64 policy;
 } Walk;
 
 static gboolean
@@ -247,6 +249,17 @@ directive(guint32 type, const guint8 *p, guint32 length, gsize off, gpointer use
 		g_hash_table_replace(w->areas, GUINT_TO_POINTER(cvm_le32(pa.parameter_area_index)), size);
 		break;
 	}
+	case CVM_IGVM_VHT_GUEST_POLICY: {
+		CvmIgvmGuestPolicy gp;
+		if (length < sizeof(gp))
+			break;
+		memcpy(&gp, p, sizeof(gp));
+		if (cvm_le32(gp.compatibility_mask) & w->mask) {
+			w->has_policy = TRUE;
+			w->policy = cvm_le64(gp.policy);
+		}
+		break;
+	}
 	case CVM_IGVM_VHT_PAGE_DATA:
 		return page_data(w, p, length, off, error);
 	case CVM_IGVM_VHT_PARAMETER_INSERT:
@@ -286,8 +299,12 @@ cvmi_igvm_ops(const guint8 *data, gsize len, const CvmMeasureOptions *opts, Cvmi
 	out->owned = w.owned;
 	if (w.id_block_ld != NULL) {
 		out->has_id_block = TRUE;
+		out->id_block = w.id_block_ld - G_STRUCT_OFFSET(CvmIgvmSnpIdBlock, ld);
 		memcpy(out->id_block_ld, w.id_block_ld, 48);
 	}
+	out->mask = w.mask;
+	out->has_policy = w.has_policy;
+	out->policy = w.policy;
 	if (!ok)
 		cvmi_measure_ops_clear(out);
 	return ok;

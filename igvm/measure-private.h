@@ -138,8 +138,12 @@ typedef struct {
 typedef struct {
 	GArray *ops;	   /* CvmiMeasureOp in directive order */
 	GPtrArray *owned;  /* storage some ops point into */
+	guint32 mask;	   /* compatibility mask of the platform */
 	gboolean has_id_block;
 	guint8 id_block_ld[48];
+	const guint8 *id_block;	/* the SNP_ID_BLOCK payload in the file (696 bytes) */
+	gboolean has_policy;
+	guint64 policy;		/* GUEST_POLICY for the platform */
 } CvmiMeasureOps;
 
 gboolean cvmi_igvm_ops(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmiMeasureOps *out,
@@ -152,3 +156,9 @@ typedef struct _CvmiPageHasher CvmiPageHasher;
 CvmiPageHasher *cvmi_page_hasher_start(const guint8 *const *pages, gsize n, guint jobs);
 const guint8 *cvmi_page_hasher_get(CvmiPageHasher *h, gsize index);
 void cvmi_page_hasher_finish(CvmiPageHasher *h);
+
+/* ID block signing: fills keys, algorithms, version and signatures of @b (its
+ * ld, family_id, image_id and guest_svn set by the caller). */
+gboolean cvmi_id_block_fill(CvmIgvmSnpIdBlock *b, guint64 policy, const char *id_key_path,
+			    const char *author_key_path, GError **error);
+gboolean cvmi_id_block_verify(const CvmIgvmSnpIdBlock *b, guint64 policy, GError **error);

@@ -244,6 +244,50 @@ gboolean cvm_igvm_add_ovmf(CvmIgvmBuilder *builder, const guint8 *firmware, gsiz
 			   const CvmMeasureOptions *opts, GError **error);
 
 /**
+ * CvmIdBlockParams:
+ * @id_key: PEM file of the ECDSA P-384 ID key
+ * @author_key: PEM file of the ECDSA P-384 author key, or NULL
+ * @family_id: the ID block's FAMILY_ID
+ * @image_id: the ID block's IMAGE_ID
+ * @guest_svn: the ID block's GUEST_SVN
+ */
+typedef struct {
+	const char *id_key;
+	const char *author_key;
+	guint8 family_id[16];
+	guint8 image_id[16];
+	guint32 guest_svn;
+} CvmIdBlockParams;
+
+/**
+ * cvm_igvm_sign:
+ * @file: an IGVM file with an SEV-SNP platform and no SNP_ID_BLOCK yet
+ * @opts: measurement options (the SNP digest goes into the ID block)
+ * @params: keys and ID block fields
+ *
+ * Computes the SNP launch digest, fills and signs the ID block and ID auth
+ * (policy from the file's GUEST_POLICY, 0x30000 without one) and appends an
+ * SNP_ID_BLOCK directive.
+ *
+ * Returns: (transfer full): the signed file, or NULL (CVM_ERROR_CRYPTO for
+ *   unusable keys, CVM_ERROR_EXISTS if the file is already signed)
+ */
+GBytes *cvm_igvm_sign(GBytes *file, const CvmMeasureOptions *opts, const CvmIdBlockParams *params,
+		      GError **error);
+
+/**
+ * cvm_igvm_verify:
+ * @file: an IGVM file with an SNP_ID_BLOCK
+ * @opts: measurement options
+ * @digest: (optional): receives the computed SNP digest
+ *
+ * Checks that the ID block's launch digest equals the computed one
+ * (CVM_ERROR_MEASUREMENT_MISMATCH) and that the ID block and author
+ * signatures verify (CVM_ERROR_CRYPTO). CVM_ERROR_NOT_FOUND without an ID block.
+ */
+gboolean cvm_igvm_verify(GBytes *file, const CvmMeasureOptions *opts, CvmDigest *digest, GError **error);
+
+/**
  * cvm_digest_to_hex:
  *
  * Returns: (transfer full): lower-case hex of the digest.
