@@ -10,7 +10,7 @@ libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 libjson-c-dev libssl-dev zlib1g-dev libxml2-dev libcmocka-dev
 libfuzzer-14-dev libclang-rt-14-dev
 qemu-system-x86 qemu-utils ovmf
-dbus dbus-daemon util-linux
+dbus dbus-daemon util-linux openssl
 "
 
 missing=""
