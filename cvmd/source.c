@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <gio/gunixfdlist.h>
+#include <cvm/measure.h>
 #include "cvmd/cvmd.h"
 
 /* IGVM files are firmware-sized; this bounds what a caller can make us map. */
@@ -113,12 +114,26 @@ on_measure(CvmDbusManager *m, GDBusMethodInvocation *inv, GUnixFDList *fds, GVar
 	   const char *platform, gpointer data)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) bytes = cvmd_source_read(data, inv, fds, source, &error);
+	g_autoptr(GBytes) bytes = NULL;
+	g_autofree gchar *hex = NULL;
+	CvmMeasureOptions opts;
+	CvmDigest digest;
+	gsize len = 0;
+	const guint8 *p;
 
-	if (bytes != NULL)
-		g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
-			    "this cvmd was built without IGVM measurement");
-	cvmd_return_error(inv, error);
+	cvm_measure_options_init(&opts);
+	if (!cvm_measure_platform_from_string(platform, &opts.platform, &error) ||
+	    (bytes = cvmd_source_read(data, inv, fds, source, &error)) == NULL) {
+		cvmd_return_error(inv, error);
+		return TRUE;
+	}
+	p = g_bytes_get_data(bytes, &len);
+	if (!cvm_measure_igvm(p, len, &opts, &digest, NULL, &error)) {
+		cvmd_return_error(inv, error);
+		return TRUE;
+	}
+	hex = cvm_digest_to_hex(&digest);
+	cvm_dbus_manager_complete_measure_igvm(m, inv, NULL, hex);
 	return TRUE;
 }
 

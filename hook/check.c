@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The launch check: the IGVM file's launch digest must be what the host
+ * policy expects for this guest. */
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <cvm/measure.h>
+#include <cvm/policy.h>
+#include "hook/hook.h"
+
+#define IGVM_MAX ((goffset)1 << 30)
+
+static GBytes *
+read_igvm(const char *path, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GMappedFile) mf = NULL;
+	GStatBuf st;
+
+	if (!g_path_is_absolute(path) || g_stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size <= 0 || st.st_size > IGVM_MAX) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "IGVM file %s is not an absolute path to a regular file of 1 byte .. 1 GiB",
+			    path);
+		return NULL;
+	}
+	mf = g_mapped_file_new(path, FALSE, &local);
+	if (mf == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
+		return NULL;
+	}
+	return g_mapped_file_get_bytes(mf);
+}
+
+gboolean
+hook_check_launch(const HookDomain *dom, GError **error)
+{
+	g_autofree gchar *dir = cvm_policy_default_dir();
+	g_autoptr(CvmPolicy) policy = cvm_policy_load_dir(dir, error);
+	g_autoptr(GBytes) bytes = NULL;
+	CvmMeasureOptions opts;
+	CvmDigest digest;
+	const guint8 *p;
+	gsize len = 0;
+
+	if (policy == NULL)
+		return FALSE; /* a broken policy refuses (fail closed) */
+	/* The file must be readable and sane even when no digest is pinned. */
+	bytes = read_igvm(dom->igvm, error);
+	if (bytes == NULL)
+		return FALSE;
+	if (dom->platform == NULL)
+		return TRUE; /* native guests have no launch digest to compare */
+	cvm_measure_options_init(&opts);
+	if (!cvm_measure_platform_from_string(dom->platform, &opts.platform, error))
+		return FALSE;
+	opts.vcpus = dom->vcpus;
+	p = g_bytes_get_data(bytes, &len);
+	if (!cvm_measure_igvm(p, len, &opts, &digest, NULL, error)) {
+		g_prefix_error(error, "cannot measure %s: ", dom->igvm);
+		return FALSE;
+	}
+	return cvm_policy_check_launch_digest(policy, dom->name, digest.bytes, digest.len, error);
+}

@@ -1,0 +1,95 @@
+#!/bin/sh
+# cvm-qemu-hook run the way libvirt runs it (domain XML on stdin, arguments
+# DOMAIN OPERATION SUB-OPERATION EXTRA): allowed, refused, non-IGVM domains,
+# both ways of naming the IGVM file, broken policy, and the timing bound.
+set -eu
+BUILDDIR=${BUILDDIR:-build}
+HOOK="$(pwd)/$BUILDDIR/cvm-qemu-hook"
+CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT INT TERM
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export CVM_POLICY_DIR="$TMP/policy.d"
+export CVM_HOOK_BUS="unix:path=$TMP/no-such-bus"
+mkdir -p "$CVM_POLICY_DIR"
+ZERO=$(printf '0%.0s' $(seq 96))
+
+"$CVMCTL" igvm build examples/snp-hello/manifest.json -o "$TMP/g.igvm" >/dev/null
+
+passthrough_xml() { # NAME IGVM
+	cat <<XML
+<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>$1</name><vcpu placement='static'>1</vcpu>
+  <launchSecurity type='sev-snp'><policy>0x00030000</policy></launchSecurity>
+  <qemu:commandline>
+    <qemu:arg value='-object'/><qemu:arg value='igvm-cfg,id=igvm0,file=$2'/>
+    <qemu:arg value='-machine'/><qemu:arg value='igvm-cfg=igvm0'/>
+  </qemu:commandline>
+</domain>
+XML
+}
+metadata_xml() { # NAME IGVM
+	cat <<XML
+<domain type='qemu'><name>$1</name><vcpu>1</vcpu>
+  <metadata><cvm:guest xmlns:cvm='http://cvm.org/schemas/domain/1'><cvm:igvm path='$2'/></cvm:guest></metadata>
+  <launchSecurity type='sev-snp'><policy>0x30000</policy></launchSecurity>
+</domain>
+XML
+}
+plain_xml() {
+	echo "<domain type='qemu'><name>$1</name><os><type>hvm</type></os></domain>"
+}
+# hook RC NAME OP SUB < xml: run, check exit code; stderr in $TMP/err
+hook() {
+	want=$1; shift
+	set +e
+	"$HOOK" "$@" - >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	set -e
+	[ "$got" -eq "$want" ] || fail "hook $* exit $got (want $want): $(cat "$TMP/err")"
+}
+
+# 1. a policy that pins some other digest: refused with libvirt-visible message
+echo "{\"launch-digests\": [\"$ZERO\"]}" >"$CVM_POLICY_DIR/10-fleet.json"
+passthrough_xml g1 "$TMP/g.igvm" | hook 1 g1 prepare begin
+grep -q "cvm: refusing to start g1: launch digest [0-9a-f]\{96\} of guest g1 is not allowed by host policy" "$TMP/err" ||
+	fail "refusal message: $(cat "$TMP/err")"
+DIGEST=$(grep -o '[0-9a-f]\{96\}' "$TMP/err")
+
+# 2. the file's digest pinned for this guest: allowed (both IGVM notations)
+echo "{\"guests\": {\"g1\": {\"launch-digests\": [\"$DIGEST\"]}}}" >"$CVM_POLICY_DIR/20-g1.json"
+passthrough_xml g1 "$TMP/g.igvm" | hook 0 g1 prepare begin
+metadata_xml g1 "$TMP/g.igvm" | hook 0 g1 prepare begin
+# the per-guest pin does not extend to other guests
+metadata_xml g2 "$TMP/g.igvm" | hook 1 g2 prepare begin
+grep -q "not allowed by host policy" "$TMP/err" || fail "g2: $(cat "$TMP/err")"
+
+# 3. a changed IGVM file no longer matches
+cp "$TMP/g.igvm" "$TMP/changed.igvm"
+printf '\001' | dd of="$TMP/changed.igvm" bs=1 seek=8000 conv=notrunc 2>/dev/null
+metadata_xml g1 "$TMP/changed.igvm" | hook 1 g1 prepare begin
+grep -q "refusing to start g1" "$TMP/err" || fail "changed file: $(cat "$TMP/err")"
+
+# 4. missing IGVM file, broken policy: refused (fail closed)
+metadata_xml g1 "$TMP/missing.igvm" | hook 1 g1 prepare begin
+echo '{"launch-digests": [' >"$CVM_POLICY_DIR/30-broken.json"
+metadata_xml g1 "$TMP/g.igvm" | hook 1 g1 prepare begin
+grep -q "30-broken.json" "$TMP/err" || fail "broken policy: $(cat "$TMP/err")"
+
+# 5. a domain without IGVM is not looked at, even with a broken policy
+plain_xml web | hook 0 web prepare begin
+[ ! -s "$TMP/err" ] || fail "non-IGVM domain produced output: $(cat "$TMP/err")"
+echo "not xml igvm" | hook 1 junk prepare begin
+rm "$CVM_POLICY_DIR/30-broken.json"
+
+# 6. other operations exit 0 quickly, also with no cvmd/bus
+start=$(date +%s%N)
+for op in "started begin" "stopped end" "release end" "migrate begin" "reconnect begin"; do
+	# shellcheck disable=SC2086
+	plain_xml web | hook 0 web $op
+done
+metadata_xml g1 "$TMP/g.igvm" | hook 0 g1 prepare begin
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -lt 3000 ] || fail "6 hook runs took ${ms} ms"
+hook 2 </dev/null
+echo "ok (6 runs in ${ms} ms)"
