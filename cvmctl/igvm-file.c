@@ -21,6 +21,42 @@ cvmctl_igvm_file_free(CvmctlIgvmFile *file)
 	g_free(file);
 }
 
+/* Payload size of each known type (the reference parser wants exactly
+ * this); the commands read fixed structs from payloads, so nothing shorter
+ * may get through. 0 for unknown types. */
+static gsize
+expected_length(guint32 type)
+{
+	switch (type) {
+	case CVM_IGVM_VHT_SUPPORTED_PLATFORM: return sizeof(CvmIgvmSupportedPlatform);
+	case CVM_IGVM_VHT_GUEST_POLICY: return sizeof(CvmIgvmGuestPolicy);
+	case CVM_IGVM_VHT_RELOCATABLE_REGION: return sizeof(CvmIgvmRelocatableRegion);
+	case CVM_IGVM_VHT_PAGE_TABLE_RELOCATION_REGION: return sizeof(CvmIgvmPageTableRelocation);
+	case CVM_IGVM_VHT_CORIM_DOCUMENT:
+	case CVM_IGVM_VHT_CORIM_SIGNATURE: return sizeof(CvmIgvmCorimData);
+	case CVM_IGVM_VHT_CCA_POLICY: return sizeof(CvmIgvmCcaPolicy);
+	case CVM_IGVM_VHT_PARAMETER_AREA: return sizeof(CvmIgvmParameterArea);
+	case CVM_IGVM_VHT_PAGE_DATA: return sizeof(CvmIgvmPageData);
+	case CVM_IGVM_VHT_PARAMETER_INSERT: return sizeof(CvmIgvmParameterInsert);
+	case CVM_IGVM_VHT_VP_CONTEXT: return sizeof(CvmIgvmVpContext);
+	case CVM_IGVM_VHT_REQUIRED_MEMORY: return sizeof(CvmIgvmRequiredMemory);
+	case CVM_IGVM_VHT_SNP_ID_BLOCK: return sizeof(CvmIgvmSnpIdBlock);
+	case CVM_IGVM_VHT_ERROR_RANGE: return sizeof(CvmIgvmErrorRange);
+	case CVM_IGVM_VHT_VBS_MEASUREMENT: return sizeof(CvmIgvmVbsMeasurement);
+	case CVM_IGVM_VHT_VP_COUNT_PARAMETER:
+	case CVM_IGVM_VHT_SRAT:
+	case CVM_IGVM_VHT_MADT:
+	case CVM_IGVM_VHT_MMIO_RANGES:
+	case CVM_IGVM_VHT_MEMORY_MAP:
+	case CVM_IGVM_VHT_COMMAND_LINE:
+	case CVM_IGVM_VHT_SLIT:
+	case CVM_IGVM_VHT_PPTT:
+	case CVM_IGVM_VHT_DEVICE_TREE:
+	case CVM_IGVM_VHT_ENVIRONMENT_INFO_PARAMETER: return sizeof(CvmIgvmParameter);
+	default: return 0;
+	}
+}
+
 static gsize
 data_size(guint32 type, const guint8 *payload, gsize length)
 {
@@ -131,6 +167,13 @@ parse(CvmctlIgvmFile *f, GError **error)
 			return FALSE;
 		}
 		h.payload = p + off + sizeof(tlv);
+		if (expected_length(h.type) != 0 && h.length != expected_length(h.type)) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+				    "header %u at byte %" G_GUINT64_FORMAT ": type 0x%x payload is %zu "
+				    "bytes, expected %zu", h.index, off, h.type, h.length,
+				    expected_length(h.type));
+			return FALSE;
+		}
 		if (!attach_data(&h, p, size, (guint32)end, (guint)off, error))
 			return FALSE;
 		g_array_append_val(f->headers, h);

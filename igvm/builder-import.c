@@ -47,6 +47,12 @@ import_header(CvmIgvmBuilder *b, GBytes *file, guint index, gsize off, guint32 t
 		memcpy(&fo, payload + at, 4);
 		fo = cvm_le32(fo);
 	}
+	if (fo != 0 && length < (at == offsetof(CvmIgvmCorimData, file_offset) ? 12u : 16u)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+			    "header %u at byte %zu: %u-byte payload too short for its type", index,
+			    off, length);
+		return FALSE;
+	}
 	if (fo != 0) {
 		guint64 len = referenced_size(type, payload);
 

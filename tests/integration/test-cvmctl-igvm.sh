@@ -106,6 +106,20 @@ grep -q 'byte 20: checksum' "$TMP/out" || fail "no checksum line: $(cat "$TMP/ou
 expect 3 "$CVMCTL" igvm validate "$TMP/short.igvm"
 expect 1 "$CVMCTL" igvm validate "$TMP/does-not-exist.igvm"
 
+# a SUPPORTED_PLATFORM whose payload is 4 bytes instead of 16 (CRC fixed up):
+# refused with the header index and byte offset, never read past
+python3 - "$TMP/short-payload.igvm" <<'PY'
+import struct, sys, zlib
+tlv = struct.pack('<II', 1, 4) + struct.pack('<I', 1) + b'\0' * 4
+data = b'\0' * 8
+hdr = struct.pack('<6I', 0x4D564749, 1, 24, len(tlv), 24 + len(tlv) + len(data), 0)
+crc = zlib.crc32(hdr + tlv)
+open(sys.argv[1], 'wb').write(hdr[:20] + struct.pack('<I', crc) + tlv + data)
+PY
+expect 1 "$CVMCTL" igvm inspect "$TMP/short-payload.igvm"
+grep -q 'header 0 at byte 24: type 0x1 payload is 4 bytes, expected 16' "$TMP/err" || fail "short payload: $(cat "$TMP/err")"
+expect 3 "$CVMCTL" igvm validate "$TMP/short-payload.igvm"
+
 # --- diff
 expect 0 "$CVMCTL" igvm diff "$TMP/snp.igvm" "$TMP/snp.igvm"
 expect 3 "$CVMCTL" igvm diff --json "$TMP/hello.igvm" "$TMP/snp.igvm"
