@@ -12,11 +12,14 @@ export CVM_STATE_DIR="$TMP/state"
 export CVM_POLICY_DIR="$TMP/policy.d"
 
 cleanup() {
+	status=$?
+	set +e
 	[ -n "$CVMD_PID" ] && kill -9 "$CVMD_PID" 2>/dev/null
 	[ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null
 	[ -n "$CVMD_PID" ] && wait "$CVMD_PID" 2>/dev/null
 	[ -n "$BUS_PID" ] && wait "$BUS_PID" 2>/dev/null
 	rm -rf "$TMP"
+	exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -68,7 +71,7 @@ start_cvmd() {
 	fail "cvmd did not own org.cvm.Cvmd1"
 }
 
-stop_cvmd() {
+stop_cvmd() { # SIGTERM, then reap (exit status of cvmd ignored)
 	kill "$CVMD_PID" 2>/dev/null; wait "$CVMD_PID" 2>/dev/null; CVMD_PID=""
 }
 

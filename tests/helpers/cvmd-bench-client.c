@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmd-bench-client ADDRESS GUEST_PATH N: round-trip latency of a read-only
+ * call (Properties.GetAll of a guest) against Peer.Ping to the same cvmd, in
+ * the same run, interleaved; then the time of ListGuests. Prints figures. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <gio/gio.h>
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static gint64
+one_call(GDBusConnection *c, const char *path, const char *iface, const char *method,
+	 GVariant *args)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	g_autoptr(GVariant) r = g_dbus_connection_call_sync(c, "org.cvm.Cvmd1", path, iface, method,
+							    args, NULL, 0, 5000, NULL, &error);
+
+	if (r == NULL) {
+		fprintf(stderr, "%s.%s: %s\n", iface, method, error->message);
+		exit(1);
+	}
+	return g_get_monotonic_time() - t0;
+}
+
+static void
+report(const char *what, gint64 *v, int n, double *p50, double *p99)
+{
+	qsort(v, n, sizeof *v, cmp_i64);
+	*p50 = v[n / 2];
+	*p99 = v[(n * 99) / 100];
+	printf("%-28s p50 %7.1f us  p99 %7.1f us\n", what, *p50, *p99);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDBusConnection) c = NULL;
+	g_autoptr(GVariant) list = NULL;
+	int n = argc > 3 ? atoi(argv[3]) : 2000;
+	gint64 *ping, *prop, t0;
+	double ping50, ping99, prop50, prop99;
+
+	if (argc < 3 || n < 100) {
+		fprintf(stderr, "usage: %s ADDRESS GUEST_PATH [N>=100]\n", argv[0]);
+		return 2;
+	}
+	c = g_dbus_connection_new_for_address_sync(argv[1],
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+	if (c == NULL) {
+		fprintf(stderr, "%s\n", error->message);
+		return 1;
+	}
+	ping = g_new(gint64, n);
+	prop = g_new(gint64, n);
+	for (int i = 0; i < 100; i++) /* warm-up */
+		one_call(c, argv[2], "org.freedesktop.DBus.Peer", "Ping", NULL);
+	for (int i = 0; i < n; i++) {
+		ping[i] = one_call(c, argv[2], "org.freedesktop.DBus.Peer", "Ping", NULL);
+		prop[i] = one_call(c, argv[2], "org.freedesktop.DBus.Properties", "GetAll",
+				   g_variant_new("(s)", "org.cvm.Cvmd1.Guest"));
+	}
+	report("Peer.Ping (baseline)", ping, n, &ping50, &ping99);
+	report("Guest Properties.GetAll", prop, n, &prop50, &prop99);
+	printf("ratio p50 %.2fx  p99 %.2fx (goal p99 <= 3x ping)\n", prop50 / ping50, prop99 / ping99);
+	t0 = g_get_monotonic_time();
+	list = g_dbus_connection_call_sync(c, "org.cvm.Cvmd1", "/org/cvm/Cvmd1",
+					   "org.cvm.Cvmd1.Manager", "ListGuests", NULL,
+					   G_VARIANT_TYPE("(ao)"), 0, 10000, NULL, &error);
+	if (list == NULL) {
+		fprintf(stderr, "ListGuests: %s\n", error->message);
+		return 1;
+	}
+	{
+		g_autoptr(GVariant) arr = g_variant_get_child_value(list, 0);
+
+		printf("ListGuests: %zu guests in %.2f ms\n", g_variant_n_children(arr),
+		       (g_get_monotonic_time() - t0) / 1000.0);
+	}
+	g_free(ping);
+	g_free(prop);
+	return prop99 <= 3 * ping99 ? 0 : 3;
+}
