@@ -195,16 +195,20 @@ parameter_insert(Walk *w, const guint8 *p, guint32 length, gsize off, GError **e
 		return FALSE;
 	}
 	memcpy(&pi, p, sizeof(pi));
-	if (!(cvm_le32(pi.compatibility_mask) & w->mask))
-		return TRUE;
 	guint32 index = cvm_le32(pi.parameter_area_index);
-	const guint64 *size = g_hash_table_lookup(w->areas, GUINT_TO_POINTER(index));
+	guint64 *size = g_hash_table_lookup(w->areas, GUINT_TO_POINTER(index));
 	if (size == NULL) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
-			    "offset 0x%zx: PARAMETER_INSERT names undeclared parameter area %u", off, index);
+			    "offset 0x%zx: PARAMETER_INSERT names parameter area %u, which is not declared "
+			    "or already inserted", off, index);
 		return FALSE;
 	}
-	guint64 pages = w->opts->param_insert_one_page ? 1 : *size / CVMI_PAGE_SIZE;
+	/* An area is inserted once, whatever the platform. */
+	guint64 area_bytes = *size;
+	g_hash_table_remove(w->areas, GUINT_TO_POINTER(index));
+	if (!(cvm_le32(pi.compatibility_mask) & w->mask))
+		return TRUE;
+	guint64 pages = w->opts->param_insert_one_page ? 1 : area_bytes / CVMI_PAGE_SIZE;
 	for (guint64 i = 0; i < pages; i++)
 		add_op(w, CVMI_OP_PARAMETER, cvm_le64(pi.gpa) + i * CVMI_PAGE_SIZE, NULL, 0);
 	return TRUE;
@@ -244,8 +248,16 @@ directive(guint32 type, const guint8 *p, guint32 length, gsize off, gpointer use
 		if (length < sizeof(pa))
 			break;
 		memcpy(&pa, p, sizeof(pa));
+		guint64 bytes = cvm_le64(pa.number_of_bytes);
+		/* Areas hold tables the loader writes: far below 4 GiB. */
+		if (bytes == 0 || bytes % CVMI_PAGE_SIZE != 0 || bytes > G_GUINT64_CONSTANT(0x100000000)) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+				    "offset 0x%zx: PARAMETER_AREA size 0x%" G_GINT64_MODIFIER
+				    "x is not a multiple of 4 KiB up to 4 GiB", off, bytes);
+			return FALSE;
+		}
 		guint64 *size = g_new(guint64, 1);
-		*size = cvm_le64(pa.number_of_bytes);
+		*size = bytes;
 		g_hash_table_replace(w->areas, GUINT_TO_POINTER(cvm_le32(pa.parameter_area_index)), size);
 		break;
 	}

@@ -67,7 +67,7 @@ parse_tdvf(const guint8 *data, gsize len, GArray *out, GError **error)
 		g_prefix_error(error, "no TDVF metadata: ");
 		return FALSE;
 	}
-	if (from_end > len || len - from_end < TDVF_DESC_SIZE) {
+	if (from_end > len || from_end < TDVF_DESC_SIZE) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
 			    "TDVF metadata offset-from-end %u outside the %zu-byte image", from_end, len);
 		return FALSE;
@@ -85,13 +85,17 @@ parse_tdvf(const guint8 *data, gsize len, GArray *out, GError **error)
 			    "TDVF metadata at offset 0x%zx: %u sections run past the image", start, n);
 		return FALSE;
 	}
+	guint64 total = 0;
 	for (guint32 i = 0; i < n; i++) {
 		const guint8 *s = d + TDVF_DESC_SIZE + i * TDVF_SECTION_SIZE;
 		TdvfSection sec = { rd32(s), rd32(s + 4), rd32(s + 24), rd32(s + 28), rd64(s + 8), rd64(s + 16) };
+		total += MIN(sec.mem_size, G_GUINT64_CONSTANT(0x100000000) + 1);
+		/* TDVF sections are firmware, HOB and temporary memory: a few MiB. */
 		if (sec.mem_addr % CVMI_PAGE_SIZE || sec.mem_size % CVMI_PAGE_SIZE ||
+		    total > G_GUINT64_CONSTANT(0x100000000) ||
 		    sec.data_offset > len || sec.raw_size > len - sec.data_offset || sec.raw_size > sec.mem_size) {
 			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
-				    "TDVF section %u at offset 0x%zx: unaligned or outside the image", i,
+				    "TDVF section %u at offset 0x%zx: unaligned, outside the image or past 4 GiB", i,
 				    start + TDVF_DESC_SIZE + i * TDVF_SECTION_SIZE);
 			return FALSE;
 		}

@@ -125,7 +125,7 @@ parse_sev_metadata(CvmiOvmf *ovmf, GError **error)
 		return TRUE;
 	if (!cvmi_ovmf_entry_u32(ovmf, SEV_METADATA_GUID, &from_end, error))
 		return FALSE;
-	if (from_end > ovmf->len || ovmf->len - from_end < ASEV_HEADER) {
+	if (from_end > ovmf->len || from_end < ASEV_HEADER) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
 			    "SEV metadata offset-from-end %u outside the %zu-byte image", from_end, ovmf->len);
 		return FALSE;
@@ -143,9 +143,18 @@ parse_sev_metadata(CvmiOvmf *ovmf, GError **error)
 			    "SEV metadata at offset 0x%zx: %u items do not fit its size %u", start, n, size);
 		return FALSE;
 	}
+	guint64 total = 0;
 	for (guint32 i = 0; i < n; i++) {
 		const guint8 *it = h + ASEV_HEADER + i * 12;
 		CvmiSevSection s = { rd32(it), rd32(it + 4), rd32(it + 8) };
+		total += s.size;
+		/* Sections describe memory below 4 GiB; more in total is corrupt. */
+		if (s.gpa % CVMI_PAGE_SIZE != 0 || total > G_GUINT64_CONSTANT(0x100000000)) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+				    "SEV metadata item %u at offset 0x%zx: unaligned gpa 0x%x or sizes past 4 GiB", i,
+				    start + ASEV_HEADER + i * 12, s.gpa);
+			return FALSE;
+		}
 		g_array_append_val(ovmf->sections, s);
 	}
 	return TRUE;
