@@ -79,6 +79,24 @@ call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'fd': <@h 5>}"
 grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "fd index out of range: $(cat "$TMP/out")"
 kill -0 "$CVMD_PID" || fail "cvmd died"
 
+# --- libcvm client (cvm/client.h), the path cvmctl takes when cvmd is reachable
+CC="$HELPERS/cvm-client-check"
+"$CC" "$BUS" list >"$TMP/out" || fail "client list: $(cat "$TMP/out")"
+python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); assert [x["name"] for x in g]==["half","test"], g; assert g[1]["state"]=="running" and g[1]["uuid"].startswith("6695eb01"), g' "$TMP/out" ||
+	fail "client list JSON: $(cat "$TMP/out")"
+"$CC" "$BUS" destroy test >"$TMP/out" || fail "client destroy: $(cat "$TMP/out")"
+"$CC" "$BUS" status test | grep -q '"state":"shutoff"' || fail "client status after destroy"
+"$CC" "$BUS" status nosuch | grep -q '^error not-found' || fail "client: NotFound not mapped back to CVM_ERROR"
+"$CC" "$BUS" forget 'bad name' | grep -q '^error invalid-argument' || fail "client: bad name"
+"$CC" "unix:path=$TMP/nobus" list | grep -q '^error not-found' || fail "client: unreachable bus is not-found"
+
+# --- MeasureIgvm by path (root)
+"$CVMCTL" igvm build examples/snp-hello/manifest.json -o "$TMP/g.igvm" >/dev/null
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.MeasureIgvm "{'path': <'$TMP/g.igvm'>}" sev-snp
+grep -q "('[0-9a-f]\{96\}',)" "$TMP/out" || fail "MeasureIgvm: $(cat "$TMP/out")"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.MeasureIgvm "{'path': <'$TMP/g.igvm'>}" bogus
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "MeasureIgvm bad platform"
+
 # --- clean shutdown on SIGTERM
 kill "$CVMD_PID"; wait "$CVMD_PID" || fail "cvmd exit status $?"; CVMD_PID=""
 echo "ok"

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+#include <cvm/bus.h>
+#include <cvm/client.h>
+#include <cvm/state.h>
+
+/* cvmd answers reads from memory; launches may boot a guest. */
+#define READ_TIMEOUT_MS 10000
+#define LAUNCH_TIMEOUT_MS 300000
+
+struct _CvmClient {
+	GDBusConnection *bus;
+};
+
+static const struct {
+	const char *prop;
+	const char *key;
+} props[] = {
+	{ "Name", "name" }, { "UUID", "uuid" }, { "State", "state" },
+	{ "Platform", "platform" }, { "IgvmPath", "igvm-path" },
+	{ "IgvmSha256", "igvm-sha256" }, { "ExpectedMeasurement", "expected-measurement" },
+	{ "ConnectionUri", "uri" },
+};
+
+CvmClient *
+cvm_client_connect(const char *bus, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GDBusConnection) c = NULL;
+	g_autoptr(GVariant) r = NULL;
+	gboolean has = FALSE;
+	CvmClient *client;
+
+	cvm_bus_errors_register();
+	c = cvm_bus_connect(bus, &local);
+	if (c == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "%s", local->message);
+		return NULL;
+	}
+	r = g_dbus_connection_call_sync(c, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					"org.freedesktop.DBus", "NameHasOwner",
+					g_variant_new("(s)", CVM_BUS_NAME), G_VARIANT_TYPE("(b)"),
+					G_DBUS_CALL_FLAGS_NONE, 2000, NULL, &local);
+	if (r != NULL)
+		g_variant_get(r, "(b)", &has);
+	if (!has) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "cvmd is not running on the %s bus",
+			    bus ? bus : "system");
+		return NULL;
+	}
+	client = g_new0(CvmClient, 1);
+	client->bus = g_steal_pointer(&c);
+	return client;
+}
+
+void
+cvm_client_free(CvmClient *client)
+{
+	if (client == NULL)
+		return;
+	g_clear_object(&client->bus);
+	g_free(client);
+}
+
+static GVariant *
+call(CvmClient *c, const char *path, const char *iface, const char *method, GVariant *args,
+     const GVariantType *type, int timeout, GError **error)
+{
+	GVariant *r = g_dbus_connection_call_sync(c->bus, CVM_BUS_NAME, path, iface, method, args,
+						  type, G_DBUS_CALL_FLAGS_NO_AUTO_START, timeout,
+						  NULL, error);
+
+	if (r == NULL && error != NULL && *error != NULL)
+		g_dbus_error_strip_remote_error(*error);
+	return r;
+}
+
+static json_object *
+guest_json(CvmClient *c, const char *path, GError **error)
+{
+	g_autoptr(GVariant) r = call(c, path, "org.freedesktop.DBus.Properties", "GetAll",
+				     g_variant_new("(s)", "org.cvm.Cvmd1.Guest"),
+				     G_VARIANT_TYPE("(a{sv})"), READ_TIMEOUT_MS, error);
+	g_autoptr(GVariant) dict = NULL;
+	json_object *o;
+	guint64 created = 0;
+
+	if (r == NULL)
+		return NULL;
+	dict = g_variant_get_child_value(r, 0);
+	o = json_object_new_object();
+	for (gsize i = 0; i < G_N_ELEMENTS(props); i++) {
+		const char *v = "";
+
+		g_variant_lookup(dict, props[i].prop, "&s", &v);
+		json_object_object_add(o, props[i].key, json_object_new_string(v));
+	}
+	g_variant_lookup(dict, "Created", "t", &created);
+	json_object_object_add(o, "created", json_object_new_int64((gint64)created));
+	return o;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+
+	return strcmp(json_object_get_string(json_object_object_get(x, "name")),
+		      json_object_get_string(json_object_object_get(y, "name")));
+}
+
+json_object *
+cvm_client_list_guests(CvmClient *client, GError **error)
+{
+	g_autoptr(GVariant) r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Manager", "ListGuests",
+				     NULL, G_VARIANT_TYPE("(ao)"), READ_TIMEOUT_MS, error);
+	g_autoptr(GVariantIter) it = NULL;
+	json_object *arr;
+	const char *path;
+
+	if (r == NULL)
+		return NULL;
+	arr = json_object_new_array();
+	g_variant_get(r, "(ao)", &it);
+	while (g_variant_iter_next(it, "&o", &path)) {
+		json_object *g = guest_json(client, path, NULL);
+
+		/* a guest forgotten between the two calls is simply not listed */
+		if (g != NULL)
+			json_object_array_add(arr, g);
+	}
+	json_object_array_sort(arr, by_name);
+	return arr;
+}
+
+static gchar *
+guest_path(CvmClient *client, const char *name, GError **error)
+{
+	g_autoptr(GVariant) r = NULL;
+	gchar *path = NULL;
+
+	if (!cvm_name_is_valid(name)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "invalid guest name (allowed: [A-Za-z0-9_.-]{1,64})");
+		return NULL;
+	}
+	r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Manager", "GetGuest",
+		 g_variant_new("(s)", name), G_VARIANT_TYPE("(o)"), READ_TIMEOUT_MS, error);
+	if (r != NULL)
+		g_variant_get(r, "(o)", &path);
+	return path;
+}
+
+json_object *
+cvm_client_guest_status(CvmClient *client, const char *name, GError **error)
+{
+	g_autofree gchar *path = guest_path(client, name, error);
+
+	return path ? guest_json(client, path, error) : NULL;
+}
+
+gboolean
+cvm_client_guest_action(CvmClient *client, const char *name, const char *action, GError **error)
+{
+	static const char *const actions[][2] = {
+		{ "start", "Start" }, { "stop", "Stop" }, { "destroy", "Destroy" }, { "forget", "Forget" },
+	};
+	g_autofree gchar *path = NULL;
+	g_autoptr(GVariant) r = NULL;
+	const char *method = NULL;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
+		if (g_strcmp0(action, actions[i][0]) == 0)
+			method = actions[i][1];
+	if (method == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown action %s",
+			    action ? action : "(null)");
+		return FALSE;
+	}
+	path = guest_path(client, name, error);
+	if (path == NULL)
+		return FALSE;
+	r = call(client, path, "org.cvm.Cvmd1.Guest", method, NULL, NULL, LAUNCH_TIMEOUT_MS, error);
+	return r != NULL;
+}
+
+gchar *
+cvm_client_launch(CvmClient *client, GVariant *spec, GError **error)
+{
+	g_autoptr(GVariant) r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Manager", "LaunchGuest",
+				     g_variant_new_tuple(&spec, 1), G_VARIANT_TYPE("(o)"),
+				     LAUNCH_TIMEOUT_MS, error);
+	gchar *path = NULL;
+
+	if (r != NULL)
+		g_variant_get(r, "(o)", &path);
+	return path;
+}

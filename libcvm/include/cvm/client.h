@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * cvmd client: what cvmctl uses for commands that need state (list, status,
+ * stop, launch, ...) when cvmd is reachable. When cvm_client_connect() returns
+ * NULL with CVM_ERROR_NOT_FOUND, the caller runs the same operation in-process
+ * through libcvm and says so on one line ("cvmd not reachable on the system
+ * bus; running in-process").
+ */
+
+#include <gio/gio.h>
+#include <json-c/json.h>
+#include <cvm/error.h>
+
+G_BEGIN_DECLS
+
+typedef struct _CvmClient CvmClient;
+
+/**
+ * cvm_client_connect:
+ * @bus: "system", "session" or a D-Bus address; %NULL means system
+ * @error: CVM_ERROR_NOT_FOUND when the bus or cvmd is not there (fall back
+ *   to in-process), CVM_ERROR_IO for other failures
+ *
+ * Connects and checks that org.cvm.Cvmd1 has an owner (no auto-start).
+ *
+ * Returns: (transfer full): a client or %NULL.
+ */
+CvmClient *cvm_client_connect(const char *bus, GError **error);
+
+void cvm_client_free(CvmClient *client);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmClient, cvm_client_free)
+
+/**
+ * cvm_client_list_guests:
+ *
+ * Returns: (transfer full): a JSON array of guest objects, each with the
+ * Guest properties as keys "name", "uuid", "state", "platform", "igvm-path",
+ * "igvm-sha256", "expected-measurement", "uri", "created" (the same keys as
+ * the state records), sorted by name; %NULL with @error set.
+ */
+json_object *cvm_client_list_guests(CvmClient *client, GError **error);
+
+/**
+ * cvm_client_guest_status:
+ *
+ * Returns: (transfer full): one guest object as in cvm_client_list_guests(),
+ * or %NULL with CVM_ERROR_NOT_FOUND / CVM_ERROR_INVALID_ARGUMENT.
+ */
+json_object *cvm_client_guest_status(CvmClient *client, const char *name, GError **error);
+
+/**
+ * cvm_client_guest_action:
+ * @action: "start", "stop", "destroy" or "forget"
+ *
+ * Calls the Guest method; errors come back as CVM_ERROR codes.
+ */
+gboolean cvm_client_guest_action(CvmClient *client, const char *name, const char *action,
+				 GError **error);
+
+/**
+ * cvm_client_launch:
+ * @spec: (transfer floating): an a{sv} launch spec (docs/dbus/README.md)
+ *
+ * Returns: (transfer full): the new guest's object path, or %NULL.
+ */
+gchar *cvm_client_launch(CvmClient *client, GVariant *spec, GError **error);
+
+G_END_DECLS
