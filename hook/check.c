@@ -48,7 +48,7 @@ hook_check_launch(const HookDomain *dom, GError **error)
 	bytes = read_igvm(dom->igvm, error);
 	if (bytes == NULL)
 		return FALSE;
-	if (dom->platform == NULL)
+	if (dom->platform == NULL || g_strcmp0(dom->platform, "native") == 0)
 		return TRUE; /* native guests have no launch digest to compare */
 	cvm_measure_options_init(&opts);
 	if (!cvm_measure_platform_from_string(dom->platform, &opts.platform, error))

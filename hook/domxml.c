@@ -61,8 +61,8 @@ platform_of(xmlXPathContextPtr ctx)
 	g_autofree gchar *policy = NULL;
 	guint64 pol;
 
-	if (type == NULL)
-		return NULL;
+	if (type == NULL) /* launch may translate IGVM for a QEMU without it */
+		return xpath_string(ctx, "string(/domain/metadata/cvm:guest/cvm:igvm/@platform)");
 	if (strcmp(type, "sev") != 0)
 		return g_strdup(type); /* sev-snp, tdx */
 	/* SEV policy bit 2 (ES) selects SEV-ES. */
