@@ -262,8 +262,15 @@ load_entry(const char *kdir, const char *entry, GHashTable *table, GPtrArray *pr
 	g_autoptr(GError) err = NULL;
 	json_object *obj;
 
+	if (strstr(entry, ".json.tmp-") != NULL) {
+		/* a writer killed between mkstemp and rename; the record it was
+		 * replacing (if any) is intact under its real name */
+		path = g_build_filename(kdir, entry, NULL);
+		g_unlink(path);
+		return;
+	}
 	if (!g_str_has_suffix(entry, ".json"))
-		return; /* temporary and set-aside files */
+		return; /* set-aside files */
 	name = g_strndup(entry, strlen(entry) - strlen(".json"));
 	path = g_build_filename(kdir, entry, NULL);
 	if (!cvm_name_is_valid(name)) {

@@ -112,6 +112,26 @@ test_corrupt_record_is_set_aside_and_others_load(void **state)
 }
 
 static void
+test_load_removes_stale_temporary_files(void **state)
+{
+	g_autofree gchar *dir = cvmt_mkdtemp();
+	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
+	g_autofree gchar *tmp = g_build_filename(dir, "guests", "a.json.tmp-Ab12Cd", NULL);
+	g_autoptr(GHashTable) all = NULL;
+	g_autoptr(GPtrArray) problems = NULL;
+	json_object *r = record("u");
+
+	assert_true(cvm_state_write(st, "guests", "a", r, NULL));
+	json_object_put(r);
+	assert_true(g_file_set_contents(tmp, "{\"uuid\": \"half-writ", -1, NULL));
+	all = cvm_state_load_all(st, "guests", &problems, NULL);
+	assert_int_equal(g_hash_table_size(all), 1);
+	assert_int_equal(problems->len, 0);
+	assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
+	cvmt_rm_rf(dir);
+}
+
+static void
 test_non_object_record_is_corrupt(void **state)
 {
 	g_autofree gchar *dir = cvmt_mkdtemp();
@@ -190,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_write_leaves_no_temporary_files),
 		cmocka_unit_test(test_missing_record_is_not_found),
 		cmocka_unit_test(test_corrupt_record_is_set_aside_and_others_load),
+		cmocka_unit_test(test_load_removes_stale_temporary_files),
 		cmocka_unit_test(test_non_object_record_is_corrupt),
 		cmocka_unit_test(test_remove_deletes_record),
 		cmocka_unit_test(test_invalid_names_are_refused),

@@ -92,6 +92,9 @@ gboolean cvm_state_remove(CvmState *state, const char *kind, const char *name,
  *   aside (corrupt) or skipped (bad file name); may be empty
  * @error: return location for a #GError
  *
+ * Temporary files left by a writer that was killed mid-write are removed
+ * (only one process may own a state directory: cvmd loads it once at start).
+ *
  * Returns: (transfer full): name -> json_object (owned), or %NULL when the
  * kind directory cannot be read. A missing directory gives an empty table.
  */
