@@ -118,14 +118,20 @@ main(void)
 	g_autoptr(GBytes) file = build_file(pages, npages);
 	double mb = mib * 1048576.0 / 1e6;
 
-	double base = baseline_pages(pages, npages), snp1 = time_measure(file, CVM_MEASURE_SEV_SNP, 1);
-	double snp = time_measure(file, CVM_MEASURE_SEV_SNP, 0);
+	/* Best of three runs each: the cores are shared with other work. */
+	double base = 1e9, snp1 = 1e9, snp = 1e9, sbase = 1e9, tdx = 1e9;
+	for (int r = 0; r < 3; r++) {
+		base = MIN(base, baseline_pages(pages, npages));
+		snp1 = MIN(snp1, time_measure(file, CVM_MEASURE_SEV_SNP, 1));
+		snp = MIN(snp, time_measure(file, CVM_MEASURE_SEV_SNP, 0));
+		sbase = MIN(sbase, baseline_stream(pages, npages));
+		tdx = MIN(tdx, time_measure(file, CVM_MEASURE_TDX, 0));
+	}
 	double goal = 0.85 * cores;
 	printf("SNP digest with --jobs 1: %.0f MB/s\n", mb / snp1);
 	printf("SNP digest, %zu MiB: %.0f MB/s; baseline 1-thread SHA-384 pages: %.0f MB/s; "
 	       "ratio %.2f (goal >= %.2f with %u cores) %s\n",
 	       mib, mb / snp, mb / base, base / snp, goal, cores, base / snp >= goal ? "OK" : "BELOW GOAL");
-	double sbase = baseline_stream(pages, npages), tdx = time_measure(file, CVM_MEASURE_TDX, 0);
 	printf("TDX MRTD, %zu MiB: %.0f MB/s; baseline one SHA-384 stream: %.0f MB/s; ratio %.2f "
 	       "(goal >= 0.90) %s\n",
 	       mib, mb / tdx, mb / sbase, sbase / tdx, sbase / tdx >= 0.9 ? "OK" : "BELOW GOAL");
