@@ -90,6 +90,19 @@ python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); assert [x["name"] f
 "$CC" "$BUS" forget 'bad name' | grep -q '^error invalid-argument' || fail "client: bad name"
 "$CC" "unix:path=$TMP/nobus" list | grep -q '^error not-found' || fail "client: unreachable bus is not-found"
 
+# --- cvmctl list/status/stop: through cvmd, then in-process with the same answer
+"$CVMCTL" list --bus "$BUS" --json >"$TMP/via-cvmd" 2>"$TMP/err" || fail "cvmctl list via cvmd"
+[ ! -s "$TMP/err" ] || fail "cvmctl list via cvmd printed: $(cat "$TMP/err")"
+"$CVMCTL" status --bus "$BUS" test | grep -q "^state  *shutoff" || fail "cvmctl status via cvmd"
+set +e
+"$CVMCTL" status --bus "$BUS" nosuch >/dev/null 2>&1; [ $? -eq 4 ] || fail "status of unknown guest: exit not 4"
+set -e
+"$CVMCTL" list --bus "unix:path=$TMP/nobus" --connect test:///default --json >"$TMP/local" 2>"$TMP/err" ||
+	fail "cvmctl list in-process: $(cat "$TMP/err")"
+grep -q "running in-process" "$TMP/err" || fail "no in-process notice"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert [g["name"] for g in a]==[g["name"] for g in b], (a,b); assert [g["state"] for g in b]==["failed","running"], b' "$TMP/via-cvmd" "$TMP/local" ||
+	fail "in-process list differs: $(cat "$TMP/local")"
+
 # --- MeasureIgvm by path (root)
 "$CVMCTL" igvm build examples/snp-hello/manifest.json -o "$TMP/g.igvm" >/dev/null
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.MeasureIgvm "{'path': <'$TMP/g.igvm'>}" sev-snp

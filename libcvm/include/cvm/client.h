@@ -68,3 +68,30 @@ gboolean cvm_client_guest_action(CvmClient *client, const char *name, const char
 gchar *cvm_client_launch(CvmClient *client, GVariant *spec, GError **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/**
+ * cvm_local_list_guests:
+ * @state_dir: the state directory (cvm_state_default_dir())
+ * @uri: libvirt URI used for guests whose record names none
+ * @error: return location for a #GError
+ *
+ * The in-process counterpart of cvm_client_list_guests(): the records of
+ * @state_dir with "state" taken from libvirt now (matched by UUID; "vanished"
+ * when the domain is gone, "unknown" when libvirt is unreachable). Records
+ * are not modified (that is cvmd's job). Same JSON shape, sorted by name.
+ */
+json_object *cvm_local_list_guests(const char *state_dir, const char *uri, GError **error);
+
+/**
+ * cvm_local_guest_action:
+ * @action: "start", "stop" or "destroy"
+ *
+ * The in-process counterpart of cvm_client_guest_action() for guests in
+ * @state_dir (CVM_ERROR_NOT_FOUND for unknown names).
+ */
+gboolean cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
+				const char *action, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl list / status / stop: through cvmd when it is reachable on --bus,
+ * else in-process through libcvm (cvm/client.h), saying so on one line. */
+#include "cvmctl/cvmctl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <cvm/client.h>
+#include <cvm/state.h>
+
+typedef struct {
+	gchar *bus;
+	gboolean json;
+	gchar *uri;
+} GuestOpts;
+
+static int
+exit_for(const GError *error)
+{
+	if (error->domain == CVM_ERROR &&
+	    (error->code == CVM_ERROR_NOT_FOUND || error->code == CVM_ERROR_NOT_SUPPORTED))
+		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+	return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+}
+
+/* NULL means in-process (after printing the one line that says so). */
+static CvmClient *
+connect_or_local(const GuestOpts *o)
+{
+	g_autoptr(GError) error = NULL;
+	CvmClient *c = cvm_client_connect(o->bus, &error);
+
+	if (c == NULL)
+		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
+			o->bus ? o->bus : "system", error->message);
+	return c;
+}
+
+static gboolean
+parse(int *argc, char ***argv, const char *what, GuestOpts *o)
+{
+	GOptionEntry entries[] = {
+		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "JSON output", NULL },
+		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	return cvmctl_parse_options(ctx, argc, argv);
+}
+
+static const char *
+local_uri(const GuestOpts *o)
+{
+	if (o->uri != NULL)
+		return o->uri;
+	return g_getenv("CVM_LIBVIRT_URI") ? g_getenv("CVM_LIBVIRT_URI") : "qemu:///system";
+}
+
+static json_object *
+list_guests(const GuestOpts *o, GError **error)
+{
+	g_autoptr(CvmClient) c = connect_or_local(o);
+	g_autofree gchar *dir = NULL;
+
+	if (c != NULL)
+		return cvm_client_list_guests(c, error);
+	dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	return cvm_local_list_guests(dir, local_uri(o), error);
+}
+
+static void
+print_guest(json_object *g, gboolean header)
+{
+	json_object *v;
+	const char *name = "", *state = "", *platform = "";
+
+	if (json_object_object_get_ex(g, "name", &v))
+		name = json_object_get_string(v);
+	if (json_object_object_get_ex(g, "state", &v))
+		state = json_object_get_string(v);
+	if (json_object_object_get_ex(g, "platform", &v))
+		platform = json_object_get_string(v);
+	if (header)
+		printf("%-24s %-10s %s\n", "NAME", "STATE", "PLATFORM");
+	printf("%-24s %-10s %s\n", name, state, platform);
+}
+
+static void
+clear_opts(GuestOpts *o)
+{
+	g_free(o->bus);
+	g_free(o->uri);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GuestOpts, clear_opts)
+
+int
+cvmctl_cmd_list(int argc, char **argv)
+{
+	g_auto(GuestOpts) o = { 0 };
+	g_autoptr(GError) error = NULL;
+	json_object *arr;
+
+	if (!parse(&argc, &argv, "- list guests", &o))
+		return CVMCTL_EXIT_USAGE;
+	arr = list_guests(&o, &error);
+	if (arr == NULL)
+		return exit_for(error);
+	if (o.json)
+		cvmctl_print_json(arr);
+	else
+		for (size_t i = 0; i < json_object_array_length(arr); i++)
+			print_guest(json_object_array_get_idx(arr, i), i == 0);
+	json_object_put(arr);
+	return CVMCTL_EXIT_OK;
+}
+
+int
+cvmctl_cmd_status(int argc, char **argv)
+{
+	g_auto(GuestOpts) o = { 0 };
+	g_autoptr(GError) error = NULL;
+	json_object *arr, *found = NULL;
+
+	if (!parse(&argc, &argv, "NAME - show one guest", &o) || argc != 2 ||
+	    !cvm_name_is_valid(argv[1])) {
+		fprintf(stderr, "cvmctl: status needs one valid guest name\n");
+		return CVMCTL_EXIT_USAGE;
+	}
+	arr = list_guests(&o, &error);
+	if (arr == NULL)
+		return exit_for(error);
+	for (size_t i = 0; i < json_object_array_length(arr) && !found; i++) {
+		json_object *g = json_object_array_get_idx(arr, i), *v;
+
+		if (json_object_object_get_ex(g, "name", &v) && strcmp(json_object_get_string(v), argv[1]) == 0)
+			found = g;
+	}
+	if (found == NULL) {
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no guest named %s", argv[1]);
+		json_object_put(arr);
+		return exit_for(error);
+	}
+	if (o.json) {
+		cvmctl_print_json(found);
+	} else {
+		json_object_object_foreach(found, key, val)
+			printf("%-22s %s\n", key, json_object_get_string(val));
+	}
+	json_object_put(arr);
+	return CVMCTL_EXIT_OK;
+}
+
+int
+cvmctl_cmd_stop(int argc, char **argv)
+{
+	g_auto(GuestOpts) o = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmClient) c = NULL;
+	g_autofree gchar *dir = NULL;
+	gboolean ok;
+
+	if (!parse(&argc, &argv, "NAME - ask a guest to shut down", &o) || argc != 2 ||
+	    !cvm_name_is_valid(argv[1])) {
+		fprintf(stderr, "cvmctl: stop needs one valid guest name\n");
+		return CVMCTL_EXIT_USAGE;
+	}
+	c = connect_or_local(&o);
+	if (c != NULL) {
+		ok = cvm_client_guest_action(c, argv[1], "stop", &error);
+	} else {
+		dir = cvm_state_default_dir(g_strcmp0(o.bus, "session") != 0);
+		ok = cvm_local_guest_action(dir, local_uri(&o), argv[1], "stop", &error);
+	}
+	return ok ? CVMCTL_EXIT_OK : exit_for(error);
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Guests without cvmd: state records plus libvirt, in the caller's process. */
+#include <string.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <cvm/client.h>
+#include <cvm/state.h>
+
+static void
+quiet(void *data, virErrorPtr err)
+{
+}
+
+static const char *
+state_name(int s)
+{
+	switch (s) {
+	case VIR_DOMAIN_RUNNING:
+	case VIR_DOMAIN_BLOCKED: return "running";
+	case VIR_DOMAIN_PAUSED: return "paused";
+	case VIR_DOMAIN_SHUTDOWN: return "stopping";
+	case VIR_DOMAIN_SHUTOFF: return "shutoff";
+	case VIR_DOMAIN_CRASHED: return "crashed";
+	case VIR_DOMAIN_PMSUSPENDED: return "suspended";
+	default: return "unknown";
+	}
+}
+
+static const char *
+rec_str(json_object *rec, const char *key)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(rec, key, &v) && json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+static virDomainPtr
+lookup(virConnectPtr conn, const char *name, json_object *rec)
+{
+	const char *uuid = rec_str(rec, "uuid");
+	virDomainPtr dom;
+
+	dom = uuid && *uuid ? virDomainLookupByUUIDString(conn, uuid) : virDomainLookupByName(conn, name);
+	virResetLastError();
+	return dom;
+}
+
+static const char *
+current_state(virConnectPtr conn, const char *name, json_object *rec)
+{
+	virDomainPtr dom;
+	int s = VIR_DOMAIN_NOSTATE, reason;
+	const char *out;
+
+	if (conn == NULL)
+		return "unknown";
+	dom = lookup(conn, name, rec);
+	if (dom == NULL) {
+		const char *was = rec_str(rec, "state");
+
+		return was && (strcmp(was, "launching") == 0 || strcmp(was, "failed") == 0) ? "failed"
+											 : "vanished";
+	}
+	out = virDomainGetState(dom, &s, &reason, 0) == 0 ? state_name(s) : "unknown";
+	virDomainFree(dom);
+	return out;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+
+	return g_strcmp0(rec_str(x, "name"), rec_str(y, "name"));
+}
+
+json_object *
+cvm_local_list_guests(const char *state_dir, const char *uri, GError **error)
+{
+	g_autoptr(CvmState) st = cvm_state_open(state_dir, error);
+	g_autoptr(GHashTable) recs = NULL;
+	virConnectPtr conn;
+	GHashTableIter it;
+	gpointer name, rec;
+	json_object *arr;
+
+	if (st == NULL || (recs = cvm_state_load_all(st, "guests", NULL, error)) == NULL)
+		return NULL;
+	virSetErrorFunc(NULL, quiet);
+	conn = virConnectOpenReadOnly(uri);
+	arr = json_object_new_array();
+	g_hash_table_iter_init(&it, recs);
+	while (g_hash_table_iter_next(&it, &name, &rec)) {
+		json_object *o = json_object_get(rec);
+
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "state", json_object_new_string(current_state(conn, name, rec)));
+		json_object_array_add(arr, o);
+	}
+	if (conn != NULL)
+		virConnectClose(conn);
+	json_object_array_sort(arr, by_name);
+	return arr;
+}
+
+gboolean
+cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
+		       const char *action, GError **error)
+{
+	g_autoptr(CvmState) st = cvm_state_open(state_dir, error);
+	json_object *rec;
+	virConnectPtr conn;
+	virDomainPtr dom;
+	int rc = -1;
+
+	if (st == NULL || (rec = cvm_state_read(st, "guests", name, error)) == NULL)
+		return FALSE;
+	virSetErrorFunc(NULL, quiet);
+	conn = virConnectOpen(rec_str(rec, "uri") && *rec_str(rec, "uri") ? rec_str(rec, "uri") : uri);
+	dom = conn ? lookup(conn, name, rec) : NULL;
+	if (dom == NULL) {
+		g_set_error(error, CVM_ERROR, conn ? CVM_ERROR_NOT_FOUND : CVM_ERROR_LIBVIRT,
+			    conn ? "guest %s has no libvirt domain" : "cannot connect to libvirt for %s",
+			    name);
+	} else {
+		if (g_strcmp0(action, "start") == 0)
+			rc = virDomainCreate(dom);
+		else if (g_strcmp0(action, "stop") == 0)
+			rc = virDomainShutdown(dom);
+		else if (g_strcmp0(action, "destroy") == 0)
+			rc = virDomainDestroy(dom);
+		if (rc < 0) {
+			virErrorPtr e = virGetLastError();
+
+			g_set_error(error, CVM_ERROR, CVM_ERROR_LIBVIRT, "%s %s: %s", action, name,
+				    e && e->message ? e->message : "unknown action or libvirt error");
+		}
+		virDomainFree(dom);
+	}
+	if (conn != NULL)
+		virConnectClose(conn);
+	json_object_put(rec);
+	return rc == 0;
+}
