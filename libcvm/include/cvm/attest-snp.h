@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * SEV-SNP wire formats: the GHCB extended-guest-request certificate table
+ * and the 1184-byte attestation report (versions 2 to 5).
+ *
+ * Certificate table (GHCB spec; google/go-sev-guest abi.go, virtee/sev):
+ * 24-byte entries {guid[16], offset u32 LE, length u32 LE} ended by one
+ * all-zero entry. GUIDs are in RFC 4122 byte order (the order of the text
+ * form), not the mixed-endian EFI_GUID layout. Offsets count from the start
+ * of the buffer and point past the table.
+ */
+#pragma once
+
+#include <cvm/igvm-defs.h>
+#include <glib.h>
+#include <stddef.h>
+
+G_BEGIN_DECLS
+
+typedef struct CVM_WIRE {
+	guint8 guid[16];
+	guint32 offset;
+	guint32 length;
+} CvmSnpCertTableEntry;
+CVM_WIRE_ASSERT(CvmSnpCertTableEntry, 24);
+CVM_WIRE_OFFSET(CvmSnpCertTableEntry, offset, 16);
+
+#define CVM_SNP_CERT_GUID_ARK  "c0b406a4-a803-4952-9743-3fb6014cd0ae"
+#define CVM_SNP_CERT_GUID_ASK  "4ab7b379-bbac-4fe4-a02f-05aef327c782"
+#define CVM_SNP_CERT_GUID_VCEK "63da758d-e664-4564-adc5-f4b93be8accd"
+#define CVM_SNP_CERT_GUID_VLEK "a8074bc2-a25a-483e-aae6-39c045a0b8a1"
+
+/* Largest certificate buffer cvm encodes or decodes: 256 pages (1 MiB). */
+#define CVM_SNP_CERT_TABLE_MAX (256u * 4096u)
+
+/**
+ * CvmSnpCert:
+ * @guid: 16 bytes, RFC 4122 order
+ * @data: the certificate bytes (usually DER)
+ */
+typedef struct {
+	guint8 guid[16];
+	GBytes *data;
+} CvmSnpCert;
+
+/**
+ * cvm_snp_cert_new:
+ * @guid_text: "xxxxxxxx-xxxx-..." text form
+ * @data: the certificate (a reference is taken)
+ * @error: return location
+ *
+ * Returns: (transfer full): a new entry, or %NULL when @guid_text is not a UUID
+ */
+CvmSnpCert *cvm_snp_cert_new(const char *guid_text, GBytes *data, GError **error);
+void cvm_snp_cert_free(CvmSnpCert *cert);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmSnpCert, cvm_snp_cert_free)
+
+/**
+ * cvm_snp_cert_guid_to_string:
+ * @guid: 16 bytes in RFC 4122 order
+ *
+ * Returns: (transfer full): the lower-case text form
+ */
+gchar *cvm_snp_cert_guid_to_string(const guint8 guid[16]);
+
+/**
+ * cvm_snp_cert_table_decode:
+ * @data: the certificate buffer
+ * @len: its length (at most CVM_SNP_CERT_TABLE_MAX)
+ * @error: return location
+ *
+ * Every entry's range must lie after the terminating entry and inside @len;
+ * a table without a terminator is truncated.
+ *
+ * Returns: (transfer full) (element-type CvmSnpCert): the certificates in
+ *   table order, or %NULL
+ */
+GPtrArray *cvm_snp_cert_table_decode(const guint8 *data, gsize len, GError **error);
+
+/**
+ * cvm_snp_cert_table_encode:
+ * @certs: (element-type CvmSnpCert): certificates, in the order to write
+ * @error: return location
+ *
+ * Writes the table, the zero terminator, then each certificate in order
+ * with no padding. An empty array gives the 24-byte empty table.
+ *
+ * Returns: (transfer full): the buffer, or %NULL when it would exceed
+ *   CVM_SNP_CERT_TABLE_MAX
+ */
+GBytes *cvm_snp_cert_table_encode(GPtrArray *certs, GError **error);
+
+/* The SNP attestation report (SNP ABI table "ATTESTATION_REPORT"). */
+#define CVM_SNP_REPORT_SIZE        0x4A0u
+#define CVM_SNP_REPORT_SIGNED_SIZE 0x2A0u
+
+typedef struct CVM_WIRE {
+	guint32 version;
+	guint32 guest_svn;
+	guint64 policy;
+	guint8 family_id[16];
+	guint8 image_id[16];
+	guint32 vmpl;
+	guint32 signature_algo;
+	guint64 current_tcb;
+	guint64 platform_info;
+	guint32 key_info;
+	guint32 reserved0;
+	guint8 report_data[64];
+	guint8 measurement[48];
+	guint8 host_data[32];
+	guint8 id_key_digest[48];
+	guint8 author_key_digest[48];
+	guint8 report_id[32];
+	guint8 report_id_ma[32];
+	guint64 reported_tcb;
+	guint8 cpuid_fam_id; /* v3+ */
+	guint8 cpuid_mod_id;
+	guint8 cpuid_step;
+	guint8 reserved1[21];
+	guint8 chip_id[64];
+	guint64 committed_tcb;
+	guint8 current_build, current_minor, current_major, reserved2;
+	guint8 committed_build, committed_minor, committed_major, reserved3;
+	guint64 launch_tcb;
+	guint64 launch_mit_vector;  /* v5 */
+	guint64 current_mit_vector; /* v5 */
+	guint8 reserved4[0x2A0 - 0x208];
+	guint8 sig_r[72]; /* little-endian */
+	guint8 sig_s[72]; /* little-endian */
+	guint8 sig_reserved[368];
+} CvmSnpReport;
+CVM_WIRE_ASSERT(CvmSnpReport, 0x4A0);
+CVM_WIRE_OFFSET(CvmSnpReport, key_info, 0x48);
+CVM_WIRE_OFFSET(CvmSnpReport, report_data, 0x50);
+CVM_WIRE_OFFSET(CvmSnpReport, measurement, 0x90);
+CVM_WIRE_OFFSET(CvmSnpReport, host_data, 0xC0);
+CVM_WIRE_OFFSET(CvmSnpReport, report_id, 0x140);
+CVM_WIRE_OFFSET(CvmSnpReport, reported_tcb, 0x180);
+CVM_WIRE_OFFSET(CvmSnpReport, cpuid_fam_id, 0x188);
+CVM_WIRE_OFFSET(CvmSnpReport, chip_id, 0x1A0);
+CVM_WIRE_OFFSET(CvmSnpReport, committed_tcb, 0x1E0);
+CVM_WIRE_OFFSET(CvmSnpReport, current_build, 0x1E8);
+CVM_WIRE_OFFSET(CvmSnpReport, launch_tcb, 0x1F0);
+CVM_WIRE_OFFSET(CvmSnpReport, launch_mit_vector, 0x1F8);
+CVM_WIRE_OFFSET(CvmSnpReport, sig_r, 0x2A0);
+CVM_WIRE_OFFSET(CvmSnpReport, sig_s, 0x2E8);
+
+#define CVM_SNP_SIG_ALGO_ECDSA_P384_SHA384 1u
+
+/**
+ * cvm_snp_report_decode:
+ * @data: exactly CVM_SNP_REPORT_SIZE bytes
+ * @len: their length
+ * @out: (out caller-allocates): the report, multi-byte fields still
+ *   little-endian (read them with cvm_le32/64)
+ * @error: return location
+ *
+ * Accepts versions 2 to 5 (go-sev-guest's range; virtee reads 3 and 4
+ * alike). Refuses any other length, and a v2 report with non-zero CPUID bytes.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean cvm_snp_report_decode(const guint8 *data, gsize len, CvmSnpReport *out, GError **error);
+
+/**
+ * cvm_snp_report_encode:
+ * @report: a report
+ *
+ * Returns: (transfer full): its 1184 wire bytes (the struct is the wire form)
+ */
+GBytes *cvm_snp_report_encode(const CvmSnpReport *report);
+
+G_END_DECLS
