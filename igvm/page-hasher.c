@@ -17,6 +17,8 @@ struct _CvmiPageHasher {
 	GCond cond;
 	GThread **threads;
 	guint nthreads;
+	EVP_MD_CTX *ctx; /* the calling thread's, when it hashes a chunk itself */
+	EVP_MD *md;
 };
 
 static void
@@ -67,8 +69,11 @@ cvmi_page_hasher_start(const guint8 *const *pages, gsize n, guint jobs)
 	h->done = g_new0(gboolean, MAX(h->nchunks, 1));
 	g_mutex_init(&h->lock);
 	g_cond_init(&h->cond);
-	h->nthreads = MIN(jobs ? jobs : g_get_num_processors(), MAX(h->nchunks, 1));
-	h->threads = g_new0(GThread *, h->nthreads);
+	/* The calling thread hashes too while it waits, so it counts as a job. */
+	h->nthreads = MIN((jobs ? jobs : g_get_num_processors()) - 1, h->nchunks);
+	h->threads = g_new0(GThread *, MAX(h->nthreads, 1));
+	h->ctx = EVP_MD_CTX_new();
+	h->md = EVP_MD_fetch(NULL, "SHA384", NULL);
 	for (guint j = 0; j < h->nthreads; j++)
 		h->threads[j] = g_thread_try_new("cvm-hash", worker, h, NULL);
 	return h;
@@ -81,14 +86,14 @@ cvmi_page_hasher_get(CvmiPageHasher *h, gsize index)
 
 	g_mutex_lock(&h->lock);
 	while (!h->done[c]) {
-		/* Claim the chunk ourselves when no worker could be started. */
-		if (h->threads[0] == NULL) {
-			g_mutex_unlock(&h->lock);
-			worker(h);
-			g_mutex_lock(&h->lock);
-			continue;
-		}
-		g_cond_wait(&h->cond, &h->lock);
+		g_mutex_unlock(&h->lock);
+		/* Rather than wait, hash the next unclaimed chunk here. */
+		gsize mine = (gsize)g_atomic_int_add(&h->next, 1);
+		if (mine < h->nchunks)
+			hash_chunk(h, mine, h->ctx, h->md);
+		g_mutex_lock(&h->lock);
+		if (mine >= h->nchunks && !h->done[c])
+			g_cond_wait(&h->cond, &h->lock);
 	}
 	g_mutex_unlock(&h->lock);
 	return h->out + index * 48;
@@ -105,6 +110,8 @@ cvmi_page_hasher_finish(CvmiPageHasher *h)
 	g_mutex_clear(&h->lock);
 	g_cond_clear(&h->cond);
 	g_free(h->threads);
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
 	g_free(h->done);
 	g_free(h->out);
 	g_free(h);
