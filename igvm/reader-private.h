@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internals shared by the IGVM reader, validator and platform view. */
+#pragma once
+
+#include <cvm/igvm.h>
+#include <string.h>
+
+/* One indexed header: 8 bytes, so a 262,144-header file needs 2 MiB. */
+typedef struct {
+	guint32 type;   /* raw type including the optional bit */
+	guint32 offset; /* file offset of the TLV prefix */
+} CvmiIgvmEntry;
+
+struct _CvmIgvm {
+	GBytes *bytes;
+	GMappedFile *map;
+	const guint8 *data;
+	gsize size;
+	guint32 version;
+	guint32 arch;
+	guint32 page_size;
+	guint32 fixed_size;
+	guint32 vh_offset;
+	guint32 vh_size;
+	CvmiIgvmEntry *entries;
+	guint n_entries;
+	guint n_skipped;
+	GPtrArray *platforms;       /* const CvmIgvmSupportedPlatform * */
+	GPtrArray *parse_problems;  /* CvmIgvmProblem *, found while indexing */
+	GHashTable *area_insert_mask; /* area index -> OR of PARAMETER_INSERT masks */
+};
+
+static inline guint32
+cvmi_rd32(const void *p, gsize off)
+{
+	guint32 v;
+	memcpy(&v, (const guint8 *)p + off, sizeof(v));
+	return GUINT32_FROM_LE(v);
+}
+
+static inline guint64
+cvmi_rd64(const void *p, gsize off)
+{
+	guint64 v;
+	memcpy(&v, (const guint8 *)p + off, sizeof(v));
+	return GUINT64_FROM_LE(v);
+}
+
+/* Section of a type without the optional bit; -1 if outside every range. */
+int cvmi_igvm_type_section(guint32 type);
+/* Offset of the compatibility mask in a payload of @type, -1 if none. */
+int cvmi_igvm_mask_offset(guint32 type);
+
+CvmIgvmSeverity cvmi_igvm_rule_severity(CvmIgvmRule rule, guint flags);
+void cvmi_igvm_problem_add(GPtrArray *problems, guint flags, CvmIgvmRule rule, gint header_index,
+			   guint64 offset, const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+
+/* Rule families (validate-*.c). Each appends to @problems. */
+void cvmi_igvm_validate_platforms(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
+void cvmi_igvm_validate_init(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
+void cvmi_igvm_validate_directives(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
+void cvmi_igvm_validate_hygiene(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
+
+/* Union of all SUPPORTED_PLATFORM masks. */
+guint32 cvmi_igvm_declared_masks(const CvmIgvm *igvm);
+
+/* FILE_OFFSET rule: @file_offset (0 = no data) must start in the file-data
+ * area and @len bytes must fit in the file. @field is the field's offset. */
+void cvmi_igvm_check_file_range(const CvmIgvm *igvm, guint flags, GPtrArray *problems, const CvmIgvmHeader *h,
+				guint32 field, guint64 file_offset, guint64 len);
+/* VP_CONTEXT rules (validate-vp-context.c). */
+void cvmi_igvm_check_vp_context(const CvmIgvm *igvm, guint flags, GPtrArray *problems, const CvmIgvmHeader *h);

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* IGVM hygiene rules the reference parser leaves out (warnings unless
+ * CVM_IGVM_STRICT) and the --for-qemu check (spec section 11). */
+#include "igvm/reader-private.h"
+
+#include <stdlib.h>
+
+static gboolean
+qemu_handles(guint32 type)
+{
+	switch (type) {
+	case CVM_IGVM_VHT_SUPPORTED_PLATFORM:
+	case CVM_IGVM_VHT_GUEST_POLICY:
+	case CVM_IGVM_VHT_PAGE_DATA:
+	case CVM_IGVM_VHT_VP_CONTEXT:
+	case CVM_IGVM_VHT_PARAMETER_AREA:
+	case CVM_IGVM_VHT_PARAMETER_INSERT:
+	case CVM_IGVM_VHT_MEMORY_MAP:
+	case CVM_IGVM_VHT_VP_COUNT_PARAMETER:
+	case CVM_IGVM_VHT_ENVIRONMENT_INFO_PARAMETER:
+	case CVM_IGVM_VHT_REQUIRED_MEMORY:
+	case CVM_IGVM_VHT_SNP_ID_BLOCK:
+	case CVM_IGVM_VHT_MADT:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Overlapping PAGE_DATA for one platform bit. Builders emit pages in GPA
+ * order, so a running maximum settles the common case without sorting. */
+static void
+check_overlap_bit(const CvmIgvm *igvm, guint flags, GPtrArray *pr, guint32 bit)
+{
+	g_autoptr(GArray) gpas = NULL;
+	guint64 next = 0;
+	gboolean sorted = TRUE;
+	CvmIgvmHeader h;
+
+	for (guint i = 0; cvm_igvm_get_header(igvm, i, &h); i++) {
+		const CvmIgvmPageData *p = cvm_igvm_header_page_data(&h);
+		if (p == NULL || !(cvm_le32(p->compatibility_mask) & bit))
+			continue;
+		guint64 gpa = cvm_le64(p->gpa) & ~4095ull;
+		if (sorted && gpa >= next) {
+			next = gpa + 4096;
+			continue;
+		}
+		sorted = FALSE;
+		if (gpas == NULL)
+			gpas = g_array_new(FALSE, FALSE, sizeof(guint64));
+		g_array_append_val(gpas, gpa);
+	}
+	if (sorted)
+		return;
+	/* Rare path: re-collect every page of this platform and sort. */
+	g_array_set_size(gpas, 0);
+	for (guint i = 0; cvm_igvm_get_header(igvm, i, &h); i++) {
+		const CvmIgvmPageData *p = cvm_igvm_header_page_data(&h);
+		if (p != NULL && (cvm_le32(p->compatibility_mask) & bit)) {
+			guint64 gpa = cvm_le64(p->gpa) & ~4095ull;
+			g_array_append_val(gpas, gpa);
+		}
+	}
+	qsort(gpas->data, gpas->len, sizeof(guint64), cmp_u64);
+	for (guint i = 1; i < gpas->len; i++) {
+		guint64 gpa = g_array_index(gpas, guint64, i);
+		if (gpa == g_array_index(gpas, guint64, i - 1)) {
+			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_PAGE_OVERLAP, -1, igvm->vh_offset,
+					      "platform mask 0x%x has more than one PAGE_DATA at gpa 0x%" G_GINT64_MODIFIER "x",
+					      bit, gpa);
+			return;
+		}
+	}
+}
+
+void
+cvmi_igvm_validate_hygiene(const CvmIgvm *igvm, guint flags, GPtrArray *pr)
+{
+	guint32 declared = cvmi_igvm_declared_masks(igvm);
+	CvmIgvmHeader h;
+
+	for (guint i = 0; cvm_igvm_get_header(igvm, i, &h); i++) {
+		guint32 mask;
+		if (h.type != CVM_IGVM_VHT_SUPPORTED_PLATFORM && cvm_igvm_header_get_mask(&h, &mask) &&
+		    (mask & ~declared) != 0)
+			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_MASK_UNDECLARED, (gint)i, h.payload_offset,
+					      "%s mask 0x%x names platforms the file does not declare",
+					      cvm_igvm_header_type_name(h.type), mask);
+		if ((flags & CVM_IGVM_FOR_QEMU) && !qemu_handles(h.type))
+			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_QEMU_UNSUPPORTED, (gint)i, h.payload_offset - 8,
+					      "QEMU refuses header type 0x%x (%s) even for other platforms", h.type,
+					      cvm_igvm_header_type_name(h.type) ? cvm_igvm_header_type_name(h.type) : "unknown");
+	}
+	for (guint b = 0; b < 32; b++)
+		if (declared & (1u << b))
+			check_overlap_bit(igvm, flags, pr, 1u << b);
+}
