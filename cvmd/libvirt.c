@@ -4,6 +4,7 @@
  * where all guest objects live, so D-Bus state is only touched from there. */
 #include <string.h>
 #include <libvirt/virterror.h>
+#include <cvm/client.h>
 #include "cvmd/cvmd.h"
 
 typedef struct {
@@ -41,21 +42,6 @@ ensure_event_loop(void)
 	}
 }
 
-static const char *
-state_name(int state)
-{
-	switch (state) {
-	case VIR_DOMAIN_RUNNING:
-	case VIR_DOMAIN_BLOCKED: return "running";
-	case VIR_DOMAIN_PAUSED: return "paused";
-	case VIR_DOMAIN_SHUTDOWN: return "stopping";
-	case VIR_DOMAIN_SHUTOFF: return "shutoff";
-	case VIR_DOMAIN_CRASHED: return "crashed";
-	case VIR_DOMAIN_PMSUSPENDED: return "suspended";
-	default: return "unknown";
-	}
-}
-
 static gboolean
 apply_change(gpointer data)
 {
@@ -81,7 +67,7 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
 	if (event == VIR_DOMAIN_EVENT_UNDEFINED)
 		c->state = g_strdup("vanished");
 	else if (virDomainGetState(dom, &state, &reason, 0) == 0)
-		c->state = g_strdup(state_name(state));
+		c->state = g_strdup(cvm_domain_state_name(state));
 	else
 		c->state = g_strdup("unknown");
 	g_main_context_invoke(NULL, apply_change, c);
@@ -154,7 +140,7 @@ cvmd_libvirt_domain_state(Cvmd *d, const char *name, const char *uuid)
 	if (dom == NULL)
 		return d->conn ? NULL : g_strdup("unknown");
 	if (virDomainGetState(dom, &state, &reason, 0) == 0)
-		out = g_strdup(state_name(state));
+		out = g_strdup(cvm_domain_state_name(state));
 	else
 		out = g_strdup("unknown");
 	virDomainFree(dom);

@@ -11,8 +11,8 @@ quiet(void *data, virErrorPtr err)
 {
 }
 
-static const char *
-state_name(int s)
+const char *
+cvm_domain_state_name(int s)
 {
 	switch (s) {
 	case VIR_DOMAIN_RUNNING:
@@ -63,7 +63,7 @@ current_state(virConnectPtr conn, const char *name, json_object *rec)
 		return was && (strcmp(was, "launching") == 0 || strcmp(was, "failed") == 0) ? "failed"
 											 : "vanished";
 	}
-	out = virDomainGetState(dom, &s, &reason, 0) == 0 ? state_name(s) : "unknown";
+	out = virDomainGetState(dom, &s, &reason, 0) == 0 ? cvm_domain_state_name(s) : "unknown";
 	virDomainFree(dom);
 	return out;
 }

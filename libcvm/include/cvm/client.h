@@ -94,4 +94,14 @@ json_object *cvm_local_list_guests(const char *state_dir, const char *uri, GErro
 gboolean cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
 				const char *action, GError **error);
 
+/**
+ * cvm_domain_state_name:
+ * @state: a virDomainState value
+ *
+ * Returns: the Guest.State name for it ("running", "paused", "stopping",
+ * "shutoff", "crashed", "suspended", "unknown"); shared by cvmd and the
+ * in-process path so both report the same words.
+ */
+const char *cvm_domain_state_name(int state);
+
 G_END_DECLS
