@@ -107,6 +107,11 @@ python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sy
 "$CVMCTL" igvm build examples/snp-hello/manifest.json -o "$TMP/g.igvm" >/dev/null
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.MeasureIgvm "{'path': <'$TMP/g.igvm'>}" sev-snp
 grep -q "('[0-9a-f]\{96\}',)" "$TMP/out" || fail "MeasureIgvm: $(cat "$TMP/out")"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'$TMP/g.igvm'>}"
+grep -q '"headers":18' "$TMP/out" || fail "InspectIgvm: $(cat "$TMP/out")"
+printf 'not an igvm file' >"$TMP/junk.igvm"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'$TMP/junk.igvm'>}"
+grep -q 'org.cvm.Cvmd1.Error.\(InvalidData\|Truncated\|Validation\)' "$TMP/out" || fail "InspectIgvm junk: $(cat "$TMP/out")"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.MeasureIgvm "{'path': <'$TMP/g.igvm'>}" bogus
 grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "MeasureIgvm bad platform"
 
