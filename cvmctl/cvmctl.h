@@ -23,6 +23,7 @@ typedef struct {
 int cvmctl_cmd_version(int argc, char **argv);
 int cvmctl_cmd_measure(int argc, char **argv);
 int cvmctl_cmd_igvm(int argc, char **argv);
+int cvmctl_cmd_attest(int argc, char **argv);
 int cvmctl_cmd_list(int argc, char **argv);
 int cvmctl_cmd_status(int argc, char **argv);
 int cvmctl_cmd_stop(int argc, char **argv);

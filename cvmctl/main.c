@@ -9,6 +9,7 @@ static const CvmctlCommand commands[] = {
 	{ "version", cvmctl_cmd_version, "Print the cvm version" },
 	{ "measure", cvmctl_cmd_measure, "Print the launch digest of an OVMF firmware (SNP, SEV-ES, SEV, TDX)" },
 	{ "igvm", cvmctl_cmd_igvm, "Inspect, validate, build and compare IGVM files" },
+	{ "attest", cvmctl_cmd_attest, "Verify SNP attestation reports" },
 	{ "list", cvmctl_cmd_list, "List guests (through cvmd when reachable)" },
 	{ "status", cvmctl_cmd_status, "Show one guest (through cvmd when reachable)" },
 	{ "stop", cvmctl_cmd_stop, "Ask a guest to shut down (through cvmd when reachable)" },

@@ -172,3 +172,71 @@ gboolean cvm_snp_report_decode(const guint8 *data, gsize len, CvmSnpReport *out,
 GBytes *cvm_snp_report_encode(const CvmSnpReport *report);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/**
+ * CvmSnpVerifyStep:
+ * @CVM_SNP_VERIFY_OK: everything checked out
+ * @CVM_SNP_VERIFY_INPUT: the report or a certificate could not be read
+ * @CVM_SNP_VERIFY_CHAIN: the VCEK/VLEK does not chain to a trusted ARK
+ * @CVM_SNP_VERIFY_SIGNATURE: the report's ECDSA P-384 signature is wrong
+ * @CVM_SNP_VERIFY_TCB: the report's reported_tcb differs from the VCEK's SPLs
+ * @CVM_SNP_VERIFY_CHIP_ID: the report's chip_id differs from the VCEK's hwID
+ * @CVM_SNP_VERIFY_MEASUREMENT: the measurement is not the expected one
+ * @CVM_SNP_VERIFY_REPORT_DATA: report_data is not the expected one
+ *
+ * Which check failed (checked in this order).
+ */
+typedef enum {
+	CVM_SNP_VERIFY_OK,
+	CVM_SNP_VERIFY_INPUT,
+	CVM_SNP_VERIFY_CHAIN,
+	CVM_SNP_VERIFY_SIGNATURE,
+	CVM_SNP_VERIFY_TCB,
+	CVM_SNP_VERIFY_CHIP_ID,
+	CVM_SNP_VERIFY_MEASUREMENT,
+	CVM_SNP_VERIFY_REPORT_DATA,
+} CvmSnpVerifyStep;
+
+/** cvm_snp_verify_step_to_string: Returns: a stable name ("chain", "signature", ...). */
+const char *cvm_snp_verify_step_to_string(CvmSnpVerifyStep step);
+
+/**
+ * CvmSnpVerifyOptions:
+ * @roots_dir: directory holding the trusted ARKs (ark-*.pem) and built-in
+ *   ASK/ASVKs (ask-*.pem); %NULL means CVM_DATADIR "/amd"
+ * @chain_pem: optional PEM bundle (ASK or ASVK, optionally ARK) used as the
+ *   intermediates instead of the built-in ASKs; ARKs it holds are NOT trusted
+ *   unless identical to a root in @roots_dir
+ * @expect_measurement: optional 48 bytes
+ * @expect_report_data: optional 64 bytes
+ */
+typedef struct {
+	const char *roots_dir;
+	GBytes *chain_pem;
+	const guint8 *expect_measurement;
+	const guint8 *expect_report_data;
+} CvmSnpVerifyOptions;
+
+/**
+ * cvm_snp_verify_report:
+ * @report: the report bytes
+ * @report_len: their length
+ * @vcek: the VCEK or VLEK certificate, DER or PEM
+ * @opts: options (may be %NULL)
+ * @failed: (out) (optional): the step that failed, CVM_SNP_VERIFY_OK on success
+ * @error: return location; CVM_ERROR_CRYPTO for chain/signature failures,
+ *   CVM_ERROR_MEASUREMENT_MISMATCH for TCB/chip/expected-value mismatches
+ *
+ * Verifies ARK -> ASK -> VCEK (or ARK -> ASVK -> VLEK) with OpenSSL, the
+ * report signature with the VCEK's P-384 key, the VCEK's TCB extensions
+ * against reported_tcb and its hwID against chip_id, then the expected values.
+ *
+ * Returns: %TRUE when every check passed
+ */
+gboolean cvm_snp_verify_report(const guint8 *report, gsize report_len, GBytes *vcek,
+			       const CvmSnpVerifyOptions *opts, CvmSnpVerifyStep *failed,
+			       GError **error);
+
+G_END_DECLS

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <cvm/attest-snp.h>
+#include <openssl/x509.h>
+
+X509 *cvmi_snp_cert_load(GBytes *bytes, GError **error);
+gboolean cvmi_snp_verify_chain(X509 *vcek, const CvmSnpVerifyOptions *opts, gchar **product,
+			       GError **error);
+gboolean cvmi_snp_check_tcb(X509 *vcek, const CvmSnpReport *r, const char *product, GError **error);
+gboolean cvmi_snp_check_chip_id(X509 *vcek, const CvmSnpReport *r, GError **error);

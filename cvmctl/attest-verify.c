@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl attest verify REPORT --vcek VCEK [--chain PEM] [--roots DIR]
+ * [--expect-measurement HEX] [--expect-report-data HEX] [--json] */
+#include "cvmctl/cvmctl.h"
+#include "cvmctl/attest.h"
+
+#include <cvm/attest-snp.h>
+#include <cvm/error.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+static guint8 *
+parse_hex(const char *text, gsize want, const char *what, GError **error)
+{
+	g_autofree guint8 *out = g_malloc0(want);
+
+	if (text == NULL)
+		return NULL;
+	if (strlen(text) != want * 2) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "%s must be %" G_GSIZE_FORMAT " hex digits", what, want * 2);
+		return NULL;
+	}
+	for (gsize i = 0; i < want; i++) {
+		int hi = g_ascii_xdigit_value(text[2 * i]), lo = g_ascii_xdigit_value(text[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "%s is not hex", what);
+			return NULL;
+		}
+		out[i] = (guint8)(hi << 4 | lo);
+	}
+	return g_steal_pointer(&out);
+}
+
+static int
+report_result(gboolean ok, CvmSnpVerifyStep step, const GError *error, const char *report,
+	      gboolean json)
+{
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "report", json_object_new_string(report));
+		json_object_object_add(o, "verified", json_object_new_boolean(ok));
+		json_object_object_add(o, "failed-check",
+				       ok ? NULL : json_object_new_string(cvm_snp_verify_step_to_string(step)));
+		json_object_object_add(o, "message",
+				       ok ? NULL : json_object_new_string(error->message));
+		cvmctl_print_json(o);
+		json_object_put(o);
+	} else if (ok) {
+		printf("%s: verified (chain, signature, TCB, chip ID, expected values)\n", report);
+	} else {
+		fprintf(stderr, "cvmctl: %s: %s check failed: %s\n", report,
+			cvm_snp_verify_step_to_string(step), error->message);
+	}
+	if (ok)
+		return CVMCTL_EXIT_OK;
+	return step == CVM_SNP_VERIFY_INPUT ? CVMCTL_EXIT_FAILURE : CVMCTL_EXIT_CHECK_FAILED;
+}
+
+static GBytes *
+read_bytes(const char *path, GError **error)
+{
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, error))
+		return NULL;
+	return g_bytes_new_take(g_steal_pointer(&data), len);
+}
+
+int
+cvmctl_attest_verify(int argc, char **argv)
+{
+	g_autofree gchar *vcek_path = NULL, *chain_path = NULL, *roots = NULL;
+	g_autofree gchar *meas_hex = NULL, *rd_hex = NULL;
+	g_autofree guint8 *meas = NULL, *rd = NULL;
+	g_autoptr(GBytes) report = NULL, vcek = NULL, chain = NULL;
+	g_autoptr(GError) error = NULL;
+	gboolean json = FALSE, ok;
+	CvmSnpVerifyStep step = CVM_SNP_VERIFY_INPUT;
+	const GOptionEntry entries[] = {
+		{ "vcek", 0, 0, G_OPTION_ARG_FILENAME, &vcek_path, "VCEK or VLEK certificate (DER or PEM)", "FILE" },
+		{ "chain", 0, 0, G_OPTION_ARG_FILENAME, &chain_path, "ASK/ASVK (+ARK) PEM instead of the built-in ASKs", "PEM" },
+		{ "roots", 0, 0, G_OPTION_ARG_FILENAME, &roots, "Directory of trusted ark-*.pem (default: installed AMD roots)", "DIR" },
+		{ "expect-measurement", 0, 0, G_OPTION_ARG_STRING, &meas_hex, "Expected launch measurement (96 hex digits)", "HEX" },
+		{ "expect-report-data", 0, 0, G_OPTION_ARG_STRING, &rd_hex, "Expected report_data (128 hex digits)", "HEX" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Result as JSON", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("REPORT - verify an SNP attestation report");
+	CvmSnpVerifyOptions opts = { 0 };
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cvmctl_parse_options(ctx, &argc, &argv))
+		return CVMCTL_EXIT_USAGE;
+	if (argc != 2 || vcek_path == NULL) {
+		fprintf(stderr, "cvmctl attest verify: need REPORT and --vcek FILE\n");
+		return CVMCTL_EXIT_USAGE;
+	}
+	meas = parse_hex(meas_hex, 48, "--expect-measurement", &error);
+	if (meas == NULL && error == NULL)
+		rd = parse_hex(rd_hex, 64, "--expect-report-data", &error);
+	if (error != NULL)
+		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+	report = read_bytes(argv[1], &error);
+	if (report != NULL)
+		vcek = read_bytes(vcek_path, &error);
+	if (vcek != NULL && chain_path != NULL)
+		chain = read_bytes(chain_path, &error);
+	if (error != NULL)
+		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+	opts = (CvmSnpVerifyOptions){ roots, chain, meas, rd };
+	ok = cvm_snp_verify_report(g_bytes_get_data(report, NULL), g_bytes_get_size(report), vcek,
+				   &opts, &step, &error);
+	return report_result(ok, step, error, argv[1], json);
+}

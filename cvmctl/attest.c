@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl attest: the attestation command group. */
+#include "cvmctl/cvmctl.h"
+#include "cvmctl/attest.h"
+
+static const CvmctlCommand attest_commands[] = {
+	{ "verify", cvmctl_attest_verify, "Verify an SNP report against its VCEK/VLEK and AMD's roots" },
+};
+
+int
+cvmctl_cmd_attest(int argc, char **argv)
+{
+	return cvmctl_dispatch("cvmctl attest", attest_commands, G_N_ELEMENTS(attest_commands), argc,
+			       argv);
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# cvmctl attest verify on the real Milan report: passes with the Milan VCEK,
+# exit 3 naming the failed check for the invalid VCEK, a flipped report byte
+# and a Genoa chain; exit 2 for bad expected-value hex.
+set -u
+BUILDDIR=${BUILDDIR:-build}
+CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
+D="${CVM_SHARED_DIR:-$(pwd)/../shared}/testdata/snp-attestation"
+[ -f "$D/report-milan-v2.bin" ] || D=/work/shared/testdata/snp-attestation
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+R="$D/report-milan-v2.bin"
+M=$(od -An -tx1 -j 144 -N 48 "$R" | tr -d ' \n')
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$D" --expect-measurement "$M" \
+	>/dev/null || fail "real Milan report did not verify"
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-invalid.der" --roots "$D" --json >"$TMP/out"
+[ $? -eq 3 ] || fail "invalid VCEK: exit is not 3"
+grep -q '"failed-check":"chain"' "$TMP/out" || fail "invalid VCEK not named as a chain failure"
+cp "$R" "$TMP/flipped.bin" && chmod u+w "$TMP/flipped.bin"
+printf '\377' | dd of="$TMP/flipped.bin" bs=1 seek=80 conv=notrunc 2>/dev/null
+"$CVMCTL" attest verify "$TMP/flipped.bin" --vcek "$D/vcek-milan.der" --roots "$D" --json >"$TMP/out"
+[ $? -eq 3 ] || fail "flipped byte: exit is not 3"
+grep -q '"failed-check":"signature"' "$TMP/out" || fail "flipped byte not a signature failure"
+cat "$D/ask-genoa.pem" "$D/ark-genoa.pem" >"$TMP/genoa.pem"
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$D" --chain "$TMP/genoa.pem" \
+	2>"$TMP/err"
+[ $? -eq 3 ] || fail "Genoa chain: exit is not 3"
+grep -q "chain check failed" "$TMP/err" || fail "Genoa chain not named"
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$D" --expect-measurement zz 2>/dev/null
+[ $? -eq 2 ] || fail "bad hex: exit is not 2"
+echo "ok"
