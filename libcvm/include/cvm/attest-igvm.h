@@ -99,4 +99,108 @@ GBytes *cvm_igvm_attest_response_encode(const CvmIgvmAttestResponse *resp, GErro
  */
 void cvm_igvm_attest_response_clear(CvmIgvmAttestResponse *resp);
 
+/* IGVM attest request blob (guest -> agent), openhcl_attestation_protocol
+ * igvm_attest/get.rs: an "HCLA" header, a 1184-byte TEE report slot, the
+ * request data (version 1, or 2 with a capability bitmap), then the runtime
+ * claims JSON. */
+#define CVM_IGVM_ATTEST_SIGNATURE   0x414C4348u /* "HCLA" on the wire */
+#define CVM_IGVM_ATTEST_REPORT_SLOT 1184u
+/* The GET IgvmAttestRequest report field holds at most 4096 bytes. */
+#define CVM_IGVM_ATTEST_REQUEST_MAX 4096u
+
+typedef struct CVM_WIRE {
+	guint32 signature;
+	guint32 version;
+	guint32 report_size; /* whole blob: base + ext + claims */
+	guint32 request_type;
+	guint32 status;
+	guint32 reserved[3];
+	guint8 attestation_report[CVM_IGVM_ATTEST_REPORT_SLOT];
+	guint32 data_size; /* 20 (+4 for v2) + claims */
+	guint32 data_version; /* 1 or 2 */
+	guint32 report_type;
+	guint32 report_data_hash_type;
+	guint32 variable_data_size;
+} CvmIgvmAttestRequestBase;
+CVM_WIRE_ASSERT(CvmIgvmAttestRequestBase, 0x4D4);
+CVM_WIRE_OFFSET(CvmIgvmAttestRequestBase, attestation_report, 0x20);
+CVM_WIRE_OFFSET(CvmIgvmAttestRequestBase, data_size, 0x4C0);
+CVM_WIRE_OFFSET(CvmIgvmAttestRequestBase, variable_data_size, 0x4D0);
+
+typedef enum {
+	CVM_IGVM_ATTEST_KEY_RELEASE_REQUEST = 1,
+	CVM_IGVM_ATTEST_AK_CERT_REQUEST = 2,
+	CVM_IGVM_ATTEST_WRAPPED_KEY_REQUEST = 3,
+} CvmIgvmAttestRequestType;
+
+/* Capability bits of a v2 request. */
+#define CVM_IGVM_CAP_ERROR_CODE        (1u << 0)
+#define CVM_IGVM_CAP_RETRY             (1u << 1)
+#define CVM_IGVM_CAP_SKIP_HW_UNSEALING (1u << 2)
+#define CVM_IGVM_CAP_RSA_AES_WRAP_384  (1u << 3)
+#define CVM_IGVM_CAP_CORIM_ENDORSEMENT (1u << 4)
+
+/**
+ * CvmIgvmAttestRequest:
+ * @header_version: HCLA header version (1 and 2 are both seen in the wild;
+ *   not checked)
+ * @request_type: a #CvmIgvmAttestRequestType (other values are kept)
+ * @status: header status
+ * @report: the 1184-byte report slot
+ * @data_version: 1 or 2 (the v1/v2 switch)
+ * @report_type: 1 VBS, 2 SNP, 3 TVM, 4 TDX, 5 CCA
+ * @hash_type: 1 SHA-256, 2 SHA-384, 3 SHA-512
+ * @capabilities: CVM_IGVM_CAP_* (v2 only, 0 for v1)
+ * @claims: the runtime-claims bytes (JSON), possibly empty
+ */
+typedef struct {
+	guint32 header_version;
+	guint32 request_type;
+	guint32 status;
+	guint8 report[CVM_IGVM_ATTEST_REPORT_SLOT];
+	guint32 data_version;
+	guint32 report_type;
+	guint32 hash_type;
+	guint32 capabilities;
+	GBytes *claims;
+} CvmIgvmAttestRequest;
+
+/**
+ * cvm_igvm_attest_request_decode:
+ * @data: the request blob
+ * @len: its length (at most CVM_IGVM_ATTEST_REQUEST_MAX)
+ * @out: (out caller-allocates): free with cvm_igvm_attest_request_clear()
+ * @error: return location
+ *
+ * Checks the signature, that report_size covers the request data and
+ * claims and lies within @len, that data_size matches the version and
+ * variable_data_size. Bytes after report_size are ignored.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean cvm_igvm_attest_request_decode(const guint8 *data, gsize len, CvmIgvmAttestRequest *out,
+					GError **error);
+
+/**
+ * cvm_igvm_attest_request_encode:
+ * @req: the request
+ * @error: return location
+ *
+ * Returns: (transfer full): the blob, with sizes computed and reserved bytes
+ *   zero, or %NULL when the version is not 1/2 or the blob would be too large
+ */
+GBytes *cvm_igvm_attest_request_encode(const CvmIgvmAttestRequest *req, GError **error);
+
+/**
+ * cvm_igvm_attest_request_claims:
+ * @req: a decoded request
+ * @error: return location
+ *
+ * Returns: (transfer full): the runtime claims parsed as a JSON object
+ *   (json-c), or %NULL when they are not one
+ */
+struct json_object *cvm_igvm_attest_request_claims(const CvmIgvmAttestRequest *req, GError **error);
+
+void cvm_igvm_attest_request_clear(CvmIgvmAttestRequest *req);
+
 G_END_DECLS
