@@ -73,18 +73,6 @@ cvmi_igvm_mask_offset(guint32 type)
 	return t != NULL ? t->mask_offset : -1;
 }
 
-int
-cvmi_igvm_type_section(guint32 type)
-{
-	if (type >= CVM_IGVM_VHT_PLATFORM_FIRST && type <= CVM_IGVM_VHT_PLATFORM_LAST)
-		return CVM_IGVM_SECTION_PLATFORM;
-	if (type >= CVM_IGVM_VHT_INIT_FIRST && type <= CVM_IGVM_VHT_INIT_LAST)
-		return CVM_IGVM_SECTION_INITIALIZATION;
-	if (type >= CVM_IGVM_VHT_DIRECTIVE_FIRST && type <= CVM_IGVM_VHT_DIRECTIVE_LAST)
-		return CVM_IGVM_SECTION_DIRECTIVE;
-	return -1;
-}
-
 gboolean
 cvm_igvm_type_is_parameter(guint32 type)
 {
@@ -108,20 +96,7 @@ cvm_igvm_type_is_parameter(guint32 type)
 gboolean
 cvm_igvm_get_header(const CvmIgvm *igvm, guint index, CvmIgvmHeader *out)
 {
-	if (index >= igvm->n_entries)
-		return FALSE;
-	const CvmiIgvmEntry *e = &igvm->entries[index];
-	int sec = cvmi_igvm_type_section(e->type & CVM_IGVM_VHT_TYPE_MASK);
-	out->type = e->type & CVM_IGVM_VHT_TYPE_MASK;
-	out->optional = (e->type & CVM_IGVM_VHT_OPTIONAL_BIT) != 0;
-	/* Unknown required types outside every range are reported by the
-	 * validator; call them directives so callers need no extra case. */
-	out->section = sec < 0 ? CVM_IGVM_SECTION_DIRECTIVE : (CvmIgvmSection)sec;
-	out->length = cvmi_rd32(igvm->data, e->offset + 4);
-	out->payload_offset = e->offset + sizeof(CvmIgvmVhsHeader);
-	out->payload = igvm->data + out->payload_offset;
-	out->index = index;
-	return TRUE;
+	return cvmi_igvm_header_at(igvm, index, out);
 }
 
 gboolean

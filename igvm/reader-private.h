@@ -47,7 +47,37 @@ cvmi_rd64(const void *p, gsize off)
 }
 
 /* Section of a type without the optional bit; -1 if outside every range. */
-int cvmi_igvm_type_section(guint32 type);
+static inline int
+cvmi_igvm_type_section(guint32 type)
+{
+	if (type >= CVM_IGVM_VHT_DIRECTIVE_FIRST && type <= CVM_IGVM_VHT_DIRECTIVE_LAST)
+		return CVM_IGVM_SECTION_DIRECTIVE;
+	if (type >= CVM_IGVM_VHT_PLATFORM_FIRST && type <= CVM_IGVM_VHT_PLATFORM_LAST)
+		return CVM_IGVM_SECTION_PLATFORM;
+	if (type >= CVM_IGVM_VHT_INIT_FIRST && type <= CVM_IGVM_VHT_INIT_LAST)
+		return CVM_IGVM_SECTION_INITIALIZATION;
+	return -1;
+}
+
+/* cvm_igvm_get_header() for the validator's loops, inlined. */
+static inline gboolean
+cvmi_igvm_header_at(const CvmIgvm *igvm, guint index, CvmIgvmHeader *out)
+{
+	if (index >= igvm->n_entries)
+		return FALSE;
+	const CvmiIgvmEntry *e = &igvm->entries[index];
+	int sec = cvmi_igvm_type_section(e->type & CVM_IGVM_VHT_TYPE_MASK);
+	out->type = e->type & CVM_IGVM_VHT_TYPE_MASK;
+	out->optional = (e->type & CVM_IGVM_VHT_OPTIONAL_BIT) != 0;
+	/* Unknown required types outside every range are reported by the
+	 * validator; call them directives so callers need no extra case. */
+	out->section = sec < 0 ? CVM_IGVM_SECTION_DIRECTIVE : (CvmIgvmSection)sec;
+	out->length = cvmi_rd32(igvm->data, e->offset + 4);
+	out->payload_offset = e->offset + 8;
+	out->payload = igvm->data + out->payload_offset;
+	out->index = index;
+	return TRUE;
+}
 /* Offset of the compatibility mask in a payload of @type, -1 if none. */
 int cvmi_igvm_mask_offset(guint32 type);
 
@@ -58,8 +88,11 @@ void cvmi_igvm_problem_add(GPtrArray *problems, guint flags, CvmIgvmRule rule, g
 /* Rule families (validate-*.c). Each appends to @problems. */
 void cvmi_igvm_validate_platforms(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
 void cvmi_igvm_validate_init(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
+/* One pass over every header: directive rules, hygiene and --for-qemu. */
 void cvmi_igvm_validate_directives(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
-void cvmi_igvm_validate_hygiene(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
+void cvmi_igvm_check_hygiene(const CvmIgvm *igvm, guint flags, GPtrArray *problems, const CvmIgvmHeader *h,
+			     guint32 declared);
+void cvmi_igvm_check_page_overlap(const CvmIgvm *igvm, guint flags, GPtrArray *problems, guint32 bit);
 
 /* Union of all SUPPORTED_PLATFORM masks. */
 guint32 cvmi_igvm_declared_masks(const CvmIgvm *igvm);

@@ -86,6 +86,25 @@ padding_is_zero(const guint8 *p, gsize n)
 	return TRUE;
 }
 
+/* Platforms and the masks of inserted parameter areas, for the lookups and
+ * the per-platform view. */
+static void
+note_platform_or_insert(CvmIgvm *igvm, guint index)
+{
+	CvmIgvmHeader h;
+	cvmi_igvm_header_at(igvm, index, &h);
+	const CvmIgvmSupportedPlatform *p = cvm_igvm_header_platform(&h);
+	const CvmIgvmParameterInsert *ins = cvm_igvm_header_parameter_insert(&h);
+
+	if (p != NULL)
+		g_ptr_array_add(igvm->platforms, (gpointer)p);
+	if (ins != NULL) {
+		gpointer key = GUINT_TO_POINTER(cvm_le32(ins->parameter_area_index));
+		guint32 m = GPOINTER_TO_UINT(g_hash_table_lookup(igvm->area_insert_mask, key));
+		g_hash_table_insert(igvm->area_insert_mask, key, GUINT_TO_POINTER(m | cvm_le32(ins->compatibility_mask)));
+	}
+}
+
 /* One TLV at @off; returns its padded size, 0 on a fatal error. */
 static guint32
 index_one(CvmIgvm *igvm, guint32 off, guint32 end, int *section, GError **error)
@@ -130,6 +149,8 @@ index_one(CvmIgvm *igvm, guint32 off, guint32 end, int *section, GError **error)
 		cvmi_igvm_problem_add(pp, 0, CVM_IGVM_RULE_PADDING_NONZERO, index, off + 8 + len,
 				      "padding after the payload is not zero");
 	igvm->entries[igvm->n_entries++] = (CvmiIgvmEntry){ raw, off };
+	if (G_UNLIKELY(type == CVM_IGVM_VHT_SUPPORTED_PLATFORM || type == CVM_IGVM_VHT_PARAMETER_INSERT))
+		note_platform_or_insert(igvm, (guint)index);
 	/* A final entry may lack its padding; the section just ends. */
 	return MIN(padded, end - off);
 }
@@ -147,20 +168,6 @@ index_headers(CvmIgvm *igvm, GError **error)
 		if (step == 0)
 			return FALSE;
 		off += step;
-	}
-	for (guint i = 0; i < igvm->n_entries; i++) {
-		CvmIgvmHeader h;
-		cvm_igvm_get_header(igvm, i, &h);
-		const CvmIgvmSupportedPlatform *p = cvm_igvm_header_platform(&h);
-		const CvmIgvmParameterInsert *ins = cvm_igvm_header_parameter_insert(&h);
-		if (p != NULL)
-			g_ptr_array_add(igvm->platforms, (gpointer)p);
-		if (ins != NULL) {
-			gpointer key = GUINT_TO_POINTER(cvm_le32(ins->parameter_area_index));
-			guint32 m = GPOINTER_TO_UINT(g_hash_table_lookup(igvm->area_insert_mask, key));
-			g_hash_table_insert(igvm->area_insert_mask, key,
-					    GUINT_TO_POINTER(m | cvm_le32(ins->compatibility_mask)));
-		}
 	}
 	return TRUE;
 }

@@ -17,29 +17,49 @@ typedef struct {
 	GPtrArray *pr;
 	GHashTable *areas; /* index -> Area */
 	GArray *pt_regions; /* guint64 triples: mask, start, end */
+	guint64 data_start;
+	guint32 declared;
+	guint32 unsorted; /* platform bits whose PAGE_DATA GPAs are not ascending */
+	guint64 next_gpa[32];
 } Ctx;
 
 #define PROBLEM(c, rule, h, field, ...) \
 	cvmi_igvm_problem_add((c)->pr, (c)->flags, rule, (gint)(h)->index, (h)->payload_offset + (field), __VA_ARGS__)
 
+/* The hot path: one PAGE_DATA with the right length. Every rule is folded
+ * into one test; only a file that breaks one pays for the reports. */
 static void
 check_page(Ctx *c, const CvmIgvmHeader *h)
 {
-	const CvmIgvmPageData *p = h->payload;
-	guint64 gpa = cvm_le64(p->gpa);
-	guint32 file_offset = cvm_le32(p->file_offset);
+	const guint8 *p = h->payload;
+	guint64 gpa = cvmi_rd64(p, 0);
+	guint32 mask = cvmi_rd32(p, 8), file_offset = cvmi_rd32(p, 12), flags = cvmi_rd32(p, 16);
+	guint32 type_reserved = cvmi_rd32(p, 20);
+	gboolean bad_file = file_offset != 0 && (file_offset < c->data_start || (guint64)file_offset + PAGE > c->igvm->size);
 
-	if (G_UNLIKELY(gpa % PAGE))
-		PROBLEM(c, CVM_IGVM_RULE_PAGE_GPA_ALIGN, h, 0, "PAGE_DATA gpa 0x%" G_GINT64_MODIFIER "x is not 4 KiB aligned", gpa);
-	if (G_UNLIKELY(cvm_le16(p->data_type) > CVM_IGVM_PAGE_DATA_CPUID_XF))
-		PROBLEM(c, CVM_IGVM_RULE_PAGE_DATA_TYPE, h, 20, "PAGE_DATA data_type %u is unknown", cvm_le16(p->data_type));
-	if (G_UNLIKELY(p->reserved != 0))
-		PROBLEM(c, CVM_IGVM_RULE_RESERVED_NONZERO, h, 22, "PAGE_DATA reserved field is not zero");
-	if (G_UNLIKELY(cvm_le32(p->flags) & CVM_IGVM_PAGE_FLAG_2MB))
-		PROBLEM(c, CVM_IGVM_RULE_PAGE_2MB, h, 16, "2 MiB pages are not supported");
-	guint64 start = (guint64)c->igvm->vh_offset + c->igvm->vh_size;
-	if (file_offset != 0 && G_UNLIKELY(file_offset < start || (guint64)file_offset + PAGE > c->igvm->size))
-		cvmi_igvm_check_file_range(c->igvm, c->flags, c->pr, h, 12, file_offset, PAGE);
+	if (G_UNLIKELY((gpa % PAGE) | ((type_reserved & 0xFFFF) > CVM_IGVM_PAGE_DATA_CPUID_XF) | (type_reserved >> 16) |
+		       (flags & CVM_IGVM_PAGE_FLAG_2MB) | bad_file | (mask & ~c->declared))) {
+		if (gpa % PAGE)
+			PROBLEM(c, CVM_IGVM_RULE_PAGE_GPA_ALIGN, h, 0, "PAGE_DATA gpa 0x%" G_GINT64_MODIFIER "x is not 4 KiB aligned", gpa);
+		if ((type_reserved & 0xFFFF) > CVM_IGVM_PAGE_DATA_CPUID_XF)
+			PROBLEM(c, CVM_IGVM_RULE_PAGE_DATA_TYPE, h, 20, "PAGE_DATA data_type %u is unknown", type_reserved & 0xFFFF);
+		if (type_reserved >> 16)
+			PROBLEM(c, CVM_IGVM_RULE_RESERVED_NONZERO, h, 22, "PAGE_DATA reserved field is not zero");
+		if (flags & CVM_IGVM_PAGE_FLAG_2MB)
+			PROBLEM(c, CVM_IGVM_RULE_PAGE_2MB, h, 16, "2 MiB pages are not supported");
+		if (bad_file)
+			cvmi_igvm_check_file_range(c->igvm, c->flags, c->pr, h, 12, file_offset, PAGE);
+		cvmi_igvm_check_hygiene(c->igvm, c->flags, c->pr, h, c->declared);
+	}
+	/* Overlap tracking: pages in ascending order per platform need nothing more. */
+	gpa &= ~(PAGE - 1);
+	for (guint32 m = mask & c->declared; m != 0; m &= m - 1) {
+		guint b = (guint)__builtin_ctz(m);
+		if (gpa < c->next_gpa[b])
+			c->unsorted |= 1u << b;
+		else
+			c->next_gpa[b] = gpa + PAGE;
+	}
 }
 
 static Area *
@@ -143,29 +163,40 @@ collect_pt_regions(Ctx *c)
 	}
 }
 
+static void
+check_directive(Ctx *c, const CvmIgvmHeader *h)
+{
+	switch (h->type) {
+	case CVM_IGVM_VHT_PARAMETER_AREA: check_area(c, h); break;
+	case CVM_IGVM_VHT_PARAMETER_INSERT: check_insert(c, h); break;
+	case CVM_IGVM_VHT_VP_CONTEXT: cvmi_igvm_check_vp_context(c->igvm, c->flags, c->pr, h); break;
+	case CVM_IGVM_VHT_REQUIRED_MEMORY:
+	case CVM_IGVM_VHT_ERROR_RANGE: check_memory(c, h); break;
+	default:
+		if (cvm_igvm_type_is_parameter(h->type))
+			check_parameter(c, h);
+		break;
+	}
+}
+
 void
 cvmi_igvm_validate_directives(const CvmIgvm *igvm, guint flags, GPtrArray *pr)
 {
 	g_autoptr(GHashTable) areas = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	g_autoptr(GArray) pt = g_array_new(FALSE, FALSE, sizeof(guint64));
-	Ctx c = { igvm, flags, pr, areas, pt };
+	Ctx c = { igvm, flags, pr, areas, pt, (guint64)igvm->vh_offset + igvm->vh_size, cvmi_igvm_declared_masks(igvm), 0, { 0 } };
 	CvmIgvmHeader h;
 
 	collect_pt_regions(&c);
-	for (guint i = 0; cvm_igvm_get_header(igvm, i, &h); i++) {
-		if (h.section != CVM_IGVM_SECTION_DIRECTIVE || h.length != cvm_igvm_header_type_size(h.type))
+	for (guint i = 0; cvmi_igvm_header_at(igvm, i, &h); i++) {
+		if (h.type == CVM_IGVM_VHT_PAGE_DATA && h.length == sizeof(CvmIgvmPageData)) {
+			check_page(&c, &h);
 			continue;
-		switch (h.type) {
-		case CVM_IGVM_VHT_PAGE_DATA: check_page(&c, &h); break;
-		case CVM_IGVM_VHT_PARAMETER_AREA: check_area(&c, &h); break;
-		case CVM_IGVM_VHT_PARAMETER_INSERT: check_insert(&c, &h); break;
-		case CVM_IGVM_VHT_VP_CONTEXT: cvmi_igvm_check_vp_context(igvm, flags, pr, &h); break;
-		case CVM_IGVM_VHT_REQUIRED_MEMORY:
-		case CVM_IGVM_VHT_ERROR_RANGE: check_memory(&c, &h); break;
-		default:
-			if (cvm_igvm_type_is_parameter(h.type))
-				check_parameter(&c, &h);
-			break;
 		}
+		cvmi_igvm_check_hygiene(igvm, flags, pr, &h, c.declared);
+		if (h.section == CVM_IGVM_SECTION_DIRECTIVE && h.length == cvm_igvm_header_type_size(h.type))
+			check_directive(&c, &h);
 	}
+	for (guint32 m = c.unsorted; m != 0; m &= m - 1)
+		cvmi_igvm_check_page_overlap(igvm, flags, pr, 1u << __builtin_ctz(m));
 }

@@ -34,34 +34,15 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Overlapping PAGE_DATA for one platform bit. Builders emit pages in GPA
- * order, so a running maximum settles the common case without sorting. */
-static void
-check_overlap_bit(const CvmIgvm *igvm, guint flags, GPtrArray *pr, guint32 bit)
+/* Sorts every PAGE_DATA GPA of platform @bit and reports a duplicate. Only
+ * called for platforms whose pages are not in ascending GPA order (the
+ * directive pass tracks that with a running maximum). */
+void
+cvmi_igvm_check_page_overlap(const CvmIgvm *igvm, guint flags, GPtrArray *pr, guint32 bit)
 {
-	g_autoptr(GArray) gpas = NULL;
-	guint64 next = 0;
-	gboolean sorted = TRUE;
+	g_autoptr(GArray) gpas = g_array_new(FALSE, FALSE, sizeof(guint64));
 	CvmIgvmHeader h;
 
-	for (guint i = 0; cvm_igvm_get_header(igvm, i, &h); i++) {
-		const CvmIgvmPageData *p = cvm_igvm_header_page_data(&h);
-		if (p == NULL || !(cvm_le32(p->compatibility_mask) & bit))
-			continue;
-		guint64 gpa = cvm_le64(p->gpa) & ~4095ull;
-		if (sorted && gpa >= next) {
-			next = gpa + 4096;
-			continue;
-		}
-		sorted = FALSE;
-		if (gpas == NULL)
-			gpas = g_array_new(FALSE, FALSE, sizeof(guint64));
-		g_array_append_val(gpas, gpa);
-	}
-	if (sorted)
-		return;
-	/* Rare path: re-collect every page of this platform and sort. */
-	g_array_set_size(gpas, 0);
 	for (guint i = 0; cvm_igvm_get_header(igvm, i, &h); i++) {
 		const CvmIgvmPageData *p = cvm_igvm_header_page_data(&h);
 		if (p != NULL && (cvm_le32(p->compatibility_mask) & bit)) {
@@ -81,25 +62,19 @@ check_overlap_bit(const CvmIgvm *igvm, guint flags, GPtrArray *pr, guint32 bit)
 	}
 }
 
+/* Hygiene and --for-qemu rules of one header (not used for well-formed
+ * PAGE_DATA, which the directive pass checks inline). */
 void
-cvmi_igvm_validate_hygiene(const CvmIgvm *igvm, guint flags, GPtrArray *pr)
+cvmi_igvm_check_hygiene(const CvmIgvm *igvm, guint flags, GPtrArray *pr, const CvmIgvmHeader *h, guint32 declared)
 {
-	guint32 declared = cvmi_igvm_declared_masks(igvm);
-	CvmIgvmHeader h;
+	guint32 mask;
 
-	for (guint i = 0; cvm_igvm_get_header(igvm, i, &h); i++) {
-		guint32 mask;
-		if (h.type != CVM_IGVM_VHT_SUPPORTED_PLATFORM && cvm_igvm_header_get_mask(&h, &mask) &&
-		    (mask & ~declared) != 0)
-			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_MASK_UNDECLARED, (gint)i, h.payload_offset,
-					      "%s mask 0x%x names platforms the file does not declare",
-					      cvm_igvm_header_type_name(h.type), mask);
-		if ((flags & CVM_IGVM_FOR_QEMU) && !qemu_handles(h.type))
-			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_QEMU_UNSUPPORTED, (gint)i, h.payload_offset - 8,
-					      "QEMU refuses header type 0x%x (%s) even for other platforms", h.type,
-					      cvm_igvm_header_type_name(h.type) ? cvm_igvm_header_type_name(h.type) : "unknown");
-	}
-	for (guint b = 0; b < 32; b++)
-		if (declared & (1u << b))
-			check_overlap_bit(igvm, flags, pr, 1u << b);
+	if (h->type != CVM_IGVM_VHT_SUPPORTED_PLATFORM && cvm_igvm_header_get_mask(h, &mask) && (mask & ~declared) != 0)
+		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_MASK_UNDECLARED, (gint)h->index, h->payload_offset,
+				      "%s mask 0x%x names platforms the file does not declare",
+				      cvm_igvm_header_type_name(h->type), mask);
+	if ((flags & CVM_IGVM_FOR_QEMU) && !qemu_handles(h->type))
+		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_QEMU_UNSUPPORTED, (gint)h->index, h->payload_offset - 8,
+				      "QEMU refuses header type 0x%x (%s) even for other platforms", h->type,
+				      cvm_igvm_header_type_name(h->type) ? cvm_igvm_header_type_name(h->type) : "unknown");
 }

@@ -10,13 +10,6 @@
 
 static guint8 page[4096];
 
-static void
-param(CvmtIgvmCraft *c, guint32 type, guint32 index, guint32 byte_offset)
-{
-	CvmIgvmParameter p = { GUINT32_TO_LE(index), GUINT32_TO_LE(byte_offset) };
-	cvmt_craft_tlv(c, type, &p, sizeof(p));
-}
-
 /* SNP (mask 1) + NATIVE (mask 2) + VSM (mask 4), every x64 header type. */
 static GBytes *
 every_type_file(guint32 version)
@@ -45,7 +38,7 @@ every_type_file(guint32 version)
 					  CVM_IGVM_VHT_SLIT, CVM_IGVM_VHT_PPTT, CVM_IGVM_VHT_DEVICE_TREE,
 					  CVM_IGVM_VHT_ENVIRONMENT_INFO_PARAMETER };
 	for (guint i = 0; i < G_N_ELEMENTS(params); i++)
-		param(c, params[i], 0, i * 8);
+		cvmt_craft_param(c, params[i], 0, i * 8);
 	CvmIgvmParameterInsert pi = { GUINT64_TO_LE(0x10000), GUINT32_TO_LE(1), 0 };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_PARAMETER_INSERT, &pi, sizeof(pi));
 	cvmt_craft_page(c, 0x1000, 3, pg);

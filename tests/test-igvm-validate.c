@@ -351,13 +351,6 @@ area(CvmtIgvmCraft *c, guint64 size, guint32 index)
 }
 
 static void
-param(CvmtIgvmCraft *c, guint32 type, guint32 index, guint32 byte_offset)
-{
-	CvmIgvmParameter p = { GUINT32_TO_LE(index), GUINT32_TO_LE(byte_offset) };
-	cvmt_craft_tlv(c, type, &p, sizeof(p));
-}
-
-static void
 insert(CvmtIgvmCraft *c, guint64 gpa, guint32 index)
 {
 	CvmIgvmParameterInsert i = { GUINT64_TO_LE(gpa), GUINT32_TO_LE(1), GUINT32_TO_LE(index) };
@@ -388,7 +381,7 @@ test_parameter_for_unallocated_area_is_rejected(void **s)
 {
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = snp_file();
-	param(c, CVM_IGVM_VHT_VP_COUNT_PARAMETER, 3, 0);
+	cvmt_craft_param(c, CVM_IGVM_VHT_VP_COUNT_PARAMETER, 3, 0);
 	finish_expect(c, CVM_IGVM_RULE_PARAM_AREA_UNKNOWN, 0);
 }
 
@@ -399,7 +392,7 @@ test_parameter_after_insert_is_rejected(void **s)
 	g_autoptr(CvmtIgvmCraft) c = snp_file();
 	area(c, 4096, 0);
 	insert(c, 0x10000, 0);
-	param(c, CVM_IGVM_VHT_MEMORY_MAP, 0, 0);
+	cvmt_craft_param(c, CVM_IGVM_VHT_MEMORY_MAP, 0, 0);
 	finish_expect(c, CVM_IGVM_RULE_PARAM_AREA_UNKNOWN, 0);
 }
 
@@ -420,7 +413,7 @@ test_parameter_byte_offset_outside_area_is_rejected(void **s)
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = snp_file();
 	area(c, 4096, 0);
-	param(c, CVM_IGVM_VHT_VP_COUNT_PARAMETER, 0, 4094);
+	cvmt_craft_param(c, CVM_IGVM_VHT_VP_COUNT_PARAMETER, 0, 4094);
 	finish_expect(c, CVM_IGVM_RULE_PARAM_BYTE_OFFSET, 0);
 }
 
@@ -568,7 +561,7 @@ test_srat_is_refused_for_qemu(void **s)
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = snp_file();
 	area(c, 4096, 0);
-	param(c, CVM_IGVM_VHT_SRAT, 0, 0);
+	cvmt_craft_param(c, CVM_IGVM_VHT_SRAT, 0, 0);
 	insert(c, 0x10000, 0);
 	g_autoptr(GBytes) b = cvmt_craft_finish_bytes(c);
 	g_autoptr(GError) error = NULL;

@@ -119,3 +119,10 @@ cvmt_craft_finish_bytes(CvmtIgvmCraft *c)
 	guint8 *buf = cvmt_craft_finish(c, &len);
 	return g_bytes_new_take(buf, len);
 }
+
+void
+cvmt_craft_param(CvmtIgvmCraft *c, guint32 type, guint32 area_index, guint32 byte_offset)
+{
+	CvmIgvmParameter p = { GUINT32_TO_LE(area_index), GUINT32_TO_LE(byte_offset) };
+	cvmt_craft_tlv(c, type, &p, sizeof(p));
+}

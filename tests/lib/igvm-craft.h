@@ -28,3 +28,5 @@ guint8 *cvmt_craft_finish(CvmtIgvmCraft *c, gsize *len);
 GBytes *cvmt_craft_finish_bytes(CvmtIgvmCraft *c);
 /* Recomputes the checksum after a test edited the fixed or variable headers. */
 void cvmt_igvm_fix_crc(guint8 *buf, gsize len);
+/* A parameter header (0x307-0x313). */
+void cvmt_craft_param(CvmtIgvmCraft *c, guint32 type, guint32 area_index, guint32 byte_offset);
