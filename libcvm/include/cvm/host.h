@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the virtualization host can launch, learnt through the libvirt API:
+ * libvirt and QEMU versions, confidential-computing features from the domain
+ * capabilities, and whether QEMU can load IGVM itself (the igvm-cfg object,
+ * QEMU 10.1 and newer). See docs/launch.md.
+ */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+G_BEGIN_DECLS
+
+/** CVM_HOST_QEMU_IGVM_VERSION: first QEMU with the igvm-cfg object (10.1.0, libvirt encoding). */
+#define CVM_HOST_QEMU_IGVM_VERSION 10001000UL
+/** CVM_HOST_LIBVIRT_SNP_ID_VERSION: first libvirt whose sev-snp launchSecurity takes idBlock/idAuth (10.5.0). */
+#define CVM_HOST_LIBVIRT_SNP_ID_VERSION 10005000UL
+
+/**
+ * CvmHostInfo:
+ * @libvirt_version: libvirt library version (major * 1000000 + minor * 1000 + micro)
+ * @qemu_version: hypervisor version as libvirt reports it (0 when unknown)
+ * @qemu_igvm: QEMU has the igvm-cfg object
+ * @sev: domain capabilities report SEV as supported
+ * @sev_snp: domain capabilities report SEV-SNP as supported
+ * @tdx: domain capabilities report TDX as supported
+ * @snp_id_block: libvirt's sev-snp launchSecurity takes idBlock/idAuth
+ * @kvm: domain capabilities are for a kvm domain (else TCG)
+ */
+typedef struct {
+	gulong libvirt_version;
+	gulong qemu_version;
+	gboolean qemu_igvm;
+	gboolean sev;
+	gboolean sev_snp;
+	gboolean tdx;
+	gboolean snp_id_block;
+	gboolean kvm;
+} CvmHostInfo;
+
+/**
+ * cvm_host_info_from_caps:
+ * @domcaps_xml: (nullable): virConnectGetDomainCapabilities() output, %NULL
+ *   when the driver has none
+ * @libvirt_version: libvirt version
+ * @qemu_version: QEMU version (0 when unknown)
+ * @out: (out caller-allocates): filled on success
+ * @error: return location for a #GError
+ *
+ * Derives the host's features from libvirt data; split from the probe so
+ * that capability sets of other hosts (libvirt 9.0, 10.5+) can be fed in.
+ *
+ * Returns: %TRUE on success; CVM_ERROR_INVALID_DATA for malformed XML.
+ */
+gboolean cvm_host_info_from_caps(const char *domcaps_xml, gulong libvirt_version, gulong qemu_version,
+				 CvmHostInfo *out, GError **error);
+
+/**
+ * cvm_host_probe:
+ * @conn: an open libvirt connection
+ * @out: (out caller-allocates): filled on success
+ * @error: return location for a #GError
+ *
+ * Asks libvirt for its version, the hypervisor version and the x86_64
+ * domain capabilities (kvm first, then qemu/TCG). Drivers without domain
+ * capabilities (test:///) yield a host with no confidential features.
+ *
+ * Returns: %TRUE on success; CVM_ERROR_LIBVIRT with libvirt's message.
+ */
+gboolean cvm_host_probe(virConnectPtr conn, CvmHostInfo *out, GError **error);
+
+G_END_DECLS
