@@ -54,3 +54,8 @@ GBytes *cvmi_bytes_padded(GBytes *data, gsize size);
 /* builder-write.c: the serialized fixed + variable header section. */
 GByteArray *cvmi_builder_serialize_headers(CvmIgvmBuilder *builder, guint64 data_size,
 					   GError **error);
+
+/* builder-validate.c: run the cvm/igvm.h validator over what was written;
+ * FALSE (CVM_ERROR_INVALID_ARGUMENT, the first error rule) if it fails. */
+gboolean cvmi_builder_validate_output(GBytes *file, GError **error);
+gboolean cvmi_builder_validate_path(const char *path, GError **error);

@@ -4,6 +4,7 @@
 #include "igvm/builder-private.h"
 
 #include <cvm/error.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -170,7 +171,11 @@ assemble(CvmIgvmBuilder *b, GError **error)
 GBytes *
 cvm_igvm_builder_write_bytes(CvmIgvmBuilder *builder, GError **error)
 {
-	return assemble(builder, error);
+	g_autoptr(GBytes) file = assemble(builder, error);
+
+	if (file == NULL || (builder->validate && !cvmi_builder_validate_output(file, error)))
+		return NULL;
+	return g_steal_pointer(&file);
 }
 
 static gboolean
@@ -224,6 +229,12 @@ cvm_igvm_builder_write_file(CvmIgvmBuilder *builder, const char *path, GError **
 			return FALSE;
 		}
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "writing %s: %s", path, local->message);
+		return FALSE;
+	}
+	/* Validated from the written file (mapped), so page data is never
+	 * gathered in memory; an invalid result does not stay behind. */
+	if (builder->validate && !cvmi_builder_validate_path(path, error)) {
+		g_unlink(path);
 		return FALSE;
 	}
 	return TRUE;

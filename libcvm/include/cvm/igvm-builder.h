@@ -53,9 +53,10 @@ gboolean cvm_igvm_builder_set_architecture(CvmIgvmBuilder *builder, CvmIgvmArchi
  * By default the write functions refuse to produce an invalid file: beyond
  * the per-call argument checks of the add functions, they check what spans
  * headers (a platform exists, platforms fit the architecture, each VP
- * context names exactly one declared platform). Tests that craft invalid
- * files on purpose turn that off; nothing else should. (The rule validator
- * of cvm/igvm.h is to run here too once it is on main.)
+ * context names exactly one declared platform), then run the validator of
+ * cvm/igvm.h over the result and refuse it if any rule reports an error
+ * (hygiene warnings pass). Tests that craft invalid files on purpose turn
+ * that off; nothing else should.
  */
 void cvm_igvm_builder_set_validate(CvmIgvmBuilder *builder, gboolean validate);
 
