@@ -105,8 +105,11 @@ cvmt_craft_finish(CvmtIgvmCraft *c, gsize *len)
 	for (guint i = 0; i < 8; i++)
 		h[i] = GUINT32_TO_LE(h[i]);
 	memcpy(buf, h, fixed);
-	memcpy(buf + fixed, c->vh->data, c->vh->len);
-	memcpy(buf + base, c->data->data, c->data->len);
+	/* An empty GByteArray has a NULL data pointer. */
+	if (c->vh->len > 0)
+		memcpy(buf + fixed, c->vh->data, c->vh->len);
+	if (c->data->len > 0)
+		memcpy(buf + base, c->data->data, c->data->len);
 	cvmt_igvm_fix_crc(buf, total);
 	*len = total;
 	return buf;
