@@ -13,6 +13,7 @@
 G_BEGIN_DECLS
 
 typedef struct _CvmGuestMemory CvmGuestMemory;
+struct _virDomain; /* virDomainPtr, without pulling libvirt.h into every user */
 
 /**
  * cvm_guest_memory_new_file:
@@ -35,6 +36,24 @@ CvmGuestMemory *cvm_guest_memory_new_file(const char *path, guint64 base_gpa, gb
  * Returns: (transfer full): a writable accessor backed by an anonymous memfd
  */
 CvmGuestMemory *cvm_guest_memory_new_memfd(guint64 size, guint64 base_gpa, GError **error);
+
+/**
+ * cvm_guest_memory_new_libvirt:
+ * @domain: a running libvirt domain (a reference is taken)
+ * @base_gpa: GPA of the window's first byte
+ * @size: bytes in the window
+ * @error: return location for a #GError
+ *
+ * Reads go through virDomainMemoryPeek(VIR_MEMORY_PHYSICAL) in chunks the
+ * remote protocol accepts; writes are refused (libvirt has no poke).
+ *
+ * Returns: (transfer full): a read-only accessor, or %NULL
+ */
+CvmGuestMemory *cvm_guest_memory_new_libvirt(struct _virDomain *domain, guint64 base_gpa,
+					     guint64 size, GError **error);
+
+/* TRUE when writes are possible (file opened writable, or memfd). */
+gboolean cvm_guest_memory_is_writable(const CvmGuestMemory *mem);
 
 /* Read @len bytes at @gpa into @buf; fails with CVM_ERROR_INVALID_ARGUMENT
  * (naming the range) when any byte is outside the window. */
