@@ -34,6 +34,11 @@ deps:
 	@./scripts/deps.sh
 .DEFAULT:
 	@$(MAKE) --no-print-directory CVM_DEPS_DONE=1 $@
+# Existing files under the build directory would otherwise count as up to
+# date here: let the inner make, which knows their rules, decide.
+$(or $(BUILDDIR),build)/%: FORCE
+	@$(MAKE) --no-print-directory CVM_DEPS_DONE=1 $@
+.PHONY: FORCE
 install build tests clean:
 	@$(MAKE) --no-print-directory CVM_DEPS_DONE=1 $@
 .PHONY: install build tests clean
