@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cvmctl/cvmctl.h"
 
+#include <cvm/error.h>
+#include <cvm/launch.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,4 +66,45 @@ cvmctl_dispatch(const char *group, const CvmctlCommand *table, gsize n, int argc
 	fprintf(stderr, "%s: unknown command '%s'\n", group, argv[1]);
 	print_table(stderr, group, table, n);
 	return CVMCTL_EXIT_USAGE;
+}
+
+gchar *
+cvmctl_local_uri(const char *explicit_uri, const char *state_dir, GError **error)
+{
+	const char *uri = explicit_uri != NULL ? explicit_uri : g_getenv("CVM_LIBVIRT_URI");
+	gchar *picked = cvm_launch_pick_uri(uri, NULL, state_dir);
+	g_autofree gchar *root = cvm_launch_embed_root(picked);
+
+	if (root != NULL && !cvm_launch_prepare_embed_root(root, error)) {
+		g_free(picked);
+		return NULL;
+	}
+	return picked;
+}
+
+gboolean
+cvmctl_parse_size(const char *text, guint64 *out, GError **error)
+{
+	static const char suffixes[] = "KMGT";
+	gchar *end = NULL;
+	guint64 v = g_ascii_strtoull(text, &end, 10);
+	guint shift = 20; /* a bare number is MiB, like virt-install and virsh */
+
+	if (end == text)
+		goto bad;
+	if (*end != '\0') {
+		const char *s = strchr(suffixes, g_ascii_toupper(*end));
+		if (s == NULL || (end[1] != '\0' && g_ascii_strcasecmp(end + 1, "iB") != 0 &&
+				  g_ascii_strcasecmp(end + 1, "B") != 0))
+			goto bad;
+		shift = 10 * (guint)(s - suffixes + 1);
+	}
+	if (v > (G_MAXUINT64 >> shift))
+		goto bad;
+	*out = v << shift;
+	return TRUE;
+bad:
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+		    "\"%s\" is not a size (a number of MiB, or with K, M, G or T)", text);
+	return FALSE;
 }

@@ -27,6 +27,10 @@ int cvmctl_cmd_attest(int argc, char **argv);
 int cvmctl_cmd_list(int argc, char **argv);
 int cvmctl_cmd_status(int argc, char **argv);
 int cvmctl_cmd_stop(int argc, char **argv);
+int cvmctl_cmd_launch(int argc, char **argv);
+int cvmctl_cmd_domxml(int argc, char **argv);
+int cvmctl_cmd_console(int argc, char **argv);
+int cvmctl_cmd_forget(int argc, char **argv);
 
 /* Shared helpers (cvmctl/common.c). */
 
@@ -40,6 +44,18 @@ int cvmctl_fail(const GError *error, int exit_code);
 /* Print a json-c object to stdout, pretty and with a trailing newline. */
 struct json_object;
 void cvmctl_print_json(struct json_object *obj);
+
+/* The libvirt URI of the in-process path: @explicit_uri, else
+ * $CVM_LIBVIRT_URI, else qemu:///system when its socket exists, else the
+ * embedded driver under @state_dir (whose qemu.conf is written first). */
+gchar *cvmctl_local_uri(const char *explicit_uri, const char *state_dir, GError **error);
+
+/* Prints a serial log and, with @follow, what is appended to it until
+ * Ctrl-C or @timeout_s seconds (0: no limit) (cvmctl/console.c). */
+int cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s);
+
+/* "512M", "2G", "1024" (MiB) into bytes. */
+gboolean cvmctl_parse_size(const char *text, guint64 *out, GError **error);
 
 /* Dispatch to a subcommand table (for groups like "igvm inspect"). */
 int cvmctl_dispatch(const char *group, const CvmctlCommand *table, gsize n, int argc, char **argv);

@@ -12,6 +12,7 @@ typedef struct {
 	gchar *bus;
 	gboolean json;
 	gchar *uri;
+	gboolean force;
 } GuestOpts;
 
 static int
@@ -43,6 +44,7 @@ parse(int *argc, char ***argv, const char *what, GuestOpts *o)
 		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "JSON output", NULL },
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI" },
+		{ "force", 'f', 0, G_OPTION_ARG_NONE, &o->force, "stop: power off at once (destroy)", NULL },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
@@ -51,24 +53,38 @@ parse(int *argc, char ***argv, const char *what, GuestOpts *o)
 	return cvmctl_parse_options(ctx, argc, argv);
 }
 
-static const char *
-local_uri(const GuestOpts *o)
-{
-	if (o->uri != NULL)
-		return o->uri;
-	return g_getenv("CVM_LIBVIRT_URI") ? g_getenv("CVM_LIBVIRT_URI") : "qemu:///system";
-}
-
 static json_object *
 list_guests(const GuestOpts *o, GError **error)
 {
 	g_autoptr(CvmClient) c = connect_or_local(o);
 	g_autofree gchar *dir = NULL;
+	g_autofree gchar *uri = NULL;
 
 	if (c != NULL)
 		return cvm_client_list_guests(c, error);
 	dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
-	return cvm_local_list_guests(dir, local_uri(o), error);
+	uri = cvmctl_local_uri(o->uri, dir, error);
+	return uri != NULL ? cvm_local_list_guests(dir, uri, error) : NULL;
+}
+
+/* One guest action through cvmd, or in-process. */
+static int
+act(const GuestOpts *o, const char *name, const char *action)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmClient) c = connect_or_local(o);
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *uri = NULL;
+	gboolean ok;
+
+	if (c != NULL) {
+		ok = cvm_client_guest_action(c, name, action, &error);
+	} else {
+		dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+		uri = cvmctl_local_uri(o->uri, dir, &error);
+		ok = uri != NULL && cvm_local_guest_action(dir, uri, name, action, &error);
+	}
+	return ok ? CVMCTL_EXIT_OK : exit_for(error);
 }
 
 static void
@@ -157,22 +173,24 @@ int
 cvmctl_cmd_stop(int argc, char **argv)
 {
 	g_auto(GuestOpts) o = { 0 };
-	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmClient) c = NULL;
-	g_autofree gchar *dir = NULL;
-	gboolean ok;
 
 	if (!parse(&argc, &argv, "NAME - ask a guest to shut down", &o) || argc != 2 ||
 	    !cvm_name_is_valid(argv[1])) {
 		fprintf(stderr, "cvmctl: stop needs one valid guest name\n");
 		return CVMCTL_EXIT_USAGE;
 	}
-	c = connect_or_local(&o);
-	if (c != NULL) {
-		ok = cvm_client_guest_action(c, argv[1], "stop", &error);
-	} else {
-		dir = cvm_state_default_dir(g_strcmp0(o.bus, "session") != 0);
-		ok = cvm_local_guest_action(dir, local_uri(&o), argv[1], "stop", &error);
+	return act(&o, argv[1], o.force ? "destroy" : "stop");
+}
+
+int
+cvmctl_cmd_forget(int argc, char **argv)
+{
+	g_auto(GuestOpts) o = { 0 };
+
+	if (!parse(&argc, &argv, "NAME - power off and remove a guest", &o) || argc != 2 ||
+	    !cvm_name_is_valid(argv[1])) {
+		fprintf(stderr, "cvmctl: forget needs one valid guest name\n");
+		return CVMCTL_EXIT_USAGE;
 	}
-	return ok ? CVMCTL_EXIT_OK : exit_for(error);
+	return act(&o, argv[1], "forget");
 }

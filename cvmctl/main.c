@@ -10,14 +10,21 @@ static const CvmctlCommand commands[] = {
 	{ "measure", cvmctl_cmd_measure, "Print the launch digest of an OVMF firmware (SNP, SEV-ES, SEV, TDX)" },
 	{ "igvm", cvmctl_cmd_igvm, "Inspect, validate, build and compare IGVM files" },
 	{ "attest", cvmctl_cmd_attest, "Verify SNP attestation reports" },
+	{ "launch", cvmctl_cmd_launch, "Launch a guest from an IGVM file (through cvmd when reachable)" },
+	{ "domxml", cvmctl_cmd_domxml, "Print the domain XML launch would use, without launching" },
 	{ "list", cvmctl_cmd_list, "List guests (through cvmd when reachable)" },
 	{ "status", cvmctl_cmd_status, "Show one guest (through cvmd when reachable)" },
-	{ "stop", cvmctl_cmd_stop, "Ask a guest to shut down (through cvmd when reachable)" },
+	{ "stop", cvmctl_cmd_stop, "Ask a guest to shut down, or --force it off (through cvmd when reachable)" },
+	{ "console", cvmctl_cmd_console, "Show a guest's serial console output" },
+	{ "forget", cvmctl_cmd_forget, "Power off and remove a guest: domain, record and files" },
 };
 
 int
 main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	/* libvirt's failures reach the user as cvmctl's own messages; its
+	 * warnings (e.g. the embedded driver's "tainted") would only confuse. */
+	g_setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", FALSE);
 	return cvmctl_dispatch("cvmctl", commands, G_N_ELEMENTS(commands), argc, argv);
 }

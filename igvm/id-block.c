@@ -207,3 +207,26 @@ cvmi_id_block_verify(const CvmIgvmSnpIdBlock *b, guint64 policy, GError **error)
 	return verify(&b->author_public_key, &b->author_key_signature, msg, SNP_PUBKEY_SIZE,
 		      "author signature of the ID key", error);
 }
+
+/* The signature as SNP lays it out: R at 0, S at 0x48, 512 bytes in all. */
+static void
+snp_signature(const CvmIgvmSnpSignature *s, guint8 out[512])
+{
+	memcpy(out, s->r_comp, 72);
+	memcpy(out + 0x48, s->s_comp, 72);
+}
+
+void
+cvm_snp_id_block_for_launch(const CvmIgvmSnpIdBlock *b, guint64 policy, guint8 id_block[96], guint8 id_auth[4096])
+{
+	snp_id_block(b, policy, id_block);
+	memset(id_auth, 0, 4096);
+	memcpy(id_auth, &b->id_key_algorithm, 4);
+	snp_signature(&b->id_key_signature, id_auth + 0x40);
+	snp_pubkey(&b->id_public_key, id_auth + 0x240);
+	if (b->author_key_enabled) {
+		memcpy(id_auth + 4, &b->author_key_algorithm, 4);
+		snp_signature(&b->author_key_signature, id_auth + 0x680);
+		snp_pubkey(&b->author_public_key, id_auth + 0x880);
+	}
+}

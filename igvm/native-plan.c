@@ -5,6 +5,7 @@
  * loader blobs in RAM; then writes them as files.
  */
 #include "igvm/native-private.h"
+#include "libcvm/fs-private.h"
 
 #include <cvm/error.h>
 #include <errno.h>
@@ -168,9 +169,34 @@ cvmi_native_layout(CvmNativePlan *plan, GError **error)
 	return TRUE;
 }
 
-static gboolean
-write_blob(CvmNativeBlob *blob, const char *tmp, const char *dir, const char *name, GError **error)
+static gchar *
+blob_name(const CvmNativePlan *plan, const CvmNativeBlob *blob)
 {
+	if (blob == plan->rom)
+		return g_strdup("bios.rom");
+	return g_strdup_printf("blob-%010" G_GINT64_MODIFIER "x.bin", blob->gpa);
+}
+
+static void
+set_path(const CvmNativePlan *plan, CvmNativeBlob *blob, const char *dir)
+{
+	g_autofree gchar *name = blob_name(plan, blob);
+	g_free(blob->path);
+	blob->path = g_build_filename(dir, name, NULL);
+}
+
+void
+cvm_native_plan_set_dir(CvmNativePlan *plan, const char *dir)
+{
+	set_path(plan, plan->rom, dir);
+	for (guint i = 0; i < plan->blobs->len; i++)
+		set_path(plan, g_ptr_array_index(plan->blobs, i), dir);
+}
+
+static gboolean
+write_blob(const CvmNativePlan *plan, const CvmNativeBlob *blob, const char *tmp, GError **error)
+{
+	g_autofree gchar *name = blob_name(plan, blob);
 	g_autofree gchar *path = g_build_filename(tmp, name, NULL);
 	gsize size;
 	const guint8 *data = g_bytes_get_data(blob->data, &size);
@@ -180,35 +206,17 @@ write_blob(CvmNativeBlob *blob, const char *tmp, const char *dir, const char *na
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
 		return FALSE;
 	}
-	g_free(blob->path);
-	blob->path = g_build_filename(dir, name, NULL);
 	return TRUE;
-}
-
-static void
-remove_tree(const char *tmp)
-{
-	g_autoptr(GDir) d = g_dir_open(tmp, 0, NULL);
-	const char *name;
-
-	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-		g_autofree gchar *p = g_build_filename(tmp, name, NULL);
-		g_unlink(p);
-	}
-	g_rmdir(tmp);
 }
 
 static gboolean
 write_all(CvmNativePlan *plan, const char *tmp, const char *dir, GError **error)
 {
-	if (!write_blob(plan->rom, tmp, dir, "bios.rom", error))
+	if (!write_blob(plan, plan->rom, tmp, error))
 		return FALSE;
-	for (guint i = 0; i < plan->blobs->len; i++) {
-		CvmNativeBlob *b = g_ptr_array_index(plan->blobs, i);
-		g_autofree gchar *name = g_strdup_printf("blob-%010" G_GINT64_MODIFIER "x.bin", b->gpa);
-		if (!write_blob(b, tmp, dir, name, error))
+	for (guint i = 0; i < plan->blobs->len; i++)
+		if (!write_blob(plan, g_ptr_array_index(plan->blobs, i), tmp, error))
 			return FALSE;
-	}
 	if (g_rename(tmp, dir) != 0) {
 		int e = errno;
 		g_set_error(error, CVM_ERROR, e == EEXIST || e == ENOTEMPTY ? CVM_ERROR_EXISTS : CVM_ERROR_IO,
@@ -233,9 +241,10 @@ cvm_native_plan_write(CvmNativePlan *plan, const char *dir, GError **error)
 		return FALSE;
 	}
 	if (!write_all(plan, tmp, dir, error)) {
-		remove_tree(tmp);
+		cvmi_rm_rf(tmp);
 		return FALSE;
 	}
+	cvm_native_plan_set_dir(plan, dir);
 	return TRUE;
 }
 

@@ -4,12 +4,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <cvm/client.h>
+#include <cvm/launch.h>
 #include <cvm/state.h>
-
-static void
-quiet(void *data, virErrorPtr err)
-{
-}
 
 const char *
 cvm_domain_state_name(int s)
@@ -88,8 +84,9 @@ cvm_local_list_guests(const char *state_dir, const char *uri, GError **error)
 
 	if (st == NULL || (recs = cvm_state_load_all(st, "guests", NULL, error)) == NULL)
 		return NULL;
-	virSetErrorFunc(NULL, quiet);
-	conn = virConnectOpenReadOnly(uri);
+	/* A guest whose record names no URI is on @uri; opening also registers
+	 * the event loop the embedded driver needs. */
+	conn = cvm_libvirt_open(uri, NULL);
 	arr = json_object_new_array();
 	g_hash_table_iter_init(&it, recs);
 	while (g_hash_table_iter_next(&it, &name, &rec)) {
@@ -100,7 +97,7 @@ cvm_local_list_guests(const char *state_dir, const char *uri, GError **error)
 		json_object_array_add(arr, o);
 	}
 	if (conn != NULL)
-		virConnectClose(conn);
+		cvm_libvirt_close(conn);
 	json_object_array_sort(arr, by_name);
 	return arr;
 }
@@ -117,8 +114,7 @@ cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
 
 	if (st == NULL || (rec = cvm_state_read(st, "guests", name, error)) == NULL)
 		return FALSE;
-	virSetErrorFunc(NULL, quiet);
-	conn = virConnectOpen(rec_str(rec, "uri") && *rec_str(rec, "uri") ? rec_str(rec, "uri") : uri);
+	conn = cvm_libvirt_open(rec_str(rec, "uri") && *rec_str(rec, "uri") ? rec_str(rec, "uri") : uri, NULL);
 	dom = conn ? lookup(conn, name, rec) : NULL;
 	if (dom == NULL) {
 		g_set_error(error, CVM_ERROR, conn ? CVM_ERROR_NOT_FOUND : CVM_ERROR_LIBVIRT,
@@ -130,7 +126,9 @@ cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
 		else if (g_strcmp0(action, "stop") == 0)
 			rc = virDomainShutdown(dom);
 		else if (g_strcmp0(action, "destroy") == 0)
-			rc = virDomainDestroy(dom);
+			rc = virDomainIsActive(dom) == 1 ? virDomainDestroy(dom) : 0;
+		else if (g_strcmp0(action, "forget") == 0)
+			rc = cvm_launch_forget(conn, st, name, NULL) ? 0 : -1;
 		if (rc < 0) {
 			virErrorPtr e = virGetLastError();
 
@@ -140,7 +138,7 @@ cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
 		virDomainFree(dom);
 	}
 	if (conn != NULL)
-		virConnectClose(conn);
+		cvm_libvirt_close(conn);
 	json_object_put(rec);
 	return rc == 0;
 }

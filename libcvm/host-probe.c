@@ -20,6 +20,17 @@ xpath_true(xmlXPathContextPtr ctx, const char *expr)
 	return out;
 }
 
+/* 0 when the node is missing or not a small number. */
+static double
+xpath_number(xmlXPathContextPtr ctx, const char *expr)
+{
+	xmlXPathObjectPtr res = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	double v = res != NULL ? xmlXPathCastToNumber(res) : 0;
+
+	xmlXPathFreeObject(res);
+	return v >= 0 && v < 64 ? v : 0;
+}
+
 gboolean
 cvm_host_info_from_caps(const char *domcaps_xml, gulong libvirt_version, gulong qemu_version,
 			CvmHostInfo *out, GError **error)
@@ -50,6 +61,8 @@ cvm_host_info_from_caps(const char *domcaps_xml, gulong libvirt_version, gulong 
 	out->tdx = xpath_true(ctx, "/domainCapabilities/features/launchSecurity[@supported='yes']"
 				   "/enum[@name='sectype']/value = 'tdx'") ||
 		   xpath_true(ctx, "/domainCapabilities/features/tdx[@supported='yes']");
+	out->sev_cbitpos = (guint)xpath_number(ctx, "/domainCapabilities/features/sev/cbitpos");
+	out->sev_reduced_phys_bits = (guint)xpath_number(ctx, "/domainCapabilities/features/sev/reducedPhysBits");
 	return TRUE;
 }
 

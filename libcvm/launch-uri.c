@@ -51,12 +51,18 @@ static const char QEMU_CONF[] =
 	"dynamic_ownership = 0\n"
 	"remember_owner = 0\n"
 	"security_driver = \"none\"\n"
-	"namespaces = [ ]\n";
+	"namespaces = [ ]\n"
+	"# No virtlogd runs next to an embedded driver: QEMU writes its logs itself.\n"
+	"stdio_handler = \"file\"\n"
+	"# The process that opened the embedded driver may exit while libvirt's\n"
+	"# reconnect thread restores cgroup state (libvirt 9.0 then crashes in\n"
+	"# libnuma, already finalised); and there is no machined to place guests.\n"
+	"cgroup_controllers = [ ]\n";
 
 gboolean
 cvm_launch_prepare_embed_root(const char *root, GError **error)
 {
-	g_autofree gchar *etc = g_build_filename(root, "etc", "libvirt", NULL);
+	g_autofree gchar *etc = g_build_filename(root, "etc", NULL);
 	g_autofree gchar *conf = g_build_filename(etc, "qemu.conf", NULL);
 	g_autoptr(GError) local = NULL;
 

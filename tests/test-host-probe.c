@@ -34,6 +34,8 @@ test_libvirt_9_0_sev_host_has_sev_but_no_snp_id_block(void **state)
 	assert_false(h.tdx);
 	assert_false(h.snp_id_block);
 	assert_false(h.qemu_igvm);
+	assert_int_equal(h.sev_cbitpos, 51);
+	assert_int_equal(h.sev_reduced_phys_bits, 1);
 }
 
 static void
@@ -68,6 +70,7 @@ test_tcg_host_has_no_confidential_features(void **state)
 	assert_false(h.sev);
 	assert_false(h.sev_snp);
 	assert_false(h.tdx);
+	assert_int_equal(h.sev_cbitpos, 0);
 }
 
 static void

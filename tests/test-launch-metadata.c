@@ -151,7 +151,7 @@ test_prepare_embed_root_writes_root_qemu_conf_once(void **state)
 {
 	g_autofree gchar *dir = cvmt_mkdtemp();
 	g_autofree gchar *root = g_build_filename(dir, "libvirt", NULL);
-	g_autofree gchar *conf = g_build_filename(root, "etc", "libvirt", "qemu.conf", NULL);
+	g_autofree gchar *conf = g_build_filename(root, "etc", "qemu.conf", NULL);
 	g_autofree gchar *text = NULL;
 	g_autoptr(GError) error = NULL;
 

@@ -86,7 +86,8 @@ json_object *cvm_local_list_guests(const char *state_dir, const char *uri, GErro
 
 /**
  * cvm_local_guest_action:
- * @action: "start", "stop" or "destroy"
+ * @action: "start", "stop", "destroy" or "forget" (destroy, undefine, drop
+ *   the record and the guest's files: cvm_launch_forget())
  *
  * The in-process counterpart of cvm_client_guest_action() for guests in
  * @state_dir (CVM_ERROR_NOT_FOUND for unknown names).

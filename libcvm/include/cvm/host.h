@@ -27,6 +27,8 @@ G_BEGIN_DECLS
  * @tdx: domain capabilities report TDX as supported
  * @snp_id_block: libvirt's sev-snp launchSecurity takes idBlock/idAuth
  * @kvm: domain capabilities are for a kvm domain (else TCG)
+ * @sev_cbitpos: the C-bit position SEV guests need (0 if unknown)
+ * @sev_reduced_phys_bits: physical address bits SEV takes away (0 if unknown)
  */
 typedef struct {
 	gulong libvirt_version;
@@ -37,6 +39,8 @@ typedef struct {
 	gboolean tdx;
 	gboolean snp_id_block;
 	gboolean kvm;
+	guint sev_cbitpos;
+	guint sev_reduced_phys_bits;
 } CvmHostInfo;
 
 /**

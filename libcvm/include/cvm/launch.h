@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Launching IGVM guests through libvirt: the pieces that landed so far are
- * the choice of libvirt URI (explicit, system libvirtd, or the embedded QEMU
- * driver under the cvm state directory), the embedded driver's qemu.conf, and
- * the cvm metadata element every cvm domain carries (its own XML namespace,
- * CVM_LAUNCH_METADATA_NS). See docs/launch.md.
+ * Launching IGVM guests through libvirt: the choice of libvirt URI (explicit,
+ * system libvirtd, or the embedded QEMU driver under the cvm state directory),
+ * the embedded driver's qemu.conf, the cvm metadata element every cvm domain
+ * carries (its own XML namespace, CVM_LAUNCH_METADATA_NS), the guest
+ * specification, the launch plan (platform, strategy, domain XML) and the
+ * launch itself. See docs/launch.md.
  */
 #pragma once
 
+#include <cvm/host.h>
+#include <cvm/state.h>
 #include <glib.h>
+#include <libvirt/libvirt.h>
 
 G_BEGIN_DECLS
 
@@ -47,7 +51,7 @@ gchar *cvm_launch_embed_root(const char *uri);
  * @root: the embedded driver's root directory
  * @error: return location for a #GError
  *
- * Creates @root and writes @root/etc/libvirt/qemu.conf (atomically, mode
+ * Creates @root and writes @root/etc/qemu.conf (atomically, mode
  * 0644) so that the embedded driver runs QEMU as root:root without dynamic
  * ownership or a security driver: a fresh machine has no libvirt-qemu user.
  * An existing qemu.conf is left alone (the administrator may have tuned it).
@@ -104,5 +108,214 @@ gchar *cvm_launch_metadata_to_xml(const CvmLaunchMetadata *md, GError **error);
  * or a required field is missing.
  */
 gboolean cvm_launch_metadata_from_domain_xml(const char *xml, CvmLaunchMetadata *out, GError **error);
+
+/**
+ * CvmLaunchPlatform:
+ * @CVM_LAUNCH_PLATFORM_AUTO: the best platform the file and the host both
+ *   support (SEV-SNP, then SEV-ES, SEV, TDX, NATIVE)
+ *
+ * The platform a guest is launched as.
+ */
+typedef enum {
+	CVM_LAUNCH_PLATFORM_AUTO,
+	CVM_LAUNCH_PLATFORM_NATIVE,
+	CVM_LAUNCH_PLATFORM_SEV,
+	CVM_LAUNCH_PLATFORM_SEV_ES,
+	CVM_LAUNCH_PLATFORM_SEV_SNP,
+	CVM_LAUNCH_PLATFORM_TDX,
+} CvmLaunchPlatform;
+
+/* "auto", "native", "sev", "sev-es", "sev-snp", "tdx". */
+const char *cvm_launch_platform_to_string(CvmLaunchPlatform platform);
+/* CVM_ERROR_INVALID_ARGUMENT listing the names for an unknown @name. */
+gboolean cvm_launch_platform_from_string(const char *name, CvmLaunchPlatform *out, GError **error);
+
+/**
+ * CvmLaunchStrategy:
+ * @CVM_LAUNCH_STRATEGY_IGVM_CFG: QEMU 10.1+ loads the file itself
+ *   (`-object igvm-cfg` through `<qemu:commandline>`)
+ * @CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE: cvm translates a NATIVE file for
+ *   an older QEMU (cvm/native-load.h: `<loader type='rom'>` plus loader blobs)
+ */
+typedef enum {
+	CVM_LAUNCH_STRATEGY_IGVM_CFG,
+	CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE,
+} CvmLaunchStrategy;
+
+/* "igvm-cfg", "native-translate". */
+const char *cvm_launch_strategy_to_string(CvmLaunchStrategy strategy);
+
+/**
+ * CvmGuestSpec:
+ * @name: guest (domain) name, `[A-Za-z0-9_.-]{1,64}`
+ * @igvm_path: absolute path of a regular IGVM file
+ * @memory_bytes: guest RAM; 0 means CVM_LAUNCH_DEFAULT_MEMORY
+ * @vcpus: 0 means 1
+ * @platform: CVM_LAUNCH_PLATFORM_AUTO or a forced platform
+ * @snp_policy: if @has_snp_policy, the SEV-SNP policy to use instead of the
+ *   file's GUEST_POLICY
+ * @has_snp_policy: whether @snp_policy is set
+ * @serial_log: (nullable): where the serial console is logged; %NULL means
+ *   `serial.log` in the guest's directory
+ * @disk: (nullable): absolute path of a disk image (raw or qcow2) to attach
+ * @network: (nullable): a libvirt network name, or "user" for user-mode
+ *   networking
+ * @command_line: (nullable): text for the file's COMMAND_LINE parameter
+ *
+ * What a user asks for. Strings are borrowed.
+ */
+typedef struct {
+	const char *name;
+	const char *igvm_path;
+	guint64 memory_bytes;
+	guint vcpus;
+	CvmLaunchPlatform platform;
+	guint64 snp_policy;
+	gboolean has_snp_policy;
+	const char *serial_log;
+	const char *disk;
+	const char *network;
+	const char *command_line;
+} CvmGuestSpec;
+
+/**
+ * cvm_guest_spec_from_variant:
+ * @spec: an a{sv} with the keys `name` (s), `igvm` (s), `memory-mib` (t),
+ *   `vcpus` (u), `platform` (s), `snp-policy` (t), `serial-log` (s),
+ *   `disk` (s), `network` (s), `command-line` (s)
+ * @out: (out caller-allocates): strings borrowed from @spec
+ * @error: return location for a #GError
+ *
+ * The LaunchGuest spec of cvmd's D-Bus API. Unknown keys and wrong types
+ * are CVM_ERROR_INVALID_ARGUMENT; the values are checked by
+ * cvm_launch_plan_new().
+ */
+gboolean cvm_guest_spec_from_variant(GVariant *spec, CvmGuestSpec *out, GError **error);
+/* The reverse (floating reference). */
+GVariant *cvm_guest_spec_to_variant(const CvmGuestSpec *spec);
+
+/** CVM_LAUNCH_DEFAULT_MEMORY: 512 MiB. */
+#define CVM_LAUNCH_DEFAULT_MEMORY (G_GUINT64_CONSTANT(512) << 20)
+
+typedef struct _CvmLaunchPlan CvmLaunchPlan;
+
+/**
+ * cvm_launch_plan_new:
+ * @spec: the guest
+ * @host: what the host offers (cvm_host_probe())
+ * @guest_dir: absolute directory for the guest's files (serial log,
+ *   translated firmware); not touched here
+ * @error: return location for a #GError
+ *
+ * Checks @spec (name, sizes, the IGVM file opened and validated, with QEMU's
+ * restrictions when QEMU loads it), picks the platform and the strategy, computes
+ * the expected launch measurement and builds the domain XML. Nothing is
+ * written and libvirt is not touched.
+ *
+ * Returns: (transfer full): the plan; %NULL with CVM_ERROR_INVALID_ARGUMENT
+ * (bad spec), CVM_ERROR_NOT_FOUND (no such file), CVM_ERROR_VALIDATION or
+ * CVM_ERROR_INVALID_DATA (bad file, pages outside guest RAM) or
+ * CVM_ERROR_NOT_SUPPORTED (the file or the host lacks the platform; the
+ * message names the missing QEMU/libvirt feature and the versions found).
+ */
+CvmLaunchPlan *cvm_launch_plan_new(const CvmGuestSpec *spec, const CvmHostInfo *host, const char *guest_dir,
+				   GError **error);
+void cvm_launch_plan_free(CvmLaunchPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmLaunchPlan, cvm_launch_plan_free)
+
+/** cvm_launch_plan_get_xml: the domain XML (with the cvm metadata element). */
+const char *cvm_launch_plan_get_xml(const CvmLaunchPlan *plan);
+CvmLaunchPlatform cvm_launch_plan_get_platform(const CvmLaunchPlan *plan);
+CvmLaunchStrategy cvm_launch_plan_get_strategy(const CvmLaunchPlan *plan);
+/** cvm_launch_plan_get_metadata: what the cvm metadata element holds. */
+const CvmLaunchMetadata *cvm_launch_plan_get_metadata(const CvmLaunchPlan *plan);
+/** cvm_launch_plan_get_serial_log: the serial log path. */
+const char *cvm_launch_plan_get_serial_log(const CvmLaunchPlan *plan);
+/** cvm_launch_plan_get_warnings: what cannot be honoured (NULL-terminated). */
+const char *const *cvm_launch_plan_get_warnings(const CvmLaunchPlan *plan);
+
+/**
+ * cvm_launch_plan_write_files:
+ * @plan: a plan
+ * @error: return location for a #GError
+ *
+ * Creates the guest directory and writes what the domain XML refers to (the
+ * translated firmware for CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE). On failure
+ * nothing is left behind.
+ */
+gboolean cvm_launch_plan_write_files(CvmLaunchPlan *plan, GError **error);
+
+/**
+ * cvm_launch_guest_dir:
+ * @state_dir: the cvm state directory
+ * @name: a valid guest name
+ *
+ * Returns: (transfer full): `<state_dir>/guests.d/<name>`, where a guest's
+ * files live.
+ */
+gchar *cvm_launch_guest_dir(const char *state_dir, const char *name);
+
+/**
+ * cvm_launch_guest:
+ * @conn: an open read-write libvirt connection
+ * @state: the cvm state directory
+ * @spec: the guest
+ * @warnings: (out) (optional) (transfer full): what could not be honoured
+ * @error: return location for a #GError
+ *
+ * Probes the host, plans, refuses a name already used in libvirt or in
+ * @state, records the guest as "launching", writes its files, defines and
+ * starts the domain and records it as "running" (with its UUID, platform,
+ * IGVM path and digest, expected measurement and URI). A failure at any
+ * step removes what earlier steps made: no domain, record or file is left.
+ *
+ * Returns: (transfer full): the running domain, or %NULL.
+ */
+virDomainPtr cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GStrv *warnings,
+			      GError **error);
+
+/**
+ * cvm_launch_forget:
+ * @conn: an open read-write libvirt connection
+ * @state: the cvm state directory
+ * @name: a guest name
+ * @error: return location for a #GError
+ *
+ * Destroys the domain if it runs, undefines it, and removes the guest's
+ * record and files. A guest already gone from libvirt is not an error.
+ */
+gboolean cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError **error);
+
+/**
+ * cvm_libvirt_open:
+ * @uri: a libvirt URI
+ * @error: return location for a #GError
+ *
+ * Opens a read-write connection, with libvirt's default event loop
+ * registered and run in a thread of its own the first time (the embedded
+ * driver and domain events need one), and libvirt's error printing turned
+ * off (errors come back as GErrors).
+ *
+ * Returns: (transfer full): the connection (cvm_libvirt_close() it), or %NULL
+ * with CVM_ERROR_LIBVIRT.
+ */
+virConnectPtr cvm_libvirt_open(const char *uri, GError **error);
+
+/**
+ * cvm_libvirt_close:
+ * @conn: (nullable): a connection from cvm_libvirt_open()
+ *
+ * Closes it; closing the last one stops the event-loop thread.
+ */
+void cvm_libvirt_close(virConnectPtr conn);
+
+/**
+ * cvm_libvirt_set_error:
+ * @error: return location for a #GError
+ * @fmt: what failed
+ *
+ * Sets CVM_ERROR_LIBVIRT with "@fmt: <libvirt's last error message>".
+ */
+void cvm_libvirt_set_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 G_END_DECLS

@@ -322,4 +322,18 @@ gboolean cvm_sev_measure_hmac(const CvmDigest *digest, const guint8 tik[16], gui
 			      guint8 api_minor, guint8 build, guint32 policy, const guint8 mnonce[16],
 			      guint8 out[32], GError **error);
 
+/**
+ * cvm_snp_id_block_for_launch:
+ * @b: an SNP_ID_BLOCK header payload
+ * @policy: the guest policy the launch uses
+ * @id_block: (out): the 96-byte ID block SNP_LAUNCH_FINISH takes
+ * @id_auth: (out): the 4096-byte ID authentication structure (ID key
+ *   algorithm, signature and public key; the author key's when enabled)
+ *
+ * What QEMU's sev-snp-guest id-block/id-auth (libvirt's idBlock/idAuth)
+ * carry, in SNP ABI layout.
+ */
+void cvm_snp_id_block_for_launch(const CvmIgvmSnpIdBlock *b, guint64 policy, guint8 id_block[96],
+				 guint8 id_auth[4096]);
+
 G_END_DECLS

@@ -98,15 +98,25 @@ guint64 cvm_native_plan_get_low_memory(const CvmNativePlan *plan);
  *
  * Writes `bios.rom` and one `blob-<gpa>.bin` per blob into a temporary
  * sibling of @dir, then renames it to @dir, so a failure leaves nothing
- * behind. Sets the blobs' @path members.
+ * behind. Sets the blobs' @path members as cvm_native_plan_set_dir() does.
  *
  * Returns: %TRUE on success; CVM_ERROR_EXISTS or CVM_ERROR_IO otherwise.
  */
 gboolean cvm_native_plan_write(CvmNativePlan *plan, const char *dir, GError **error);
 
 /**
+ * cvm_native_plan_set_dir:
+ * @plan: a plan
+ * @dir: the directory cvm_native_plan_write() will create
+ *
+ * Sets the blobs' @path members without writing anything, so the QEMU
+ * arguments or a domain XML can be produced first.
+ */
+void cvm_native_plan_set_dir(CvmNativePlan *plan, const char *dir);
+
+/**
  * cvm_native_plan_qemu_args:
- * @plan: a written plan
+ * @plan: a plan with paths (written, or cvm_native_plan_set_dir())
  * @with_bios: include `-bios PATH` (%FALSE when libvirt's `<loader type='rom'>` does that)
  *
  * Returns: (transfer full): the QEMU arguments (`-bios PATH`, then

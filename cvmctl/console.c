@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl console: the guest's serial output from its log file, followed like
+ * `tail -f` until Ctrl-C. The log is read rather than the pty so that no
+ * libvirt connection stays open (the embedded driver admits one process at
+ * a time) and output from before the command started is shown too. */
+#include "cvmctl/cvmctl.h"
+
+#include <cvm/client.h>
+#include <cvm/error.h>
+#include <cvm/launch.h>
+#include <cvm/state.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#define POLL_US 100000
+
+/* Copies what is new in @f to stdout; FALSE on a read error. */
+static gboolean
+drain(FILE *f)
+{
+	char buf[4096];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fflush(stdout);
+	if (ferror(f))
+		return FALSE;
+	clearerr(f);
+	return TRUE;
+}
+
+int
+cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s)
+{
+	gint64 deadline = timeout_s > 0 ? g_get_monotonic_time() + (gint64)(timeout_s * G_USEC_PER_SEC) : 0;
+	FILE *f = NULL;
+
+	/* QEMU creates the log when the guest starts: wait for it a little. */
+	for (guint i = 0; f == NULL && i < 50; i++) {
+		f = fopen(path, "rb");
+		if (f == NULL && (errno != ENOENT || !follow))
+			break;
+		if (f == NULL)
+			g_usleep(POLL_US);
+	}
+	if (f == NULL) {
+		fprintf(stderr, "cvmctl: cannot open serial log %s: %s\n", path, g_strerror(errno));
+		return CVMCTL_EXIT_UNAVAILABLE;
+	}
+	gboolean ok = drain(f);
+	while (ok && follow && (deadline == 0 || g_get_monotonic_time() < deadline)) {
+		g_usleep(POLL_US);
+		ok = drain(f);
+	}
+	fclose(f);
+	return ok ? CVMCTL_EXIT_OK : CVMCTL_EXIT_FAILURE;
+}
+
+/* The guest's serial log: from cvmd's record or the local one. */
+static gchar *
+log_path(const char *name, const char *bus, GError **error)
+{
+	g_autoptr(CvmClient) c = cvm_client_connect(bus, NULL);
+	g_autofree gchar *dir = cvm_state_default_dir(g_strcmp0(bus, "session") != 0);
+	json_object *rec = NULL, *v;
+	gchar *out = NULL;
+
+	if (c != NULL)
+		rec = cvm_client_guest_status(c, name, error);
+	else {
+		g_autoptr(CvmState) st = cvm_state_open(dir, error);
+		rec = st != NULL ? cvm_state_read(st, "guests", name, error) : NULL;
+	}
+	if (rec == NULL)
+		return NULL;
+	if (json_object_object_get_ex(rec, "serial-log", &v) && *json_object_get_string(v) != '\0')
+		out = g_strdup(json_object_get_string(v));
+	else {
+		g_autofree gchar *gdir = cvm_launch_guest_dir(dir, name);
+		out = g_build_filename(gdir, "serial.log", NULL);
+	}
+	json_object_put(rec);
+	return out;
+}
+
+int
+cvmctl_cmd_console(int argc, char **argv)
+{
+	g_autofree gchar *bus = NULL;
+	gboolean no_follow = FALSE;
+	gdouble timeout = 0;
+	GOptionEntry entries[] = {
+		{ "bus", 0, 0, G_OPTION_ARG_STRING, &bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
+		{ "no-follow", 0, 0, G_OPTION_ARG_NONE, &no_follow, "print what is there and exit", NULL },
+		{ "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout, "stop following after SECONDS", "SECONDS" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("NAME - show a guest's serial console output");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = NULL;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cvmctl_parse_options(ctx, &argc, &argv))
+		return CVMCTL_EXIT_USAGE;
+	if (argc != 2 || !cvm_name_is_valid(argv[1])) {
+		fprintf(stderr, "cvmctl: console needs one valid guest name\n");
+		return CVMCTL_EXIT_USAGE;
+	}
+	path = log_path(argv[1], bus, &error);
+	if (path == NULL)
+		return cvmctl_fail(error, error->code == CVM_ERROR_NOT_FOUND ? CVMCTL_EXIT_UNAVAILABLE
+									: CVMCTL_EXIT_FAILURE);
+	return cvmctl_follow_log_for(path, !no_follow, timeout);
+}

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl launch and domxml: one guest specification from the command line;
+ * launch goes through cvmd when it is reachable, else runs in-process. */
+#include "cvmctl/cvmctl.h"
+
+#include <cvm/client.h>
+#include <cvm/error.h>
+#include <cvm/host.h>
+#include <cvm/launch.h>
+#include <cvm/state.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct {
+	gchar *igvm, *name, *memory, *platform, *uri, *bus, *serial_log, *disk, *network, *cmdline, *snp_policy;
+	gint vcpus;
+	gboolean console, json;
+	gchar *files_dir;
+	CvmGuestSpec spec;
+	gchar *igvm_abs;
+} LaunchOpts;
+
+static void
+clear_opts(LaunchOpts *o)
+{
+	g_free(o->igvm);
+	g_free(o->name);
+	g_free(o->memory);
+	g_free(o->platform);
+	g_free(o->uri);
+	g_free(o->bus);
+	g_free(o->serial_log);
+	g_free(o->disk);
+	g_free(o->network);
+	g_free(o->cmdline);
+	g_free(o->snp_policy);
+	g_free(o->igvm_abs);
+	g_free(o->files_dir);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LaunchOpts, clear_opts)
+
+static gboolean
+parse(int *argc, char ***argv, const char *what, LaunchOpts *o)
+{
+	GOptionEntry entries[] = {
+		{ "igvm", 'i', 0, G_OPTION_ARG_FILENAME, &o->igvm, "IGVM file (required)", "FILE" },
+		{ "name", 'n', 0, G_OPTION_ARG_STRING, &o->name, "guest name (required)", "NAME" },
+		{ "memory", 'm', 0, G_OPTION_ARG_STRING, &o->memory, "guest RAM (default 512M)", "SIZE" },
+		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &o->vcpus, "vCPUs (default 1)", "N" },
+		{ "platform", 'p', 0, G_OPTION_ARG_STRING, &o->platform,
+		  "auto, native, sev, sev-es, sev-snp or tdx (default auto)", "P" },
+		{ "snp-policy", 0, 0, G_OPTION_ARG_STRING, &o->snp_policy, "SEV-SNP policy instead of the file's", "HEX" },
+		{ "serial-log", 0, 0, G_OPTION_ARG_FILENAME, &o->serial_log, "serial log file", "PATH" },
+		{ "disk", 0, 0, G_OPTION_ARG_FILENAME, &o->disk, "disk image to attach", "PATH" },
+		{ "network", 0, 0, G_OPTION_ARG_STRING, &o->network, "libvirt network name, or user", "NET" },
+		{ "cmdline", 0, 0, G_OPTION_ARG_STRING, &o->cmdline, "text for the file's COMMAND_LINE parameter", "TEXT" },
+		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI" },
+		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
+		{ "console", 0, 0, G_OPTION_ARG_NONE, &o->console, "launch: then follow the serial console", NULL },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "launch: JSON output", NULL },
+		{ "write-files", 0, 0, G_OPTION_ARG_FILENAME, &o->files_dir,
+		  "domxml: write the files the XML refers to (translated firmware) into DIR", "DIR" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	return cvmctl_parse_options(ctx, argc, argv);
+}
+
+/* Fills o->spec from the options; usage errors are CVM_ERROR_INVALID_ARGUMENT. */
+static gboolean
+make_spec(LaunchOpts *o, GError **error)
+{
+	CvmGuestSpec *s = &o->spec;
+
+	if (o->igvm == NULL || o->name == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--igvm FILE and --name NAME are required");
+		return FALSE;
+	}
+	o->igvm_abs = g_canonicalize_filename(o->igvm, NULL);
+	s->igvm_path = o->igvm_abs;
+	s->name = o->name;
+	s->serial_log = o->serial_log;
+	s->disk = o->disk;
+	s->network = o->network;
+	s->command_line = o->cmdline;
+	if (o->vcpus < 0 || o->vcpus > 512) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--vcpus must be 1-512");
+		return FALSE;
+	}
+	s->vcpus = (guint)o->vcpus;
+	if (o->memory != NULL && !cvmctl_parse_size(o->memory, &s->memory_bytes, error))
+		return FALSE;
+	if (o->platform != NULL && !cvm_launch_platform_from_string(o->platform, &s->platform, error))
+		return FALSE;
+	if (o->snp_policy != NULL) {
+		gchar *end = NULL;
+		s->snp_policy = g_ascii_strtoull(o->snp_policy, &end, 16);
+		s->has_snp_policy = TRUE;
+		if (end == o->snp_policy || *end != '\0') {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--snp-policy takes a hex number");
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static int
+exit_for(const GError *error)
+{
+	if (error->domain != CVM_ERROR)
+		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+	switch (error->code) {
+	case CVM_ERROR_INVALID_ARGUMENT:
+		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+	case CVM_ERROR_NOT_SUPPORTED:
+		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+	default:
+		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+	}
+}
+
+static void
+print_warnings(const char *const *warnings)
+{
+	for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+		fprintf(stderr, "cvmctl: warning: %s\n", warnings[i]);
+}
+
+int
+cvmctl_cmd_domxml(int argc, char **argv)
+{
+	g_auto(LaunchOpts) o = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = cvm_state_default_dir(TRUE);
+	g_autofree gchar *uri = NULL;
+	g_autofree gchar *guest_dir = NULL;
+	g_autoptr(CvmLaunchPlan) plan = NULL;
+	virConnectPtr conn;
+	CvmHostInfo host;
+
+	if (!parse(&argc, &argv, "- print the domain XML launch would use", &o))
+		return CVMCTL_EXIT_USAGE;
+	if (!make_spec(&o, &error))
+		return exit_for(error);
+	uri = cvmctl_local_uri(o.uri, dir, &error);
+	conn = uri != NULL ? cvm_libvirt_open(uri, &error) : NULL;
+	if (conn == NULL)
+		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+	gboolean probed = cvm_host_probe(conn, &host, &error);
+	cvm_libvirt_close(conn);
+	if (!probed)
+		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+	guest_dir = o.files_dir != NULL ? g_canonicalize_filename(o.files_dir, NULL) : cvm_launch_guest_dir(dir, o.name);
+	plan = cvm_launch_plan_new(&o.spec, &host, guest_dir, &error);
+	if (plan == NULL)
+		return exit_for(error);
+	if (o.files_dir != NULL && !cvm_launch_plan_write_files(plan, &error))
+		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+	print_warnings(cvm_launch_plan_get_warnings(plan));
+	fputs(cvm_launch_plan_get_xml(plan), stdout);
+	return CVMCTL_EXIT_OK;
+}
+
+static void
+print_launched(const LaunchOpts *o, json_object *status)
+{
+	if (o->json) {
+		cvmctl_print_json(status);
+		return;
+	}
+	json_object *v;
+	const char *platform = json_object_object_get_ex(status, "platform", &v) ? json_object_get_string(v) : "";
+	const char *log = json_object_object_get_ex(status, "serial-log", &v) ? json_object_get_string(v) : NULL;
+	printf("launched %s (%s)", o->name, platform);
+	if (log != NULL)
+		printf(", serial log %s", log);
+	printf("\n");
+}
+
+static json_object *
+launch_local(LaunchOpts *o, GError **error)
+{
+	g_autofree gchar *dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	g_autofree gchar *uri = cvmctl_local_uri(o->uri, dir, error);
+	g_autoptr(CvmState) state = NULL;
+	g_auto(GStrv) warnings = NULL;
+	virConnectPtr conn;
+	virDomainPtr dom;
+
+	if (uri == NULL || (state = cvm_state_open(dir, error)) == NULL)
+		return NULL;
+	conn = cvm_libvirt_open(uri, error);
+	if (conn == NULL)
+		return NULL;
+	dom = cvm_launch_guest(conn, state, &o->spec, &warnings, error);
+	cvm_libvirt_close(conn);
+	if (dom == NULL)
+		return NULL;
+	virDomainFree(dom);
+	print_warnings((const char *const *)warnings);
+	json_object *rec = cvm_state_read(state, "guests", o->name, error);
+	if (rec != NULL)
+		json_object_object_add(rec, "name", json_object_new_string(o->name));
+	return rec;
+}
+
+int
+cvmctl_cmd_launch(int argc, char **argv)
+{
+	g_auto(LaunchOpts) o = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmClient) c = NULL;
+	json_object *status = NULL;
+
+	if (!parse(&argc, &argv, "- launch a guest from an IGVM file", &o))
+		return CVMCTL_EXIT_USAGE;
+	if (!make_spec(&o, &error))
+		return exit_for(error);
+	c = cvm_client_connect(o.bus, &error);
+	if (c != NULL) {
+		g_autofree gchar *path = cvm_client_launch(c, cvm_guest_spec_to_variant(&o.spec), &error);
+		status = path != NULL ? cvm_client_guest_status(c, o.name, &error) : NULL;
+	} else {
+		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
+			o.bus ? o.bus : "system", error->message);
+		g_clear_error(&error);
+		status = launch_local(&o, &error);
+	}
+	if (status == NULL)
+		return exit_for(error);
+	print_launched(&o, status);
+	json_object *v;
+	g_autofree gchar *log = g_strdup(json_object_object_get_ex(status, "serial-log", &v) ? json_object_get_string(v)
+											       : NULL);
+	json_object_put(status);
+	if (o.console && log != NULL) {
+		fprintf(stderr, "cvmctl: following %s (Ctrl-C to stop)\n", log);
+		return cvmctl_follow_log_for(log, TRUE, 0);
+	}
+	return CVMCTL_EXIT_OK;
+}

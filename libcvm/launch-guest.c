@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Launching a guest end to end and forgetting it again. Each step undoes
+ * the earlier ones when it fails: the record first (so a crash leaves a
+ * "launching" record that reconciliation resolves), then the files, then the
+ * domain. */
+#include "libcvm/fs-private.h"
+#include "libcvm/launch-private.h"
+
+#include <cvm/error.h>
+#include <cvm/lifecycle.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+
+gchar *
+cvm_launch_guest_dir(const char *state_dir, const char *name)
+{
+	return g_build_filename(state_dir, "guests.d", name, NULL);
+}
+
+static json_object *
+new_record(const CvmLaunchPlan *plan, const char *uri)
+{
+	json_object *rec = json_object_new_object();
+
+	json_object_object_add(rec, "state", json_object_new_string("launching"));
+	json_object_object_add(rec, "platform", json_object_new_string(plan->md.platform));
+	json_object_object_add(rec, "igvm-path", json_object_new_string(plan->md.igvm_path));
+	json_object_object_add(rec, "igvm-sha256", json_object_new_string(plan->md.igvm_sha256));
+	json_object_object_add(rec, "expected-measurement",
+			       json_object_new_string(plan->md.measurement ? plan->md.measurement : ""));
+	json_object_object_add(rec, "strategy", json_object_new_string(plan->md.strategy));
+	json_object_object_add(rec, "serial-log", json_object_new_string(plan->serial_log));
+	json_object_object_add(rec, "uri", json_object_new_string(uri));
+	json_object_object_add(rec, "created", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
+	return rec;
+}
+
+static gboolean
+name_is_free(virConnectPtr conn, CvmState *state, const char *name, GError **error)
+{
+	virDomainPtr dom = virDomainLookupByName(conn, name);
+	g_autoptr(GError) local = NULL;
+	json_object *rec;
+
+	if (dom != NULL) {
+		virDomainFree(dom);
+		g_set_error(error, CVM_ERROR, CVM_ERROR_EXISTS, "a libvirt domain named %s exists already", name);
+		return FALSE;
+	}
+	rec = cvm_state_read(state, "guests", name, &local);
+	if (rec != NULL) {
+		json_object_put(rec);
+		g_set_error(error, CVM_ERROR, CVM_ERROR_EXISTS, "cvm already has a guest named %s (cvmctl stop/forget it)",
+			    name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static CvmLaunchPlan *
+plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GError **error)
+{
+	CvmHostInfo host;
+	g_autofree gchar *dir = NULL;
+
+	if (!cvm_name_is_valid(spec->name)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "guest name \"%s\" must match "
+			    "[A-Za-z0-9_.-]{1,64}", spec->name ? spec->name : "");
+		return NULL;
+	}
+	if (!cvm_host_probe(conn, &host, error))
+		return NULL;
+	dir = cvm_launch_guest_dir(cvm_state_get_dir(state), spec->name);
+	return cvm_launch_plan_new(spec, &host, dir, error);
+}
+
+static virDomainPtr
+start(virConnectPtr conn, CvmState *state, CvmLaunchPlan *plan, json_object *rec, GError **error)
+{
+	virDomainPtr dom;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	if (!cvm_state_write(state, "guests", plan->name, rec, error))
+		return NULL;
+	/* Leftovers of a launch killed before it recorded anything are ours. */
+	cvmi_rm_rf(plan->guest_dir);
+	if (!cvm_launch_plan_write_files(plan, error))
+		goto undo_record;
+	dom = cvm_lifecycle_define_start(conn, plan->name, plan->xml, error);
+	if (dom == NULL)
+		goto undo_files;
+	if (virDomainGetUUIDString(dom, uuid) == 0)
+		json_object_object_add(rec, "uuid", json_object_new_string(uuid));
+	json_object_object_add(rec, "state", json_object_new_string("running"));
+	if (!cvm_state_write(state, "guests", plan->name, rec, error)) {
+		virDomainDestroy(dom);
+		virDomainUndefine(dom);
+		virDomainFree(dom);
+		goto undo_files;
+	}
+	return dom;
+undo_files:
+	cvmi_rm_rf(plan->guest_dir);
+undo_record:
+	cvm_state_remove(state, "guests", plan->name, NULL);
+	return NULL;
+}
+
+virDomainPtr
+cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GStrv *warnings, GError **error)
+{
+	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, spec, error);
+	json_object *rec;
+	virDomainPtr dom;
+	char *uri;
+
+	if (plan == NULL || !name_is_free(conn, state, spec->name, error))
+		return NULL;
+	uri = virConnectGetURI(conn);
+	rec = new_record(plan, uri != NULL ? uri : "");
+	free(uri);
+	dom = start(conn, state, plan, rec, error);
+	json_object_put(rec);
+	if (dom != NULL && warnings != NULL)
+		*warnings = g_strdupv((gchar **)plan->warnings->pdata);
+	return dom;
+}
+
+gboolean
+cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError **error)
+{
+	virDomainPtr dom;
+	g_autofree gchar *dir = NULL;
+
+	if (!cvm_name_is_valid(name)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
+		return FALSE;
+	}
+	dom = virDomainLookupByName(conn, name);
+	if (dom != NULL) {
+		gboolean ok = (virDomainIsActive(dom) != 1 || virDomainDestroy(dom) == 0) &&
+			      (virDomainIsPersistent(dom) != 1 || virDomainUndefine(dom) == 0);
+		virDomainFree(dom);
+		if (!ok) {
+			cvm_libvirt_set_error(error, "cannot remove domain %s", name);
+			return FALSE;
+		}
+	}
+	dir = cvm_launch_guest_dir(cvm_state_get_dir(state), name);
+	cvmi_rm_rf(dir);
+	return cvm_state_remove(state, "guests", name, error);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Which platform a guest is launched as, and how its file gets loaded:
+ * the file's platforms against what this host's libvirt and QEMU offer. */
+#include "libcvm/launch-private.h"
+
+#include <cvm/error.h>
+#include <cvm/native-load.h>
+
+static const char *const platform_names[] = {
+	[CVM_LAUNCH_PLATFORM_AUTO] = "auto",	   [CVM_LAUNCH_PLATFORM_NATIVE] = "native",
+	[CVM_LAUNCH_PLATFORM_SEV] = "sev",	   [CVM_LAUNCH_PLATFORM_SEV_ES] = "sev-es",
+	[CVM_LAUNCH_PLATFORM_SEV_SNP] = "sev-snp", [CVM_LAUNCH_PLATFORM_TDX] = "tdx",
+};
+
+const char *
+cvm_launch_platform_to_string(CvmLaunchPlatform platform)
+{
+	return (guint)platform < G_N_ELEMENTS(platform_names) ? platform_names[platform] : "unknown";
+}
+
+gboolean
+cvm_launch_platform_from_string(const char *name, CvmLaunchPlatform *out, GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(platform_names); i++) {
+		if (g_strcmp0(name, platform_names[i]) == 0) {
+			*out = i;
+			return TRUE;
+		}
+	}
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+		    "unknown platform \"%s\" (auto, native, sev, sev-es, sev-snp, tdx)", name ? name : "");
+	return FALSE;
+}
+
+const char *
+cvm_launch_strategy_to_string(CvmLaunchStrategy strategy)
+{
+	return strategy == CVM_LAUNCH_STRATEGY_IGVM_CFG ? "igvm-cfg" : "native-translate";
+}
+
+CvmIgvmPlatformType
+cvmi_launch_igvm_platform(CvmLaunchPlatform p)
+{
+	switch (p) {
+	case CVM_LAUNCH_PLATFORM_SEV: return CVM_IGVM_PLATFORM_SEV;
+	case CVM_LAUNCH_PLATFORM_SEV_ES: return CVM_IGVM_PLATFORM_SEV_ES;
+	case CVM_LAUNCH_PLATFORM_SEV_SNP: return CVM_IGVM_PLATFORM_SEV_SNP;
+	case CVM_LAUNCH_PLATFORM_TDX: return CVM_IGVM_PLATFORM_TDX;
+	default: return CVM_IGVM_PLATFORM_NATIVE;
+	}
+}
+
+gchar *
+cvmi_launch_version_string(gulong v)
+{
+	return g_strdup_printf("%lu.%lu.%lu", v / 1000000, v / 1000 % 1000, v % 1000);
+}
+
+/* NULL when the host can run @p, else why not. */
+static gchar *
+host_lacks(const CvmHostInfo *host, CvmLaunchPlatform p)
+{
+	g_autofree gchar *qemu = cvmi_launch_version_string(host->qemu_version);
+	g_autofree gchar *libvirt = cvmi_launch_version_string(host->libvirt_version);
+	gboolean feature = p == CVM_LAUNCH_PLATFORM_SEV_SNP ? host->sev_snp
+			   : p == CVM_LAUNCH_PLATFORM_SEV || p == CVM_LAUNCH_PLATFORM_SEV_ES ? host->sev
+											      : TRUE;
+
+	if (p == CVM_LAUNCH_PLATFORM_NATIVE)
+		return NULL;
+	if (p == CVM_LAUNCH_PLATFORM_TDX)
+		return g_strdup("QEMU's IGVM loader does not support TDX (no QEMU release does)");
+	if (!host->qemu_igvm)
+		return g_strdup_printf("%s needs QEMU 10.1 or newer with IGVM support (igvm-cfg); this host has "
+				       "QEMU %s", cvm_launch_platform_to_string(p), qemu);
+	if (!feature)
+		return g_strdup_printf("libvirt %s reports no %s support on this host (domain capabilities%s)",
+				       libvirt, p == CVM_LAUNCH_PLATFORM_SEV_SNP ? "SEV-SNP" : "SEV",
+				       p == CVM_LAUNCH_PLATFORM_SEV_SNP && host->libvirt_version < 10005000
+					       ? "; libvirt before 10.5.0 cannot report SEV-SNP"
+					       : "");
+	return NULL;
+}
+
+static gboolean
+choose_forced(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform p, GError **error)
+{
+	if (cvm_igvm_find_platform(igvm, cvmi_launch_igvm_platform(p)) == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED, "the IGVM file has no %s platform",
+			    cvm_launch_platform_to_string(p));
+		return FALSE;
+	}
+	g_autofree gchar *why = host_lacks(host, p);
+	if (why != NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED, "cannot launch as %s: %s",
+			    cvm_launch_platform_to_string(p), why);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform wanted,
+			    CvmLaunchPlatform *out, GError **error)
+{
+	static const CvmLaunchPlatform order[] = {
+		CVM_LAUNCH_PLATFORM_SEV_SNP, CVM_LAUNCH_PLATFORM_SEV_ES, CVM_LAUNCH_PLATFORM_SEV,
+		CVM_LAUNCH_PLATFORM_TDX,     CVM_LAUNCH_PLATFORM_NATIVE,
+	};
+	g_autoptr(GString) reasons = g_string_new(NULL);
+
+	if (wanted != CVM_LAUNCH_PLATFORM_AUTO) {
+		*out = wanted;
+		return choose_forced(igvm, host, wanted, error);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+		if (cvm_igvm_find_platform(igvm, cvmi_launch_igvm_platform(order[i])) == NULL)
+			continue;
+		g_autofree gchar *why = host_lacks(host, order[i]);
+		if (why == NULL) {
+			*out = order[i];
+			return TRUE;
+		}
+		g_string_append_printf(reasons, "%s%s", reasons->len ? "; " : "", why);
+	}
+	g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED, "no platform of the IGVM file can run on this host%s%s",
+		    reasons->len ? ": " : " (the file declares none cvm can launch)", reasons->str);
+	return FALSE;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by the launch-*.c files. */
+#pragma once
+
+#include <cvm/igvm.h>
+#include <cvm/launch.h>
+#include <cvm/native-load.h>
+
+struct _CvmLaunchPlan {
+	gchar *name;
+	guint64 memory_bytes;
+	guint vcpus;
+	gchar *disk;
+	gchar *network;
+	gchar *guest_dir;
+	gchar *serial_log;
+	gchar *firmware_dir; /* native translation output, inside guest_dir */
+	CvmHostInfo host;
+	CvmLaunchPlatform platform;
+	CvmLaunchStrategy strategy;
+	CvmLaunchMetadata md;
+	guint64 snp_policy;
+	gboolean has_id_block;
+	guint8 id_block[96];
+	guint8 id_auth[4096];
+	CvmNativePlan *native;
+	GPtrArray *warnings; /* gchar *, NULL-terminated */
+	gchar *xml;
+};
+
+CvmIgvmPlatformType cvmi_launch_igvm_platform(CvmLaunchPlatform p);
+gchar *cvmi_launch_version_string(gulong v);
+gboolean cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform wanted,
+				     CvmLaunchPlatform *out, GError **error);
+/* Builds plan->xml from the rest of the plan. */
+gboolean cvmi_launch_build_xml(CvmLaunchPlan *plan, GError **error);
