@@ -126,7 +126,12 @@ cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
 		else if (g_strcmp0(action, "stop") == 0)
 			rc = virDomainShutdown(dom);
 		else if (g_strcmp0(action, "destroy") == 0)
-			rc = virDomainIsActive(dom) == 1 ? virDomainDestroy(dom) : 0;
+			/* Opening the embedded driver reconnects to running QEMUs in a
+			 * thread; destroy kills QEMU before taking the job, so the
+			 * reconnect may see it die first and destroy then reports "not
+			 * running": what was asked for happened. */
+			rc = virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0 && virDomainIsActive(dom) != 0 ? -1
+															: 0;
 		else if (g_strcmp0(action, "forget") == 0)
 			rc = cvm_launch_forget(conn, st, name, NULL) ? 0 : -1;
 		if (rc < 0) {

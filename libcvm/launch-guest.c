@@ -138,7 +138,8 @@ cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError 
 	}
 	dom = virDomainLookupByName(conn, name);
 	if (dom != NULL) {
-		gboolean ok = (virDomainIsActive(dom) != 1 || virDomainDestroy(dom) == 0) &&
+		/* A QEMU that died while we destroyed it (see guest-local.c) is fine. */
+		gboolean ok = (virDomainIsActive(dom) != 1 || virDomainDestroy(dom) == 0 || virDomainIsActive(dom) == 0) &&
 			      (virDomainIsPersistent(dom) != 1 || virDomainUndefine(dom) == 0);
 		virDomainFree(dom);
 		if (!ok) {

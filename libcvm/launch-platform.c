@@ -62,7 +62,9 @@ host_lacks(const CvmHostInfo *host, CvmLaunchPlatform p)
 {
 	g_autofree gchar *qemu = cvmi_launch_version_string(host->qemu_version);
 	g_autofree gchar *libvirt = cvmi_launch_version_string(host->libvirt_version);
-	gboolean feature = p == CVM_LAUNCH_PLATFORM_SEV_SNP ? host->sev_snp
+	/* libvirt before 10.5 has no way to report SEV-SNP: try it where SEV is. */
+	gboolean snp = host->sev_snp || (host->libvirt_version < CVM_HOST_LIBVIRT_SNP_ID_VERSION && host->sev);
+	gboolean feature = p == CVM_LAUNCH_PLATFORM_SEV_SNP ? snp
 			   : p == CVM_LAUNCH_PLATFORM_SEV || p == CVM_LAUNCH_PLATFORM_SEV_ES ? host->sev
 											      : TRUE;
 

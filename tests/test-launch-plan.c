@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Launch plans: platform choice and the domain XML of each strategy, read
+ * back with XPath; bad specifications. No libvirt connection is needed. */
+#include "tests/lib/testlib.h"
+
+#include <cvm/error.h>
+#include <cvm/igvm-builder.h>
+#include <cvm/launch.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <string.h>
+
+#define FOUR_GIB G_GUINT64_CONSTANT(0x100000000)
+
+typedef struct {
+	gchar *dir;
+	gchar *igvm; /* native + SEV-SNP (with ID block) + SEV-ES */
+	gchar *guest_dir;
+} Fixture;
+
+static const CvmHostInfo host_debian12 = {.libvirt_version = 9000000, .qemu_version = 7002000};
+static const CvmHostInfo host_qemu_igvm = {.libvirt_version = 9000000, .qemu_version = 10001000,
+					   .qemu_igvm = TRUE};
+static const CvmHostInfo host_snp_10_5 = {.libvirt_version = 10005000, .qemu_version = 10001000,
+					  .qemu_igvm = TRUE, .sev = TRUE, .sev_snp = TRUE, .snp_id_block = TRUE,
+					  .kvm = TRUE, .sev_cbitpos = 51, .sev_reduced_phys_bits = 1};
+static const CvmHostInfo host_sev_9_0 = {.libvirt_version = 9000000, .qemu_version = 10001000,
+					 .qemu_igvm = TRUE, .sev = TRUE, .kvm = TRUE, .sev_cbitpos = 47,
+					 .sev_reduced_phys_bits = 5};
+
+static GBytes *
+page(guint8 fill)
+{
+	return g_bytes_new_take(memset(g_malloc(4096), fill, 4096), 4096);
+}
+
+static void
+write_igvm(const char *path)
+{
+	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
+	g_autoptr(GError) error = NULL;
+	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	guint32 native = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	guint32 es = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_ES, 0, 0, 0, &error);
+	g_autoptr(GBytes) top = page(0xf4);
+	CvmIgvmSnpIdBlock id = {0};
+
+	assert_true(cvm_igvm_builder_add_guest_policy(b, snp, 0x30000, &error));
+	assert_true(cvm_igvm_builder_add_page_data(b, snp | native | es, FOUR_GIB - 4096, 0, CVM_IGVM_PAGE_DATA_NORMAL,
+						   top, &error));
+	id.compatibility_mask = GUINT32_TO_LE(snp);
+	memset(id.ld, 0xab, sizeof(id.ld));
+	id.id_key_algorithm = GUINT32_TO_LE(1);
+	memset(id.id_key_signature.r_comp, 0x11, sizeof(id.id_key_signature.r_comp));
+	assert_true(cvm_igvm_builder_add_snp_id_block(b, snp, &id, &error));
+	cvmt_assert_no_error(error);
+	assert_true(cvm_igvm_builder_write_file(b, path, &error));
+	cvmt_assert_no_error(error);
+}
+
+static int
+setup(void **state)
+{
+	Fixture *f = g_new0(Fixture, 1);
+
+	f->dir = cvmt_mkdtemp();
+	/* Characters that need escaping in XML and in QEMU options. */
+	f->igvm = g_build_filename(f->dir, "a&b'c,d.igvm", NULL);
+	f->guest_dir = g_build_filename(f->dir, "guest", NULL);
+	write_igvm(f->igvm);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	Fixture *f = *state;
+	cvmt_rm_rf(f->dir);
+	g_free(f->dir);
+	g_free(f->igvm);
+	g_free(f->guest_dir);
+	g_free(f);
+	return 0;
+}
+
+static CvmLaunchPlan *
+plan(Fixture *f, const CvmHostInfo *host, CvmLaunchPlatform platform, GError **error)
+{
+	CvmGuestSpec spec = {.name = "g1", .igvm_path = f->igvm, .memory_bytes = 256 << 20, .vcpus = 2,
+			     .platform = platform};
+	return cvm_launch_plan_new(&spec, host, f->guest_dir, error);
+}
+
+/* The string value of @expr in @xml, or NULL when it selects nothing. */
+static gchar *
+xpath(const char *xml, const char *expr)
+{
+	xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "d.xml", NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathRegisterNs(ctx, (const xmlChar *)"q", (const xmlChar *)"http://libvirt.org/schemas/domain/qemu/1.0");
+	xmlXPathRegisterNs(ctx, (const xmlChar *)"cvm", (const xmlChar *)CVM_LAUNCH_METADATA_NS);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	gchar *out = NULL;
+	if (o != NULL && o->type == XPATH_NODESET && o->nodesetval != NULL && o->nodesetval->nodeNr > 0) {
+		xmlChar *s = xmlXPathCastToString(o);
+		out = g_strdup((const char *)s);
+		xmlFree(s);
+	}
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return out;
+}
+
+static void
+assert_xpath(const char *xml, const char *expr, const char *expected)
+{
+	g_autofree gchar *v = xpath(xml, expr);
+	if (g_strcmp0(v, expected) != 0)
+		fail_msg("%s: expected \"%s\", got \"%s\" in\n%s", expr, expected ? expected : "(none)", v ? v : "(none)",
+			 xml);
+}
+
+static void
+test_qemu_7_2_translates_the_native_platform(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_debian12, CVM_LAUNCH_PLATFORM_AUTO, &error);
+	cvmt_assert_no_error(error);
+	const char *xml = cvm_launch_plan_get_xml(p);
+	g_autofree gchar *rom = g_build_filename(f->guest_dir, "firmware", "bios.rom", NULL);
+
+	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_NATIVE);
+	assert_int_equal(cvm_launch_plan_get_strategy(p), CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE);
+	assert_xpath(xml, "/domain/@type", "qemu");
+	assert_xpath(xml, "/domain/name", "g1");
+	assert_xpath(xml, "/domain/memory", "262144");
+	assert_xpath(xml, "/domain/vcpu", "2");
+	assert_xpath(xml, "/domain/os/loader[@type='rom']", rom);
+	assert_xpath(xml, "/domain/launchSecurity", NULL);
+	assert_xpath(xml, "/domain/metadata/cvm:guest/cvm:igvm/@path", f->igvm);
+	assert_xpath(xml, "/domain/metadata/cvm:guest/cvm:igvm/@platform", "native");
+	assert_xpath(xml, "/domain/metadata/cvm:guest/cvm:igvm/@strategy", "native-translate");
+	assert_xpath(xml, "/domain/devices/serial/log/@file", cvm_launch_plan_get_serial_log(p));
+}
+
+static void
+test_qemu_7_2_refuses_sev_snp_naming_the_versions(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_debian12, CVM_LAUNCH_PLATFORM_SEV_SNP, &error);
+
+	assert_null(p);
+	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
+	assert_non_null(strstr(error->message, "QEMU 10.1"));
+	assert_non_null(strstr(error->message, "7.2.0"));
+}
+
+static void
+test_qemu_with_igvm_gets_igvm_cfg_passthrough(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_qemu_igvm, CVM_LAUNCH_PLATFORM_AUTO, &error);
+	cvmt_assert_no_error(error);
+	const char *xml = cvm_launch_plan_get_xml(p);
+	g_autofree gchar *escaped = g_strdup_printf("igvm-cfg,id=cvm-igvm0,file=%s/a&b'c,,d.igvm", f->dir);
+
+	/* No SEV on this host: the native platform, loaded by QEMU itself. */
+	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_NATIVE);
+	assert_int_equal(cvm_launch_plan_get_strategy(p), CVM_LAUNCH_STRATEGY_IGVM_CFG);
+	assert_xpath(xml, "/domain/os/loader", NULL);
+	assert_xpath(xml, "/domain/q:commandline/q:arg[1]/@value", "-object");
+	assert_xpath(xml, "/domain/q:commandline/q:arg[2]/@value", escaped);
+	assert_xpath(xml, "/domain/q:commandline/q:arg[3]/@value", "-machine");
+	assert_xpath(xml, "/domain/q:commandline/q:arg[4]/@value", "igvm-cfg=cvm-igvm0");
+}
+
+static void
+test_libvirt_10_5_snp_uses_launch_security_with_id_block(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_AUTO, &error);
+	cvmt_assert_no_error(error);
+	const char *xml = cvm_launch_plan_get_xml(p);
+	gsize len = 0;
+
+	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_SEV_SNP);
+	assert_xpath(xml, "/domain/@type", "kvm");
+	assert_xpath(xml, "/domain/launchSecurity/@type", "sev-snp");
+	assert_xpath(xml, "/domain/launchSecurity/policy", "0x00030000");
+	assert_xpath(xml, "/domain/launchSecurity/cbitpos", "51");
+	assert_xpath(xml, "/domain/cpu/model", "EPYC-v4");
+	g_autofree gchar *b64 = xpath(xml, "/domain/launchSecurity/idBlock");
+	assert_non_null(b64);
+	g_autofree guchar *block = g_base64_decode(b64, &len);
+	assert_int_equal(len, 96);
+	for (guint i = 0; i < 48; i++)
+		assert_int_equal(block[i], 0xab); /* the launch digest field */
+	assert_int_equal(block[0x58], 0x00);
+	assert_int_equal(block[0x5a], 0x03); /* policy 0x30000, little-endian */
+	g_autofree gchar *auth64 = xpath(xml, "/domain/launchSecurity/idAuth");
+	g_autofree guchar *auth = g_base64_decode(auth64, &len);
+	assert_int_equal(len, 4096);
+	assert_int_equal(auth[0], 1);	  /* ID key algorithm */
+	assert_int_equal(auth[0x40], 0x11); /* signature R */
+	/* The expected measurement is the SNP digest: 48 bytes in hex. */
+	const CvmLaunchMetadata *md = cvm_launch_plan_get_metadata(p);
+	assert_non_null(md->measurement);
+	assert_int_equal(strlen(md->measurement), 96);
+	assert_xpath(xml, "/domain/metadata/cvm:guest/cvm:igvm/@measurement", md->measurement);
+}
+
+static void
+test_libvirt_9_0_snp_uses_the_qemu_object(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_sev_9_0, CVM_LAUNCH_PLATFORM_SEV_SNP, &error);
+	cvmt_assert_no_error(error);
+	const char *xml = cvm_launch_plan_get_xml(p);
+
+	assert_xpath(xml, "/domain/launchSecurity", NULL);
+	assert_xpath(xml, "/domain/q:commandline/q:arg[6]/@value",
+		     "sev-snp-guest,id=lsec0,cbitpos=47,reduced-phys-bits=5,policy=0x00030000");
+	assert_xpath(xml, "/domain/q:commandline/q:arg[8]/@value", "confidential-guest-support=lsec0");
+}
+
+static void
+test_sev_es_uses_launch_security_sev_with_es_policy(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_sev_9_0, CVM_LAUNCH_PLATFORM_SEV_ES, &error);
+	cvmt_assert_no_error(error);
+	const char *xml = cvm_launch_plan_get_xml(p);
+
+	assert_xpath(xml, "/domain/launchSecurity/@type", "sev");
+	assert_xpath(xml, "/domain/launchSecurity/policy", "0x00000005");
+	assert_xpath(xml, "/domain/launchSecurity/reducedPhysBits", "5");
+	assert_int_equal(strlen(cvm_launch_plan_get_metadata(p)->measurement), 64);
+}
+
+static void
+test_platform_missing_from_the_file_is_refused(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_sev_9_0, CVM_LAUNCH_PLATFORM_TDX, &error);
+	assert_null(p);
+	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
+	assert_non_null(strstr(error->message, "no tdx platform"));
+}
+
+static void
+expect_spec_error(Fixture *f, CvmGuestSpec *spec, gint code, const char *needle)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmLaunchPlan) p = cvm_launch_plan_new(spec, &host_debian12, f->guest_dir, &error);
+	assert_null(p);
+	cvmt_assert_error(error, code);
+	if (strstr(error->message, needle) == NULL)
+		fail_msg("\"%s\" lacks \"%s\"", error->message, needle);
+	assert_false(g_file_test(f->guest_dir, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_bad_specs_are_refused_before_anything_is_written(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *missing = g_build_filename(f->dir, "missing.igvm", NULL);
+	g_autofree gchar *junk = g_build_filename(f->dir, "junk.igvm", NULL);
+	CvmGuestSpec spec = {.name = "g1", .igvm_path = missing};
+
+	expect_spec_error(f, &spec, CVM_ERROR_NOT_FOUND, "missing.igvm");
+	spec.igvm_path = "relative.igvm";
+	expect_spec_error(f, &spec, CVM_ERROR_INVALID_ARGUMENT, "absolute");
+	spec.igvm_path = f->dir;
+	expect_spec_error(f, &spec, CVM_ERROR_INVALID_ARGUMENT, "not a regular file");
+	assert_true(g_file_set_contents(junk, "not an IGVM file at all", -1, NULL));
+	spec.igvm_path = junk;
+	expect_spec_error(f, &spec, CVM_ERROR_VALIDATION, "fixed-header");
+	spec.igvm_path = f->igvm;
+	spec.name = "bad name";
+	expect_spec_error(f, &spec, CVM_ERROR_INVALID_ARGUMENT, "[A-Za-z0-9_.-]");
+	spec.name = "g1";
+	spec.memory_bytes = 1 << 20;
+	expect_spec_error(f, &spec, CVM_ERROR_INVALID_ARGUMENT, "16 MiB");
+}
+
+static void
+test_pages_outside_guest_ram_are_refused(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *path = g_build_filename(f->dir, "high.igvm", NULL);
+	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
+	g_autoptr(GError) error = NULL;
+	guint32 native = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	g_autoptr(GBytes) p1 = page(1);
+
+	assert_true(cvm_igvm_builder_add_page_data(b, native, FOUR_GIB - 4096, 0, 0, p1, &error));
+	assert_true(cvm_igvm_builder_add_page_data(b, native, 0x20000000, 0, 0, p1, &error)); /* 512 MiB */
+	assert_true(cvm_igvm_builder_write_file(b, path, &error));
+	CvmGuestSpec spec = {.name = "g1", .igvm_path = path, .memory_bytes = 256 << 20};
+	expect_spec_error(f, &spec, CVM_ERROR_INVALID_DATA, "MMIO hole");
+}
+
+static void
+test_spec_round_trips_through_the_dbus_variant(void **state)
+{
+	(void)state;
+	CvmGuestSpec in = {.name = "g", .igvm_path = "/x.igvm", .memory_bytes = 1 << 30, .vcpus = 3,
+			   .platform = CVM_LAUNCH_PLATFORM_SEV_ES, .snp_policy = 0x30000, .has_snp_policy = TRUE,
+			   .network = "user"};
+	g_autoptr(GVariant) v = g_variant_ref_sink(cvm_guest_spec_to_variant(&in));
+	CvmGuestSpec out;
+	g_autoptr(GError) error = NULL;
+
+	assert_true(cvm_guest_spec_from_variant(v, &out, &error));
+	assert_string_equal(out.name, "g");
+	assert_string_equal(out.igvm_path, "/x.igvm");
+	assert_true(out.memory_bytes == (1 << 30));
+	assert_int_equal(out.vcpus, 3);
+	assert_int_equal(out.platform, CVM_LAUNCH_PLATFORM_SEV_ES);
+	assert_true(out.has_snp_policy && out.snp_policy == 0x30000);
+	assert_string_equal(out.network, "user");
+	assert_null(out.disk);
+	g_autoptr(GVariant) bad = g_variant_ref_sink(g_variant_new_parsed("{'name': <'g'>, 'igvm': <'/x'>, "
+									  "'vcpus': <'two'>}"));
+	assert_false(cvm_guest_spec_from_variant(bad, &out, &error) && error == NULL);
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_autoptr(GVariant) unknown = g_variant_ref_sink(g_variant_new_parsed("{'name': <'g'>, 'igvm': <'/x'>, "
+									      "'colour': <'red'>}"));
+	assert_false(cvm_guest_spec_from_variant(unknown, &out, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_qemu_7_2_translates_the_native_platform, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qemu_7_2_refuses_sev_snp_naming_the_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qemu_with_igvm_gets_igvm_cfg_passthrough, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_libvirt_10_5_snp_uses_launch_security_with_id_block, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_libvirt_9_0_snp_uses_the_qemu_object, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sev_es_uses_launch_security_sev_with_es_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platform_missing_from_the_file_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_specs_are_refused_before_anything_is_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pages_outside_guest_ram_are_refused, setup, teardown),
+		cmocka_unit_test(test_spec_round_trips_through_the_dbus_variant),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
