@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Host features from libvirt's versions and domain capabilities. */
+#include <stdlib.h>
 #include <string.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
@@ -85,6 +86,54 @@ domain_caps(virConnectPtr conn)
 	return NULL;
 }
 
+/* The emulator libvirt would run, from the domain capabilities. */
+static gchar *
+emulator_path(const char *caps)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	g_autoptr(xmlXPathContext) ctx = NULL;
+	xmlXPathObjectPtr res;
+	gchar *out = NULL;
+
+	if (caps == NULL)
+		return NULL;
+	doc = xmlReadMemory(caps, strlen(caps), "domcaps.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL)
+		return NULL;
+	ctx = xmlXPathNewContext(doc);
+	res = xmlXPathEvalExpression((const xmlChar *)"string(/domainCapabilities/path)", ctx);
+	if (res != NULL && res->stringval != NULL && *res->stringval != '\0')
+		out = g_strdup((const char *)res->stringval);
+	xmlXPathFreeObject(res);
+	return out;
+}
+
+/* Whether a local emulator can create igvm-cfg objects: asked of the binary
+ * itself, as distributions may build QEMU 10.1+ without IGVM support. FALSE
+ * with @known FALSE when it cannot be asked (remote host, no binary). */
+static gboolean
+emulator_has_igvm(virConnectPtr conn, const char *caps, gboolean *known)
+{
+	g_autofree gchar *path = emulator_path(caps);
+	g_autofree gchar *out = NULL;
+	char *uri = virConnectGetURI(conn);
+	gboolean local = uri != NULL && (g_str_has_prefix(uri, "qemu:///") || g_str_has_prefix(uri, "qemu+unix:///"));
+	gint status = -1;
+
+	free(uri);
+	*known = FALSE;
+	if (!local || path == NULL || !g_path_is_absolute(path) || !g_file_test(path, G_FILE_TEST_IS_EXECUTABLE))
+		return FALSE;
+	const char *argv[] = {path, "-object", "help", NULL};
+	if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status,
+			  NULL) ||
+	    !g_spawn_check_wait_status(status, NULL))
+		return FALSE;
+	*known = TRUE;
+	return strstr(out, "\n  igvm-cfg\n") != NULL;
+}
+
 gboolean
 cvm_host_probe(virConnectPtr conn, CvmHostInfo *out, GError **error)
 {
@@ -100,5 +149,11 @@ cvm_host_probe(virConnectPtr conn, CvmHostInfo *out, GError **error)
 		hvver = 0;
 	virResetLastError();
 	caps = domain_caps(conn);
-	return cvm_host_info_from_caps(caps, libver, hvver, out, error);
+	if (!cvm_host_info_from_caps(caps, libver, hvver, out, error))
+		return FALSE;
+	gboolean known;
+	gboolean has = emulator_has_igvm(conn, caps, &known);
+	if (known)
+		out->qemu_igvm = has;
+	return TRUE;
 }

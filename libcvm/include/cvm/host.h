@@ -69,6 +69,11 @@ gboolean cvm_host_info_from_caps(const char *domcaps_xml, gulong libvirt_version
  * Asks libvirt for its version, the hypervisor version and the x86_64
  * domain capabilities (kvm first, then qemu/TCG). Drivers without domain
  * capabilities (test:///) yield a host with no confidential features.
+ * On a local connection (qemu:///...) the emulator named by the domain
+ * capabilities is also asked (`-object help`) whether it can create
+ * igvm-cfg objects, which settles @qemu_igvm for QEMUs built without IGVM;
+ * elsewhere @qemu_igvm follows the QEMU version. Callers keep the result for
+ * as long as they keep the connection (cvmd probes once per connection).
  *
  * Returns: %TRUE on success; CVM_ERROR_LIBVIRT with libvirt's message.
  */
