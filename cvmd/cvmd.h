@@ -6,6 +6,7 @@
 #include <libvirt/libvirt.h>
 #include <json-c/json.h>
 #include <cvm/bus.h>
+#include <cvm/host.h>
 #include <cvm/state.h>
 #include "cvm-dbus.h"
 
@@ -19,8 +20,11 @@ struct _Cvmd {
 	CvmDbusManager *manager;
 	CvmState *state;
 	GHashTable *guests; /* name -> CvmdGuest* */
+	GHashTable *launching; /* names whose LaunchGuest runs in a worker */
 	char *uri;          /* libvirt connection URI */
 	virConnectPtr conn; /* NULL while libvirt is unreachable */
+	CvmHostInfo host;   /* probed once per connection */
+	gboolean host_probed;
 	int lifecycle_cb;   /* virConnectDomainEventRegisterAny id, -1 if none */
 	guint name_id;
 	gboolean system;    /* system-bus instance: enforce caller checks */

@@ -1,57 +1,107 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* LaunchGuest: validates the spec here, launches through libcvm. */
-#include <sys/stat.h>
-#include <glib/gstdio.h>
+/* LaunchGuest: the spec is decoded by libcvm (the same mapping cvmctl
+ * uses), the launch itself (cvm_launch_guest(): probe, plan, record,
+ * files, define+start, each undone on failure) runs in a worker thread so
+ * the bus stays responsive, and the guest object appears when it is done. */
 #include "cvmd/cvmd.h"
 
-static gboolean
-spec_error(GError **error, const char *msg)
+#include <cvm/launch.h>
+
+typedef struct {
+	Cvmd *daemon;
+	GDBusMethodInvocation *inv;
+	GVariant *spec; /* the strings of @guest point into it */
+	CvmGuestSpec guest;
+} Launch;
+
+static void
+launch_free(Launch *l)
 {
-	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "launch spec: %s", msg);
-	return FALSE;
+	g_object_unref(l->inv);
+	g_variant_unref(l->spec);
+	g_free(l);
 }
 
-/* Checks the keys every launch needs; the launch library checks the rest. */
-static gboolean
-validate_spec(GVariant *spec, const char **name, GError **error)
+static void
+run(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
-	const char *igvm = NULL;
-	GStatBuf st;
+	Launch *l = data;
+	g_autoptr(GError) error = NULL;
+	virDomainPtr dom;
 
-	if (!g_variant_lookup(spec, "name", "&s", name))
-		return spec_error(error, "\"name\" (s) is required");
-	if (!cvm_name_is_valid(*name))
-		return spec_error(error, "\"name\" must match [A-Za-z0-9_.-]{1,64}");
-	if (!g_variant_lookup(spec, "igvm", "&s", &igvm))
-		return spec_error(error, "\"igvm\" (s, absolute path) is required");
-	if (!g_path_is_absolute(igvm) || g_stat(igvm, &st) < 0 || !S_ISREG(st.st_mode))
-		return spec_error(error, "\"igvm\" must be an absolute path to a regular file");
-	return TRUE;
+	(void)source;
+	(void)cancellable;
+	dom = cvm_launch_guest(l->daemon->conn, l->daemon->state, &l->guest, NULL, &error);
+	if (dom == NULL) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	virDomainFree(dom);
+	g_task_return_boolean(task, TRUE);
+}
+
+static void
+done(GObject *source, GAsyncResult *res, gpointer data)
+{
+	Launch *l = data;
+	Cvmd *d = l->daemon;
+	g_autoptr(GError) error = NULL;
+	json_object *rec;
+	CvmdGuest *g;
+
+	(void)source;
+	g_hash_table_remove(d->launching, l->guest.name);
+	if (!g_task_propagate_boolean(G_TASK(res), &error) ||
+	    (rec = cvm_state_read(d->state, "guests", l->guest.name, &error)) == NULL) {
+		cvmd_return_error(l->inv, error);
+		launch_free(l);
+		return;
+	}
+	g = cvmd_guest_lookup(d, l->guest.name);
+	if (g == NULL)
+		g = cvmd_guest_add(d, l->guest.name, rec);
+	json_object_put(rec);
+	g_dbus_method_invocation_return_value(l->inv, g_variant_new("(o)", g->path));
+	launch_free(l);
 }
 
 static gboolean
 on_launch(CvmDbusManager *m, GDBusMethodInvocation *inv, GVariant *spec, gpointer data)
 {
+	Cvmd *d = data;
 	g_autoptr(GError) error = NULL;
-	const char *name = NULL;
+	Launch *l = g_new0(Launch, 1);
 
-	if (!validate_spec(spec, &name, &error)) {
+	(void)m;
+	l->daemon = d;
+	l->inv = g_object_ref(inv);
+	l->spec = g_variant_ref(spec);
+	if (!cvm_guest_spec_from_variant(spec, &l->guest, &error) ||
+	    !cvm_name_is_valid(l->guest.name)) {
+		if (error == NULL)
+			g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+				    "launch spec: \"name\" must match [A-Za-z0-9_.-]{1,64}");
+	} else if (cvmd_guest_lookup(d, l->guest.name) != NULL ||
+		   g_hash_table_contains(d->launching, l->guest.name)) {
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_EXISTS, "guest %s exists", l->guest.name);
+	} else if (d->conn == NULL) {
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_LIBVIRT, "libvirt (%s) is not reachable", d->uri);
+	}
+	if (error != NULL) {
 		cvmd_return_error(inv, error);
+		launch_free(l);
 		return TRUE;
 	}
-	if (cvmd_guest_lookup(data, name) != NULL) {
-		g_set_error(&error, CVM_ERROR, CVM_ERROR_EXISTS, "guest %s exists", name);
-		cvmd_return_error(inv, error);
-		return TRUE;
-	}
-	g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
-		    "this cvmd was built without the launch library");
-	cvmd_return_error(inv, error);
+	g_hash_table_add(d->launching, g_strdup(l->guest.name));
+	g_autoptr(GTask) task = g_task_new(NULL, NULL, done, l);
+	g_task_set_task_data(task, l, NULL);
+	g_task_run_in_thread(task, run);
 	return TRUE;
 }
 
 void
 cvmd_launch_connect(Cvmd *d)
 {
+	d->launching = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_signal_connect(d->manager, "handle-launch-guest", G_CALLBACK(on_launch), d);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The libvirt connection and its lifecycle events. libvirt's default event
- * loop runs in its own thread; each event is handed to the GLib main context,
+ * loop runs in its own thread (cvm_libvirt_open()); each event is handed to the GLib main context,
  * where all guest objects live, so D-Bus state is only touched from there. */
 #include <string.h>
 #include <libvirt/virterror.h>
 #include <cvm/client.h>
+#include <cvm/launch.h>
 #include "cvmd/cvmd.h"
 
 typedef struct {
@@ -12,35 +13,6 @@ typedef struct {
 	char *name;
 	char *state;
 } StateChange;
-
-static gpointer
-event_thread(gpointer data)
-{
-	for (;;)
-		if (virEventRunDefaultImpl() < 0)
-			g_usleep(100000); /* never spin on a persistent error */
-	return NULL;
-}
-
-/* Errors are returned to callers as GErrors; libvirt's default handler
- * would print every "domain not found" of a lookup to stderr. */
-static void
-quiet(void *data, virErrorPtr err)
-{
-}
-
-static void
-ensure_event_loop(void)
-{
-	static gsize once = 0;
-
-	if (g_once_init_enter(&once)) {
-		virSetErrorFunc(NULL, quiet);
-		virEventRegisterDefaultImpl();
-		g_thread_unref(g_thread_new("cvmd-libvirt", event_thread, NULL));
-		g_once_init_leave(&once, 1);
-	}
-}
 
 static gboolean
 apply_change(gpointer data)
@@ -86,12 +58,14 @@ set_libvirt_error(GError **error, const char *what)
 gboolean
 cvmd_libvirt_open(Cvmd *d, GError **error)
 {
-	ensure_event_loop();
-	d->conn = virConnectOpen(d->uri);
-	if (d->conn == NULL) {
-		set_libvirt_error(error, d->uri);
+	g_autoptr(GError) probe_error = NULL;
+
+	d->conn = cvm_libvirt_open(d->uri, error);
+	if (d->conn == NULL)
 		return FALSE;
-	}
+	d->host_probed = cvm_host_probe(d->conn, &d->host, &probe_error);
+	if (!d->host_probed)
+		g_printerr("cvmd: %s: cannot probe the host: %s\n", d->uri, probe_error->message);
 	d->lifecycle_cb = virConnectDomainEventRegisterAny(
 		d->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
 		d, NULL);
@@ -109,8 +83,9 @@ cvmd_libvirt_close(Cvmd *d)
 	if (d->lifecycle_cb >= 0)
 		virConnectDomainEventDeregisterAny(d->conn, d->lifecycle_cb);
 	d->lifecycle_cb = -1;
-	virConnectClose(d->conn);
+	cvm_libvirt_close(d->conn);
 	d->conn = NULL;
+	d->host_probed = FALSE;
 }
 
 static virDomainPtr

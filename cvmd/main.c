@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <cvm/state.h>
 #include "cvmd/cvmd.h"
+#include <cvm/launch.h>
 
 static gboolean
 on_signal(gpointer data)
@@ -28,6 +29,7 @@ cvmd_free(Cvmd *d)
 		}
 		g_hash_table_unref(d->guests);
 	}
+	g_clear_pointer(&d->launching, g_hash_table_unref);
 	cvmd_bus_teardown(d);
 	cvmd_libvirt_close(d);
 	g_clear_object(&d->manager);
@@ -45,6 +47,13 @@ setup(Cvmd *d, const char *bus, const char *state_dir, GError **error)
 
 	d->state = cvm_state_open(dir, error);
 	if (d->state == NULL)
+		return FALSE;
+	/* No URI given: the system libvirtd when it runs, else the embedded
+	 * driver under the state directory (docs/launch.md). */
+	if (d->uri == NULL)
+		d->uri = cvm_launch_pick_uri(NULL, NULL, dir);
+	g_autofree gchar *root = cvm_launch_embed_root(d->uri);
+	if (root != NULL && !cvm_launch_prepare_embed_root(root, error))
 		return FALSE;
 	d->guests = g_hash_table_new(g_str_hash, g_str_equal);
 	d->objects = g_dbus_object_manager_server_new(CVM_BUS_PATH);
@@ -89,8 +98,7 @@ main(int argc, char **argv)
 	/* A private --address bus is treated like the system bus: callers are
 	 * checked, unless it is our own uid (tests, per-user instances). */
 	d.system = !session;
-	d.uri = g_strdup(uri ? uri : g_getenv("CVM_LIBVIRT_URI") ? g_getenv("CVM_LIBVIRT_URI")
-				: session ? "qemu:///session" : "qemu:///system");
+	d.uri = g_strdup(uri ? uri : g_getenv("CVM_LIBVIRT_URI"));
 	cvm_bus_errors_register();
 	d.loop = g_main_loop_new(NULL, FALSE);
 	if (!setup(&d, bus, state_dir, &error)) {

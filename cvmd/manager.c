@@ -4,6 +4,8 @@
 #include <libvirt/libvirt.h>
 #include "cvmd/cvmd.h"
 
+#include <cvm/launch.h>
+
 static gboolean
 on_list_guests(CvmDbusManager *m, GDBusMethodInvocation *inv, gpointer data)
 {
@@ -49,6 +51,26 @@ on_reconcile(CvmDbusManager *m, GDBusMethodInvocation *inv, gpointer data)
 	return TRUE;
 }
 
+/* What the launch library's host probe found (docs/dbus/README.md). */
+static void
+add_host(GVariantBuilder *b, const CvmHostInfo *h)
+{
+	const char *platforms[CVM_LAUNCH_PLATFORM_TDX + 1];
+	guint n = 0;
+
+	g_variant_builder_add(b, "{sv}", "qemu-version", g_variant_new_uint64(h->qemu_version));
+	g_variant_builder_add(b, "{sv}", "qemu-igvm", g_variant_new_boolean(h->qemu_igvm));
+	g_variant_builder_add(b, "{sv}", "kvm", g_variant_new_boolean(h->kvm));
+	g_variant_builder_add(b, "{sv}", "sev", g_variant_new_boolean(h->sev));
+	g_variant_builder_add(b, "{sv}", "sev-snp", g_variant_new_boolean(h->sev_snp));
+	g_variant_builder_add(b, "{sv}", "tdx", g_variant_new_boolean(h->tdx));
+	g_variant_builder_add(b, "{sv}", "snp-id-block", g_variant_new_boolean(h->snp_id_block));
+	for (CvmLaunchPlatform p = CVM_LAUNCH_PLATFORM_NATIVE; p <= CVM_LAUNCH_PLATFORM_TDX; p++)
+		if (cvm_launch_host_supports(h, p, NULL))
+			platforms[n++] = cvm_launch_platform_to_string(p);
+	g_variant_builder_add(b, "{sv}", "platforms", g_variant_new_strv(platforms, n));
+}
+
 static GVariant *
 capabilities(Cvmd *d)
 {
@@ -60,6 +82,8 @@ capabilities(Cvmd *d)
 	g_variant_builder_add(&b, "{sv}", "libvirt-connected", g_variant_new_boolean(d->conn != NULL));
 	if (d->conn != NULL && virConnectGetLibVersion(d->conn, &lv) == 0)
 		g_variant_builder_add(&b, "{sv}", "libvirt-version", g_variant_new_uint64(lv));
+	if (d->conn != NULL && d->host_probed)
+		add_host(&b, &d->host);
 	return g_variant_builder_end(&b);
 }
 

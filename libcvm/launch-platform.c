@@ -84,6 +84,18 @@ host_lacks(const CvmHostInfo *host, CvmLaunchPlatform p)
 	return NULL;
 }
 
+gboolean
+cvm_launch_host_supports(const CvmHostInfo *host, CvmLaunchPlatform platform, gchar **why)
+{
+	gchar *reason = platform == CVM_LAUNCH_PLATFORM_AUTO ? NULL : host_lacks(host, platform);
+
+	if (why != NULL)
+		*why = reason;
+	else
+		g_free(reason);
+	return platform != CVM_LAUNCH_PLATFORM_AUTO && reason == NULL;
+}
+
 static gboolean
 choose_forced(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform p, GError **error)
 {

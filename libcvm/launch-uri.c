@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 #include <cvm/error.h>
 #include <cvm/launch.h>
 
@@ -41,13 +42,15 @@ cvm_launch_embed_root(const char *uri)
 	return g_uri_unescape_string(raw, NULL);
 }
 
-/* root:root because a fresh Debian machine has no libvirt-qemu user; no
- * dynamic ownership and no security driver because the embedded driver has
- * no privileged daemon to relabel files for it. */
-static const char QEMU_CONF[] =
-	"# Written by cvm for libvirt's embedded QEMU driver (docs/launch.md).\n"
+/* Run as root, QEMU runs as root:root because a fresh Debian machine has no
+ * libvirt-qemu user to run it as (an unprivileged driver runs QEMU as its
+ * own user and must not be told otherwise); no dynamic ownership and no
+ * security driver because the embedded driver has no privileged daemon to
+ * relabel files for it. */
+static const char QEMU_CONF_ROOT[] =
 	"user = \"root\"\n"
-	"group = \"root\"\n"
+	"group = \"root\"\n";
+static const char QEMU_CONF[] =
 	"dynamic_ownership = 0\n"
 	"remember_owner = 0\n"
 	"security_driver = \"none\"\n"
@@ -72,7 +75,9 @@ cvm_launch_prepare_embed_root(const char *root, GError **error)
 	}
 	if (g_file_test(conf, G_FILE_TEST_EXISTS))
 		return TRUE;
-	if (!g_file_set_contents_full(conf, QEMU_CONF, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local)) {
+	g_autofree gchar *text = g_strconcat("# Written by cvm for libvirt's embedded QEMU driver (docs/launch.md).\n",
+					     geteuid() == 0 ? QEMU_CONF_ROOT : "", QEMU_CONF, NULL);
+	if (!g_file_set_contents_full(conf, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "cannot write %s: %s", conf, local->message);
 		return FALSE;
 	}

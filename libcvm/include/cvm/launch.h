@@ -131,6 +131,17 @@ const char *cvm_launch_platform_to_string(CvmLaunchPlatform platform);
 gboolean cvm_launch_platform_from_string(const char *name, CvmLaunchPlatform *out, GError **error);
 
 /**
+ * cvm_launch_host_supports:
+ * @host: a probed host
+ * @platform: a platform (not AUTO)
+ * @why: (out) (optional) (transfer full): why not, naming the missing
+ *   QEMU/libvirt feature and the versions found
+ *
+ * Returns: whether guests of @platform can be launched on @host.
+ */
+gboolean cvm_launch_host_supports(const CvmHostInfo *host, CvmLaunchPlatform platform, gchar **why);
+
+/**
  * CvmLaunchStrategy:
  * @CVM_LAUNCH_STRATEGY_IGVM_CFG: QEMU 10.1+ loads the file itself
  *   (`-object igvm-cfg` through `<qemu:commandline>`)

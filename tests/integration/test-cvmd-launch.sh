@@ -1,0 +1,72 @@
+#!/bin/sh
+# LaunchGuest through cvmd on libvirt's embedded QEMU driver (TCG), driven by
+# cvmctl and by gdbus: the guest object appears, its serial line shows, bad
+# specs get named errors; then kill -9 of cvmd in the middle of a launch and
+# a restart: the record and libvirt agree, nothing lost or duplicated.
+set -eu
+. tests/integration/lib-cvmd.sh
+ROOT="$CVM_STATE_DIR/libvirt"
+URI="qemu:///embed?root=$ROOT"
+"$CVMCTL" igvm build examples/hello/manifest.json -o "$TMP/hello.igvm" >/dev/null
+cleanup_guests() {
+	[ -n "$CVMD_PID" ] && kill -9 "$CVMD_PID" 2>/dev/null && wait "$CVMD_PID" 2>/dev/null; CVMD_PID=""
+	pkill -f "qemu-system.*$TMP" 2>/dev/null || true
+}
+trap 'cleanup_guests; cleanup' EXIT
+
+start_bus
+start_cvmd "$URI"
+prop /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager Capabilities >"$TMP/caps"
+grep -q "'platforms': <\['native'\]>" "$TMP/caps" || fail "capabilities: $(cat "$TMP/caps")"
+grep -q "'qemu-igvm': <false>" "$TMP/caps" || fail "QEMU 7.2 has no igvm-cfg: $(cat "$TMP/caps")"
+
+"$CVMCTL" launch --bus "$BUS" --igvm "$TMP/hello.igvm" --name g1 --memory 64M >"$TMP/launch.out" 2>&1 ||
+	fail "cvmctl launch: $(cat "$TMP/launch.out")"
+grep -q "running in-process" "$TMP/launch.out" && fail "launch did not go through cvmd"
+prop /org/cvm/Cvmd1/guest/g1 org.cvm.Cvmd1.Guest State | grep -q "'running'" || fail "g1 not running"
+prop /org/cvm/Cvmd1/guest/g1 org.cvm.Cvmd1.Guest Platform | grep -q "'native'" || fail "g1 platform"
+for _ in $(seq 120); do
+	grep -q 'Hello from a cvm IGVM guest' "$CVM_STATE_DIR/guests.d/g1/serial.log" 2>/dev/null && break
+	sleep 0.25
+done
+grep -q 'Hello from a cvm IGVM guest' "$CVM_STATE_DIR/guests.d/g1/serial.log" || fail "no serial line from g1"
+
+# Named errors for bad specs, nothing launched by them.
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'g1'>, 'igvm': <'$TMP/hello.igvm'>}"
+grep -q org.cvm.Cvmd1.Error.Exists "$TMP/out" || fail "duplicate name: $(cat "$TMP/out")"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'g2'>, 'igvm': <'$TMP/missing.igvm'>}"
+grep -q org.cvm.Cvmd1.Error.NotFound "$TMP/out" || fail "missing file: $(cat "$TMP/out")"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'g2'>, 'igvm': <'$TMP/hello.igvm'>, 'vcpus': <'x'>}"
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "bad type: $(cat "$TMP/out")"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'g2'>, 'igvm': <'$TMP/hello.igvm'>, 'platform': <'sev-snp'>}"
+grep -q org.cvm.Cvmd1.Error.NotSupported "$TMP/out" || fail "platform: $(cat "$TMP/out")"
+[ ! -e "$CVM_STATE_DIR/guests/g2.json" ] || fail "a refused launch left a record"
+
+# kill -9 while LaunchGuest runs (the launch takes most of a second here).
+gdbus call --address "$BUS" -d org.cvm.Cvmd1 -o /org/cvm/Cvmd1 -m org.cvm.Cvmd1.Manager.LaunchGuest \
+	"{'name': <'g3'>, 'igvm': <'$TMP/hello.igvm'>, 'memory-mib': <uint64 64>}" >/dev/null 2>&1 &
+CALL=$!
+sleep 0.3
+kill -9 "$CVMD_PID"; wait "$CVMD_PID" 2>/dev/null || true; CVMD_PID=""
+wait "$CALL" 2>/dev/null || true
+start_cvmd "$URI"
+n=$(ls "$CVM_STATE_DIR/guests" | grep -c '^g3\.json$' || true)
+state=$(prop /org/cvm/Cvmd1/guest/g3 org.cvm.Cvmd1.Guest State 2>/dev/null | tr -dc 'a-z' || true)
+[ -n "$state" ] || state=absent
+stop_cvmd
+# The embedded driver admits one process: ask libvirt once cvmd is gone.
+dom=$(virsh -q -c "$URI" domstate g3 2>/dev/null | tr -dc 'a-z' || true)
+[ -n "$dom" ] || dom=absent
+echo "after kill -9: record count $n, cvmd state $state, libvirt $dom"
+case "$n/$state/$dom" in
+1/running/running | 1/shutoff/shutoff) ;; # the launch got as far as the domain
+1/failed/absent | 0/absent/absent) ;;     # it had not: a record saying failed, or nothing
+*) fail "inconsistent after kill -9: record $n, cvmd $state, libvirt $dom" ;;
+esac
+virsh -q -c "$URI" destroy g3 >/dev/null 2>&1 || true
+start_cvmd "$URI"
+ls "$CVM_STATE_DIR/guests" | grep -q '\.tmp' && fail "temporary file left"
+
+"$CVMCTL" stop --force --bus "$BUS" g1 >/dev/null 2>&1 || fail "stop g1"
+stop_cvmd
+echo ok
