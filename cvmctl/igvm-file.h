@@ -18,7 +18,10 @@ typedef struct {
 	gsize data_length;
 } CvmctlIgvmHeader;
 
+typedef struct _CvmIgvm CvmIgvm;
+
 typedef struct {
+	CvmIgvm *igvm;  /* the reader's view; @bytes and the pointers below point into it */
 	GBytes *bytes;
 	guint32 format_version;
 	guint32 architecture;

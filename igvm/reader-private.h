@@ -92,6 +92,9 @@ void cvmi_igvm_validate_init(const CvmIgvm *igvm, guint flags, GPtrArray *proble
 void cvmi_igvm_validate_directives(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
 void cvmi_igvm_check_hygiene(const CvmIgvm *igvm, guint flags, GPtrArray *problems, const CvmIgvmHeader *h,
 			     guint32 declared);
+/* --for-qemu rules about the whole file (platforms QEMU can load, at least
+ * one directive, the SNP VMSA address KVM requires). */
+void cvmi_igvm_check_qemu_file(const CvmIgvm *igvm, guint flags, GPtrArray *problems);
 void cvmi_igvm_check_page_overlap(const CvmIgvm *igvm, guint flags, GPtrArray *problems, guint32 bit);
 
 /* Union of all SUPPORTED_PLATFORM masks. */

@@ -224,10 +224,15 @@ cvm_igvm_new_from_bytes(GBytes *bytes, guint flags, GError **error)
 CvmIgvm *
 cvm_igvm_open(const char *path, guint flags, GError **error)
 {
-	GMappedFile *map = g_mapped_file_new(path, FALSE, error);
+	g_autoptr(GError) local = NULL;
+	GMappedFile *map = g_mapped_file_new(path, FALSE, &local);
 
-	if (map == NULL)
+	if (map == NULL) {
+		g_set_error(error, CVM_ERROR,
+			    g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? CVM_ERROR_NOT_FOUND : CVM_ERROR_IO,
+			    "%s", local->message);
 		return NULL;
+	}
 	CvmIgvm *igvm = g_new0(CvmIgvm, 1);
 	igvm->map = map;
 	igvm->data = (const guint8 *)g_mapped_file_get_contents(map);

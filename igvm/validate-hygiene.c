@@ -78,3 +78,33 @@ cvmi_igvm_check_hygiene(const CvmIgvm *igvm, guint flags, GPtrArray *pr, const C
 				      "QEMU refuses header type 0x%x (%s) even for other platforms", h->type,
 				      cvm_igvm_header_type_name(h->type) ? cvm_igvm_header_type_name(h->type) : "unknown");
 }
+
+void
+cvmi_igvm_check_qemu_file(const CvmIgvm *igvm, guint flags, GPtrArray *pr)
+{
+	guint32 snp = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_SNP);
+	guint32 usable = snp | cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_NATIVE) |
+			 cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV) |
+			 cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_ES);
+	guint directives = 0;
+	CvmIgvmHeader h;
+
+	if (!(flags & CVM_IGVM_FOR_QEMU))
+		return;
+	if (usable == 0)
+		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_QEMU_UNSUPPORTED, -1, igvm->vh_offset,
+				      "no NATIVE, SEV, SEV-ES or SEV-SNP platform: QEMU can load none of this file's platforms");
+	for (guint i = 0; cvm_igvm_get_header(igvm, i, &h); i++) {
+		const CvmIgvmVpContext *vp = cvm_igvm_header_vp_context(&h);
+		if (h.section == CVM_IGVM_SECTION_DIRECTIVE)
+			directives++;
+		if (vp != NULL && (cvm_le32(vp->compatibility_mask) & snp) != 0 &&
+		    cvm_le64(vp->gpa) != CVM_SNP_KVM_VMSA_GPA)
+			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_QEMU_UNSUPPORTED, (gint)h.index, h.payload_offset,
+					      "SEV-SNP VMSA at 0x%" G_GINT64_MODIFIER "x; QEMU/KVM require 0x%"
+					      G_GINT64_MODIFIER "x", cvm_le64(vp->gpa), (guint64)CVM_SNP_KVM_VMSA_GPA);
+	}
+	if (directives == 0)
+		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_QEMU_UNSUPPORTED, -1, igvm->vh_offset,
+				      "no directive: QEMU refuses a file without one");
+}

@@ -140,6 +140,7 @@ cvm_igvm_validate(const CvmIgvm *igvm, guint flags)
 	cvmi_igvm_validate_platforms(igvm, flags, problems);
 	cvmi_igvm_validate_init(igvm, flags, problems);
 	cvmi_igvm_validate_directives(igvm, flags, problems);
+	cvmi_igvm_check_qemu_file(igvm, flags, problems);
 	/* Stable sort: file order, rule order within one offset. */
 	g_ptr_array_sort(problems, by_offset);
 	return problems;
