@@ -132,10 +132,11 @@ $(CVMD): $(CVMD_OBJS) $(LIBA)
 		echo "$(CC) -o $@ ..."; $(CC) $(LDFLAGS) -o $@ $(CVMD_OBJS) $(LIBA) $(PKG_LIBS); \
 	else touch $@; fi
 
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	       -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' libcvm/cvm.pc.in
 $(BUILDDIR)/cvm.pc: libcvm/cvm.pc.in Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(PC_SUBST) > $@
 
 # Tests: one cmocka program per tests/test-*.c, linked with tests/lib/*.c.
 $(BUILDDIR)/tests/test-%: $(BUILDDIR)/obj/tests/test-%.o $(TESTLIB_OBJS) $(LIBA)
@@ -196,7 +197,8 @@ install: build
 	ln -sf $(LIBSO_NAME) $(DESTDIR)$(LIBDIR)/libcvm.so
 	install -m 0644 $(LIBA) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 libcvm/include/cvm/*.h $(DESTDIR)$(INCLUDEDIR)/cvm/
-	install -m 0644 $(BUILDDIR)/cvm.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	@# Written here, not at build time: PREFIX may differ between the two.
+	$(PC_SUBST) > $(DESTDIR)$(LIBDIR)/pkgconfig/cvm.pc
 	install -m 0755 $(CVMCTL) $(DESTDIR)$(BINDIR)/
 	@if [ -s $(CVMD) ]; then install -m 0755 $(CVMD) $(DESTDIR)$(SBINDIR)/; fi
 	@if [ -n "$$(ls data 2>/dev/null)" ]; then cp -r data/. $(DESTDIR)$(DATADIR)/cvm/; fi
