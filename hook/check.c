@@ -37,6 +37,7 @@ hook_check_launch(const HookDomain *dom, GError **error)
 	g_autofree gchar *dir = cvm_policy_default_dir();
 	g_autoptr(CvmPolicy) policy = cvm_policy_load_dir(dir, error);
 	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(CvmIgvm) igvm = NULL;
 	CvmMeasureOptions opts;
 	CvmDigest digest;
 	const guint8 *p;
@@ -46,7 +47,7 @@ hook_check_launch(const HookDomain *dom, GError **error)
 		return FALSE; /* a broken policy refuses (fail closed) */
 	/* The file must be readable and sane even when no digest is pinned. */
 	bytes = read_igvm(dom->igvm, error);
-	if (bytes == NULL)
+	if (bytes == NULL || (igvm = cvm_igvm_new_from_bytes(bytes, CVM_IGVM_NONE, error)) == NULL)
 		return FALSE;
 	if (dom->platform == NULL || g_strcmp0(dom->platform, "native") == 0)
 		return TRUE; /* native guests have no launch digest to compare */
@@ -59,5 +60,9 @@ hook_check_launch(const HookDomain *dom, GError **error)
 		g_prefix_error(error, "cannot measure %s: ", dom->igvm);
 		return FALSE;
 	}
-	return cvm_policy_check_launch_digest(policy, dom->name, digest.bytes, digest.len, error);
+	return cvm_policy_check_igvm(policy, dom->name, igvm,
+				     opts.platform == CVM_MEASURE_SEV_SNP ? CVM_IGVM_PLATFORM_SEV_SNP
+				     : opts.platform == CVM_MEASURE_TDX ? CVM_IGVM_PLATFORM_TDX
+									  : CVM_IGVM_PLATFORM_SEV,
+				     &digest, error);
 }

@@ -230,3 +230,13 @@ cvm_snp_id_block_for_launch(const CvmIgvmSnpIdBlock *b, guint64 policy, guint8 i
 		snp_pubkey(&b->author_public_key, id_auth + 0x880);
 	}
 }
+
+gboolean
+cvm_snp_id_key_digest(const CvmIgvmSnpIdBlock *b, guint8 out[48])
+{
+	guint8 key[SNP_PUBKEY_SIZE];
+	unsigned int n = 0;
+
+	snp_pubkey(&b->id_public_key, key);
+	return EVP_Digest(key, sizeof(key), out, &n, EVP_sha384(), NULL) == 1 && n == 48;
+}

@@ -114,7 +114,13 @@ cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, 
 	virDomainPtr dom;
 	char *uri;
 
+	g_autofree gchar *policy_dir = cvm_policy_default_dir();
+	g_autoptr(CvmPolicy) policy = NULL;
+
 	if (plan == NULL || !name_is_free(conn, state, spec->name, error))
+		return NULL;
+	policy = cvm_policy_load_dir(policy_dir, error);
+	if (policy == NULL || !cvm_launch_plan_check_policy(plan, policy, error))
 		return NULL;
 	uri = virConnectGetURI(conn);
 	rec = new_record(plan, uri != NULL ? uri : "");

@@ -5,6 +5,7 @@
 
 #include <cvm/error.h>
 #include <cvm/measure.h>
+#include <cvm/policy.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -117,6 +118,8 @@ measure(CvmLaunchPlan *plan, const CvmIgvm *igvm, GError **error)
 		return FALSE;
 	}
 	plan->md.measurement = cvm_digest_to_hex(&digest);
+	plan->digest = digest;
+	plan->has_digest = TRUE;
 	return TRUE;
 }
 
@@ -158,7 +161,10 @@ fill(CvmLaunchPlan *plan, const CvmGuestSpec *spec, GError **error)
 		return FALSE;
 	if (plan->strategy == CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE && !plan_native(plan, igvm, spec, error))
 		return FALSE;
-	return cvmi_launch_build_xml(plan, error);
+	if (!cvmi_launch_build_xml(plan, error))
+		return FALSE;
+	plan->igvm = g_steal_pointer(&igvm);
+	return TRUE;
 }
 
 CvmLaunchPlan *
@@ -202,6 +208,7 @@ cvm_launch_plan_free(CvmLaunchPlan *plan)
 	g_free(plan->firmware_dir);
 	cvm_launch_metadata_clear(&plan->md);
 	g_clear_pointer(&plan->native, cvm_native_plan_free);
+	g_clear_pointer(&plan->igvm, cvm_igvm_free);
 	g_ptr_array_unref(plan->warnings);
 	g_free(plan->xml);
 	g_free(plan);
@@ -241,6 +248,13 @@ const char *const *
 cvm_launch_plan_get_warnings(const CvmLaunchPlan *plan)
 {
 	return (const char *const *)plan->warnings->pdata;
+}
+
+gboolean
+cvm_launch_plan_check_policy(const CvmLaunchPlan *plan, const CvmPolicy *policy, GError **error)
+{
+	return cvm_policy_check_igvm(policy, plan->name, plan->igvm, cvmi_launch_igvm_platform(plan->platform),
+				     plan->has_digest ? &plan->digest : NULL, error);
 }
 
 gboolean

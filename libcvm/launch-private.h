@@ -4,6 +4,7 @@
 
 #include <cvm/igvm.h>
 #include <cvm/launch.h>
+#include <cvm/measure.h>
 #include <cvm/native-load.h>
 
 struct _CvmLaunchPlan {
@@ -24,6 +25,9 @@ struct _CvmLaunchPlan {
 	guint8 id_block[96];
 	guint8 id_auth[4096];
 	CvmNativePlan *native;
+	CvmIgvm *igvm;       /* the file, kept for the policy check */
+	gboolean has_digest; /* @digest is the expected launch measurement */
+	CvmDigest digest;
 	GPtrArray *warnings; /* gchar *, NULL-terminated */
 	gchar *xml;
 };

@@ -371,6 +371,12 @@ cvm_policy_has_launch_rules(const CvmPolicy *policy, const char *guest)
 	return pick(policy, guest, FALSE) != NULL;
 }
 
+gboolean
+cvm_policy_has_id_key_rules(const CvmPolicy *policy, const char *guest)
+{
+	return pick(policy, guest, TRUE) != NULL || policy->require;
+}
+
 guint64
 cvm_policy_max_update_size(const CvmPolicy *policy, const char *guest)
 {

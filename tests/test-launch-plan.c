@@ -311,6 +311,55 @@ test_pages_outside_guest_ram_are_refused(void **state)
 	expect_spec_error(f, &spec, CVM_ERROR_INVALID_DATA, "MMIO hole");
 }
 
+static CvmPolicy *
+policy_from(const char *json)
+{
+	g_autoptr(GError) error = NULL;
+	CvmPolicy *p = cvm_policy_new();
+	assert_true(cvm_policy_merge_json(p, json, strlen(json), "test.json", &error));
+	cvmt_assert_no_error(error);
+	return p;
+}
+
+static void
+test_policy_checks_digest_and_id_key(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_SEV_SNP, &error);
+	cvmt_assert_no_error(error);
+	const char *digest = cvm_launch_plan_get_metadata(p)->measurement;
+	g_autofree gchar *zeros = g_strnfill(96, '0');
+	/* The fixture's ID block has an all-zero public key: its SNP-layout hash. */
+	guint8 key[1028] = {0}, key_digest[48];
+	gsize n = sizeof(key_digest);
+	g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA384);
+	g_checksum_update(c, key, sizeof(key));
+	g_checksum_get_digest(c, key_digest, &n);
+	g_autofree gchar *key_hex = g_malloc0(97);
+	for (guint i = 0; i < 48; i++)
+		g_snprintf(key_hex + 2 * i, 3, "%02x", key_digest[i]);
+
+	g_autofree gchar *ok_json = g_strdup_printf("{\"version\": 1, \"launch-digests\": [\"%s\"], "
+						    "\"id-block-keys\": [\"%s\"]}", digest, key_hex);
+	g_autoptr(CvmPolicy) ok = policy_from(ok_json);
+	assert_true(cvm_launch_plan_check_policy(p, ok, &error));
+	cvmt_assert_no_error(error);
+
+	g_autofree gchar *bad_digest = g_strdup_printf("{\"version\": 1, \"launch-digests\": [\"%s\"]}", zeros);
+	g_autoptr(CvmPolicy) denied = policy_from(bad_digest);
+	assert_false(cvm_launch_plan_check_policy(p, denied, &error));
+	cvmt_assert_error(error, CVM_ERROR_MEASUREMENT_MISMATCH);
+	g_clear_error(&error);
+
+	g_autofree gchar *bad_key = g_strdup_printf("{\"version\": 1, \"guests\": {\"g1\": {\"id-block-keys\": "
+						    "[\"%s\"]}}}", zeros);
+	g_autoptr(CvmPolicy) wrong_key = policy_from(bad_key);
+	assert_false(cvm_launch_plan_check_policy(p, wrong_key, &error));
+	cvmt_assert_error(error, CVM_ERROR_POLICY_DENIED);
+	assert_non_null(strstr(error->message, "ID-block key"));
+}
+
 static void
 test_spec_round_trips_through_the_dbus_variant(void **state)
 {
@@ -356,6 +405,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_platform_missing_from_the_file_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_specs_are_refused_before_anything_is_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages_outside_guest_ram_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_checks_digest_and_id_key, setup, teardown),
 		cmocka_unit_test(test_spec_round_trips_through_the_dbus_variant),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,6 +76,37 @@ echo '{"launch-digests": [' >"$CVM_POLICY_DIR/30-broken.json"
 metadata_xml g1 "$TMP/g.igvm" | hook 1 g1 prepare begin
 grep -q "30-broken.json" "$TMP/err" || fail "broken policy: $(cat "$TMP/err")"
 
+# 4b. allowed SNP ID-block keys: a file signed with one key, the policy
+# naming another (refused), then naming it (allowed); an unsigned file where
+# keys are listed (refused). The key digest is computed here independently.
+openssl ecparam -name secp384r1 -genkey -noout -out "$TMP/id.pem" 2>/dev/null
+"$CVMCTL" igvm sign "$TMP/g.igvm" --id-key "$TMP/id.pem" -o "$TMP/signed.igvm" >/dev/null
+KEY=$(python3 - "$TMP/signed.igvm" <<'PY'
+import hashlib, struct, sys
+d = open(sys.argv[1], 'rb').read()
+_, _, off, size = struct.unpack_from('<4I', d, 0)
+pos = off
+while pos < off + size:
+    t, l = struct.unpack_from('<II', d, pos)
+    if t & 0x7fffffff == 0x30B:
+        k = d[pos + 8 + 248: pos + 8 + 248 + 152]   # curve, reserved, qx[72], qy[72]
+        snp = k[0:4] + k[8:80] + k[80:152]
+        print(hashlib.sha384(snp + b'\0' * (1028 - len(snp))).hexdigest())
+    pos += 8 + ((l + 7) & ~7)
+PY
+)
+[ ${#KEY} -eq 96 ] || fail "no ID key digest computed: $KEY"
+rm "$CVM_POLICY_DIR/30-broken.json"
+echo "{\"guests\": {\"g3\": {\"launch-digests\": [\"$DIGEST\"], \"id-block-keys\": [\"$ZERO\"]}}}" >"$CVM_POLICY_DIR/40-keys.json"
+metadata_xml g3 "$TMP/signed.igvm" | hook 1 g3 prepare begin
+grep -q "SNP ID-block key" "$TMP/err" || fail "wrong key: $(cat "$TMP/err")"
+echo "{\"guests\": {\"g3\": {\"launch-digests\": [\"$DIGEST\"], \"id-block-keys\": [\"$KEY\"]}}}" >"$CVM_POLICY_DIR/40-keys.json"
+metadata_xml g3 "$TMP/signed.igvm" | hook 0 g3 prepare begin
+metadata_xml g3 "$TMP/g.igvm" | hook 1 g3 prepare begin
+grep -q "has no ID block" "$TMP/err" || fail "unsigned file: $(cat "$TMP/err")"
+rm "$CVM_POLICY_DIR/40-keys.json"
+echo '{"launch-digests": [' >"$CVM_POLICY_DIR/30-broken.json"
+
 # 5. a domain without IGVM is not looked at, even with a broken policy
 plain_xml web | hook 0 web prepare begin
 [ ! -s "$TMP/err" ] || fail "non-IGVM domain produced output: $(cat "$TMP/err")"

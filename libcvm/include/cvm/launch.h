@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cvm/host.h>
+#include <cvm/policy.h>
 #include <cvm/state.h>
 #include <glib.h>
 #include <libvirt/libvirt.h>
@@ -246,6 +247,18 @@ const char *cvm_launch_plan_get_serial_log(const CvmLaunchPlan *plan);
 const char *const *cvm_launch_plan_get_warnings(const CvmLaunchPlan *plan);
 
 /**
+ * cvm_launch_plan_check_policy:
+ * @plan: a plan
+ * @policy: the host policy (cvm_policy_load_dir())
+ * @error: return location for a #GError
+ *
+ * cvm_policy_check_igvm() for the planned file, platform and measurement:
+ * what the libvirt hook checks, for launches where no hook runs (the
+ * embedded driver).
+ */
+gboolean cvm_launch_plan_check_policy(const CvmLaunchPlan *plan, const CvmPolicy *policy, GError **error);
+
+/**
  * cvm_launch_plan_write_files:
  * @plan: a plan
  * @error: return location for a #GError
@@ -274,7 +287,8 @@ gchar *cvm_launch_guest_dir(const char *state_dir, const char *name);
  * @warnings: (out) (optional) (transfer full): what could not be honoured
  * @error: return location for a #GError
  *
- * Probes the host, plans, refuses a name already used in libvirt or in
+ * Probes the host, plans, checks the host policy (cvm_policy_default_dir();
+ * the libvirt hook's rules), refuses a name already used in libvirt or in
  * @state, records the guest as "launching", writes its files, defines and
  * starts the domain and records it as "running" (with its UUID, platform,
  * IGVM path and digest, expected measurement and URI). A failure at any

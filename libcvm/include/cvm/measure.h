@@ -336,4 +336,14 @@ gboolean cvm_sev_measure_hmac(const CvmDigest *digest, const guint8 tik[16], gui
 void cvm_snp_id_block_for_launch(const CvmIgvmSnpIdBlock *b, guint64 policy, guint8 id_block[96],
 				 guint8 id_auth[4096]);
 
+/**
+ * cvm_snp_id_key_digest:
+ * @b: an SNP_ID_BLOCK header payload
+ * @out: (out): SHA-384 of the ID public key in SNP layout (1028 bytes), the
+ *   value an SNP report carries as ID_KEY_DIGEST and host policies name
+ *
+ * Returns: %FALSE only if OpenSSL fails.
+ */
+gboolean cvm_snp_id_key_digest(const CvmIgvmSnpIdBlock *b, guint8 out[48]);
+
 G_END_DECLS

@@ -18,6 +18,8 @@
 #include <glib.h>
 #include <stdint.h>
 #include <cvm/error.h>
+#include <cvm/igvm.h>
+#include <cvm/measure.h>
 
 G_BEGIN_DECLS
 
@@ -127,6 +129,28 @@ gboolean cvm_policy_check_update_size(const CvmPolicy *policy, const char *guest
  * @guest, i.e. the check is not a default allow.
  */
 gboolean cvm_policy_has_launch_rules(const CvmPolicy *policy, const char *guest);
+
+/* Same for the allowed SNP ID-block keys. */
+gboolean cvm_policy_has_id_key_rules(const CvmPolicy *policy, const char *guest);
+
+/**
+ * cvm_policy_check_igvm:
+ * @policy: a policy
+ * @guest: guest name, or %NULL for the global rules only
+ * @igvm: the IGVM file about to be launched
+ * @platform: the platform it is launched as
+ * @digest: (nullable): its expected launch digest (%NULL: native, no digest)
+ * @error: return location for a #GError
+ *
+ * The launch check of the libvirt hook and of cvm_launch_guest(): the
+ * digest must be allowed, and for SEV-SNP the file's ID block must be signed
+ * by an allowed ID key (cvm_snp_id_key_digest()); where key rules apply, a
+ * file without an ID block is refused.
+ *
+ * Returns: %TRUE when allowed; CVM_ERROR_POLICY_DENIED naming what differs.
+ */
+gboolean cvm_policy_check_igvm(const CvmPolicy *policy, const char *guest, const CvmIgvm *igvm,
+			       CvmIgvmPlatformType platform, const CvmDigest *digest, GError **error);
 
 /**
  * cvm_policy_set_require:
