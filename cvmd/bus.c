@@ -16,6 +16,7 @@ static void
 on_name_acquired(GDBusConnection *conn, const char *name, gpointer data)
 {
 	g_printerr("cvmd: ready as %s\n", name);
+	cvmd_trim_memory();
 }
 
 void

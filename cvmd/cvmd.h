@@ -62,6 +62,9 @@ typedef struct {
 
 const CvmdInterface *const *cvmd_interfaces(void);
 
+/* trim.c: after start-up, give back init-only memory. */
+void cvmd_trim_memory(void);
+
 /* bus.c */
 gboolean cvmd_bus_setup(Cvmd *d, const char *bus, GError **error);
 void cvmd_bus_teardown(Cvmd *d);
