@@ -17,18 +17,45 @@ cvm_launch_guest_dir(const char *state_dir, const char *name)
 	return g_build_filename(state_dir, "guests.d", name, NULL);
 }
 
-static json_object *
-new_record(const CvmLaunchPlan *plan, const char *uri)
+static void
+add_str(json_object *rec, const char *key, const char *value)
 {
-	json_object *rec = json_object_new_object();
+	if (value != NULL)
+		json_object_object_add(rec, key, json_object_new_string(value));
+}
 
-	json_object_object_add(rec, "state", json_object_new_string("launching"));
+/* What a relaunch (firmware update) needs to rebuild the same guest. */
+static void
+add_spec(json_object *rec, const CvmLaunchPlan *plan, const CvmGuestSpec *spec)
+{
+	json_object_object_add(rec, "memory-mib", json_object_new_int64((gint64)(plan->memory_bytes >> 20)));
+	json_object_object_add(rec, "vcpus", json_object_new_int(plan->vcpus));
+	add_str(rec, "disk", spec->disk);
+	add_str(rec, "network", spec->network);
+	add_str(rec, "command-line", spec->command_line);
+	if (spec->has_snp_policy)
+		json_object_object_add(rec, "snp-policy", json_object_new_int64((gint64)spec->snp_policy));
+}
+
+static void
+set_image(json_object *rec, const CvmLaunchPlan *plan)
+{
 	json_object_object_add(rec, "platform", json_object_new_string(plan->md.platform));
 	json_object_object_add(rec, "igvm-path", json_object_new_string(plan->md.igvm_path));
 	json_object_object_add(rec, "igvm-sha256", json_object_new_string(plan->md.igvm_sha256));
 	json_object_object_add(rec, "expected-measurement",
 			       json_object_new_string(plan->md.measurement ? plan->md.measurement : ""));
 	json_object_object_add(rec, "strategy", json_object_new_string(plan->md.strategy));
+}
+
+static json_object *
+new_record(const CvmLaunchPlan *plan, const CvmGuestSpec *spec, const char *uri)
+{
+	json_object *rec = json_object_new_object();
+
+	json_object_object_add(rec, "state", json_object_new_string("launching"));
+	set_image(rec, plan);
+	add_spec(rec, plan, spec);
 	json_object_object_add(rec, "serial-log", json_object_new_string(plan->serial_log));
 	json_object_object_add(rec, "uri", json_object_new_string(uri));
 	json_object_object_add(rec, "created", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
@@ -123,7 +150,7 @@ cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, 
 	if (policy == NULL || !cvm_launch_plan_check_policy(plan, policy, error))
 		return NULL;
 	uri = virConnectGetURI(conn);
-	rec = new_record(plan, uri != NULL ? uri : "");
+	rec = new_record(plan, spec, uri != NULL ? uri : "");
 	free(uri);
 	dom = start(conn, state, plan, rec, error);
 	json_object_put(rec);
@@ -156,4 +183,67 @@ cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError 
 	dir = cvm_launch_guest_dir(cvm_state_get_dir(state), name);
 	cvmi_rm_rf(dir);
 	return cvm_state_remove(state, "guests", name, error);
+}
+
+static const char *
+rec_str(json_object *rec, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(rec, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+static gint64
+rec_int(json_object *rec, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(rec, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+gboolean
+cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json_object *rec, const char *igvm_path,
+		     GError **error)
+{
+	CvmGuestSpec spec = {.name = name, .igvm_path = igvm_path, .memory_bytes = (guint64)rec_int(rec, "memory-mib") << 20,
+			     .vcpus = (guint)rec_int(rec, "vcpus"), .serial_log = rec_str(rec, "serial-log"),
+			     .disk = rec_str(rec, "disk"), .network = rec_str(rec, "network"),
+			     .command_line = rec_str(rec, "command-line")};
+	virDomainPtr dom;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	if (rec_str(rec, "platform") != NULL &&
+	    !cvm_launch_platform_from_string(rec_str(rec, "platform"), &spec.platform, error))
+		return FALSE;
+	if (json_object_object_get_ex(rec, "snp-policy", NULL)) {
+		spec.has_snp_policy = TRUE;
+		spec.snp_policy = (guint64)rec_int(rec, "snp-policy");
+	}
+	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, &spec, error);
+	if (plan == NULL)
+		return FALSE;
+	/* The reset: the old domain goes, the new one is made from the new image. */
+	dom = virDomainLookupByName(conn, name);
+	if (dom != NULL) {
+		gboolean ok = (virDomainIsActive(dom) != 1 || virDomainDestroy(dom) == 0 || virDomainIsActive(dom) == 0) &&
+			      (virDomainIsPersistent(dom) != 1 || virDomainUndefine(dom) == 0);
+		virDomainFree(dom);
+		if (!ok) {
+			cvm_libvirt_set_error(error, "cannot stop %s for its firmware update", name);
+			return FALSE;
+		}
+	}
+	g_autofree gchar *firmware = g_build_filename(plan->guest_dir, "firmware", NULL);
+	cvmi_rm_rf(firmware);
+	if (!cvm_launch_plan_write_files(plan, error))
+		return FALSE;
+	dom = cvm_lifecycle_define_start(conn, name, plan->xml, error);
+	if (dom == NULL)
+		return FALSE;
+	if (virDomainGetUUIDString(dom, uuid) == 0)
+		json_object_object_add(rec, "uuid", json_object_new_string(uuid));
+	virDomainFree(dom);
+	set_image(rec, plan);
+	json_object_object_add(rec, "state", json_object_new_string("running"));
+	return TRUE;
 }

@@ -36,5 +36,12 @@ CvmIgvmPlatformType cvmi_launch_igvm_platform(CvmLaunchPlatform p);
 gchar *cvmi_launch_version_string(gulong v);
 gboolean cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform wanted,
 				     CvmLaunchPlatform *out, GError **error);
+/* The firmware-update reset: destroys and undefines @name's domain and
+ * launches it again from @igvm_path with the settings in its record @rec,
+ * whose image fields, UUID and state are updated (the caller writes it). */
+struct json_object;
+gboolean cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, struct json_object *rec,
+			      const char *igvm_path, GError **error);
+
 /* Builds plan->xml from the rest of the plan. */
 gboolean cvmi_launch_build_xml(CvmLaunchPlan *plan, GError **error);

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl fwupdate: stage, apply, rollback and status for guests cvm
+ * launched (in-process, like the other guest commands without cvmd), and
+ * decode to inspect a guest's request offline from a memory dump. */
+#include "cvmctl/cvmctl.h"
+
+#include <cvm/error.h>
+#include <cvm/fwupdate.h>
+#include <cvm/state.h>
+#include <stdio.h>
+#include <string.h>
+
+static int
+exit_for(const GError *error)
+{
+	if (error->domain == CVM_ERROR && (error->code == CVM_ERROR_NOT_FOUND || error->code == CVM_ERROR_NOT_SUPPORTED))
+		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+	return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+}
+
+static int
+decode(int argc, char **argv)
+{
+	g_autofree gchar *request = NULL, *memory = NULL, *iface = NULL, *platform = NULL;
+	gint64 base = 0;
+	gint vcpus = 1;
+	GOptionEntry entries[] = {
+		{ "request", 0, 0, G_OPTION_ARG_FILENAME, &request, "the request: etc/vmlaunchupdate (56 bytes) or "
+		  "struct vmfwupdate (0x28 bytes)", "FILE" },
+		{ "memory", 0, 0, G_OPTION_ARG_FILENAME, &memory, "guest memory dump", "DUMP" },
+		{ "base", 0, 0, G_OPTION_ARG_INT64, &base, "guest-physical address of the dump's first byte", "GPA" },
+		{ "interface", 0, 0, G_OPTION_ARG_STRING, &iface, "vm-launch-update (default) or vmfwupdate", "I" },
+		{ "platform", 0, 0, G_OPTION_ARG_STRING, &platform, "the guest's platform (default native)", "P" },
+		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &vcpus, "the guest's vCPUs (default 1)", "N" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- decode a guest's firmware-update request offline");
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+	CvmFwupdateGuest guest = {.platform = CVM_LAUNCH_PLATFORM_NATIVE, .launched_with_igvm = TRUE};
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cvmctl_parse_options(ctx, &argc, &argv))
+		return CVMCTL_EXIT_USAGE;
+	if (request == NULL || memory == NULL || vcpus < 1 ||
+	    (iface != NULL && strcmp(iface, "vm-launch-update") != 0 && strcmp(iface, "vmfwupdate") != 0)) {
+		fprintf(stderr, "cvmctl: fwupdate decode needs --request FILE --memory DUMP "
+				"[--interface vm-launch-update|vmfwupdate]\n");
+		return CVMCTL_EXIT_USAGE;
+	}
+	guest.vcpus = (guint)vcpus;
+	if (platform != NULL && !cvm_launch_platform_from_string(platform, &guest.platform, &error))
+		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+	if (!g_file_get_contents(request, &data, &len, &error))
+		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+	g_autoptr(CvmGuestMemory) mem = cvm_guest_memory_new_file(memory, (guint64)base, FALSE, &error);
+	if (mem == NULL)
+		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+	g_autoptr(CvmFwupdatePlan) plan =
+		iface != NULL && strcmp(iface, "vmfwupdate") == 0
+			? cvm_fwupdate_plan_vmfwupdate(&guest, (const guint8 *)data, len, mem)
+			: cvm_fwupdate_plan_vmlaunchupdate(&guest, (const guint8 *)data, len, mem);
+	g_autofree gchar *json = cvm_fwupdate_plan_to_json(plan);
+	puts(json);
+	return cvm_fwupdate_plan_get_status(plan) == CVM_VMLAUNCHUPDATE_STATUS_SUCCESS ? CVMCTL_EXIT_OK
+										       : CVMCTL_EXIT_CHECK_FAILED;
+}
+
+typedef struct {
+	gchar *uri;
+	gchar *bus;
+} GuestOpts;
+
+static gboolean
+parse_guest(int *argc, char ***argv, const char *what, int want_args, GuestOpts *o)
+{
+	GOptionEntry entries[] = {
+		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI", "URI" },
+		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "session: use the per-user state directory", "BUS" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cvmctl_parse_options(ctx, argc, argv))
+		return FALSE;
+	if (*argc != want_args || !cvm_name_is_valid((*argv)[1])) {
+		fprintf(stderr, "cvmctl: %s\n", what);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static CvmState *
+open_state(const GuestOpts *o, gchar **dir, GError **error)
+{
+	*dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	return cvm_state_open(*dir, error);
+}
+
+static int
+stage(int argc, char **argv)
+{
+	GuestOpts o = {0};
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = NULL;
+
+	if (!parse_guest(&argc, &argv, "GUEST IMAGE.igvm - stage a new firmware image", 3, &o))
+		return CVMCTL_EXIT_USAGE;
+	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
+	g_autofree gchar *image = g_canonicalize_filename(argv[2], NULL);
+	if (state == NULL || !cvm_fwupdate_stage(state, argv[1], image, &error))
+		return exit_for(error);
+	g_autofree gchar *status = cvm_fwupdate_status(state, argv[1], &error);
+	puts(status);
+	return CVMCTL_EXIT_OK;
+}
+
+static int
+status(int argc, char **argv)
+{
+	GuestOpts o = {0};
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = NULL;
+
+	if (!parse_guest(&argc, &argv, "GUEST - show current, staged and previous firmware", 2, &o))
+		return CVMCTL_EXIT_USAGE;
+	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
+	g_autofree gchar *out = state != NULL ? cvm_fwupdate_status(state, argv[1], &error) : NULL;
+	if (out == NULL)
+		return exit_for(error);
+	puts(out);
+	return CVMCTL_EXIT_OK;
+}
+
+static int
+switch_cmd(int argc, char **argv, gboolean rollback)
+{
+	GuestOpts o = {0};
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = NULL, *uri = NULL;
+
+	if (!parse_guest(&argc, &argv, rollback ? "GUEST - relaunch from the previous firmware"
+						: "GUEST - relaunch from the staged firmware", 2, &o))
+		return CVMCTL_EXIT_USAGE;
+	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
+	if (state == NULL || (uri = cvmctl_local_uri(o.uri, dir, &error)) == NULL)
+		return exit_for(error);
+	virConnectPtr conn = cvm_libvirt_open(uri, &error);
+	if (conn == NULL)
+		return exit_for(error);
+	gboolean ok = rollback ? cvm_fwupdate_rollback(conn, state, argv[1], &error)
+			       : cvm_fwupdate_apply(conn, state, argv[1], &error);
+	cvm_libvirt_close(conn);
+	if (!ok)
+		return exit_for(error);
+	g_autofree gchar *out = cvm_fwupdate_status(state, argv[1], &error);
+	puts(out != NULL ? out : "");
+	return CVMCTL_EXIT_OK;
+}
+
+static int
+apply(int argc, char **argv)
+{
+	return switch_cmd(argc, argv, FALSE);
+}
+
+static int
+rollback(int argc, char **argv)
+{
+	return switch_cmd(argc, argv, TRUE);
+}
+
+int
+cvmctl_cmd_fwupdate(int argc, char **argv)
+{
+	static const CvmctlCommand table[] = {
+		{ "stage", stage, "Check and store a new firmware image for a guest" },
+		{ "status", status, "Show a guest's current, staged and previous firmware" },
+		{ "apply", apply, "Relaunch a guest from its staged firmware" },
+		{ "rollback", rollback, "Relaunch a guest from its previous firmware" },
+		{ "decode", decode, "Decode and check a guest's request offline (--request, --memory)" },
+	};
+	return cvmctl_dispatch("cvmctl fwupdate", table, G_N_ELEMENTS(table), argc, argv);
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Applying firmware updates to libvirt guests cvm launched: images are
+ * stored content-addressed (<state>/firmware/<sha256>.igvm, written once,
+ * never changed), the guest's record names the current, staged and previous
+ * image, and the switch is a relaunch whose record write changes image,
+ * digest and expected measurement together. */
+#include "fwupdate/fwupdate-private.h"
+#include "libcvm/launch-private.h"
+
+#include <cvm/error.h>
+#include <json-c/json.h>
+#include <string.h>
+
+static const char *
+rec_str(json_object *rec, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(rec, key, &v) && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+static gchar *
+store_image(CvmState *state, GBytes *image, const char *sha256, GError **error)
+{
+	g_autofree gchar *dir = g_build_filename(cvm_state_get_dir(state), "firmware", NULL);
+	g_autofree gchar *name = g_strdup_printf("%s.igvm", sha256);
+	gchar *path = g_build_filename(dir, name, NULL);
+	g_autoptr(GError) local = NULL;
+	gsize len;
+	const guint8 *data = g_bytes_get_data(image, &len);
+
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "cannot create %s: %s", dir, g_strerror(errno));
+		g_free(path);
+		return NULL;
+	}
+	/* Content-addressed: an existing file already holds these bytes. */
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
+	    !g_file_set_contents_full(path, (const gchar *)data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
+		g_free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static gboolean
+guest_of(json_object *rec, CvmFwupdateGuest *out, GError **error)
+{
+	json_object *v;
+
+	memset(out, 0, sizeof(*out));
+	if (!cvm_launch_platform_from_string(rec_str(rec, "platform"), &out->platform, error))
+		return FALSE;
+	out->vcpus = json_object_object_get_ex(rec, "vcpus", &v) ? (guint)json_object_get_int(v) : 1;
+	out->launched_with_igvm = TRUE;
+	return TRUE;
+}
+
+gboolean
+cvm_fwupdate_stage(CvmState *state, const char *name, const char *igvm_path, GError **error)
+{
+	json_object *rec = cvm_state_read(state, "guests", name, error);
+	g_autofree gchar *dir = cvm_policy_default_dir();
+	g_autoptr(CvmPolicy) policy = NULL;
+	g_autoptr(CvmFwupdatePlan) plan = NULL;
+	g_autoptr(GBytes) image = NULL;
+	g_autoptr(GMappedFile) map = NULL;
+	g_autoptr(GError) local = NULL;
+	g_autofree gchar *stored = NULL;
+	CvmFwupdateGuest guest;
+	gboolean ok = FALSE;
+
+	if (rec == NULL || !guest_of(rec, &guest, error) || (policy = cvm_policy_load_dir(dir, error)) == NULL)
+		goto out;
+	guest.max_image = cvm_policy_max_update_size(policy, name);
+	map = g_mapped_file_new(igvm_path, FALSE, &local);
+	if (map == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "%s", local->message);
+		goto out;
+	}
+	image = g_mapped_file_get_bytes(map);
+	plan = cvm_fwupdate_plan_image(&guest, image);
+	if (cvm_fwupdate_plan_get_action(plan) != CVM_FWUPDATE_ACTION_REPLACE) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA, "%s: %s", igvm_path, plan->message);
+		goto out;
+	}
+	if (!cvm_fwupdate_plan_check_policy(plan, policy, name, error))
+		goto out;
+	stored = store_image(state, image, plan->sha256, error);
+	if (stored == NULL)
+		goto out;
+	json_object_object_add(rec, "staged-igvm-path", json_object_new_string(stored));
+	json_object_object_add(rec, "staged-igvm-sha256", json_object_new_string(plan->sha256));
+	json_object_object_add(rec, "staged-measurement", json_object_new_string(plan->digest ? plan->digest : ""));
+	ok = cvm_state_write(state, "guests", name, rec, error);
+out:
+	if (rec != NULL)
+		json_object_put(rec);
+	return ok;
+}
+
+/* Relaunches @name from the image its record names under @from_key
+ * ("staged-igvm-path" or "previous-igvm-path"); the running image becomes
+ * the previous one. On failure the guest is relaunched from what it ran. */
+static gboolean
+switch_image(virConnectPtr conn, CvmState *state, const char *name, const char *from_key, GError **error)
+{
+	json_object *rec = cvm_state_read(state, "guests", name, error);
+	g_autofree gchar *target = NULL, *current = NULL, *current_sha = NULL, *current_md = NULL;
+	g_autoptr(GError) local = NULL;
+	gboolean ok = FALSE;
+
+	if (rec == NULL)
+		return FALSE;
+	target = g_strdup(rec_str(rec, from_key));
+	current = g_strdup(rec_str(rec, "igvm-path"));
+	current_sha = g_strdup(rec_str(rec, "igvm-sha256"));
+	current_md = g_strdup(rec_str(rec, "expected-measurement"));
+	if (target == NULL || *target == '\0') {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_STATE, "guest %s has no %s image", name,
+			    strstr(from_key, "staged") ? "staged" : "previous");
+		goto out;
+	}
+	if (!cvmi_launch_relaunch(conn, state, name, rec, target, &local)) {
+		g_autoptr(GError) back = NULL;
+		g_propagate_prefixed_error(error, g_steal_pointer(&local), "firmware switch of %s failed: ", name);
+		if (current != NULL && !cvmi_launch_relaunch(conn, state, name, rec, current, &back))
+			g_prefix_error(error, "(and relaunching the old image failed too: %s) ", back->message);
+		cvm_state_write(state, "guests", name, rec, NULL);
+		goto out;
+	}
+	json_object_object_add(rec, "previous-igvm-path", json_object_new_string(current ? current : ""));
+	json_object_object_add(rec, "previous-igvm-sha256", json_object_new_string(current_sha ? current_sha : ""));
+	json_object_object_add(rec, "previous-measurement", json_object_new_string(current_md ? current_md : ""));
+	json_object_object_del(rec, "staged-igvm-path");
+	json_object_object_del(rec, "staged-igvm-sha256");
+	json_object_object_del(rec, "staged-measurement");
+	/* One write: image, digest, expected measurement and history together. */
+	ok = cvm_state_write(state, "guests", name, rec, error);
+out:
+	json_object_put(rec);
+	return ok;
+}
+
+gboolean
+cvm_fwupdate_apply(virConnectPtr conn, CvmState *state, const char *name, GError **error)
+{
+	return switch_image(conn, state, name, "staged-igvm-path", error);
+}
+
+gboolean
+cvm_fwupdate_rollback(virConnectPtr conn, CvmState *state, const char *name, GError **error)
+{
+	return switch_image(conn, state, name, "previous-igvm-path", error);
+}
+
+static json_object *
+image_json(json_object *rec, const char *path, const char *sha, const char *md)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "igvm-path", json_object_new_string(rec_str(rec, path) ? rec_str(rec, path) : ""));
+	json_object_object_add(o, "igvm-sha256", json_object_new_string(rec_str(rec, sha) ? rec_str(rec, sha) : ""));
+	json_object_object_add(o, "expected-measurement", json_object_new_string(rec_str(rec, md) ? rec_str(rec, md) : ""));
+	return o;
+}
+
+gchar *
+cvm_fwupdate_status(CvmState *state, const char *name, GError **error)
+{
+	json_object *rec = cvm_state_read(state, "guests", name, error);
+	json_object *o;
+	gchar *out;
+
+	if (rec == NULL)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "current", image_json(rec, "igvm-path", "igvm-sha256", "expected-measurement"));
+	if (rec_str(rec, "staged-igvm-path") != NULL)
+		json_object_object_add(o, "staged",
+				       image_json(rec, "staged-igvm-path", "staged-igvm-sha256", "staged-measurement"));
+	if (rec_str(rec, "previous-igvm-path") != NULL && *rec_str(rec, "previous-igvm-path") != '\0')
+		json_object_object_add(o, "previous",
+				       image_json(rec, "previous-igvm-path", "previous-igvm-sha256", "previous-measurement"));
+	out = g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	json_object_put(rec);
+	return out;
+}

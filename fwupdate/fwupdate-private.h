@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by the fwupdate engine files. */
+#pragma once
+
+#include <cvm/fwupdate.h>
+#include <cvm/measure.h>
+
+struct _CvmFwupdatePlan {
+	CvmFwupdateAction action;
+	guint16 status;
+	gboolean locks;
+	gboolean one_reset;
+	CvmLaunchPlatform platform;
+	GBytes *image;
+	gchar *sha256;
+	gchar *digest;
+	gboolean has_digest;
+	CvmDigest raw_digest;
+	guint64 opaque_addr, opaque_size;
+	gchar *message;
+};
+
+CvmFwupdatePlan *cvmi_fwupdate_plan_new(const CvmFwupdateGuest *guest);
+/* Refuses @plan: no action, @status, the message (printf). Returns @plan. */
+CvmFwupdatePlan *cvmi_fwupdate_refuse(CvmFwupdatePlan *plan, guint16 status, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+/* Checks @image for @guest (size, parse, validation, platform) and, when it
+ * passes, makes @plan a REPLACE with its hash and launch digest. */
+CvmFwupdatePlan *cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, GBytes *image);
+guint64 cvmi_fwupdate_max_image(const CvmFwupdateGuest *guest);

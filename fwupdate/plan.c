@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Firmware-update plans: the checks every new image passes whatever brought
+ * it (guest request or host staging), its hash and launch digest, the host
+ * policy, and the plan as JSON. */
+#include "fwupdate/fwupdate-private.h"
+
+#include <cvm/error.h>
+#include <cvm/igvm.h>
+#include <cvm/measure.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+
+CvmFwupdatePlan *
+cvmi_fwupdate_plan_new(const CvmFwupdateGuest *guest)
+{
+	CvmFwupdatePlan *plan = g_new0(CvmFwupdatePlan, 1);
+
+	plan->platform = guest->platform;
+	plan->status = CVM_VMLAUNCHUPDATE_STATUS_SUCCESS;
+	plan->message = g_strdup("no update requested");
+	return plan;
+}
+
+CvmFwupdatePlan *
+cvmi_fwupdate_refuse(CvmFwupdatePlan *plan, guint16 status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_free(plan->message);
+	plan->message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	plan->action = CVM_FWUPDATE_ACTION_NONE;
+	plan->status = status;
+	g_clear_pointer(&plan->image, g_bytes_unref);
+	return plan;
+}
+
+guint64
+cvmi_fwupdate_max_image(const CvmFwupdateGuest *guest)
+{
+	return guest->max_image != 0 ? guest->max_image : CVM_FWUPDATE_MAX_IMAGE;
+}
+
+static CvmMeasurePlatform
+measure_platform(CvmLaunchPlatform p)
+{
+	return p == CVM_LAUNCH_PLATFORM_SEV ? CVM_MEASURE_SEV
+	       : p == CVM_LAUNCH_PLATFORM_SEV_ES ? CVM_MEASURE_SEV_ES
+	       : p == CVM_LAUNCH_PLATFORM_TDX ? CVM_MEASURE_TDX
+					      : CVM_MEASURE_SEV_SNP;
+}
+
+/* The IGVM platform type of a launch platform. */
+static CvmIgvmPlatformType
+igvm_platform(CvmLaunchPlatform p)
+{
+	return p == CVM_LAUNCH_PLATFORM_SEV ? CVM_IGVM_PLATFORM_SEV
+	       : p == CVM_LAUNCH_PLATFORM_SEV_ES ? CVM_IGVM_PLATFORM_SEV_ES
+	       : p == CVM_LAUNCH_PLATFORM_SEV_SNP ? CVM_IGVM_PLATFORM_SEV_SNP
+	       : p == CVM_LAUNCH_PLATFORM_TDX ? CVM_IGVM_PLATFORM_TDX
+					      : CVM_IGVM_PLATFORM_NATIVE;
+}
+
+CvmFwupdatePlan *
+cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, GBytes *image)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmIgvm) igvm = NULL;
+	gsize len;
+	const guint8 *data = g_bytes_get_data(image, &len);
+
+	if (len > cvmi_fwupdate_max_image(guest))
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+					    "image of %zu bytes is larger than the %" G_GUINT64_FORMAT " allowed", len,
+					    cvmi_fwupdate_max_image(guest));
+	igvm = cvm_igvm_new_from_bytes(image, CVM_IGVM_NONE, &error);
+	if (igvm == NULL)
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL, "image is not a valid IGVM file: %s",
+					    error->message);
+	if (cvm_igvm_find_platform(igvm, igvm_platform(guest->platform)) == NULL)
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+					    "image has no %s platform, the guest's",
+					    cvm_launch_platform_to_string(guest->platform));
+	if (guest->platform != CVM_LAUNCH_PLATFORM_NATIVE) {
+		CvmMeasureOptions opts;
+		CvmDigest digest;
+		cvm_measure_options_init(&opts);
+		opts.platform = measure_platform(guest->platform);
+		opts.vcpus = guest->vcpus;
+		if (!cvm_measure_igvm(data, len, &opts, &digest, NULL, &error))
+			return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+						    "cannot measure the image: %s", error->message);
+		plan->digest = cvm_digest_to_hex(&digest);
+		plan->raw_digest = digest;
+		plan->has_digest = TRUE;
+	}
+	plan->image = g_bytes_ref(image);
+	plan->sha256 = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, image);
+	plan->action = CVM_FWUPDATE_ACTION_REPLACE;
+	plan->status = CVM_VMLAUNCHUPDATE_STATUS_SUCCESS;
+	g_free(plan->message);
+	plan->message = g_strdup_printf("replace the firmware with %s (%zu bytes)", plan->sha256, len);
+	return plan;
+}
+
+CvmFwupdatePlan *
+cvm_fwupdate_plan_image(const CvmFwupdateGuest *guest, GBytes *igvm)
+{
+	return cvmi_fwupdate_take_image(cvmi_fwupdate_plan_new(guest), guest, igvm);
+}
+
+void
+cvm_fwupdate_plan_free(CvmFwupdatePlan *plan)
+{
+	if (plan == NULL)
+		return;
+	g_clear_pointer(&plan->image, g_bytes_unref);
+	g_free(plan->sha256);
+	g_free(plan->digest);
+	g_free(plan->message);
+	g_free(plan);
+}
+
+CvmFwupdateAction cvm_fwupdate_plan_get_action(const CvmFwupdatePlan *plan) { return plan->action; }
+guint16 cvm_fwupdate_plan_get_status(const CvmFwupdatePlan *plan) { return plan->status; }
+const char *cvm_fwupdate_plan_get_message(const CvmFwupdatePlan *plan) { return plan->message; }
+gboolean cvm_fwupdate_plan_get_locks(const CvmFwupdatePlan *plan) { return plan->locks; }
+gboolean cvm_fwupdate_plan_get_one_reset(const CvmFwupdatePlan *plan) { return plan->one_reset; }
+GBytes *cvm_fwupdate_plan_get_image(const CvmFwupdatePlan *plan) { return plan->image; }
+const char *cvm_fwupdate_plan_get_sha256(const CvmFwupdatePlan *plan) { return plan->sha256; }
+const char *cvm_fwupdate_plan_get_digest(const CvmFwupdatePlan *plan) { return plan->digest; }
+
+void
+cvm_fwupdate_plan_get_opaque(const CvmFwupdatePlan *plan, guint64 *addr, guint64 *size)
+{
+	*addr = plan->opaque_addr;
+	*size = plan->opaque_size;
+}
+
+gboolean
+cvm_fwupdate_plan_check_policy(const CvmFwupdatePlan *plan, const CvmPolicy *policy, const char *guest,
+			       GError **error)
+{
+	g_autoptr(CvmIgvm) igvm = NULL;
+
+	if (plan->action != CVM_FWUPDATE_ACTION_REPLACE)
+		return TRUE;
+	if (!cvm_policy_check_update_size(policy, guest, g_bytes_get_size(plan->image), error))
+		return FALSE;
+	igvm = cvm_igvm_new_from_bytes(plan->image, CVM_IGVM_NONE, error);
+	if (igvm == NULL)
+		return FALSE;
+	return cvm_policy_check_igvm(policy, guest, igvm, igvm_platform(plan->platform),
+				     plan->has_digest ? &plan->raw_digest : NULL, error);
+}
+
+gchar *
+cvm_fwupdate_plan_to_json(const CvmFwupdatePlan *plan)
+{
+	static const char *const actions[] = {"none", "replace", "restore-host"};
+	json_object *o = json_object_new_object();
+	const char *status = cvm_vmlaunchupdate_status_name(plan->status);
+
+	json_object_object_add(o, "action", json_object_new_string(actions[plan->action]));
+	json_object_object_add(o, "status", json_object_new_string(status ? status : "unknown"));
+	json_object_object_add(o, "message", json_object_new_string(plan->message));
+	json_object_object_add(o, "locks", json_object_new_boolean(plan->locks));
+	json_object_object_add(o, "one-reset", json_object_new_boolean(plan->one_reset));
+	json_object_object_add(o, "platform", json_object_new_string(cvm_launch_platform_to_string(plan->platform)));
+	if (plan->image != NULL) {
+		json_object_object_add(o, "image-size", json_object_new_int64((gint64)g_bytes_get_size(plan->image)));
+		json_object_object_add(o, "image-sha256", json_object_new_string(plan->sha256));
+	}
+	if (plan->digest != NULL)
+		json_object_object_add(o, "launch-digest", json_object_new_string(plan->digest));
+	if (plan->opaque_size != 0) {
+		json_object_object_add(o, "opaque-addr", json_object_new_int64((gint64)plan->opaque_addr));
+		json_object_object_add(o, "opaque-size", json_object_new_int64((gint64)plan->opaque_size));
+	}
+	gchar *out = g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return out;
+}
