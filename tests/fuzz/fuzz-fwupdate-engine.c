@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libFuzzer target: the firmware-update engine on hostile guests. The input
+ * is the request (the first 56 bytes: a vm-launch-update file; the first 0x28
+ * also read as a struct vmfwupdate) followed by the contents of 1 MiB of
+ * simulated guest RAM. Every plan must come back (never NULL), and a REPLACE
+ * plan must carry a valid image. */
+#include <cvm/fwupdate.h>
+#include <cvm/igvm.h>
+#include <stdint.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define RAM (1u << 20)
+#define REQ 56
+
+static void
+check(CvmFwupdatePlan *plan)
+{
+	if (plan == NULL || cvm_fwupdate_plan_get_message(plan) == NULL)
+		__builtin_trap();
+	if (cvm_fwupdate_plan_get_action(plan) == CVM_FWUPDATE_ACTION_REPLACE) {
+		g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(cvm_fwupdate_plan_get_image(plan), CVM_IGVM_NONE, NULL);
+		if (igvm == NULL)
+			__builtin_trap();
+	}
+	g_autofree gchar *json = cvm_fwupdate_plan_to_json(plan);
+	cvm_fwupdate_plan_free(plan);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	g_autoptr(CvmGuestMemory) mem = cvm_guest_memory_new_memfd(RAM, 0, NULL);
+	CvmFwupdateGuest guest = {.platform = CVM_LAUNCH_PLATFORM_NATIVE, .vcpus = 1, .launched_with_igvm = TRUE,
+				  .max_image = RAM};
+	gsize req = MIN(size, REQ);
+
+	if (mem == NULL)
+		return 0;
+	if (size > REQ)
+		cvm_guest_memory_write(mem, 0, data + REQ, MIN(size - REQ, RAM), NULL);
+	check(cvm_fwupdate_plan_vmlaunchupdate(&guest, data, req, mem));
+	check(cvm_fwupdate_plan_vmfwupdate(&guest, data, req, mem));
+	guest.platform = CVM_LAUNCH_PLATFORM_SEV_SNP;
+	check(cvm_fwupdate_plan_vmfwupdate(&guest, data, req, mem));
+	return 0;
+}
