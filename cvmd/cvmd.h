@@ -99,6 +99,8 @@ CvmdGuest *cvmd_guest_lookup(Cvmd *d, const char *name);
 /* Updates the State property (and the stored record when it changed). */
 void cvmd_guest_set_state(CvmdGuest *g, const char *state);
 gboolean cvmd_guest_save(CvmdGuest *g, GError **error);
+/* Re-reads the record (another part of libcvm changed it) and updates the properties. */
+gboolean cvmd_guest_reload(CvmdGuest *g, GError **error);
 
 /* libvirt.c */
 gboolean cvmd_libvirt_open(Cvmd *d, GError **error);

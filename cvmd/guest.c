@@ -34,6 +34,19 @@ sync_properties(CvmdGuest *g)
 }
 
 gboolean
+cvmd_guest_reload(CvmdGuest *g, GError **error)
+{
+	json_object *rec = cvm_state_read(g->daemon->state, "guests", g->name, error);
+
+	if (rec == NULL)
+		return FALSE;
+	json_object_put(g->record);
+	g->record = rec;
+	sync_properties(g);
+	return TRUE;
+}
+
+gboolean
 cvmd_guest_save(CvmdGuest *g, GError **error)
 {
 	return cvm_state_write(g->daemon->state, "guests", g->name, g->record, error);

@@ -6,7 +6,7 @@
 #include "cvmd/cvmd.h"
 
 #define CVMD_INTERFACE_LIST(X) \
-	/* X(attestation) */
+	X(firmware_update)
 
 #define DECLARE(n) extern const CvmdInterface cvmd_iface_##n;
 #define ENTRY(n) &cvmd_iface_##n,

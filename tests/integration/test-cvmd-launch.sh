@@ -42,6 +42,49 @@ call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'g2'>, 'igvm': 
 grep -q org.cvm.Cvmd1.Error.NotSupported "$TMP/out" || fail "platform: $(cat "$TMP/out")"
 [ ! -e "$CVM_STATE_DIR/guests/g2.json" ] || fail "a refused launch left a record"
 
+# Firmware update through cvmd: g1 (hello) staged and applied as B, whose
+# line then shows; FirmwareUpdated carries the old and new digests; rollback.
+python3 - examples/hello/manifest.json "$TMP/b.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+chunk = m["directives"][0]["chunks"][0]
+old, new = b"Hello from a cvm IGVM guest".hex(" "), b"Firmware B says hello here!".hex(" ")
+assert old in chunk["hex"]
+chunk["hex"] = chunk["hex"].replace(old, new)
+json.dump(m, open(sys.argv[2], "w"))
+PY
+"$CVMCTL" igvm build "$TMP/b.json" -o "$TMP/b.igvm" >/dev/null
+G1=/org/cvm/Cvmd1/guest/g1
+gdbus monitor --address "$BUS" -d org.cvm.Cvmd1 -o "$G1" >"$TMP/monitor" 2>&1 &
+MON=$!
+sleep 0.3
+call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Stage "$TMP/b.igvm"
+[ $rc = 0 ] || fail "Stage: $(cat "$TMP/out")"
+call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Stage "relative.igvm"
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "Stage relative: $(cat "$TMP/out")"
+call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Apply
+[ $rc = 0 ] || fail "Apply: $(cat "$TMP/out")"
+for _ in $(seq 120); do
+	grep -q 'Firmware B says' "$CVM_STATE_DIR/guests.d/g1/serial.log" 2>/dev/null && break
+	sleep 0.25
+done
+grep -q 'Firmware B says' "$CVM_STATE_DIR/guests.d/g1/serial.log" || fail "no line B after Apply"
+SHA_B=$(sha256sum "$TMP/b.igvm" | cut -d' ' -f1)
+prop "$G1" org.cvm.Cvmd1.Guest IgvmSha256 | grep -q "$SHA_B" || fail "IgvmSha256 not updated"
+call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Status
+grep -q previous "$TMP/out" || fail "Status: $(cat "$TMP/out")"
+call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Rollback
+[ $rc = 0 ] || fail "Rollback: $(cat "$TMP/out")"
+for _ in $(seq 120); do
+	grep -q 'Hello from a cvm IGVM guest' "$CVM_STATE_DIR/guests.d/g1/serial.log" 2>/dev/null && break
+	sleep 0.25
+done
+grep -q 'Hello from a cvm IGVM guest' "$CVM_STATE_DIR/guests.d/g1/serial.log" || fail "no hello after Rollback"
+sleep 0.3
+kill "$MON" 2>/dev/null; wait "$MON" 2>/dev/null || true
+[ "$(grep -c 'FirmwareUpdate.FirmwareUpdated' "$TMP/monitor")" -eq 2 ] || fail "signals: $(cat "$TMP/monitor")"
+grep 'FirmwareUpdated' "$TMP/monitor" | head -1 | grep -q "$SHA_B" || fail "signal lacks B's digest: $(cat "$TMP/monitor")"
+
 # kill -9 while LaunchGuest runs (the launch takes most of a second here).
 gdbus call --address "$BUS" -d org.cvm.Cvmd1 -o /org/cvm/Cvmd1 -m org.cvm.Cvmd1.Manager.LaunchGuest \
 	"{'name': <'g3'>, 'igvm': <'$TMP/hello.igvm'>, 'memory-mib': <uint64 64>}" >/dev/null 2>&1 &

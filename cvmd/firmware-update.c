@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.cvm.Cvmd1.FirmwareUpdate on every guest object: Stage, Apply,
+ * Rollback, Status through libcvm's cvm/fwupdate.h. Apply and Rollback
+ * relaunch the guest, so they run in a worker thread. */
+#include "cvmd/cvmd.h"
+
+#include <cvm/fwupdate.h>
+#include <string.h>
+
+#define IFACE_KEY "cvmd-firmware-update"
+
+typedef struct {
+	CvmdGuest *guest;
+	GDBusMethodInvocation *inv;
+	gboolean rollback;
+	gchar *old_digest;
+} Switch;
+
+/* The expected measurement, or the image's SHA-256 for native guests. */
+static gchar *
+digest_of(CvmdGuest *g)
+{
+	json_object *v;
+	const char *m = json_object_object_get_ex(g->record, "expected-measurement", &v) ? json_object_get_string(v) : "";
+
+	if (m == NULL || *m == '\0')
+		m = json_object_object_get_ex(g->record, "igvm-sha256", &v) ? json_object_get_string(v) : "";
+	return g_strdup(m != NULL ? m : "");
+}
+
+static void
+run_switch(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+	Switch *s = data;
+	Cvmd *d = s->guest->daemon;
+	g_autoptr(GError) error = NULL;
+	gboolean ok;
+
+	(void)source;
+	(void)cancellable;
+	ok = s->rollback ? cvm_fwupdate_rollback(d->conn, d->state, s->guest->name, &error)
+			 : cvm_fwupdate_apply(d->conn, d->state, s->guest->name, &error);
+	if (!ok)
+		g_task_return_error(task, g_steal_pointer(&error));
+	else
+		g_task_return_boolean(task, TRUE);
+}
+
+static void
+switch_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+	Switch *s = data;
+	g_autoptr(GError) error = NULL;
+	CvmdGuest *g = s->guest;
+
+	(void)source;
+	if (!g_task_propagate_boolean(G_TASK(res), &error) || !cvmd_guest_reload(g, &error)) {
+		cvmd_return_error(s->inv, error);
+	} else {
+		CvmDbusFirmwareUpdate *iface = g_object_get_data(G_OBJECT(g->object), IFACE_KEY);
+		g_autofree gchar *new_digest = digest_of(g);
+		cvm_dbus_firmware_update_emit_firmware_updated(iface, g->name, s->old_digest, new_digest);
+		g_dbus_method_invocation_return_value(s->inv, NULL);
+	}
+	g_object_unref(s->inv);
+	g_free(s->old_digest);
+	g_free(s);
+}
+
+static gboolean
+start_switch(CvmdGuest *g, GDBusMethodInvocation *inv, gboolean rollback)
+{
+	Switch *s = g_new0(Switch, 1);
+
+	if (g->daemon->conn == NULL) {
+		g_autoptr(GError) error = g_error_new(CVM_ERROR, CVM_ERROR_LIBVIRT, "libvirt (%s) is not reachable",
+						      g->daemon->uri);
+		cvmd_return_error(inv, error);
+		g_free(s);
+		return TRUE;
+	}
+	s->guest = g;
+	s->inv = g_object_ref(inv);
+	s->rollback = rollback;
+	s->old_digest = digest_of(g);
+	g_autoptr(GTask) task = g_task_new(NULL, NULL, switch_done, s);
+	g_task_set_task_data(task, s, NULL);
+	g_task_run_in_thread(task, run_switch);
+	return TRUE;
+}
+
+static gboolean
+on_apply(CvmDbusFirmwareUpdate *iface, GDBusMethodInvocation *inv, gpointer g)
+{
+	(void)iface;
+	return start_switch(g, inv, FALSE);
+}
+
+static gboolean
+on_rollback(CvmDbusFirmwareUpdate *iface, GDBusMethodInvocation *inv, gpointer g)
+{
+	(void)iface;
+	return start_switch(g, inv, TRUE);
+}
+
+static gboolean
+on_stage(CvmDbusFirmwareUpdate *iface, GDBusMethodInvocation *inv, const char *path, gpointer data)
+{
+	CvmdGuest *g = data;
+	g_autoptr(GError) error = NULL;
+
+	if (!g_path_is_absolute(path)) {
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "the image path must be absolute");
+	} else if (cvm_fwupdate_stage(g->daemon->state, g->name, path, &error)) {
+		cvmd_guest_reload(g, NULL);
+		cvm_dbus_firmware_update_complete_stage(iface, inv);
+		return TRUE;
+	}
+	cvmd_return_error(inv, error);
+	return TRUE;
+}
+
+static gboolean
+on_status(CvmDbusFirmwareUpdate *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+	CvmdGuest *g = data;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *json = cvm_fwupdate_status(g->daemon->state, g->name, &error);
+
+	if (json == NULL)
+		cvmd_return_error(inv, error);
+	else
+		cvm_dbus_firmware_update_complete_status(iface, inv, json);
+	return TRUE;
+}
+
+static void
+attach_guest(Cvmd *d, CvmdGuest *g)
+{
+	CvmDbusFirmwareUpdate *iface = cvm_dbus_firmware_update_skeleton_new();
+
+	g_signal_connect(iface, "g-authorize-method", G_CALLBACK(cvmd_caller_authorize), d);
+	g_signal_connect(iface, "handle-stage", G_CALLBACK(on_stage), g);
+	g_signal_connect(iface, "handle-apply", G_CALLBACK(on_apply), g);
+	g_signal_connect(iface, "handle-rollback", G_CALLBACK(on_rollback), g);
+	g_signal_connect(iface, "handle-status", G_CALLBACK(on_status), g);
+	cvm_dbus_object_skeleton_set_firmware_update(g->object, iface);
+	g_object_set_data_full(G_OBJECT(g->object), IFACE_KEY, iface, g_object_unref);
+}
+
+static void
+detach_guest(Cvmd *d, CvmdGuest *g)
+{
+	(void)d;
+	cvm_dbus_object_skeleton_set_firmware_update(g->object, NULL);
+	g_object_set_data(G_OBJECT(g->object), IFACE_KEY, NULL);
+}
+
+static const char *const public_methods[] = {"Status", NULL};
+
+const CvmdInterface cvmd_iface_firmware_update = {
+	.name = "org.cvm.Cvmd1.FirmwareUpdate",
+	.attach_guest = attach_guest,
+	.detach_guest = detach_guest,
+	.public_methods = public_methods,
+};
