@@ -4,6 +4,7 @@
  * decode to inspect a guest's request offline from a memory dump. */
 #include "cvmctl/cvmctl.h"
 
+#include <cvm/client.h>
 #include <cvm/error.h>
 #include <cvm/fwupdate.h>
 #include <cvm/state.h>
@@ -77,7 +78,7 @@ parse_guest(int *argc, char ***argv, const char *what, int want_args, GuestOpts 
 {
 	GOptionEntry entries[] = {
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI", "URI" },
-		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "session: use the per-user state directory", "BUS" },
+		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
@@ -90,6 +91,33 @@ parse_guest(int *argc, char ***argv, const char *what, int want_args, GuestOpts 
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/* cvmd on @o's bus, or NULL after the one line saying we run in-process. */
+static CvmClient *
+client_or_local(const GuestOpts *o)
+{
+	g_autoptr(GError) error = NULL;
+	CvmClient *c = cvm_client_connect(o->bus, &error);
+
+	if (c == NULL)
+		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
+			o->bus ? o->bus : "system", error->message);
+	return c;
+}
+
+/* Through cvmd: @method, then the status JSON. */
+static int
+via_cvmd(CvmClient *c, const char *name, const char *method, const char *image)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *json = NULL;
+
+	if ((g_strcmp0(method, "Status") != 0 && !cvm_client_fwupdate(c, name, method, image, NULL, &error)) ||
+	    !cvm_client_fwupdate(c, name, "Status", NULL, &json, &error))
+		return exit_for(error);
+	puts(json);
+	return CVMCTL_EXIT_OK;
 }
 
 static CvmState *
@@ -108,8 +136,11 @@ stage(int argc, char **argv)
 
 	if (!parse_guest(&argc, &argv, "GUEST IMAGE.igvm - stage a new firmware image", 3, &o))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
 	g_autofree gchar *image = g_canonicalize_filename(argv[2], NULL);
+	g_autoptr(CvmClient) c = client_or_local(&o);
+	if (c != NULL)
+		return via_cvmd(c, argv[1], "Stage", image);
+	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
 	if (state == NULL || !cvm_fwupdate_stage(state, argv[1], image, &error))
 		return exit_for(error);
 	g_autofree gchar *status = cvm_fwupdate_status(state, argv[1], &error);
@@ -126,6 +157,9 @@ status(int argc, char **argv)
 
 	if (!parse_guest(&argc, &argv, "GUEST - show current, staged and previous firmware", 2, &o))
 		return CVMCTL_EXIT_USAGE;
+	g_autoptr(CvmClient) c = client_or_local(&o);
+	if (c != NULL)
+		return via_cvmd(c, argv[1], "Status", NULL);
 	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
 	g_autofree gchar *out = state != NULL ? cvm_fwupdate_status(state, argv[1], &error) : NULL;
 	if (out == NULL)
@@ -144,6 +178,9 @@ switch_cmd(int argc, char **argv, gboolean rollback)
 	if (!parse_guest(&argc, &argv, rollback ? "GUEST - relaunch from the previous firmware"
 						: "GUEST - relaunch from the staged firmware", 2, &o))
 		return CVMCTL_EXIT_USAGE;
+	g_autoptr(CvmClient) c = client_or_local(&o);
+	if (c != NULL)
+		return via_cvmd(c, argv[1], rollback ? "Rollback" : "Apply", NULL);
 	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
 	if (state == NULL || (uri = cvmctl_local_uri(o.uri, dir, &error)) == NULL)
 		return exit_for(error);

@@ -196,3 +196,23 @@ cvm_client_launch(CvmClient *client, GVariant *spec, GError **error)
 		g_variant_get(r, "(o)", &path);
 	return path;
 }
+
+gboolean
+cvm_client_fwupdate(CvmClient *client, const char *name, const char *method, const char *igvm_path, gchar **json,
+		    GError **error)
+{
+	g_autofree gchar *path = guest_path(client, name, error);
+	g_autoptr(GVariant) r = NULL;
+	gboolean status = g_strcmp0(method, "Status") == 0;
+
+	if (path == NULL)
+		return FALSE;
+	r = call(client, path, "org.cvm.Cvmd1.FirmwareUpdate", method,
+		 g_strcmp0(method, "Stage") == 0 ? g_variant_new("(s)", igvm_path) : NULL,
+		 status ? G_VARIANT_TYPE("(s)") : NULL, LAUNCH_TIMEOUT_MS, error);
+	if (r == NULL)
+		return FALSE;
+	if (json != NULL && status)
+		g_variant_get(r, "(s)", json);
+	return TRUE;
+}

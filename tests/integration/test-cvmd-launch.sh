@@ -80,6 +80,9 @@ for _ in $(seq 120); do
 	sleep 0.25
 done
 grep -q 'Hello from a cvm IGVM guest' "$CVM_STATE_DIR/guests.d/g1/serial.log" || fail "no hello after Rollback"
+"$CVMCTL" fwupdate status --bus "$BUS" g1 >"$TMP/fw.json" 2>"$TMP/fw.err" || fail "cvmctl fwupdate status: $(cat "$TMP/fw.err")"
+grep -q "running in-process" "$TMP/fw.err" && fail "fwupdate status did not go through cvmd"
+grep -q "$SHA_B" "$TMP/fw.json" || fail "status lacks the previous image B: $(cat "$TMP/fw.json")"
 sleep 0.3
 kill "$MON" 2>/dev/null; wait "$MON" 2>/dev/null || true
 [ "$(grep -c 'FirmwareUpdate.FirmwareUpdated' "$TMP/monitor")" -eq 2 ] || fail "signals: $(cat "$TMP/monitor")"

@@ -72,4 +72,19 @@ wait_line "Firmware A says"
 "$CVMCTL" forget "$BUS" "$CONNECT" fw >/dev/null 2>&1 || fail "forget"
 sleep 0.3
 pgrep -f "qemu-system.*$TMP" >/dev/null && fail "a QEMU process was left running"
+# decode: a guest's vm-launch-update request and a dump of its memory.
+python3 - "$TMP/b.igvm" "$TMP" <<'PY'
+import struct, sys
+img = open(sys.argv[1], 'rb').read()
+mem = bytearray(0x10000) + img + bytearray(4096)
+open(f"{sys.argv[2]}/mem.dump", "wb").write(mem)
+ok = struct.pack('<HHIQQQQQQ', 1, 0, 0, 0, 1 << 32, 0x10000, len(img), 0, 0)
+open(f"{sys.argv[2]}/req-ok", "wb").write(ok)
+bad = struct.pack('<HHIQQQQQQ', 1, 0, 0, 0, 1 << 32, 0x10000, 1 << 40, 0, 0)
+open(f"{sys.argv[2]}/req-bad", "wb").write(bad)
+PY
+"$CVMCTL" fwupdate decode --request "$TMP/req-ok" --memory "$TMP/mem.dump" >"$TMP/plan.json" || fail "decode ok"
+grep -q '"action":"replace"' "$TMP/plan.json" && grep -q "$SHA_B" "$TMP/plan.json" || fail "decode: $(cat "$TMP/plan.json")"
+rc=0; "$CVMCTL" fwupdate decode --request "$TMP/req-bad" --memory "$TMP/mem.dump" >"$TMP/plan.json" || rc=$?
+[ $rc = 3 ] && grep -q '"status":"load-fail"' "$TMP/plan.json" || fail "decode bad: rc $rc $(cat "$TMP/plan.json")"
 echo "test-fwupdate-boot: ok"

@@ -67,6 +67,16 @@ gboolean cvm_client_guest_action(CvmClient *client, const char *name, const char
  */
 gchar *cvm_client_launch(CvmClient *client, GVariant *spec, GError **error);
 
+/**
+ * cvm_client_fwupdate:
+ * @method: "Stage" (with @igvm_path), "Apply", "Rollback" or "Status"
+ * @json: (out) (optional): the Status JSON
+ *
+ * A call of the guest's org.cvm.Cvmd1.FirmwareUpdate interface.
+ */
+gboolean cvm_client_fwupdate(CvmClient *client, const char *name, const char *method, const char *igvm_path,
+			     gchar **json, GError **error);
+
 G_END_DECLS
 
 G_BEGIN_DECLS
