@@ -174,11 +174,19 @@ check-asan: tests
 bench: build $(BENCH_BINS) $(HELPER_BINS)
 	@BUILDDIR=$(BUILDDIR) ./tests/run.sh bench
 
-# libFuzzer builds live in their own tree: clang, -fsanitize=fuzzer.
-FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 $(PKG_CFLAGS) $(CPPFLAGS)
-$(BUILDDIR)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(TESTLIB_SRCS)
+# libFuzzer builds live in their own tree: clang, the library compiled once
+# with fuzzer coverage (-fsanitize=fuzzer-no-link), each target linked with it.
+FUZZ_SAN    := -fsanitize=address,undefined
+FUZZ_CFLAGS := -O1 -g -std=gnu11 $(PKG_CFLAGS) $(CPPFLAGS)
+FUZZ_OBJS   := $(patsubst %.c,$(BUILDDIR)/fuzz/obj/%.o,$(LIB_SRCS) $(TESTLIB_SRCS))
+$(BUILDDIR)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(TESTLIB_SRCS) $(PKG_LIBS) $(CMOCKA_LIBS)
+	clang $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(BUILDDIR)/fuzz/libcvm-fuzz.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(BUILDDIR)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(BUILDDIR)/fuzz/libcvm-fuzz.a
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(BUILDDIR)/fuzz/libcvm-fuzz.a $(PKG_LIBS) $(CMOCKA_LIBS)
 fuzz: build $(FUZZ_LF)
 	@for f in $(FUZZ_LF); do n=$$(basename $$f); c=tests/fuzz/corpus/$$n; \
 		mkdir -p $(BUILDDIR)/fuzz/corpus/$$n; \
