@@ -181,5 +181,7 @@ cvm_fwupdate_plan_vmfwupdate(const CvmFwupdateGuest *guest, const guint8 *device
 		plan->opaque_addr = dev.opaque_addr;
 		plan->opaque_size = PAGE;
 	}
+	if (plan->action == CVM_FWUPDATE_ACTION_REPLACE)
+		plan->cleared = "regions_addr and regions_count; at the reset all guest RAM but the opaque blob";
 	return plan;
 }

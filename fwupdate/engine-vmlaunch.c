@@ -77,6 +77,7 @@ cvm_fwupdate_plan_vmlaunchupdate(const CvmFwupdateGuest *guest, const guint8 *fi
 		plan->one_reset = (req.control & CVM_VMLAUNCHUPDATE_CTL_HOST_IGVM) != 0;
 		plan->opaque_addr = req.opaque_addr;
 		plan->opaque_size = req.opaque_size;
+		plan->cleared = "fw_image_addr and fw_image_size; at the reset all guest RAM but the opaque range";
 	}
 	return plan;
 }

@@ -18,6 +18,7 @@ struct _CvmFwupdatePlan {
 	CvmDigest raw_digest;
 	guint64 opaque_addr, opaque_size;
 	gchar *message;
+	const char *cleared; /* what the update clears, for the log and JSON */
 };
 
 CvmFwupdatePlan *cvmi_fwupdate_plan_new(const CvmFwupdateGuest *guest);

@@ -174,6 +174,8 @@ cvm_fwupdate_plan_to_json(const CvmFwupdatePlan *plan)
 	}
 	if (plan->digest != NULL)
 		json_object_object_add(o, "launch-digest", json_object_new_string(plan->digest));
+	if (plan->cleared != NULL)
+		json_object_object_add(o, "cleared", json_object_new_string(plan->cleared));
 	if (plan->opaque_size != 0) {
 		json_object_object_add(o, "opaque-addr", json_object_new_int64((gint64)plan->opaque_addr));
 		json_object_object_add(o, "opaque-size", json_object_new_int64((gint64)plan->opaque_size));

@@ -184,6 +184,43 @@ gboolean cvm_fwupdate_apply(virConnectPtr conn, CvmState *state, const char *nam
 gboolean cvm_fwupdate_rollback(virConnectPtr conn, CvmState *state, const char *name, GError **error);
 
 /**
+ * cvm_fwupdate_guest_from_record:
+ * @state: the cvm state directory
+ * @name: a guest cvm launched
+ * @out: (out caller-allocates): its platform, vCPUs and lock state
+ * @error: return location for a #GError
+ *
+ * What the engine needs to know of a guest, from its record.
+ */
+gboolean cvm_fwupdate_guest_from_record(CvmState *state, const char *name, CvmFwupdateGuest *out, GError **error);
+
+/**
+ * cvm_fwupdate_submit:
+ * @conn: the guest's libvirt connection
+ * @state: the cvm state directory
+ * @name: the guest
+ * @plan: a plan made for it (its policy already checked)
+ * @error: return location for a #GError
+ *
+ * Carries out a guest's request as vm-launch-update defines it: a lock is
+ * recorded (later requests are ignored); REPLACE stores the image and
+ * relaunches the guest from it, and with HOST_IGVM marks it to last one
+ * reset; RESTORE_HOST marks the host's image for the next reset. The host's
+ * image is the one the guest was first launched from.
+ */
+gboolean cvm_fwupdate_submit(virConnectPtr conn, CvmState *state, const char *name, const CvmFwupdatePlan *plan,
+			     GError **error);
+
+/**
+ * cvm_fwupdate_guest_reset:
+ *
+ * To call when the guest resets: if its replacement was to last one reset,
+ * or the host image is to be restored, it is relaunched from the host's
+ * image, which also lifts the lock. Otherwise nothing happens.
+ */
+gboolean cvm_fwupdate_guest_reset(virConnectPtr conn, CvmState *state, const char *name, GError **error);
+
+/**
  * cvm_fwupdate_status:
  *
  * Returns: (transfer full): JSON text with the guest's current, staged and
