@@ -73,6 +73,13 @@ call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'ok'>, 'igvm': 
 grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "relative igvm path"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'/etc'>}"
 grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "directory as IGVM: $(cat "$TMP/out")"
+# a file passed as a descriptor (the caller proves it can read it)
+"$CVMCTL" igvm build examples/snp-hello/manifest.json -o "$TMP/fd.igvm" >/dev/null
+"$HELPERS/cvmd-fd-call" "$BUS" InspectIgvm "$TMP/fd.igvm" >"$TMP/fdout" 2>&1 || fail "InspectIgvm fd: $(cat "$TMP/fdout")"
+grep -q '"format-version"' "$TMP/fdout" || fail "InspectIgvm fd output: $(cat "$TMP/fdout")"
+"$HELPERS/cvmd-fd-call" "$BUS" MeasureIgvm "$TMP/fd.igvm" sev-snp >"$TMP/fdout" 2>&1 || fail "MeasureIgvm fd: $(cat "$TMP/fdout")"
+[ "$(tr -d '\n' <"$TMP/fdout")" = "$("$CVMCTL" igvm measure --platform sev-snp "$TMP/fd.igvm")" ] ||
+	fail "MeasureIgvm fd differs from cvmctl igvm measure: $(cat "$TMP/fdout")"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'/x'>, 'fd': <@h 0>}"
 grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "path and fd"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'fd': <@h 5>}"
