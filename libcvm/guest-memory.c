@@ -190,6 +190,9 @@ cvm_guest_memory_read(CvmGuestMemory *mem, guint64 gpa, void *buf, gsize len, GE
 	if (mem->domain != NULL)
 		return peek(mem, gpa, buf, len, error);
 	memcpy(buf, mem->map + (gpa - mem->base), len);
+	/* Shared pages are handshakes with another process (register, then
+	 * buffer): later reads must not be hoisted above this one. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return TRUE;
 }
 
@@ -207,6 +210,8 @@ cvm_guest_memory_write(CvmGuestMemory *mem, guint64 gpa, const void *buf, gsize 
 	}
 	if (!check_range(mem, gpa, len, error))
 		return FALSE;
+	/* Earlier writes (a buffer) become visible before this one (its register). */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	if (len > 0)
 		memcpy(mem->map + (gpa - mem->base), buf, len);
 	return TRUE;
