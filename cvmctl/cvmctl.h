@@ -32,6 +32,7 @@ int cvmctl_cmd_domxml(int argc, char **argv);
 int cvmctl_cmd_console(int argc, char **argv);
 int cvmctl_cmd_forget(int argc, char **argv);
 int cvmctl_cmd_fwupdate(int argc, char **argv);
+int cvmctl_cmd_migrate(int argc, char **argv);
 
 /* Shared helpers (cvmctl/common.c). */
 

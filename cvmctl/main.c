@@ -17,6 +17,7 @@ static const CvmctlCommand commands[] = {
 	{ "stop", cvmctl_cmd_stop, "Ask a guest to shut down, or --force it off (through cvmd when reachable)" },
 	{ "console", cvmctl_cmd_console, "Show a guest's serial console output" },
 	{ "fwupdate", cvmctl_cmd_fwupdate, "Replace a guest's firmware: stage, apply, rollback, status, decode" },
+	{ "migrate", cvmctl_cmd_migrate, "SVSM migration: relay the migration page over a channel" },
 	{ "forget", cvmctl_cmd_forget, "Power off and remove a guest: domain, record and files" },
 };
 

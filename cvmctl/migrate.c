@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl migrate relay: cvm's own relay between an SVSM migration page and
+ * a channel, in the foreground (one side of a migration; docs/migrate.md).
+ * The page lives in a guest memory file (a QEMU memory-backend-file with
+ * share=on, or a simulator's file). Progress goes to stderr once a second;
+ * Ctrl-C cancels and tells the peer. */
+#include "cvmctl/cvmctl.h"
+
+#include <cvm/error.h>
+#include <cvm/migrate.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static gboolean
+parse_wire(const char *s, CvmMigrateWire *out)
+{
+	static const char *const names[] = {"auto", "cvm", "fork"};
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+		if (g_strcmp0(s, names[i]) == 0) {
+			*out = (CvmMigrateWire)i;
+			return TRUE;
+		}
+	return FALSE;
+}
+
+static json_object *
+progress_json(CvmMigration *mig)
+{
+	CvmMigrateProgress p;
+	json_object *o = json_object_new_object();
+
+	cvm_migration_get_progress(mig, &p);
+	json_object_object_add(o, "state", json_object_new_string(cvm_migrate_state_to_string(p.state)));
+	json_object_object_add(o, "wire", json_object_new_string(cvm_migrate_wire_to_string(p.wire)));
+	json_object_object_add(o, "blocks", json_object_new_int64((gint64)p.blocks));
+	json_object_object_add(o, "bytes", json_object_new_int64((gint64)p.bytes));
+	json_object_object_add(o, "resumes", json_object_new_int64((gint64)p.resumes));
+	json_object_object_add(o, "elapsed-us", json_object_new_int64(p.elapsed_us));
+	json_object_object_add(o, "rate-mib-s", json_object_new_double(p.elapsed_us > 0 ? (double)p.bytes /
+								 p.elapsed_us * 1e6 / (1 << 20) : 0));
+	return o;
+}
+
+static int
+run(CvmMigration *mig)
+{
+	g_autoptr(GError) error = NULL;
+	struct sigaction sa = {.sa_handler = on_signal};
+	gint64 last = g_get_monotonic_time();
+	CvmMigrateProgress p;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!cvm_migration_start(mig, &error))
+		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+	for (;;) {
+		cvm_migration_get_progress(mig, &p);
+		if (p.state == CVM_MIGRATE_STATE_COMPLETED || p.state == CVM_MIGRATE_STATE_FAILED ||
+		    p.state == CVM_MIGRATE_STATE_CANCELLED)
+			break;
+		if (interrupted) {
+			cvm_migration_cancel(mig);
+			interrupted = 0;
+		}
+		if (g_get_monotonic_time() - last > G_USEC_PER_SEC) {
+			fprintf(stderr, "cvmctl: %s, %" G_GUINT64_FORMAT " blocks\n", cvm_migrate_state_to_string(p.state),
+				p.blocks);
+			last = g_get_monotonic_time();
+		}
+		g_usleep(20000);
+	}
+	gboolean ok = cvm_migration_wait(mig, &error);
+	json_object *o = progress_json(mig);
+	cvmctl_print_json(o);
+	json_object_put(o);
+	return ok ? CVMCTL_EXIT_OK : cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+}
+
+static int
+relay(int argc, char **argv)
+{
+	g_autofree gchar *role = NULL, *memory = NULL, *uri = NULL, *wire = NULL;
+	gint64 base = 0, page = -1;
+	gint timeout = 30000, io_timeout = 30000, reconnect = 10000;
+	GOptionEntry entries[] = {
+		{ "role", 0, 0, G_OPTION_ARG_STRING, &role, "source (page -> channel) or dest (channel -> page)", "R" },
+		{ "memory", 0, 0, G_OPTION_ARG_FILENAME, &memory, "guest memory file holding the page", "FILE" },
+		{ "base", 0, 0, G_OPTION_ARG_INT64, &base, "guest-physical address of the file's first byte", "GPA" },
+		{ "page-gpa", 0, 0, G_OPTION_ARG_INT64, &page, "guest-physical address of the migration page", "GPA" },
+		{ "uri", 0, 0, G_OPTION_ARG_STRING, &uri, "tcp:HOST:PORT, unix:PATH or vsock:CID:PORT", "URI" },
+		{ "wire", 0, 0, G_OPTION_ARG_STRING, &wire, "auto (default), cvm or fork", "W" },
+		{ "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "ms for connect and for the SVSM (default 30000)", "MS" },
+		{ "io-timeout", 0, 0, G_OPTION_ARG_INT, &io_timeout, "ms a silent peer is given (default 30000)", "MS" },
+		{ "reconnect", 0, 0, G_OPTION_ARG_INT, &reconnect, "ms to resume a dropped link, 0: abort (default 10000)",
+		  "MS" },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- relay an SVSM migration page over a channel");
+	g_autoptr(GError) error = NULL;
+	CvmMigrateOptions opts;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cvmctl_parse_options(ctx, &argc, &argv))
+		return CVMCTL_EXIT_USAGE;
+	cvm_migrate_options_init(&opts);
+	if (role == NULL || memory == NULL || uri == NULL || page < 0 || timeout <= 0 || io_timeout <= 0 ||
+	    reconnect < 0 || (strcmp(role, "source") != 0 && strcmp(role, "dest") != 0) ||
+	    (wire != NULL && !parse_wire(wire, &opts.wire))) {
+		fprintf(stderr, "cvmctl: migrate relay needs --role source|dest --memory FILE --page-gpa GPA --uri URI\n");
+		return CVMCTL_EXIT_USAGE;
+	}
+	opts.role = strcmp(role, "source") == 0 ? CVM_MIGRATE_ROLE_SOURCE : CVM_MIGRATE_ROLE_DEST;
+	opts.page_gpa = (guint64)page;
+	opts.uri = uri;
+	opts.connect_timeout_ms = opts.page_timeout_ms = (guint)timeout;
+	opts.io_timeout_ms = (guint)io_timeout;
+	opts.heartbeat_ms = MIN(opts.heartbeat_ms, opts.io_timeout_ms / 3 + 1);
+	opts.reconnect_timeout_ms = (guint)reconnect;
+	g_autoptr(CvmGuestMemory) mem = cvm_guest_memory_new_file(memory, (guint64)base, TRUE, &error);
+	if (mem == NULL)
+		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+	opts.memory = mem;
+	g_autoptr(CvmMigration) mig = cvm_migration_new(&opts, &error);
+	if (mig == NULL)
+		return cvmctl_fail(error, error->code == CVM_ERROR_INVALID_ARGUMENT ? CVMCTL_EXIT_USAGE : CVMCTL_EXIT_FAILURE);
+	if (cvm_migration_get_listen_uri(mig) != NULL) {
+		printf("listening %s\n", cvm_migration_get_listen_uri(mig));
+		fflush(stdout);
+	}
+	return run(mig);
+}
+
+int
+cvmctl_cmd_migrate(int argc, char **argv)
+{
+	static const CvmctlCommand table[] = {
+		{ "relay", relay, "Relay an SVSM migration page over a channel (one side, foreground)" },
+	};
+	return cvmctl_dispatch("cvmctl migrate", table, G_N_ELEMENTS(table), argc, argv);
+}

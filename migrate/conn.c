@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A non-blocking socket with send and receive buffers: both roles run one
+ * loop that interleaves page polling and socket I/O, so no call may block. */
+#include "migrate/migrate-private.h"
+
+#include <string.h>
+
+#define RX_CHUNK (64u * 1024u)
+
+void
+cvmi_conn_init(CvmiConn *c, GSocket *socket)
+{
+	memset(c, 0, sizeof *c);
+	c->rx = g_byte_array_new();
+	c->tx = g_byte_array_new();
+	cvmi_conn_reset(c, socket);
+}
+
+void
+cvmi_conn_reset(CvmiConn *c, GSocket *socket)
+{
+	if (c->socket != NULL) {
+		g_socket_close(c->socket, NULL);
+		g_object_unref(c->socket);
+	}
+	c->socket = socket;
+	g_byte_array_set_size(c->rx, 0);
+	g_byte_array_set_size(c->tx, 0);
+	c->tx_off = 0;
+	c->eof = FALSE;
+	c->last_rx_us = c->last_tx_us = g_get_monotonic_time();
+}
+
+void
+cvmi_conn_clear(CvmiConn *c)
+{
+	if (c->socket != NULL) {
+		g_socket_close(c->socket, NULL);
+		g_clear_object(&c->socket);
+	}
+	g_clear_pointer(&c->rx, g_byte_array_unref);
+	g_clear_pointer(&c->tx, g_byte_array_unref);
+}
+
+gsize
+cvmi_conn_pending(const CvmiConn *c)
+{
+	return c->tx->len - c->tx_off;
+}
+
+static gboolean
+io_failed(GError *local, const char *what, GError **error)
+{
+	g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: %s", what, local->message);
+	g_error_free(local);
+	return FALSE;
+}
+
+static gboolean
+pump_tx(CvmiConn *c, gboolean *moved, GError **error)
+{
+	while (cvmi_conn_pending(c) > 0) {
+		GError *local = NULL;
+		gssize n = g_socket_send(c->socket, (const gchar *)c->tx->data + c->tx_off,
+					 cvmi_conn_pending(c), NULL, &local);
+		if (n < 0) {
+			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+				g_error_free(local);
+				break;
+			}
+			return io_failed(local, "send", error);
+		}
+		c->tx_off += (gsize)n;
+		c->last_tx_us = g_get_monotonic_time();
+		*moved = TRUE;
+	}
+	if (c->tx_off == c->tx->len) {
+		g_byte_array_set_size(c->tx, 0);
+		c->tx_off = 0;
+	}
+	return TRUE;
+}
+
+static gboolean
+pump_rx(CvmiConn *c, gsize rx_limit, gboolean *moved, GError **error)
+{
+	while (!c->eof && c->rx->len < rx_limit) {
+		guint old = c->rx->len;
+		g_byte_array_set_size(c->rx, old + RX_CHUNK);
+		GError *local = NULL;
+		gssize n = g_socket_receive(c->socket, (gchar *)c->rx->data + old, RX_CHUNK, NULL,
+					    &local);
+		g_byte_array_set_size(c->rx, old + (guint)MAX(n, 0));
+		if (n < 0) {
+			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+				g_error_free(local);
+				break;
+			}
+			return io_failed(local, "receive", error);
+		}
+		if (n == 0)
+			c->eof = TRUE;
+		else
+			c->last_rx_us = g_get_monotonic_time();
+		*moved = TRUE;
+	}
+	return TRUE;
+}
+
+gboolean
+cvmi_conn_pump(CvmiConn *c, gsize rx_limit, gboolean *moved, GError **error)
+{
+	return pump_tx(c, moved, error) && pump_rx(c, rx_limit, moved, error);
+}
+
+void
+cvmi_conn_consume(CvmiConn *c, gsize n)
+{
+	g_byte_array_remove_range(c->rx, 0, (guint)n);
+}
+
+gboolean
+cvmi_conn_wait(CvmiConn *c, gint64 timeout_us, GCancellable *cancel, GError **error)
+{
+	GIOCondition cond = G_IO_IN | G_IO_ERR | G_IO_HUP;
+	if (cvmi_conn_pending(c) > 0)
+		cond |= G_IO_OUT;
+	g_autoptr(GError) local = NULL;
+	if (g_socket_condition_timed_wait(c->socket, cond, MAX(timeout_us, 1), cancel, &local))
+		return TRUE;
+	if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+		return TRUE; /* the caller checks its own deadlines */
+	g_set_error(error, CVM_ERROR,
+		    g_error_matches(local, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? CVM_ERROR_CANCELLED :
+									  CVM_ERROR_IO,
+		    "wait: %s", local->message);
+	return FALSE;
+}
+
+gboolean
+cvmi_conn_flush(CvmiConn *c, gint64 deadline, GCancellable *cancel, GError **error)
+{
+	while (cvmi_conn_pending(c) > 0) {
+		gboolean moved = FALSE;
+		if (!pump_tx(c, &moved, error))
+			return FALSE;
+		if (cvmi_conn_pending(c) == 0)
+			break;
+		gint64 left = deadline - g_get_monotonic_time();
+		if (left <= 0) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_TIMEOUT,
+				    "peer stopped reading (%" G_GSIZE_FORMAT " bytes unsent)",
+				    cvmi_conn_pending(c));
+			return FALSE;
+		}
+		g_autoptr(GError) local = NULL;
+		if (!g_socket_condition_timed_wait(c->socket, G_IO_OUT, left, cancel, &local) &&
+		    !g_error_matches(local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "flush: %s", local->message);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal pieces of the migration broker (migrate/). */
+#pragma once
+
+#include <cvm/migrate.h>
+#include <cvm/error.h>
+
+/* ---- page.c: the shared migration page ---- */
+gboolean cvmi_page_check(CvmGuestMemory *mem, guint64 gpa, GError **error);
+gboolean cvmi_page_get(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 *value,
+		       GError **error);
+gboolean cvmi_page_set(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 value,
+		       GError **error);
+
+/* Polling backoff: a few immediate retries, then sleeps doubling to a ceiling. */
+typedef struct {
+	guint spins;
+	guint sleep_us;
+	guint max_us;
+} CvmiBackoff;
+void cvmi_backoff_init(CvmiBackoff *b, guint max_us);
+void cvmi_backoff_reset(CvmiBackoff *b);
+/* The next delay in microseconds (0 = retry at once). */
+guint cvmi_backoff_next(CvmiBackoff *b);
+
+/* ---- uri.c: channel endpoints ---- */
+typedef enum { CVMI_URI_TCP, CVMI_URI_UNIX, CVMI_URI_VSOCK } CvmiUriKind;
+typedef struct {
+	CvmiUriKind kind;
+	gchar *host;  /* tcp */
+	gchar *path;  /* unix */
+	guint32 cid;  /* vsock */
+	guint32 port; /* tcp, vsock */
+} CvmiUri;
+gboolean cvmi_uri_parse(const char *uri, CvmiUri *out, GError **error);
+void cvmi_uri_clear(CvmiUri *uri);
+/* A connected, non-blocking socket, or NULL. */
+GSocket *cvmi_uri_connect(const CvmiUri *uri, gint64 deadline, GCancellable *cancel,
+			  GError **error);
+/* A bound, listening, non-blocking socket; *bound_uri says where. */
+GSocket *cvmi_uri_listen(const CvmiUri *uri, gchar **bound_uri, GError **error);
+/* Accept one connection before @deadline (monotonic us). */
+GSocket *cvmi_uri_accept(GSocket *listener, gint64 deadline, GCancellable *cancel,
+			 GError **error);
+
+/* ---- wire.c: frames ---- */
+#define CVMI_FRAME_MAGIC    0x43564d31u /* "CVM1" */
+#define CVMI_FRAME_HEADER   24u
+#define CVMI_FRAME_MAX_PAYLOAD CVM_MIGRATE_BLOCK_SIZE
+#define CVMI_WIRE_VERSION   1u
+#define CVMI_HELLO_SIZE     32u
+#define CVMI_SESSION_SIZE   16u
+
+typedef enum {
+	CVMI_FRAME_HELLO = 1,
+	CVMI_FRAME_DATA = 2,
+	CVMI_FRAME_ACK = 3,
+	CVMI_FRAME_HEARTBEAT = 4,
+	CVMI_FRAME_COMPLETE = 5,
+	CVMI_FRAME_CANCEL = 6,
+} CvmiFrameType;
+
+typedef struct {
+	guint8 type;
+	guint16 length;
+	guint64 seq;
+	const guint8 *payload; /* points into the decoded buffer */
+} CvmiFrame;
+
+typedef struct {
+	guint16 version_min;
+	guint16 version_max;
+	guint64 next_seq;
+	guint8 session[CVMI_SESSION_SIZE];
+} CvmiHello;
+
+/* Append one cvm frame (header with CRC-32, then payload) to @out. */
+void cvmi_frame_append(GByteArray *out, guint8 type, guint64 seq, const void *payload,
+		       gsize length);
+/* Decode one frame from the front of (@buf, @len). Returns the bytes used,
+ * 0 when more bytes are needed, -1 with @error on a corrupt or unknown frame. */
+gssize cvmi_frame_decode(const guint8 *buf, gsize len, CvmiFrame *frame, GError **error);
+void cvmi_hello_encode(const CvmiHello *hello, guint8 out[CVMI_HELLO_SIZE]);
+gboolean cvmi_hello_decode(const CvmiFrame *frame, CvmiHello *hello, GError **error);
+
+/* The fork's raw format. */
+void cvmi_fork_append_data(GByteArray *out, const guint8 block[CVM_MIGRATE_BLOCK_SIZE]);
+void cvmi_fork_append_completed(GByteArray *out);
+/* Decode one fork record: returns bytes used, 0 for more, -1 on an unknown
+ * header. *completed says which record it was; *block points at the data. */
+gssize cvmi_fork_decode(const guint8 *buf, gsize len, gboolean *completed,
+			const guint8 **block, GError **error);
+
+/* ---- conn.c: a non-blocking socket with buffers ---- */
+typedef struct {
+	GSocket *socket;
+	GByteArray *rx;
+	GByteArray *tx;
+	gsize tx_off;        /* bytes of tx already sent */
+	gint64 last_rx_us;   /* last time bytes arrived */
+	gint64 last_tx_us;   /* last time bytes left */
+	gboolean eof;
+} CvmiConn;
+void cvmi_conn_init(CvmiConn *c, GSocket *socket);
+void cvmi_conn_reset(CvmiConn *c, GSocket *socket); /* new socket, buffers emptied */
+void cvmi_conn_clear(CvmiConn *c);
+gsize cvmi_conn_pending(const CvmiConn *c);
+/* Send and receive without blocking (receive only while rx < @rx_limit).
+ * Sets *moved when bytes went either way. FALSE on a socket error; EOF sets c->eof. */
+gboolean cvmi_conn_pump(CvmiConn *c, gsize rx_limit, gboolean *moved, GError **error);
+/* Drop @n bytes from the front of rx. */
+void cvmi_conn_consume(CvmiConn *c, gsize n);
+/* Wait up to @timeout_us for the socket to become readable (or writable when
+ * tx holds bytes). */
+gboolean cvmi_conn_wait(CvmiConn *c, gint64 timeout_us, GCancellable *cancel, GError **error);
+/* Send everything in tx before @deadline. */
+gboolean cvmi_conn_flush(CvmiConn *c, gint64 deadline, GCancellable *cancel, GError **error);
+
+/* ---- migration.c, used by source.c and dest.c ---- */
+typedef struct {
+	CvmMigrateOptions opts;
+	GCancellable *cancel;
+	GSocket *listener; /* destination */
+	GMutex lock;       /* guards progress */
+	CvmMigrateProgress progress;
+	gint64 start_us;
+} CvmiMigrationCore;
+void cvmi_progress_set_state(CvmiMigrationCore *core, CvmMigrateState state);
+void cvmi_progress_set_wire(CvmiMigrationCore *core, CvmMigrateWire wire);
+void cvmi_progress_add_block(CvmiMigrationCore *core);
+void cvmi_progress_set_acked(CvmiMigrationCore *core, guint64 acked);
+void cvmi_progress_add_resume(CvmiMigrationCore *core);
+gboolean cvmi_check_cancel(CvmiMigrationCore *core, GError **error);
+
+gboolean cvmi_source_run(CvmiMigrationCore *core, GError **error);
+gboolean cvmi_dest_run(CvmiMigrationCore *core, GError **error);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The shared migration page: register access and polling backoff. */
+#include "migrate/migrate-private.h"
+
+gboolean
+cvmi_page_check(CvmGuestMemory *mem, guint64 gpa, GError **error)
+{
+	if (gpa % CVM_MIGRATE_PAGE_SIZE != 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "migration page GPA 0x%" G_GINT64_MODIFIER "x is not 4 KiB aligned", gpa);
+		return FALSE;
+	}
+	if (!cvm_guest_memory_contains(mem, gpa, CVM_MIGRATE_PAGE_SIZE)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "migration page 0x%" G_GINT64_MODIFIER "x+0x1000 is outside guest memory",
+			    gpa);
+		return FALSE;
+	}
+	if (!cvm_guest_memory_is_writable(mem)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
+			    "the migration page must be writable (the broker sets its registers)");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+cvmi_page_get(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 *value, GError **error)
+{
+	return cvm_guest_memory_read(mem, gpa + offset, value, 1, error);
+}
+
+gboolean
+cvmi_page_set(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 value, GError **error)
+{
+	return cvm_guest_memory_write(mem, gpa + offset, &value, 1, error);
+}
+
+/* Immediate retries before the first sleep: a running SVSM answers within
+ * microseconds, and a sleep costs far more than a few register reads. */
+#define BACKOFF_SPINS 64u
+#define BACKOFF_FIRST_US 2u
+
+void
+cvmi_backoff_init(CvmiBackoff *b, guint max_us)
+{
+	b->max_us = MAX(max_us, BACKOFF_FIRST_US);
+	cvmi_backoff_reset(b);
+}
+
+void
+cvmi_backoff_reset(CvmiBackoff *b)
+{
+	b->spins = 0;
+	b->sleep_us = 0;
+}
+
+guint
+cvmi_backoff_next(CvmiBackoff *b)
+{
+	if (b->spins < BACKOFF_SPINS) {
+		b->spins++;
+		return 0;
+	}
+	b->sleep_us = b->sleep_us == 0 ? BACKOFF_FIRST_US : MIN(b->sleep_us * 2, b->max_us);
+	return b->sleep_us;
+}
