@@ -162,3 +162,23 @@ cvmi_conn_flush(CvmiConn *c, gint64 deadline, GCancellable *cancel, GError **err
 	}
 	return TRUE;
 }
+
+void
+cvmi_conn_linger(CvmiConn *c, gint64 deadline)
+{
+	guint8 sink[4096];
+
+	if (c->socket == NULL)
+		return;
+	/* Closing with unread bytes makes the kernel send a reset, which throws
+	 * away what the peer has not read yet (our last frames): say we are
+	 * done writing, then read until the peer closes too. */
+	g_socket_shutdown(c->socket, FALSE, TRUE, NULL);
+	while (g_get_monotonic_time() < deadline) {
+		if (!g_socket_condition_timed_wait(c->socket, G_IO_IN | G_IO_HUP, deadline - g_get_monotonic_time(), NULL,
+						   NULL))
+			return;
+		if (g_socket_receive(c->socket, (gchar *)sink, sizeof sink, NULL, NULL) <= 0)
+			return;
+	}
+}

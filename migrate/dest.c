@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Destination role: blocks from the channel go into the page for the SVSM.
- * cvm framing: this end greets first (HELLO with the next block it wants,
- * which is also how a resumed connection says where to continue),
+ * cvm framing: this end answers the source's HELLO with the next block it
+ * wants (which is also how a resumed connection says where to continue),
  * acknowledges delivered blocks, drops resent duplicates, and echoes the
  * stream's SHA-256 at the end. The fork's raw format is detected from its
  * first bytes when the wire is AUTO. */
@@ -23,6 +23,7 @@ typedef struct {
 	gboolean completed;   /* the source said it sent everything */
 	guint8 peer_digest[32];
 	guint64 acked;        /* last ACK sent */
+	gboolean greeted;     /* this connection's HELLO answered: ACKs may flow */
 	GChecksum *sha;
 	gint64 page_wait_us;  /* since when a block waits for the SVSM */
 	CvmiBackoff backoff;
@@ -37,6 +38,7 @@ send_hello(Dest *d)
 
 	cvmi_hello_encode(&hello, payload);
 	cvmi_frame_append(d->conn.tx, CVMI_FRAME_HELLO, 0, payload, sizeof payload);
+	d->greeted = TRUE;
 }
 
 static gboolean
@@ -47,8 +49,7 @@ accept_peer(Dest *d, gint64 deadline, GError **error)
 	if (sock == NULL)
 		return FALSE;
 	cvmi_conn_reset(&d->conn, sock);
-	if (d->wire != CVM_MIGRATE_WIRE_FORK)
-		send_hello(d);
+	d->greeted = FALSE;
 	return TRUE;
 }
 
@@ -105,6 +106,7 @@ handle_frame(Dest *d, const CvmiFrame *f, GError **error)
 				    hello.version_min, hello.version_max);
 			return FALSE;
 		}
+		send_hello(d);
 		return TRUE;
 	case CVMI_FRAME_HEARTBEAT:
 		return TRUE;
@@ -130,11 +132,12 @@ handle_frame(Dest *d, const CvmiFrame *f, GError **error)
 	return FALSE;
 }
 
-/* Decode what arrived, one record at a time, while there is room for it. */
+/* Decode what arrived: control frames always (a CANCEL must not wait behind
+ * a block the SVSM has not taken yet), blocks one at a time. */
 static gboolean
 drain_rx(Dest *d, gboolean *moved, GError **error)
 {
-	while (!d->has_pending && !d->completed) {
+	for (;;) {
 		gssize used;
 		if (!detect_wire(d, error))
 			return FALSE;
@@ -143,6 +146,8 @@ drain_rx(Dest *d, gboolean *moved, GError **error)
 		if (d->wire == CVM_MIGRATE_WIRE_FORK) {
 			gboolean done = FALSE;
 			const guint8 *block = NULL;
+			if (d->has_pending || d->completed)
+				return TRUE;
 			used = cvmi_fork_decode(d->conn.rx->data, d->conn.rx->len, &done, &block, error);
 			if (used > 0 && done)
 				d->completed = TRUE;
@@ -151,6 +156,9 @@ drain_rx(Dest *d, gboolean *moved, GError **error)
 		} else {
 			CvmiFrame f;
 			used = cvmi_frame_decode(d->conn.rx->data, d->conn.rx->len, &f, error);
+			if (used > 0 && (f.type == CVMI_FRAME_DATA || f.type == CVMI_FRAME_COMPLETE) &&
+			    (d->has_pending || d->completed))
+				return TRUE;
 			if (used > 0 && !handle_frame(d, &f, error))
 				return FALSE;
 		}
@@ -161,7 +169,6 @@ drain_rx(Dest *d, gboolean *moved, GError **error)
 		cvmi_conn_consume(&d->conn, (gsize)used);
 		*moved = TRUE;
 	}
-	return TRUE;
 }
 
 /* Hand the pending block to the SVSM once it has read the previous one. */
@@ -235,6 +242,21 @@ check_deadlines(Dest *d, GError **error)
 	return TRUE;
 }
 
+/* Whether rx still holds a whole record (the peer may close right after its last). */
+static gboolean
+record_waiting(Dest *d)
+{
+	g_autoptr(GError) ignored = NULL;
+	gboolean done;
+	const guint8 *block;
+	CvmiFrame f;
+
+	if (d->wire == CVM_MIGRATE_WIRE_FORK)
+		return cvmi_fork_decode(d->conn.rx->data, d->conn.rx->len, &done, &block, &ignored) != 0;
+	return d->conn.rx->len >= 4 &&
+	       (d->wire == CVM_MIGRATE_WIRE_AUTO || cvmi_frame_decode(d->conn.rx->data, d->conn.rx->len, &f, &ignored) != 0);
+}
+
 static gboolean
 step(Dest *d, gboolean *done, GError **error)
 {
@@ -246,15 +268,15 @@ step(Dest *d, gboolean *done, GError **error)
 		return FALSE;
 	if (*done)
 		return TRUE;
-	if (d->wire == CVM_MIGRATE_WIRE_CVM && (d->next_seq - d->acked >= ACK_EVERY ||
+	if (d->wire == CVM_MIGRATE_WIRE_CVM && d->greeted && (d->next_seq - d->acked >= ACK_EVERY ||
 						(!moved && d->next_seq > d->acked))) {
 		cvmi_frame_append(d->conn.tx, CVMI_FRAME_ACK, d->next_seq, NULL, 0);
 		d->acked = d->next_seq;
 	}
-	if (d->wire == CVM_MIGRATE_WIRE_CVM && cvmi_conn_pending(&d->conn) == 0 &&
+	if (d->wire == CVM_MIGRATE_WIRE_CVM && d->greeted && cvmi_conn_pending(&d->conn) == 0 &&
 	    now - d->conn.last_tx_us > (gint64)d->o->heartbeat_ms * 1000)
 		cvmi_frame_append(d->conn.tx, CVMI_FRAME_HEARTBEAT, 0, NULL, 0);
-	if (d->conn.eof && !d->completed && d->conn.rx->len < CVMI_FRAME_HEADER) {
+	if (d->conn.eof && !d->completed && !d->has_pending && !record_waiting(d)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "the source closed the connection");
 		return FALSE;
 	}
@@ -300,7 +322,9 @@ dest_abort(Dest *d, const GError *why)
 	if (d->wire != CVM_MIGRATE_WIRE_FORK && d->conn.socket != NULL) {
 		g_autofree gchar *msg = g_strndup(why->message, CVMI_FRAME_MAX_PAYLOAD);
 		cvmi_frame_append(d->conn.tx, CVMI_FRAME_CANCEL, d->next_seq, msg, strlen(msg));
-		cvmi_conn_flush(&d->conn, g_get_monotonic_time() + G_USEC_PER_SEC / 2, NULL, NULL);
+		gint64 deadline = g_get_monotonic_time() + (gint64)MIN(d->o->io_timeout_ms, 5000u) * 1000;
+		if (cvmi_conn_flush(&d->conn, deadline, NULL, NULL))
+			cvmi_conn_linger(&d->conn, deadline);
 	}
 	cvmi_page_set(d->o->memory, d->o->page_gpa, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_NOT_STARTED, NULL);
 }

@@ -113,6 +113,9 @@ void cvmi_conn_consume(CvmiConn *c, gsize n);
 /* Wait up to @timeout_us for the socket to become readable (or writable when
  * tx holds bytes). */
 gboolean cvmi_conn_wait(CvmiConn *c, gint64 timeout_us, GCancellable *cancel, GError **error);
+/* Shut down writing and read until the peer closes (or @deadline), so the
+ * last frames sent are not lost to a reset. */
+void cvmi_conn_linger(CvmiConn *c, gint64 deadline);
 /* Send everything in tx before @deadline. */
 gboolean cvmi_conn_flush(CvmiConn *c, gint64 deadline, GCancellable *cancel, GError **error);
 

@@ -51,12 +51,21 @@ queue_complete(Source *s)
 		cvmi_fork_append_completed(s->conn.tx);
 }
 
-/* Wait for the destination's HELLO, answer with ours; returns its next_seq. */
+/* Greet first (a destination that auto-detects the format waits for the
+ * first bytes, and a fork peer never reads), then wait for the
+ * destination's HELLO; returns its next_seq. */
 static gboolean
 handshake(Source *s, gint64 deadline, guint64 *next_seq, GError **error)
 {
-	CvmiHello mine = { .version_min = CVMI_WIRE_VERSION, .version_max = CVMI_WIRE_VERSION };
+	CvmiHello mine = { .version_min = CVMI_WIRE_VERSION, .version_max = CVMI_WIRE_VERSION,
+			   .next_seq = s->next_seq };
+	guint8 payload[CVMI_HELLO_SIZE];
+
 	memcpy(mine.session, s->session, sizeof mine.session);
+	cvmi_hello_encode(&mine, payload);
+	cvmi_frame_append(s->conn.tx, CVMI_FRAME_HELLO, 0, payload, sizeof payload);
+	if (!cvmi_conn_flush(&s->conn, deadline, s->core->cancel, error))
+		return FALSE;
 	for (;;) {
 		gboolean moved = FALSE;
 		if (!cvmi_conn_pump(&s->conn, RX_LIMIT, &moved, error))
@@ -77,13 +86,10 @@ handshake(Source *s, gint64 deadline, guint64 *next_seq, GError **error)
 				return FALSE;
 			}
 			*next_seq = peer.next_seq;
-			guint8 payload[CVMI_HELLO_SIZE];
-			cvmi_hello_encode(&mine, payload);
-			cvmi_frame_append(s->conn.tx, CVMI_FRAME_HELLO, 0, payload, sizeof payload);
-			return cvmi_conn_flush(&s->conn, deadline, s->core->cancel, error);
+			return TRUE;
 		}
 		if (s->conn.eof) {
-			g_set_error(error, CVM_ERROR, CVM_ERROR_PROTOCOL,
+			g_set_error(error, CVM_ERROR, CVM_ERROR_IO,
 				    "peer closed before its HELLO (a COCONUT-fork peer needs --wire fork)");
 			return FALSE;
 		}
@@ -326,7 +332,7 @@ source_loop(Source *s, GError **error)
 		if (!reconnect(s, error))
 			return FALSE;
 	}
-	g_socket_shutdown(s->conn.socket, FALSE, TRUE, NULL);
+	cvmi_conn_linger(&s->conn, g_get_monotonic_time() + G_USEC_PER_SEC);
 	return TRUE;
 }
 
@@ -337,7 +343,10 @@ source_abort(Source *s, const GError *why)
 	if (s->cvm && s->conn.socket != NULL) {
 		g_autofree gchar *msg = g_strndup(why->message, CVMI_FRAME_MAX_PAYLOAD);
 		cvmi_frame_append(s->conn.tx, CVMI_FRAME_CANCEL, s->next_seq, msg, strlen(msg));
-		cvmi_conn_flush(&s->conn, g_get_monotonic_time() + G_USEC_PER_SEC / 2, NULL, NULL);
+		/* Everything queued before the CANCEL must drain first: allow time. */
+		gint64 deadline = g_get_monotonic_time() + (gint64)MIN(s->o->io_timeout_ms, 5000u) * 1000;
+		if (cvmi_conn_flush(&s->conn, deadline, NULL, NULL))
+			cvmi_conn_linger(&s->conn, deadline);
 	}
 	cvmi_page_set(s->o->memory, s->o->page_gpa, CVM_MIGRATE_STATUS_OFFSET,
 		      CVM_MIGRATE_STATUS_NOT_STARTED, NULL);
