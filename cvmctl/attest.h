@@ -2,3 +2,4 @@
 #pragma once
 
 int cvmctl_attest_verify(int argc, char **argv);
+int cvmctl_attest_serve(int argc, char **argv);

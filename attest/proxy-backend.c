@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One attempt towards a guest's agent: over its unix socket, or by running
+ * the agent command with the request on stdin. Every wait is bounded by the
+ * backend's timeout. */
+#include "attest/proxy-private.h"
+
+#include <cvm/error.h>
+
+static GBytes *
+fail(CvmiAttempt *why, guint32 code, const char *what, const GError *error)
+{
+	why->code = code;
+	why->message = g_strdup_printf("%s%s%s", what, error ? ": " : "", error ? error->message : "");
+	return NULL;
+}
+
+static GBytes *
+call_socket(const CvmAttestBackend *b, GBytes *request, CvmiAttempt *why)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, &error);
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(b->agent_socket);
+
+	if (s == NULL)
+		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "socket", error);
+	g_socket_set_timeout(s, (b->timeout_ms + 999) / 1000);
+	if (!g_socket_connect(s, addr, NULL, &error))
+		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "agent unreachable", error);
+	if (!cvmi_attest_send(s, request, &error)) {
+		gboolean t = g_error_matches(error, CVM_ERROR, CVM_ERROR_TIMEOUT);
+		return fail(why, t ? CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT : CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE,
+			    "sending to the agent", error);
+	}
+	GBytes *resp = cvmi_attest_recv(s, CVM_IGVM_ATTEST_RESPONSE_MAX, &error);
+	if (resp == NULL) {
+		gboolean t = g_error_matches(error, CVM_ERROR, CVM_ERROR_TIMEOUT);
+		return fail(why, t ? CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT : CVM_ATTEST_PROXY_ERROR_AGENT_BAD_RESPONSE,
+			    "the agent's answer", error);
+	}
+	return resp;
+}
+
+static gboolean
+on_timeout(gpointer data)
+{
+	g_subprocess_force_exit(data);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+on_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+	(void)source;
+	*(GAsyncResult **)data = g_object_ref(res);
+}
+
+static GBytes *
+call_command(const CvmAttestBackend *b, GBytes *request, CvmiAttempt *why)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GMainContext) ctx = g_main_context_new();
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GBytes) out = NULL;
+	g_autoptr(GAsyncResult) res = NULL;
+	gsize len;
+	const guint8 *data = g_bytes_get_data(request, &len);
+	guint32 le = GUINT32_TO_LE((guint32)len);
+	g_autoptr(GByteArray) framed = g_byte_array_new();
+
+	g_byte_array_append(framed, (const guint8 *)&le, 4);
+	g_byte_array_append(framed, data, len);
+	g_autoptr(GBytes) in = g_byte_array_free_to_bytes(g_steal_pointer(&framed));
+	p = g_subprocess_newv(b->agent_argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+	if (p == NULL)
+		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "cannot run the agent", error);
+	/* Drive the pipes on a context of this worker thread, bounded by a timer. */
+	g_main_context_push_thread_default(ctx);
+	g_autoptr(GSource) timer = g_timeout_source_new(b->timeout_ms);
+	g_source_set_callback(timer, on_timeout, p, NULL);
+	g_source_attach(timer, ctx);
+	g_subprocess_communicate_async(p, in, NULL, on_done, &res);
+	while (res == NULL)
+		g_main_context_iteration(ctx, TRUE);
+	g_source_destroy(timer);
+	gboolean ok = g_subprocess_communicate_finish(p, res, &out, NULL, &error);
+	g_main_context_pop_thread_default(ctx);
+	if (!ok || g_subprocess_get_if_signaled(p))
+		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT, "the agent command did not answer in time", error);
+	const guint8 *o = out ? g_bytes_get_data(out, &len) : NULL;
+	guint32 n;
+	if (o == NULL || len < 4 || (memcpy(&n, o, 4), GUINT32_FROM_LE(n)) != len - 4 || len - 4 > CVM_IGVM_ATTEST_RESPONSE_MAX)
+		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_BAD_RESPONSE, "the agent command's output is not one framed response",
+			    NULL);
+	return g_bytes_new(o + 4, len - 4);
+}
+
+GBytes *
+cvmi_attest_backend_call(const CvmAttestBackend *backend, GBytes *request, CvmiAttempt *why)
+{
+	return backend->agent_socket != NULL ? call_socket(backend, request, why) : call_command(backend, request, why);
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The IGVM-attest proxy: per-guest front ends, retries with backoff, a
+ * circuit breaker per guest, a bound on requests in flight, and the v1/v2
+ * answer rules of cvm/attest-proxy.h. */
+#include "attest/proxy-private.h"
+
+#include <cvm/error.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+typedef struct {
+	gchar *name;
+	gchar *path;
+	CvmAttestBackend backend;
+	GStrv argv;
+	gchar *agent_socket;
+	GSocketService *service;
+	GMutex lock;      /* inflight and the breaker */
+	guint inflight;
+	guint failures;   /* consecutive failed requests */
+	gint64 open_until;
+} Guest;
+
+struct _CvmAttestProxy {
+	GMutex lock; /* guests table and stats */
+	GHashTable *guests;
+	CvmAttestStats stats;
+	CvmAttestFailureFunc func;
+	gpointer user_data;
+};
+
+void
+cvm_attest_backend_init(CvmAttestBackend *b)
+{
+	*b = (CvmAttestBackend){.timeout_ms = 5000, .attempts = 3, .backoff_ms = 100, .breaker_failures = 5,
+			       .breaker_open_ms = 10000, .max_inflight = 16};
+}
+
+static void
+guest_free(Guest *g)
+{
+	if (g->service != NULL) {
+		g_socket_service_stop(g->service);
+		g_socket_listener_close(G_SOCKET_LISTENER(g->service));
+		g_object_unref(g->service);
+		g_unlink(g->path);
+	}
+	g_free(g->name);
+	g_free(g->path);
+	g_strfreev(g->argv);
+	g_free(g->agent_socket);
+	g_mutex_clear(&g->lock);
+	g_free(g);
+}
+
+CvmAttestProxy *
+cvm_attest_proxy_new(CvmAttestFailureFunc func, gpointer user_data)
+{
+	CvmAttestProxy *p = g_new0(CvmAttestProxy, 1);
+
+	g_mutex_init(&p->lock);
+	p->guests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)guest_free);
+	p->func = func;
+	p->user_data = user_data;
+	return p;
+}
+
+void
+cvm_attest_proxy_free(CvmAttestProxy *p)
+{
+	if (p == NULL)
+		return;
+	g_hash_table_unref(p->guests);
+	g_mutex_clear(&p->lock);
+	g_free(p);
+}
+
+void
+cvm_attest_proxy_get_stats(CvmAttestProxy *p, CvmAttestStats *out)
+{
+	g_mutex_lock(&p->lock);
+	*out = p->stats;
+	g_mutex_unlock(&p->lock);
+}
+
+static void
+count(CvmAttestProxy *p, guint64 *field, guint64 n)
+{
+	g_mutex_lock(&p->lock);
+	*field += n;
+	g_mutex_unlock(&p->lock);
+}
+
+/* HTTP status and whether the failure is worth retrying (docs/attest.md). */
+static void
+classify(guint32 code, guint32 *http, gboolean *transient)
+{
+	*transient = TRUE;
+	switch (code) {
+	case CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT: *http = 504; break;
+	case CVM_ATTEST_PROXY_ERROR_AGENT_BAD_RESPONSE: *http = 502; break;
+	case CVM_ATTEST_PROXY_ERROR_BAD_REQUEST: *http = 400; *transient = FALSE; break;
+	default: *http = 503; break;
+	}
+}
+
+/* A failure as the request's version allows: a v2 header, or v1's nothing. */
+static GBytes *
+failure(CvmAttestProxy *p, const Guest *g, const CvmIgvmAttestRequest *req, gboolean decoded, guint32 code)
+{
+	gboolean v2 = decoded && req->data_version == 2 && (req->capabilities & CVM_IGVM_CAP_ERROR_CODE);
+	gboolean retry_cap = v2 && (req->capabilities & CVM_IGVM_CAP_RETRY);
+	CvmIgvmAttestResponse r = {.version = 2, .error_code = code};
+	CvmAttestFailure f = {.guest = g->name, .error_code = code};
+	gboolean transient;
+
+	count(p, &p->stats.failures, 1);
+	classify(code, &r.http_status_code, &transient);
+	r.igvm_signal = retry_cap && transient ? CVM_IGVM_SIGNAL_RETRY : 0;
+	f.http_status = v2 ? r.http_status_code : 0;
+	f.retry = r.igvm_signal != 0;
+	if (p->func != NULL)
+		p->func(&f, p->user_data);
+	if (!v2)
+		return g_bytes_new(NULL, 0);
+	return cvm_igvm_attest_response_encode(&r, NULL);
+}
+
+static gboolean
+breaker_allows(Guest *g)
+{
+	g_mutex_lock(&g->lock);
+	gboolean ok = g->open_until <= g_get_monotonic_time();
+	if (ok && g->inflight >= g->backend.max_inflight)
+		ok = FALSE;
+	else if (ok)
+		g->inflight++;
+	g_mutex_unlock(&g->lock);
+	return ok;
+}
+
+static void
+breaker_done(Guest *g, gboolean success)
+{
+	g_mutex_lock(&g->lock);
+	g->inflight--;
+	g->failures = success ? 0 : g->failures + 1;
+	if (g->failures >= g->backend.breaker_failures) {
+		g->open_until = g_get_monotonic_time() + (gint64)g->backend.breaker_open_ms * 1000;
+		g->failures = 0;
+	}
+	g_mutex_unlock(&g->lock);
+}
+
+/* The agent's answer, with retries for transient failures. */
+static GBytes *
+forward(CvmAttestProxy *p, Guest *g, GBytes *request, guint32 *code)
+{
+	guint delay = g->backend.backoff_ms;
+
+	for (guint i = 0; i < g->backend.attempts; i++) {
+		CvmiAttempt why = {0};
+		CvmIgvmAttestResponse r;
+		g_autoptr(GError) error = NULL;
+		if (i > 0) {
+			count(p, &p->stats.retries, 1);
+			g_usleep((gulong)delay * 1000);
+			delay *= 2;
+		}
+		GBytes *resp = cvmi_attest_backend_call(&g->backend, request, &why);
+		/* An empty answer is how a v1 agent says it failed: pass it on. */
+		if (resp != NULL && (g_bytes_get_size(resp) == 0 ||
+				     cvm_igvm_attest_response_decode(g_bytes_get_data(resp, NULL), g_bytes_get_size(resp),
+								     &r, &error))) {
+			if (g_bytes_get_size(resp) != 0) {
+				if (r.error_code != 0)
+					count(p, &p->stats.passthrough_errors, 1);
+				cvm_igvm_attest_response_clear(&r);
+			}
+			return resp;
+		}
+		if (resp != NULL) {
+			g_bytes_unref(resp);
+			why.code = CVM_ATTEST_PROXY_ERROR_AGENT_BAD_RESPONSE;
+		}
+		g_debug("attest proxy: %s: attempt %u: %s", g->name, i + 1, why.message ? why.message : "bad response");
+		*code = why.code;
+		g_free(why.message);
+	}
+	return NULL;
+}
+
+GBytes *
+cvm_attest_proxy_handle(CvmAttestProxy *p, const char *guest, GBytes *request)
+{
+	Guest *g;
+	CvmIgvmAttestRequest req = {0};
+	g_autoptr(GError) error = NULL;
+	guint32 code = CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE;
+
+	g_mutex_lock(&p->lock);
+	g = g_hash_table_lookup(p->guests, guest);
+	p->stats.requests++;
+	g_mutex_unlock(&p->lock);
+	if (g == NULL)
+		return g_bytes_new(NULL, 0);
+	gboolean decoded = cvm_igvm_attest_request_decode(g_bytes_get_data(request, NULL), g_bytes_get_size(request),
+							 &req, &error);
+	if (!decoded)
+		return failure(p, g, &req, FALSE, CVM_ATTEST_PROXY_ERROR_BAD_REQUEST);
+	if (!breaker_allows(g)) {
+		gboolean open;
+		g_mutex_lock(&g->lock);
+		open = g->open_until > g_get_monotonic_time();
+		g_mutex_unlock(&g->lock);
+		GBytes *r = failure(p, g, &req, TRUE, open ? CVM_ATTEST_PROXY_ERROR_CIRCUIT_OPEN : CVM_ATTEST_PROXY_ERROR_OVERLOADED);
+		cvm_igvm_attest_request_clear(&req);
+		return r;
+	}
+	GBytes *resp = forward(p, g, request, &code);
+	breaker_done(g, resp != NULL);
+	if (resp == NULL)
+		resp = failure(p, g, &req, TRUE, code);
+	else if (g_bytes_get_size(resp) == 0)
+		count(p, &p->stats.failures, 1);
+	cvm_igvm_attest_request_clear(&req);
+	return resp;
+}
+
+static gboolean
+on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+{
+	CvmAttestProxy *p = data;
+	const char *guest = g_object_get_data(G_OBJECT(service), "cvm-guest");
+	GSocket *s = g_socket_connection_get_socket(conn);
+	g_autoptr(GError) error = NULL;
+
+	(void)source;
+	g_socket_set_blocking(s, TRUE);
+	g_socket_set_timeout(s, 30);
+	/* A connection may carry any number of requests, one after another. */
+	for (;;) {
+		g_autoptr(GBytes) req = cvmi_attest_recv(s, CVM_IGVM_ATTEST_REQUEST_MAX, &error);
+		if (req == NULL)
+			return TRUE;
+		g_autoptr(GBytes) resp = cvm_attest_proxy_handle(p, guest, req);
+		if (!cvmi_attest_send(s, resp, &error))
+			return TRUE;
+	}
+}
+
+gboolean
+cvm_attest_proxy_add_guest(CvmAttestProxy *p, const char *guest, const char *listen_path,
+			   const CvmAttestBackend *backend, GError **error)
+{
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(listen_path);
+	Guest *g;
+
+	if ((backend->agent_socket == NULL) == (backend->agent_argv == NULL) || backend->attempts == 0 ||
+	    backend->attempts > 10 || backend->timeout_ms == 0 || backend->max_inflight == 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "an attestation back end needs exactly one of an agent socket and an agent command, "
+			    "a timeout, 1-10 attempts and room for one request");
+		return FALSE;
+	}
+	g = g_new0(Guest, 1);
+	g_mutex_init(&g->lock);
+	g->name = g_strdup(guest);
+	g->path = g_strdup(listen_path);
+	g->backend = *backend;
+	g->argv = backend->agent_argv ? g_strdupv((gchar **)backend->agent_argv) : NULL;
+	g->backend.agent_argv = (const char *const *)g->argv;
+	g->agent_socket = g_strdup(backend->agent_socket);
+	g->backend.agent_socket = g->agent_socket;
+	g_unlink(listen_path);
+	g->service = g_threaded_socket_service_new((gint)backend->max_inflight + 4);
+	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(g->service), addr, G_SOCKET_TYPE_STREAM,
+					   G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error)) {
+		g_prefix_error(error, "%s: ", listen_path);
+		g_clear_object(&g->service);
+		guest_free(g);
+		return FALSE;
+	}
+	g_object_set_data_full(G_OBJECT(g->service), "cvm-guest", g_strdup(guest), g_free);
+	g_signal_connect(g->service, "run", G_CALLBACK(on_run), p);
+	g_socket_service_start(g->service);
+	g_mutex_lock(&p->lock);
+	g_hash_table_replace(p->guests, g->name, g);
+	g_mutex_unlock(&p->lock);
+	return TRUE;
+}
