@@ -14,18 +14,53 @@ fail(CvmiAttempt *why, guint32 code, const char *what, const GError *error)
 	return NULL;
 }
 
+void
+cvmi_agent_pool_init(CvmiAgentPool *pool)
+{
+	g_mutex_init(&pool->lock);
+	g_queue_init(&pool->idle);
+}
+
+void
+cvmi_agent_pool_clear(CvmiAgentPool *pool)
+{
+	g_queue_clear_full(&pool->idle, g_object_unref);
+	g_mutex_clear(&pool->lock);
+}
+
+static GSocket *
+pool_take(CvmiAgentPool *pool)
+{
+	g_mutex_lock(&pool->lock);
+	GSocket *s = g_queue_pop_head(&pool->idle);
+	g_mutex_unlock(&pool->lock);
+	return s;
+}
+
+static void
+pool_give(CvmiAgentPool *pool, GSocket *s)
+{
+	g_mutex_lock(&pool->lock);
+	g_queue_push_head(&pool->idle, g_object_ref(s));
+	g_mutex_unlock(&pool->lock);
+}
+
+/* One exchange on a connection (pooled, or made here). */
 static GBytes *
-call_socket(const CvmAttestBackend *b, GBytes *request, CvmiAttempt *why)
+exchange(const CvmAttestBackend *b, CvmiAgentPool *pool, GSocket *reused, GBytes *request, CvmiAttempt *why)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, &error);
+	g_autoptr(GSocket) s = reused;
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(b->agent_socket);
 
-	if (s == NULL)
-		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "socket", error);
-	g_socket_set_timeout(s, (b->timeout_ms + 999) / 1000);
-	if (!g_socket_connect(s, addr, NULL, &error))
-		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "agent unreachable", error);
+	if (s == NULL) {
+		s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, &error);
+		if (s == NULL)
+			return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "socket", error);
+		g_socket_set_timeout(s, (b->timeout_ms + 999) / 1000);
+		if (!g_socket_connect(s, addr, NULL, &error))
+			return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "agent unreachable", error);
+	}
 	if (!cvmi_attest_send(s, request, &error)) {
 		gboolean t = g_error_matches(error, CVM_ERROR, CVM_ERROR_TIMEOUT);
 		return fail(why, t ? CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT : CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE,
@@ -37,7 +72,25 @@ call_socket(const CvmAttestBackend *b, GBytes *request, CvmiAttempt *why)
 		return fail(why, t ? CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT : CVM_ATTEST_PROXY_ERROR_AGENT_BAD_RESPONSE,
 			    "the agent's answer", error);
 	}
+	pool_give(pool, s);
 	return resp;
+}
+
+static GBytes *
+call_socket(const CvmAttestBackend *b, CvmiAgentPool *pool, GBytes *request, CvmiAttempt *why)
+{
+	GSocket *idle = pool_take(pool);
+
+	if (idle != NULL) {
+		/* An idle connection the agent may have closed meanwhile: a failure
+		 * on it is not the agent's, try once more on a new one. */
+		CvmiAttempt first = {0};
+		GBytes *resp = exchange(b, pool, idle, request, &first);
+		g_free(first.message);
+		if (resp != NULL)
+			return resp;
+	}
+	return exchange(b, pool, NULL, request, why);
 }
 
 static gboolean
@@ -95,7 +148,8 @@ call_command(const CvmAttestBackend *b, GBytes *request, CvmiAttempt *why)
 }
 
 GBytes *
-cvmi_attest_backend_call(const CvmAttestBackend *backend, GBytes *request, CvmiAttempt *why)
+cvmi_attest_backend_call(const CvmAttestBackend *backend, CvmiAgentPool *pool, GBytes *request, CvmiAttempt *why)
 {
-	return backend->agent_socket != NULL ? call_socket(backend, request, why) : call_command(backend, request, why);
+	return backend->agent_socket != NULL ? call_socket(backend, pool, request, why)
+					     : call_command(backend, request, why);
 }

@@ -31,8 +31,20 @@ cvmi_attest_send(GSocket *s, GBytes *msg, GError **error)
 	gsize len;
 	const guint8 *data = g_bytes_get_data(msg, &len);
 	guint32 le = GUINT32_TO_LE((guint32)len);
+	GOutputVector v[2] = {{&le, 4}, {data, len}};
+	g_autoptr(GError) local = NULL;
 
-	return io_all(s, (guint8 *)&le, 4, TRUE, error) && io_all(s, (guint8 *)data, len, TRUE, error);
+	/* Length and body in one system call: most messages then take one. */
+	gssize n = g_socket_send_message(s, NULL, v, len ? 2 : 1, NULL, 0, 0, NULL, &local);
+	if (n < 0) {
+		g_set_error(error, CVM_ERROR, g_error_matches(local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? CVM_ERROR_TIMEOUT
+												       : CVM_ERROR_IO,
+			    "send: %s", local->message);
+		return FALSE;
+	}
+	if ((gsize)n >= 4)
+		return io_all(s, (guint8 *)data + (n - 4), len - (gsize)(n - 4), TRUE, error);
+	return io_all(s, (guint8 *)&le + n, 4 - (gsize)n, TRUE, error) && io_all(s, (guint8 *)data, len, TRUE, error);
 }
 
 GBytes *

@@ -16,5 +16,14 @@ typedef struct {
 	gchar *message;
 } CvmiAttempt;
 
+/* Idle connections to one agent socket, reused by the workers. */
+typedef struct {
+	GMutex lock;
+	GQueue idle; /* GSocket * */
+} CvmiAgentPool;
+void cvmi_agent_pool_init(CvmiAgentPool *pool);
+void cvmi_agent_pool_clear(CvmiAgentPool *pool);
+
 /* One attempt: the agent's response bytes, or NULL with @why filled. */
-GBytes *cvmi_attest_backend_call(const CvmAttestBackend *backend, GBytes *request, CvmiAttempt *why);
+GBytes *cvmi_attest_backend_call(const CvmAttestBackend *backend, CvmiAgentPool *pool, GBytes *request,
+				 CvmiAttempt *why);

@@ -14,6 +14,7 @@ typedef struct {
 	CvmAttestBackend backend;
 	GStrv argv;
 	gchar *agent_socket;
+	CvmiAgentPool pool;
 	GSocketService *service;
 	GMutex lock;      /* inflight and the breaker */
 	guint inflight;
@@ -49,6 +50,7 @@ guest_free(Guest *g)
 	g_free(g->path);
 	g_strfreev(g->argv);
 	g_free(g->agent_socket);
+	cvmi_agent_pool_clear(&g->pool);
 	g_mutex_clear(&g->lock);
 	g_free(g);
 }
@@ -167,7 +169,7 @@ forward(CvmAttestProxy *p, Guest *g, GBytes *request, guint32 *code)
 			g_usleep((gulong)delay * 1000);
 			delay *= 2;
 		}
-		GBytes *resp = cvmi_attest_backend_call(&g->backend, request, &why);
+		GBytes *resp = cvmi_attest_backend_call(&g->backend, &g->pool, request, &why);
 		/* An empty answer is how a v1 agent says it failed: pass it on. */
 		if (resp != NULL && (g_bytes_get_size(resp) == 0 ||
 				     cvm_igvm_attest_response_decode(g_bytes_get_data(resp, NULL), g_bytes_get_size(resp),
@@ -265,6 +267,7 @@ cvm_attest_proxy_add_guest(CvmAttestProxy *p, const char *guest, const char *lis
 	}
 	g = g_new0(Guest, 1);
 	g_mutex_init(&g->lock);
+	cvmi_agent_pool_init(&g->pool);
 	g->name = g_strdup(guest);
 	g->path = g_strdup(listen_path);
 	g->backend = *backend;

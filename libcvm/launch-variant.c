@@ -50,7 +50,7 @@ static const char *const known_keys[] = {
 gboolean
 cvm_guest_spec_from_variant(GVariant *spec, CvmGuestSpec *out, GError **error)
 {
-	g_auto(GVariantDict) d;
+	g_autoptr(GVariantDict) d = NULL;
 	GVariantIter it;
 	const char *key, *platform = NULL;
 	guint64 mib = 0, vcpus = 0;
@@ -65,14 +65,14 @@ cvm_guest_spec_from_variant(GVariant *spec, CvmGuestSpec *out, GError **error)
 			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "launch spec: unknown key \"%s\"", key);
 			return FALSE;
 		}
-	g_variant_dict_init(&d, spec);
-	if (!get_str(&d, "name", &out->name, error) || !get_str(&d, "igvm", &out->igvm_path, error) ||
-	    !get_str(&d, "platform", &platform, error) || !get_str(&d, "serial-log", &out->serial_log, error) ||
-	    !get_str(&d, "disk", &out->disk, error) || !get_str(&d, "network", &out->network, error) ||
-	    !get_str(&d, "command-line", &out->command_line, error) ||
-	    !get_num(&d, "memory-mib", G_VARIANT_TYPE_UINT64, &mib, &has_mib, error) ||
-	    !get_num(&d, "vcpus", G_VARIANT_TYPE_UINT32, &vcpus, &has_vcpus, error) ||
-	    !get_num(&d, "snp-policy", G_VARIANT_TYPE_UINT64, &out->snp_policy, &out->has_snp_policy, error))
+	d = g_variant_dict_new(spec);
+	if (!get_str(d, "name", &out->name, error) || !get_str(d, "igvm", &out->igvm_path, error) ||
+	    !get_str(d, "platform", &platform, error) || !get_str(d, "serial-log", &out->serial_log, error) ||
+	    !get_str(d, "disk", &out->disk, error) || !get_str(d, "network", &out->network, error) ||
+	    !get_str(d, "command-line", &out->command_line, error) ||
+	    !get_num(d, "memory-mib", G_VARIANT_TYPE_UINT64, &mib, &has_mib, error) ||
+	    !get_num(d, "vcpus", G_VARIANT_TYPE_UINT32, &vcpus, &has_vcpus, error) ||
+	    !get_num(d, "snp-policy", G_VARIANT_TYPE_UINT64, &out->snp_policy, &out->has_snp_policy, error))
 		return FALSE;
 	if (out->name == NULL || out->igvm_path == NULL) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "launch spec: \"name\" and \"igvm\" are required");

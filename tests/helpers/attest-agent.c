@@ -72,6 +72,31 @@ stdio_once(const char *mode)
 	return 0;
 }
 
+typedef struct {
+	GSocket *conn;
+	const char *mode;
+} Conn;
+
+/* Any number of requests per connection, one after another; a thread per
+ * connection, as a real agent serving several VMMs would. */
+static gpointer
+serve_conn(gpointer data)
+{
+	Conn *c = data;
+
+	for (;;) {
+		g_autoptr(GBytes) req = cvmi_attest_recv(c->conn, CVM_IGVM_ATTEST_REQUEST_MAX, NULL);
+		if (req == NULL || strcmp(c->mode, "close") == 0)
+			break;
+		g_autoptr(GBytes) resp = answer(c->mode, req);
+		if (!cvmi_attest_send(c->conn, resp, NULL))
+			break;
+	}
+	g_object_unref(c->conn);
+	g_free(c);
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -91,13 +116,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (;;) {
-		g_autoptr(GSocket) c = g_socket_accept(l, NULL, NULL);
-		if (c == NULL)
+		GSocket *s = g_socket_accept(l, NULL, NULL);
+		if (s == NULL)
 			continue;
-		g_autoptr(GBytes) req = cvmi_attest_recv(c, CVM_IGVM_ATTEST_REQUEST_MAX, NULL);
-		if (req == NULL || strcmp(argv[2], "close") == 0)
-			continue;
-		g_autoptr(GBytes) resp = answer(argv[2], req);
-		cvmi_attest_send(c, resp, NULL);
+		Conn *c = g_new0(Conn, 1);
+		c->conn = s;
+		c->mode = argv[2];
+		g_thread_unref(g_thread_new("agent-conn", serve_conn, c));
 	}
 }

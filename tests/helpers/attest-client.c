@@ -3,14 +3,22 @@
  *   attest-client SOCKET KIND [COUNT]
  * KIND: v1, v2 (capabilities error-code and retry), v2-nocaps (request data
  * version 2 without capabilities), v2-noretry (error-code only).
- * Sends COUNT requests on one connection (default 1) and prints, for the
- * last answer: "empty", or "v1 payload=N", or "v2 error=E http=H signal=S
+ * Sends COUNT requests on one connection (default 1); with ATTEST_CLIENT_TIMES
+ * set, prints round-trip p50/p99 (us) and requests per second instead; else,
+ * for the last answer: "empty", or "v1 payload=N", or "v2 error=E http=H signal=S
  * payload=N", then "hex=" and the answer's bytes. */
 #include "attest/proxy-private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int
+cmp(const void *a, const void *b)
+{
+	gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+	return x < y ? -1 : x > y;
+}
 
 int
 main(int argc, char **argv)
@@ -37,12 +45,23 @@ main(int argc, char **argv)
 		return 1;
 	}
 	g_socket_set_timeout(s, 60);
+	g_autofree gint64 *times = g_new0(gint64, MAX(count, 1));
+	gint64 start = g_get_monotonic_time();
 	for (int i = 0; i < count; i++) {
+		gint64 t0 = g_get_monotonic_time();
 		g_clear_pointer(&resp, g_bytes_unref);
 		if (!cvmi_attest_send(s, msg, &error) || (resp = cvmi_attest_recv(s, CVM_IGVM_ATTEST_RESPONSE_MAX, &error)) == NULL) {
 			fprintf(stderr, "attest-client: %s\n", error->message);
 			return 1;
 		}
+		times[i] = g_get_monotonic_time() - t0;
+	}
+	if (g_getenv("ATTEST_CLIENT_TIMES") != NULL) {
+		gint64 total = g_get_monotonic_time() - start;
+		qsort(times, count, sizeof(gint64), cmp);
+		printf("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %.0f\n", times[count / 2], times[count * 99 / 100],
+		       count / (total / 1e6));
+		return 0;
 	}
 	gsize len;
 	const guint8 *d = g_bytes_get_data(resp, &len);
