@@ -6,6 +6,7 @@
 #include "cvmctl/cvmctl.h"
 
 #include <cvm/attest-proxy.h>
+#include <cvm/client.h>
 #include <cvm/error.h>
 #include <glib-unix.h>
 #include <json-c/json.h>
@@ -80,6 +81,36 @@ cvmctl_attest_serve(int argc, char **argv)
 	json_object_object_add(o, "retries", json_object_new_int64((gint64)st.retries));
 	json_object_object_add(o, "passthrough-errors", json_object_new_int64((gint64)st.passthrough_errors));
 	cvmctl_print_json(o);
+	json_object_put(o);
+	return CVMCTL_EXIT_OK;
+}
+
+int
+cvmctl_attest_stats(int argc, char **argv)
+{
+	g_autofree gchar *bus = NULL;
+	gboolean json = FALSE;
+	GOptionEntry entries[] = {
+		{ "bus", 0, 0, G_OPTION_ARG_STRING, &bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON output", NULL },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- the attestation proxy's counters in cvmd");
+	g_autoptr(GError) error = NULL;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cvmctl_parse_options(ctx, &argc, &argv))
+		return CVMCTL_EXIT_USAGE;
+	g_autoptr(CvmClient) c = cvm_client_connect(bus, &error);
+	json_object *o = c != NULL ? cvm_client_attest_counters(c, &error) : NULL;
+	if (o == NULL)
+		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+	if (json) {
+		cvmctl_print_json(o);
+	} else {
+		json_object_object_foreach(o, key, val)
+			printf("%-20s %s\n", key, json_object_get_string(val));
+	}
 	json_object_put(o);
 	return CVMCTL_EXIT_OK;
 }

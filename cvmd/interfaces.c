@@ -6,7 +6,8 @@
 #include "cvmd/cvmd.h"
 
 #define CVMD_INTERFACE_LIST(X) \
-	X(firmware_update)
+	X(firmware_update) \
+	X(attestation)
 
 #define DECLARE(n) extern const CvmdInterface cvmd_iface_##n;
 #define ENTRY(n) &cvmd_iface_##n,

@@ -216,3 +216,22 @@ cvm_client_fwupdate(CvmClient *client, const char *name, const char *method, con
 		g_variant_get(r, "(s)", json);
 	return TRUE;
 }
+
+json_object *
+cvm_client_attest_counters(CvmClient *client, GError **error)
+{
+	g_autoptr(GVariant) r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Attestation", "GetCounters", NULL,
+				     G_VARIANT_TYPE("(a{st})"), READ_TIMEOUT_MS, error);
+	g_autoptr(GVariantIter) it = NULL;
+	const char *key;
+	guint64 value;
+	json_object *o;
+
+	if (r == NULL)
+		return NULL;
+	o = json_object_new_object();
+	g_variant_get(r, "(a{st})", &it);
+	while (g_variant_iter_next(it, "{&st}", &key, &value))
+		json_object_object_add(o, key, json_object_new_int64((gint64)value));
+	return o;
+}

@@ -68,6 +68,14 @@ gboolean cvm_client_guest_action(CvmClient *client, const char *name, const char
 gchar *cvm_client_launch(CvmClient *client, GVariant *spec, GError **error);
 
 /**
+ * cvm_client_attest_counters:
+ *
+ * Returns: (transfer full): the attestation proxy's counters in cvmd
+ * (requests, failures, retries, passthrough-errors) as a JSON object.
+ */
+json_object *cvm_client_attest_counters(CvmClient *client, GError **error);
+
+/**
  * cvm_client_fwupdate:
  * @method: "Stage" (with @igvm_path), "Apply", "Rollback" or "Status"
  * @json: (out) (optional): the Status JSON

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.cvm.Cvmd1.Attestation on the manager object: cvmd hosts the
+ * IGVM-attest proxy (cvm/attest-proxy.h). Serve() configures a guest and
+ * keeps the configuration as a state record ("attest"), so the guest is
+ * served again after a restart; failures become RequestFailed signals. */
+#include "cvmd/cvmd.h"
+
+#include <cvm/attest-proxy.h>
+
+#define PROXY_KEY "cvmd-attest-proxy"
+#define IFACE_KEY "cvmd-attest-iface"
+
+typedef struct {
+	CvmDbusAttestation *iface;
+	gchar *guest;
+	CvmAttestFailure f;
+} Failed;
+
+static gboolean
+emit_failed(gpointer data)
+{
+	Failed *x = data;
+	cvm_dbus_attestation_emit_request_failed(x->iface, x->guest, x->f.error_code, x->f.http_status, x->f.retry);
+	g_object_unref(x->iface);
+	g_free(x->guest);
+	g_free(x);
+	return G_SOURCE_REMOVE;
+}
+
+/* Called on proxy worker threads: the signal goes out from the main context. */
+static void
+on_failure(const CvmAttestFailure *f, gpointer data)
+{
+	Failed *x = g_new0(Failed, 1);
+	x->iface = g_object_ref(data);
+	x->guest = g_strdup(f->guest);
+	x->f = *f;
+	g_main_context_invoke(NULL, emit_failed, x);
+}
+
+/* A config record ({listen, agent-socket | agent-command, timeout-ms, ...}) in service. */
+static gboolean
+serve(Cvmd *d, const char *guest, json_object *cfg, GError **error)
+{
+	CvmAttestProxy *proxy = g_object_get_data(G_OBJECT(d->manager), PROXY_KEY);
+	CvmAttestBackend b;
+	json_object *v;
+	g_auto(GStrv) argv = NULL;
+	const char *listen = json_object_object_get_ex(cfg, "listen", &v) ? json_object_get_string(v) : NULL;
+
+	cvm_attest_backend_init(&b);
+	if (json_object_object_get_ex(cfg, "agent-socket", &v))
+		b.agent_socket = json_object_get_string(v);
+	if (json_object_object_get_ex(cfg, "agent-command", &v) && json_object_is_type(v, json_type_array)) {
+		gsize n = json_object_array_length(v);
+		argv = g_new0(gchar *, n + 1);
+		for (gsize i = 0; i < n; i++)
+			argv[i] = g_strdup(json_object_get_string(json_object_array_get_idx(v, i)));
+		b.agent_argv = (const char *const *)argv;
+	}
+	if (json_object_object_get_ex(cfg, "timeout-ms", &v))
+		b.timeout_ms = (guint)json_object_get_int(v);
+	if (json_object_object_get_ex(cfg, "attempts", &v))
+		b.attempts = (guint)json_object_get_int(v);
+	if (json_object_object_get_ex(cfg, "breaker", &v))
+		b.breaker_failures = (guint)json_object_get_int(v);
+	if (listen == NULL || !g_path_is_absolute(listen)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "attestation config: \"listen\" must be an absolute path");
+		return FALSE;
+	}
+	return cvm_attest_proxy_add_guest(proxy, guest, listen, &b, error);
+}
+
+/* a{sv} -> the JSON record kept in the state directory. */
+static json_object *
+config_record(GVariant *config, GError **error)
+{
+	json_object *o = json_object_new_object();
+	GVariantIter it;
+	const char *key;
+	GVariant *val;
+
+	g_variant_iter_init(&it, config);
+	while (g_variant_iter_next(&it, "{&sv}", &key, &val)) {
+		g_autoptr(GVariant) v = val;
+		if ((g_str_equal(key, "listen") || g_str_equal(key, "agent-socket")) &&
+		    g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
+			json_object_object_add(o, key, json_object_new_string(g_variant_get_string(v, NULL)));
+		else if (g_str_equal(key, "agent-command") && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING_ARRAY)) {
+			json_object *a = json_object_new_array();
+			g_autofree const gchar **s = g_variant_get_strv(v, NULL);
+			for (guint i = 0; s[i] != NULL; i++)
+				json_object_array_add(a, json_object_new_string(s[i]));
+			json_object_object_add(o, key, a);
+		} else if ((g_str_equal(key, "timeout-ms") || g_str_equal(key, "attempts") || g_str_equal(key, "breaker")) &&
+			   g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32))
+			json_object_object_add(o, key, json_object_new_int64(g_variant_get_uint32(v)));
+		else {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "attestation config: bad key \"%s\"", key);
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static gboolean
+on_serve(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, const char *guest, GVariant *config, gpointer data)
+{
+	Cvmd *d = data;
+	g_autoptr(GError) error = NULL;
+	json_object *rec = NULL;
+
+	if (!cvm_name_is_valid(guest))
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
+	else if ((rec = config_record(config, &error)) != NULL && serve(d, guest, rec, &error))
+		cvm_state_write(d->state, "attest", guest, rec, &error);
+	if (rec != NULL)
+		json_object_put(rec);
+	if (error != NULL)
+		cvmd_return_error(inv, error);
+	else
+		cvm_dbus_attestation_complete_serve(iface, inv);
+	return TRUE;
+}
+
+static gboolean
+on_counters(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, gpointer data)
+{
+	Cvmd *d = data;
+	CvmAttestStats st;
+	GVariantBuilder b;
+
+	cvm_attest_proxy_get_stats(g_object_get_data(G_OBJECT(d->manager), PROXY_KEY), &st);
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{st}"));
+	g_variant_builder_add(&b, "{st}", "requests", st.requests);
+	g_variant_builder_add(&b, "{st}", "failures", st.failures);
+	g_variant_builder_add(&b, "{st}", "retries", st.retries);
+	g_variant_builder_add(&b, "{st}", "passthrough-errors", st.passthrough_errors);
+	cvm_dbus_attestation_complete_get_counters(iface, inv, g_variant_builder_end(&b));
+	return TRUE;
+}
+
+static gboolean
+attach_manager(Cvmd *d, GError **error)
+{
+	CvmDbusAttestation *iface = cvm_dbus_attestation_skeleton_new();
+	g_autoptr(GHashTable) configs = NULL;
+	GHashTableIter it;
+	gpointer name, rec;
+
+	g_object_set_data_full(G_OBJECT(d->manager), IFACE_KEY, iface, g_object_unref);
+	g_object_set_data_full(G_OBJECT(d->manager), PROXY_KEY, cvm_attest_proxy_new(on_failure, iface),
+			       (GDestroyNotify)cvm_attest_proxy_free);
+	g_signal_connect(iface, "g-authorize-method", G_CALLBACK(cvmd_caller_authorize), d);
+	g_signal_connect(iface, "handle-serve", G_CALLBACK(on_serve), d);
+	g_signal_connect(iface, "handle-get-counters", G_CALLBACK(on_counters), d);
+	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(iface), d->bus, CVM_BUS_PATH, error))
+		return FALSE;
+	configs = cvm_state_load_all(d->state, "attest", NULL, NULL);
+	if (configs == NULL)
+		return TRUE;
+	g_hash_table_iter_init(&it, configs);
+	while (g_hash_table_iter_next(&it, &name, &rec)) {
+		g_autoptr(GError) local = NULL;
+		if (!serve(d, name, rec, &local))
+			g_printerr("cvmd: attestation for %s not served: %s\n", (const char *)name, local->message);
+	}
+	return TRUE;
+}
+
+static const char *const public_methods[] = {"GetCounters", NULL};
+
+const CvmdInterface cvmd_iface_attestation = {
+	.name = "org.cvm.Cvmd1.Attestation",
+	.attach_manager = attach_manager,
+	.public_methods = public_methods,
+};
