@@ -4,6 +4,7 @@
 #include <cvm/launch.h>
 #include <libvirt/virterror.h>
 #include <stdarg.h>
+#include <stdlib.h>
 
 /* libvirt's event loop is process-wide by libvirt's design: it is
  * registered once and runs in a thread while connections opened here are
@@ -123,11 +124,38 @@ cvm_libvirt_open(const char *uri, GError **error)
 	return conn;
 }
 
+/* Opening the embedded driver starts a thread per running domain that
+ * reconnects to its QEMU, holding the domain's job; a process that exits
+ * while one runs can crash in it (libvirt 9.0). Any API that takes a job
+ * waits for those threads: ask each running domain for its memory stats. */
+static void
+wait_for_reconnects(virConnectPtr conn)
+{
+	char *uri = virConnectGetURI(conn);
+	virDomainPtr *doms = NULL;
+	int n;
+
+	if (uri == NULL || !g_str_has_prefix(uri, "qemu:///embed")) {
+		free(uri);
+		return;
+	}
+	free(uri);
+	n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	for (int i = 0; i < n; i++) {
+		virDomainMemoryStatStruct stat;
+		virDomainMemoryStats(doms[i], &stat, 1, 0);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	virResetLastError();
+}
+
 void
 cvm_libvirt_close(virConnectPtr conn)
 {
 	if (conn == NULL)
 		return;
+	wait_for_reconnects(conn);
 	virConnectClose(conn);
 	event_loop_unref();
 }
