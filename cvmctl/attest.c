@@ -5,6 +5,7 @@
 
 static const CvmctlCommand attest_commands[] = {
 	{ "verify", cvmctl_attest_verify, "Verify an SNP report against its VCEK/VLEK and AMD's roots" },
+	{ "certs", cvmctl_attest_certs, "SNP certificate tables: import, serve the endpoint" },
 	{ "stats", cvmctl_attest_stats, "Show the attestation proxy's counters in cvmd" },
 	{ "serve", cvmctl_attest_serve, "Run the IGVM-attest proxy for one guest in the foreground" },
 };

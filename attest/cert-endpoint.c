@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The SNP certificate endpoint: a VMM handling KVM_EXIT_SNP_REQ_CERTS asks
+ * over a unix socket and gets the exit's ret value and, with 0, the table to
+ * write at the guest's gpa. Framing as the attestation proxy's. */
+#include "attest/proxy-private.h"
+
+#include <cvm/attest-certs.h>
+#include <cvm/error.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+struct _CvmSnpCertEndpoint {
+	CvmSnpCertStore *store;
+	gchar *path;
+	GSocketService *service;
+};
+
+static guint64
+rd64(const guint8 *p)
+{
+	guint64 v;
+	memcpy(&v, p, 8);
+	return GUINT64_FROM_LE(v);
+}
+
+static GBytes *
+handle(CvmSnpCertStore *store, GBytes *req)
+{
+	gsize len;
+	const guint8 *p = g_bytes_get_data(req, &len);
+	CvmSnpCertAnswer a;
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	guint64 head[2];
+
+	if (len != CVM_SNP_CERT_REQUEST_SIZE) {
+		/* A malformed request from the VMM, not the guest's fault: the
+		 * guest must not be told GENERIC; BUSY makes it retry. */
+		a = (CvmSnpCertAnswer){.ret = EAGAIN};
+	} else {
+		cvm_snp_cert_store_answer(store, p, rd64(p + 64), rd64(p + 80), &a);
+	}
+	head[0] = GUINT64_TO_LE(a.ret);
+	head[1] = GUINT64_TO_LE(a.npages);
+	g_byte_array_append(out, (const guint8 *)head, sizeof head);
+	if (a.table != NULL)
+		g_byte_array_append(out, g_bytes_get_data(a.table, NULL), g_bytes_get_size(a.table));
+	cvm_snp_cert_answer_clear(&a);
+	return g_byte_array_free_to_bytes(g_steal_pointer(&out));
+}
+
+static gboolean
+on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+{
+	CvmSnpCertEndpoint *e = data;
+	GSocket *s = g_socket_connection_get_socket(conn);
+
+	(void)service;
+	(void)source;
+	g_socket_set_blocking(s, TRUE);
+	g_socket_set_timeout(s, 30);
+	for (;;) {
+		g_autoptr(GBytes) req = cvmi_attest_recv(s, 4096, NULL);
+		if (req == NULL)
+			return TRUE;
+		g_autoptr(GBytes) resp = handle(e->store, req);
+		if (!cvmi_attest_send(s, resp, NULL))
+			return TRUE;
+	}
+}
+
+CvmSnpCertEndpoint *
+cvm_snp_cert_endpoint_new(CvmSnpCertStore *store, const char *listen_path, GError **error)
+{
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(listen_path);
+	CvmSnpCertEndpoint *e = g_new0(CvmSnpCertEndpoint, 1);
+
+	e->store = store;
+	e->path = g_strdup(listen_path);
+	g_unlink(listen_path);
+	e->service = g_threaded_socket_service_new(8);
+	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(e->service), addr, G_SOCKET_TYPE_STREAM,
+					   G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error)) {
+		g_prefix_error(error, "%s: ", listen_path);
+		g_clear_object(&e->service);
+		cvm_snp_cert_endpoint_free(e);
+		return NULL;
+	}
+	g_signal_connect(e->service, "run", G_CALLBACK(on_run), e);
+	g_socket_service_start(e->service);
+	return e;
+}
+
+void
+cvm_snp_cert_endpoint_free(CvmSnpCertEndpoint *e)
+{
+	if (e == NULL)
+		return;
+	if (e->service != NULL) {
+		g_socket_service_stop(e->service);
+		g_socket_listener_close(G_SOCKET_LISTENER(e->service));
+		g_object_unref(e->service);
+		g_unlink(e->path);
+	}
+	g_free(e->path);
+	g_free(e);
+}
