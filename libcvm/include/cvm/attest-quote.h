@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * TDX GetQuote served by cvm (docs/attest.md, "TDX quotes"): a guest's
+ * GetQuote TDVMCALL names a shared buffer (header, TDREPORT); the quote is
+ * fetched from a Quote Generation Service over its socket (the QGS message
+ * format) and written back into the buffer, with QEMU's rules: at most 16
+ * quotes in flight per guest (more: the TDVMCALL returns RETRY), a deadline
+ * (then status ERROR), QGS unreachable gives SERVICE_UNAVAILABLE, and a quote
+ * is only written if it fits the guest's buffer (else ERROR): out_len never
+ * exceeds it.
+ */
+#pragma once
+
+#include <cvm/attest-tdx.h>
+#include <cvm/guest-memory.h>
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/** CVM_TDX_QUOTES_IN_FLIGHT_MAX: per guest, as QEMU. */
+#define CVM_TDX_QUOTES_IN_FLIGHT_MAX 16u
+
+typedef struct _CvmTdxQuoteService CvmTdxQuoteService;
+
+/**
+ * cvm_tdx_quote_service_new:
+ * @qgs_socket: the QGS's unix socket
+ * @deadline_ms: per quote (QEMU uses 30 s)
+ */
+CvmTdxQuoteService *cvm_tdx_quote_service_new(const char *qgs_socket, guint deadline_ms);
+/* Waits for the quotes in flight, then frees. */
+void cvm_tdx_quote_service_free(CvmTdxQuoteService *svc);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmTdxQuoteService, cvm_tdx_quote_service_free)
+
+/**
+ * cvm_tdx_quote_service_submit:
+ * @guest: the guest's name (in-flight counting)
+ * @mem: its memory (borrowed until the quote completes)
+ * @gpa: the shared buffer's guest-physical address
+ * @size: its size
+ *
+ * Returns: the TDVMCALL status: SUCCESS (the buffer's status is IN_FLIGHT
+ * and the quote completes asynchronously), RETRY (16 in flight),
+ * INVALID_OPERAND (the buffer is outside guest RAM, larger than 128 KiB, or
+ * its header is invalid).
+ */
+guint64 cvm_tdx_quote_service_submit(CvmTdxQuoteService *svc, const char *guest, CvmGuestMemory *mem, guint64 gpa,
+				     guint64 size);
+
+/* Blocks until no quote is in flight (tests, shutdown). */
+void cvm_tdx_quote_service_wait_idle(CvmTdxQuoteService *svc);
+
+G_END_DECLS
