@@ -26,6 +26,7 @@ struct _Cvmd {
 	CvmHostInfo host;   /* probed once per connection */
 	gboolean host_probed;
 	int lifecycle_cb;   /* virConnectDomainEventRegisterAny id, -1 if none */
+	int reboot_cb;      /* the same for reboots (reboot.c), -1 if none */
 	guint name_id;
 	gboolean system;    /* system-bus instance: enforce caller checks */
 	gboolean name_lost;
@@ -109,6 +110,9 @@ void cvmd_libvirt_close(Cvmd *d);
  * when the domain does not exist (vanished). */
 char *cvmd_libvirt_domain_state(Cvmd *d, const char *name, const char *uuid);
 gboolean cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *action, GError **error);
+
+/* reboot.c: firmware restores due at a guest's reset. */
+int cvmd_reboot_register(Cvmd *d);
 
 /* reconcile.c */
 gboolean cvmd_reconcile_load(Cvmd *d, GError **error);

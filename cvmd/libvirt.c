@@ -69,6 +69,7 @@ cvmd_libvirt_open(Cvmd *d, GError **error)
 	d->lifecycle_cb = virConnectDomainEventRegisterAny(
 		d->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
 		d, NULL);
+	d->reboot_cb = cvmd_reboot_register(d);
 	if (d->lifecycle_cb < 0)
 		g_printerr("cvmd: %s: no lifecycle events; states refresh on Reconcile only\n",
 			   d->uri);
@@ -82,7 +83,9 @@ cvmd_libvirt_close(Cvmd *d)
 		return;
 	if (d->lifecycle_cb >= 0)
 		virConnectDomainEventDeregisterAny(d->conn, d->lifecycle_cb);
-	d->lifecycle_cb = -1;
+	if (d->reboot_cb >= 0)
+		virConnectDomainEventDeregisterAny(d->conn, d->reboot_cb);
+	d->lifecycle_cb = d->reboot_cb = -1;
 	cvm_libvirt_close(d->conn);
 	d->conn = NULL;
 	d->host_probed = FALSE;

@@ -81,7 +81,7 @@ main(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- cvm host daemon");
 	g_autoptr(GError) error = NULL;
-	Cvmd d = { .lifecycle_cb = -1 };
+	Cvmd d = { .lifecycle_cb = -1, .reboot_cb = -1 };
 	const char *bus;
 	int rc = 0;
 
