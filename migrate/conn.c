@@ -3,7 +3,9 @@
  * loop that interleaves page polling and socket I/O, so no call may block. */
 #include "migrate/migrate-private.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define RX_CHUNK (64u * 1024u)
 
@@ -26,6 +28,7 @@ cvmi_conn_reset(CvmiConn *c, GSocket *socket)
 	c->socket = socket;
 	g_byte_array_set_size(c->rx, 0);
 	g_byte_array_set_size(c->tx, 0);
+	c->rx_off = 0;
 	c->tx_off = 0;
 	c->eof = FALSE;
 	c->last_rx_us = c->last_tx_us = g_get_monotonic_time();
@@ -49,10 +52,9 @@ cvmi_conn_pending(const CvmiConn *c)
 }
 
 static gboolean
-io_failed(GError *local, const char *what, GError **error)
+io_failed(const char *what, GError **error)
 {
-	g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: %s", what, local->message);
-	g_error_free(local);
+	g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: %s", what, g_strerror(errno));
 	return FALSE;
 }
 
@@ -60,15 +62,12 @@ static gboolean
 pump_tx(CvmiConn *c, gboolean *moved, GError **error)
 {
 	while (cvmi_conn_pending(c) > 0) {
-		GError *local = NULL;
-		gssize n = g_socket_send(c->socket, (const gchar *)c->tx->data + c->tx_off,
-					 cvmi_conn_pending(c), NULL, &local);
+		gssize n = send(g_socket_get_fd(c->socket), c->tx->data + c->tx_off,
+				cvmi_conn_pending(c), MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
-			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-				g_error_free(local);
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;
-			}
-			return io_failed(local, "send", error);
+			return io_failed("send", error);
 		}
 		c->tx_off += (gsize)n;
 		c->last_tx_us = g_get_monotonic_time();
@@ -84,19 +83,22 @@ pump_tx(CvmiConn *c, gboolean *moved, GError **error)
 static gboolean
 pump_rx(CvmiConn *c, gsize rx_limit, gboolean *moved, GError **error)
 {
+	if (c->rx_off > 0) {
+		/* Consumed bytes leave once per receive, not once per frame. */
+		g_byte_array_remove_range(c->rx, 0, (guint)c->rx_off);
+		c->rx_off = 0;
+	}
 	while (!c->eof && c->rx->len < rx_limit) {
 		guint old = c->rx->len;
 		g_byte_array_set_size(c->rx, old + RX_CHUNK);
-		GError *local = NULL;
-		gssize n = g_socket_receive(c->socket, (gchar *)c->rx->data + old, RX_CHUNK, NULL,
-					    &local);
+		gssize n = recv(g_socket_get_fd(c->socket), c->rx->data + old, RX_CHUNK, MSG_DONTWAIT);
+		int saved = errno;
 		g_byte_array_set_size(c->rx, old + (guint)MAX(n, 0));
 		if (n < 0) {
-			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-				g_error_free(local);
+			if (saved == EAGAIN || saved == EWOULDBLOCK || saved == EINTR)
 				break;
-			}
-			return io_failed(local, "receive", error);
+			errno = saved;
+			return io_failed("receive", error);
 		}
 		if (n == 0)
 			c->eof = TRUE;
@@ -110,13 +112,14 @@ pump_rx(CvmiConn *c, gsize rx_limit, gboolean *moved, GError **error)
 gboolean
 cvmi_conn_pump(CvmiConn *c, gsize rx_limit, gboolean *moved, GError **error)
 {
+	c->last_pump_us = g_get_monotonic_time();
 	return pump_tx(c, moved, error) && pump_rx(c, rx_limit, moved, error);
 }
 
 void
 cvmi_conn_consume(CvmiConn *c, gsize n)
 {
-	g_byte_array_remove_range(c->rx, 0, (guint)n);
+	c->rx_off += MIN(n, cvmi_conn_rx_len(c));
 }
 
 gboolean

@@ -7,9 +7,12 @@
  * first bytes when the wire is AUTO. */
 #include "migrate/migrate-private.h"
 
+#include <openssl/evp.h>
 #include <string.h>
 
 #define RX_LIMIT (256u * 1024u)
+#define RX_LOW (64u * 1024u)
+#define PUMP_US 200   /* socket work at least this often while blocks are buffered */
 #define ACK_EVERY 64u
 
 typedef struct {
@@ -20,11 +23,13 @@ typedef struct {
 	guint64 next_seq;     /* blocks delivered into the page */
 	guint8 pending[CVM_MIGRATE_BLOCK_SIZE];
 	gboolean has_pending; /* block next_seq received, not yet in the page */
+	gboolean front_is_block; /* rx's first frame was decoded: a block that must wait */
+	gboolean idle;        /* the last step moved nothing */
 	gboolean completed;   /* the source said it sent everything */
 	guint8 peer_digest[32];
 	guint64 acked;        /* last ACK sent */
 	gboolean greeted;     /* this connection's HELLO answered: ACKs may flow */
-	GChecksum *sha;
+	EVP_MD_CTX *sha; /* OpenSSL: several times GChecksum's speed, which bounds the relay */
 	gint64 page_wait_us;  /* since when a block waits for the SVSM */
 	CvmiBackoff backoff;
 } Dest;
@@ -49,6 +54,7 @@ accept_peer(Dest *d, gint64 deadline, GError **error)
 	if (sock == NULL)
 		return FALSE;
 	cvmi_conn_reset(&d->conn, sock);
+	d->front_is_block = FALSE;
 	d->greeted = FALSE;
 	return TRUE;
 }
@@ -57,9 +63,9 @@ accept_peer(Dest *d, gint64 deadline, GError **error)
 static gboolean
 detect_wire(Dest *d, GError **error)
 {
-	const guint8 *b = d->conn.rx->data;
+	const guint8 *b = cvmi_conn_rx(&d->conn);
 
-	if (d->wire != CVM_MIGRATE_WIRE_AUTO || d->conn.rx->len < 4)
+	if (d->wire != CVM_MIGRATE_WIRE_AUTO || cvmi_conn_rx_len(&d->conn) < 4)
 		return TRUE;
 	if (memcmp(b, "CVM1", 4) == 0)
 		d->wire = CVM_MIGRATE_WIRE_CVM;
@@ -148,17 +154,22 @@ drain_rx(Dest *d, gboolean *moved, GError **error)
 			const guint8 *block = NULL;
 			if (d->has_pending || d->completed)
 				return TRUE;
-			used = cvmi_fork_decode(d->conn.rx->data, d->conn.rx->len, &done, &block, error);
+			used = cvmi_fork_decode(cvmi_conn_rx(&d->conn), cvmi_conn_rx_len(&d->conn), &done, &block, error);
 			if (used > 0 && done)
 				d->completed = TRUE;
 			else if (used > 0 && !take_block(d, d->next_seq, block, error))
 				return FALSE;
 		} else {
 			CvmiFrame f;
-			used = cvmi_frame_decode(d->conn.rx->data, d->conn.rx->len, &f, error);
-			if (used > 0 && (f.type == CVMI_FRAME_DATA || f.type == CVMI_FRAME_COMPLETE) &&
-			    (d->has_pending || d->completed))
+			/* Checking the same waiting block's CRC on every poll is waste. */
+			if (d->front_is_block && (d->has_pending || d->completed))
 				return TRUE;
+			used = cvmi_frame_decode(cvmi_conn_rx(&d->conn), cvmi_conn_rx_len(&d->conn), &f, error);
+			if (used > 0 && (f.type == CVMI_FRAME_DATA || f.type == CVMI_FRAME_COMPLETE) &&
+			    (d->has_pending || d->completed)) {
+				d->front_is_block = TRUE;
+				return TRUE;
+			}
 			if (used > 0 && !handle_frame(d, &f, error))
 				return FALSE;
 		}
@@ -167,6 +178,7 @@ drain_rx(Dest *d, gboolean *moved, GError **error)
 		if (used == 0)
 			return TRUE;
 		cvmi_conn_consume(&d->conn, (gsize)used);
+		d->front_is_block = FALSE;
 		*moved = TRUE;
 	}
 }
@@ -188,7 +200,7 @@ feed_page(Dest *d, gboolean *moved, GError **error)
 	if (!cvm_guest_memory_write(mem, gpa + CVM_MIGRATE_BUFFER_OFFSET, d->pending, CVM_MIGRATE_BLOCK_SIZE, error) ||
 	    !cvmi_page_set(mem, gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READY, error))
 		return FALSE;
-	g_checksum_update(d->sha, d->pending, CVM_MIGRATE_BLOCK_SIZE);
+	EVP_DigestUpdate(d->sha, d->pending, CVM_MIGRATE_BLOCK_SIZE);
 	d->has_pending = FALSE;
 	d->next_seq++;
 	cvmi_progress_add_block(d->core);
@@ -201,14 +213,16 @@ static gboolean
 finish(Dest *d, gboolean *done, GError **error)
 {
 	guint8 data = 0, digest[32];
-	gsize len = sizeof digest;
 
 	if (!d->completed || d->has_pending ||
 	    !cvmi_page_get(d->o->memory, d->o->page_gpa, CVM_MIGRATE_DATA_OFFSET, &data, error))
 		return error == NULL || *error == NULL;
 	if (data != CVM_MIGRATE_DATA_READ)
 		return TRUE;
-	g_checksum_get_digest(d->sha, digest, &len);
+	if (!EVP_DigestFinal_ex(d->sha, digest, NULL)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_FAILED, "SHA-256 of the stream failed");
+		return FALSE;
+	}
 	if (d->wire == CVM_MIGRATE_WIRE_CVM && memcmp(digest, d->peer_digest, sizeof digest) != 0) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_CHECKSUM, "the SHA-256 of the blocks received differs from the source's");
 		return FALSE;
@@ -249,12 +263,11 @@ record_waiting(Dest *d)
 	g_autoptr(GError) ignored = NULL;
 	gboolean done;
 	const guint8 *block;
-	CvmiFrame f;
 
 	if (d->wire == CVM_MIGRATE_WIRE_FORK)
-		return cvmi_fork_decode(d->conn.rx->data, d->conn.rx->len, &done, &block, &ignored) != 0;
-	return d->conn.rx->len >= 4 &&
-	       (d->wire == CVM_MIGRATE_WIRE_AUTO || cvmi_frame_decode(d->conn.rx->data, d->conn.rx->len, &f, &ignored) != 0);
+		return cvmi_fork_decode(cvmi_conn_rx(&d->conn), cvmi_conn_rx_len(&d->conn), &done, &block, &ignored) != 0;
+	return cvmi_conn_rx_len(&d->conn) >= 4 &&
+	       (d->wire == CVM_MIGRATE_WIRE_AUTO || cvmi_frame_whole(cvmi_conn_rx(&d->conn), cvmi_conn_rx_len(&d->conn)) != 0);
 }
 
 static gboolean
@@ -263,9 +276,15 @@ step(Dest *d, gboolean *done, GError **error)
 	gboolean moved = FALSE;
 	gint64 now = g_get_monotonic_time();
 
-	if (!cvmi_check_cancel(d->core, error) || !cvmi_conn_pump(&d->conn, RX_LIMIT, &moved, error) ||
+	/* With blocks buffered and the page moving, leave the socket alone:
+	 * one receive then feeds many blocks. */
+	gboolean io = cvmi_conn_pending(&d->conn) > 0 || (!d->has_pending && !record_waiting(d)) ||
+		      now - d->conn.last_pump_us >= PUMP_US ||
+		      (!d->idle && cvmi_conn_rx_len(&d->conn) < RX_LOW);
+	if (!cvmi_check_cancel(d->core, error) || (io && !cvmi_conn_pump(&d->conn, RX_LIMIT, &moved, error)) ||
 	    !drain_rx(d, &moved, error) || !feed_page(d, &moved, error) || !finish(d, done, error))
 		return FALSE;
+	d->idle = !moved;
 	if (*done)
 		return TRUE;
 	if (d->wire == CVM_MIGRATE_WIRE_CVM && d->greeted && (d->next_seq - d->acked >= ACK_EVERY ||
@@ -336,7 +355,9 @@ cvmi_dest_run(CvmiMigrationCore *core, GError **error)
 	g_autoptr(GError) local = NULL;
 	gboolean ok;
 
-	d.sha = g_checksum_new(G_CHECKSUM_SHA256);
+	d.sha = EVP_MD_CTX_new();
+	if (d.sha == NULL || !EVP_DigestInit_ex(d.sha, EVP_sha256(), NULL))
+		g_error("EVP SHA-256 unavailable"); /* as g_malloc does on exhaustion */
 	cvmi_backoff_init(&d.backoff, d.o->poll_max_us);
 	cvmi_conn_init(&d.conn, NULL);
 	if (d.wire != CVM_MIGRATE_WIRE_AUTO)
@@ -355,6 +376,6 @@ cvmi_dest_run(CvmiMigrationCore *core, GError **error)
 		g_propagate_error(error, g_steal_pointer(&local));
 	}
 	cvmi_conn_clear(&d.conn);
-	g_checksum_free(d.sha);
+	EVP_MD_CTX_free(d.sha);
 	return ok;
 }

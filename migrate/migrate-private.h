@@ -12,15 +12,17 @@ gboolean cvmi_page_get(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 *v
 gboolean cvmi_page_set(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 value,
 		       GError **error);
 
-/* Polling backoff: a few immediate retries, then sleeps doubling to a ceiling. */
+/* Polling backoff: a few immediate retries, yields for a short while, then
+ * sleeps doubling to a ceiling. */
 typedef struct {
 	guint spins;
 	guint sleep_us;
 	guint max_us;
+	gint64 yield_since;
 } CvmiBackoff;
 void cvmi_backoff_init(CvmiBackoff *b, guint max_us);
 void cvmi_backoff_reset(CvmiBackoff *b);
-/* The next delay in microseconds (0 = retry at once). */
+/* The next delay in microseconds (0 = retry now; it may have yielded the CPU). */
 guint cvmi_backoff_next(CvmiBackoff *b);
 
 /* ---- uri.c: channel endpoints ---- */
@@ -77,6 +79,9 @@ typedef struct {
 /* Append one cvm frame (header with CRC-32, then payload) to @out. */
 void cvmi_frame_append(GByteArray *out, guint8 type, guint64 seq, const void *payload,
 		       gsize length);
+/* The size of the frame at the front of (@buf, @len) when all of it has
+ * arrived, else 0; checks nothing else (cvmi_frame_decode does). */
+gsize cvmi_frame_whole(const guint8 *buf, gsize len);
 /* Decode one frame from the front of (@buf, @len). Returns the bytes used,
  * 0 when more bytes are needed, -1 with @error on a corrupt or unknown frame. */
 gssize cvmi_frame_decode(const guint8 *buf, gsize len, CvmiFrame *frame, GError **error);
@@ -96,9 +101,11 @@ typedef struct {
 	GSocket *socket;
 	GByteArray *rx;
 	GByteArray *tx;
+	gsize rx_off;        /* bytes of rx already consumed */
 	gsize tx_off;        /* bytes of tx already sent */
 	gint64 last_rx_us;   /* last time bytes arrived */
 	gint64 last_tx_us;   /* last time bytes left */
+	gint64 last_pump_us; /* last time the socket was tried */
 	gboolean eof;
 } CvmiConn;
 void cvmi_conn_init(CvmiConn *c, GSocket *socket);
@@ -110,6 +117,17 @@ gsize cvmi_conn_pending(const CvmiConn *c);
 gboolean cvmi_conn_pump(CvmiConn *c, gsize rx_limit, gboolean *moved, GError **error);
 /* Drop @n bytes from the front of rx. */
 void cvmi_conn_consume(CvmiConn *c, gsize n);
+/* The unconsumed received bytes. */
+static inline const guint8 *
+cvmi_conn_rx(const CvmiConn *c)
+{
+	return c->rx->data + c->rx_off;
+}
+static inline gsize
+cvmi_conn_rx_len(const CvmiConn *c)
+{
+	return c->rx->len - c->rx_off;
+}
 /* Wait up to @timeout_us for the socket to become readable (or writable when
  * tx holds bytes). */
 gboolean cvmi_conn_wait(CvmiConn *c, gint64 timeout_us, GCancellable *cancel, GError **error);

@@ -2,6 +2,8 @@
 /* The shared migration page: register access and polling backoff. */
 #include "migrate/migrate-private.h"
 
+#include <sched.h>
+
 gboolean
 cvmi_page_check(CvmGuestMemory *mem, guint64 gpa, GError **error)
 {
@@ -36,9 +38,12 @@ cvmi_page_set(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 value, GErr
 	return cvm_guest_memory_write(mem, gpa + offset, &value, 1, error);
 }
 
-/* Immediate retries before the first sleep: a running SVSM answers within
- * microseconds, and a sleep costs far more than a few register reads. */
-#define BACKOFF_SPINS 64u
+/* Immediate retries, then yields, before the first sleep: a running SVSM
+ * answers within microseconds, and even a short sleep costs tens of them in
+ * timer slack. Yielding rather than spinning matters when the SVSM's vCPU
+ * shares our core: it gets the CPU at once instead of after our time slice. */
+#define BACKOFF_SPINS 256u
+#define BACKOFF_YIELD_US 2000
 #define BACKOFF_FIRST_US 2u
 
 void
@@ -53,6 +58,7 @@ cvmi_backoff_reset(CvmiBackoff *b)
 {
 	b->spins = 0;
 	b->sleep_us = 0;
+	b->yield_since = 0;
 }
 
 guint
@@ -61,6 +67,15 @@ cvmi_backoff_next(CvmiBackoff *b)
 	if (b->spins < BACKOFF_SPINS) {
 		b->spins++;
 		return 0;
+	}
+	if (b->sleep_us == 0) {
+		gint64 now = g_get_monotonic_time();
+		if (b->yield_since == 0)
+			b->yield_since = now;
+		if (now - b->yield_since < BACKOFF_YIELD_US) {
+			sched_yield();
+			return 0;
+		}
 	}
 	b->sleep_us = b->sleep_us == 0 ? BACKOFF_FIRST_US : MIN(b->sleep_us * 2, b->max_us);
 	return b->sleep_us;

@@ -81,6 +81,15 @@ frame_type_known(guint8 type)
 	return type >= CVMI_FRAME_HELLO && type <= CVMI_FRAME_CANCEL;
 }
 
+gsize
+cvmi_frame_whole(const guint8 *buf, gsize len)
+{
+	if (len < CVMI_FRAME_HEADER)
+		return 0;
+	gsize size = CVMI_FRAME_HEADER + (gsize)get_be16(buf + 6);
+	return len >= size ? size : 0;
+}
+
 gssize
 cvmi_frame_decode(const guint8 *buf, gsize len, CvmiFrame *frame, GError **error)
 {
