@@ -33,6 +33,10 @@ int cvmctl_cmd_console(int argc, char **argv);
 int cvmctl_cmd_forget(int argc, char **argv);
 int cvmctl_cmd_fwupdate(int argc, char **argv);
 int cvmctl_cmd_migrate(int argc, char **argv);
+/* migrate-guest.c */
+int cvmctl_migrate_guest(int argc, char **argv);
+int cvmctl_migrate_status(int argc, char **argv);
+int cvmctl_migrate_cancel(int argc, char **argv);
 
 /* Shared helpers (cvmctl/common.c). */
 

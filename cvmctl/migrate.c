@@ -145,7 +145,18 @@ int
 cvmctl_cmd_migrate(int argc, char **argv)
 {
 	static const CvmctlCommand table[] = {
+		{ "start", cvmctl_migrate_guest, "GUEST --to URI: migrate a guest (also: cvmctl migrate GUEST --to URI)" },
+		{ "status", cvmctl_migrate_status, "[ID]: migration jobs in cvmd" },
+		{ "cancel", cvmctl_migrate_cancel, "ID: cancel a migration job in cvmd" },
 		{ "relay", relay, "Relay an SVSM migration page over a channel (one side, foreground)" },
 	};
+	/* `cvmctl migrate GUEST --to URI` is the common form. */
+	if (argc >= 2 && argv[1][0] != '-') {
+		gboolean sub = g_strcmp0(argv[1], "help") == 0;
+		for (gsize i = 0; i < G_N_ELEMENTS(table); i++)
+			sub = sub || g_strcmp0(argv[1], table[i].name) == 0;
+		if (!sub)
+			return cvmctl_migrate_guest(argc, argv);
+	}
 	return cvmctl_dispatch("cvmctl migrate", table, G_N_ELEMENTS(table), argc, argv);
 }

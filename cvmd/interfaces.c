@@ -7,7 +7,8 @@
 
 #define CVMD_INTERFACE_LIST(X) \
 	X(firmware_update) \
-	X(attestation)
+	X(attestation) \
+	X(migration)
 
 #define DECLARE(n) extern const CvmdInterface cvmd_iface_##n;
 #define ENTRY(n) &cvmd_iface_##n,

@@ -235,3 +235,66 @@ cvm_client_attest_counters(CvmClient *client, GError **error)
 		json_object_object_add(o, key, json_object_new_int64((gint64)value));
 	return o;
 }
+
+gchar *
+cvm_client_migrate_start(CvmClient *client, const char *guest, const char *to, GVariant *options, GError **error)
+{
+	g_autoptr(GVariant) r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Migration", "Start",
+				     g_variant_new("(ss@a{sv})", guest, to, options), G_VARIANT_TYPE("(s)"),
+				     READ_TIMEOUT_MS, error);
+	gchar *id = NULL;
+
+	if (r != NULL)
+		g_variant_get(r, "(s)", &id);
+	return id;
+}
+
+gboolean
+cvm_client_migrate_cancel(CvmClient *client, const char *id, GError **error)
+{
+	g_autoptr(GVariant) r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Migration", "Cancel",
+				     g_variant_new("(s)", id), NULL, READ_TIMEOUT_MS, error);
+	return r != NULL;
+}
+
+json_object *
+cvm_client_migrate_status(CvmClient *client, const char *id, GError **error)
+{
+	g_autoptr(GVariant) r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Migration", "GetStatus",
+				     g_variant_new("(s)", id), G_VARIANT_TYPE("(a{sv})"), READ_TIMEOUT_MS, error);
+	g_autoptr(GVariant) dict = NULL;
+	GVariantIter it;
+	const char *key;
+	GVariant *val;
+	json_object *o;
+
+	if (r == NULL)
+		return NULL;
+	dict = g_variant_get_child_value(r, 0);
+	o = json_object_new_object();
+	g_variant_iter_init(&it, dict);
+	while (g_variant_iter_next(&it, "{&sv}", &key, &val)) {
+		g_autoptr(GVariant) v = val;
+		if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
+			json_object_object_add(o, key, json_object_new_string(g_variant_get_string(v, NULL)));
+		else if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64))
+			json_object_object_add(o, key, json_object_new_int64((gint64)g_variant_get_uint64(v)));
+		else if (g_variant_is_of_type(v, G_VARIANT_TYPE_INT64))
+			json_object_object_add(o, key, json_object_new_int64(g_variant_get_int64(v)));
+		else if (g_variant_is_of_type(v, G_VARIANT_TYPE_DOUBLE))
+			json_object_object_add(o, key, json_object_new_double(g_variant_get_double(v)));
+	}
+	return o;
+}
+
+gchar **
+cvm_client_migrate_list(CvmClient *client, GError **error)
+{
+	g_autoptr(GVariant) r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Migration", "List", NULL,
+				     G_VARIANT_TYPE("(as)"), READ_TIMEOUT_MS, error);
+	gchar **ids = NULL;
+
+	if (r != NULL)
+		g_variant_get(r, "(^as)", &ids);
+	return ids;
+}

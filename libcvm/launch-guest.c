@@ -202,23 +202,34 @@ rec_int(json_object *rec, const char *key)
 }
 
 gboolean
+cvmi_launch_spec_from_record(json_object *rec, const char *name, CvmGuestSpec *spec, GError **error)
+{
+	*spec = (CvmGuestSpec){.name = name, .igvm_path = rec_str(rec, "igvm-path"),
+			       .memory_bytes = (guint64)rec_int(rec, "memory-mib") << 20,
+			       .vcpus = (guint)rec_int(rec, "vcpus"), .serial_log = rec_str(rec, "serial-log"),
+			       .disk = rec_str(rec, "disk"), .network = rec_str(rec, "network"),
+			       .command_line = rec_str(rec, "command-line")};
+	if (rec_str(rec, "platform") != NULL &&
+	    !cvm_launch_platform_from_string(rec_str(rec, "platform"), &spec->platform, error))
+		return FALSE;
+	if (json_object_object_get_ex(rec, "snp-policy", NULL)) {
+		spec->has_snp_policy = TRUE;
+		spec->snp_policy = (guint64)rec_int(rec, "snp-policy");
+	}
+	return TRUE;
+}
+
+gboolean
 cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json_object *rec, const char *igvm_path,
 		     GError **error)
 {
-	CvmGuestSpec spec = {.name = name, .igvm_path = igvm_path, .memory_bytes = (guint64)rec_int(rec, "memory-mib") << 20,
-			     .vcpus = (guint)rec_int(rec, "vcpus"), .serial_log = rec_str(rec, "serial-log"),
-			     .disk = rec_str(rec, "disk"), .network = rec_str(rec, "network"),
-			     .command_line = rec_str(rec, "command-line")};
+	CvmGuestSpec spec;
 	virDomainPtr dom;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 
-	if (rec_str(rec, "platform") != NULL &&
-	    !cvm_launch_platform_from_string(rec_str(rec, "platform"), &spec.platform, error))
+	if (!cvmi_launch_spec_from_record(rec, name, &spec, error))
 		return FALSE;
-	if (json_object_object_get_ex(rec, "snp-policy", NULL)) {
-		spec.has_snp_policy = TRUE;
-		spec.snp_policy = (guint64)rec_int(rec, "snp-policy");
-	}
+	spec.igvm_path = igvm_path;
 	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, &spec, error);
 	if (plan == NULL)
 		return FALSE;

@@ -40,6 +40,9 @@ gboolean cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *hos
  * launches it again from @igvm_path with the settings in its record @rec,
  * whose image fields, UUID and state are updated (the caller writes it). */
 struct json_object;
+/* The spec a guest was launched with, from its record (strings borrowed
+ * from @rec; serial_log is the guest's own, igvm_path its current image). */
+gboolean cvmi_launch_spec_from_record(struct json_object *rec, const char *name, CvmGuestSpec *spec, GError **error);
 gboolean cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, struct json_object *rec,
 			      const char *igvm_path, GError **error);
 

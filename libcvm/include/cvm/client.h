@@ -85,6 +85,21 @@ json_object *cvm_client_attest_counters(CvmClient *client, GError **error);
 gboolean cvm_client_fwupdate(CvmClient *client, const char *name, const char *method, const char *igvm_path,
 			     gchar **json, GError **error);
 
+/**
+ * cvm_client_migrate_start:
+ * @options: (transfer floating): Start() options (cvm_migrate_job_options_to_variant())
+ *
+ * Returns: (transfer full): the id of the migration job cvmd started, or %NULL.
+ */
+gchar *cvm_client_migrate_start(CvmClient *client, const char *guest, const char *to, GVariant *options,
+				GError **error);
+/* Migration.Cancel(). */
+gboolean cvm_client_migrate_cancel(CvmClient *client, const char *id, GError **error);
+/* Migration.GetStatus() as a JSON object (the same keys). */
+json_object *cvm_client_migrate_status(CvmClient *client, const char *id, GError **error);
+/* Migration.List(): (transfer full) the job ids. */
+gchar **cvm_client_migrate_list(CvmClient *client, GError **error);
+
 G_END_DECLS
 
 G_BEGIN_DECLS

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal pieces of the migration job (migrate/job*.c). */
+#pragma once
+
+#include <cvm/migrate-job.h>
+#include <gio/gio.h>
+#include <libvirt/libvirt.h>
+
+/* ---- job-hmp.c ---- */
+/* Wait (polling, up to @timeout_ms; 0 = look once) for the SVSM's page line in @path. */
+gboolean cvmi_job_page_from_log(const char *path, guint timeout_ms, GCancellable *cancel, guint64 *gpa,
+				GError **error);
+/* Run an HMP command through libvirt; HMP's textual errors become GErrors. */
+gboolean cvmi_job_hmp(virDomainPtr dom, const char *cmd, gchar **reply, GError **error);
+/* Whether the domain's QEMU is the COCONUT fork (has snp_migrate). */
+gboolean cvmi_job_has_snp_migrate(virDomainPtr dom);
+
+struct _CvmMigrateJob {
+	CvmMigrateJobOptions o; /* strings point at the copies below */
+	gchar *guest, *to, *dest_connect, *dest_name, *source_memory, *dest_memory;
+	GCancellable *cancel;
+	GMutex lock; /* guards progress and channel_us */
+	CvmMigrateJobProgress progress;
+	gint64 started_us, channel_us;
+	CvmMigrateJobFunc func;
+	gpointer func_data;
+};
+
+/* ---- job.c ---- */
+/* Record the phase and counters and tell the progress function. */
+void cvmi_job_report(CvmMigrateJob *job, CvmMigrateJobPhase phase, guint64 blocks, guint64 bytes);
+
+/* ---- job-move.c: the two ways to move the page ---- */
+gboolean cvmi_job_move_relay(CvmMigrateJob *job, CvmState *state, GError **error);
+gboolean cvmi_job_move_hmp(CvmMigrateJob *job, CvmState *state, virDomainPtr src, virDomainPtr dst,
+			   GError **error);
