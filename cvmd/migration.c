@@ -103,8 +103,10 @@ sync_guest(Cvmd *d, const char *name)
 	json_object *rec = cvm_state_read(d->state, "guests", name, NULL);
 	CvmdGuest *g = cvmd_guest_lookup(d, name);
 
-	if (rec == NULL && g != NULL)
+	if (rec == NULL && g != NULL) {
+		g_hash_table_remove(d->guests, g->name);
 		cvmd_guest_remove(d, g);
+	}
 	else if (rec != NULL && g == NULL)
 		cvmd_guest_add(d, name, rec);
 	if (rec != NULL)
@@ -127,8 +129,10 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 		/* Forgotten by the job; the domain event for its stop may have
 		 * written the record again through the guest object. */
 		CvmdGuest *g = cvmd_guest_lookup(m->daemon, cvm_migrate_job_get_guest(j->job));
-		if (g != NULL)
+		if (g != NULL) {
+			g_hash_table_remove(m->daemon->guests, g->name);
 			cvmd_guest_remove(m->daemon, g);
+		}
 		cvm_state_remove(m->daemon->state, "guests", cvm_migrate_job_get_guest(j->job), NULL);
 	}
 	sync_guest(m->daemon, cvm_migrate_job_get_guest(j->job));
