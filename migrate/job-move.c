@@ -113,12 +113,6 @@ cvmi_job_move_relay(CvmMigrateJob *job, CvmState *state, GError **error)
 	g_autoptr(CvmMigration) dst = NULL, src = NULL;
 	guint64 dgpa = 0;
 
-	if (job->source_memory == NULL || job->dest_memory == NULL) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "cvm's relay reaches each migration page through the guest's shared RAM file "
-			    "(memory-backend-file, share=on): give the source and destination memory files");
-		return FALSE;
-	}
 	smem = cvm_guest_memory_new_file(job->source_memory, job->o.source_memory_base, TRUE, error);
 	if (smem == NULL || !dest_page(job, state, &dgpa, error))
 		return FALSE;

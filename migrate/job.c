@@ -166,6 +166,23 @@ choose_mode(CvmMigrateJob *job, virDomainPtr src, GError **error)
 	return TRUE;
 }
 
+/* What can be checked before a destination guest is launched for nothing. */
+static gboolean
+ready_to_move(CvmMigrateJob *job, GError **error)
+{
+	if (job->progress.mode == CVM_MIGRATE_MODE_HMP) {
+		g_autofree gchar *cmd = cvm_migrate_hmp_command(FALSE, job->to, job->o.page_gpa, error);
+		return cmd != NULL;
+	}
+	if (job->source_memory == NULL || job->dest_memory == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "cvm's relay reaches each migration page through the guest's shared RAM file "
+			    "(memory-backend-file, share=on): give the source and destination memory files");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* Launch the destination guest from the source's record (same IGVM image,
  * memory, vCPUs, platform and policy; its own serial log). */
 static virDomainPtr
@@ -213,6 +230,8 @@ cvm_migrate_job_run(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GEr
 		if (!cvmi_job_page_from_log(log, 0, job->cancel, &job->o.page_gpa, error))
 			goto out;
 	}
+	if (!ready_to_move(job, error))
+		goto out;
 	dconn = job->dest_connect ? cvm_libvirt_open(job->dest_connect, error) : virConnectRef(conn) == 0 ? conn : NULL;
 	if (dconn == NULL || (dst = launch_dest(job, dconn, state, rec, error)) == NULL)
 		goto out;
