@@ -1,21 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* TDX GetQuote through a Quote Generation Service, with QEMU's rules for
  * in-flight requests, the deadline and the status codes (cvm/attest-quote.h). */
-#include <cvm/attest-quote.h>
+#include "attest/quote-private.h"
+
 #include <cvm/error.h>
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
-
-struct _CvmTdxQuoteService {
-	gchar *qgs;
-	guint deadline_ms;
-	GThreadPool *pool;
-	GMutex lock;
-	GCond idle;
-	GHashTable *inflight; /* guest -> count */
-	guint total;
-};
 
 typedef struct {
 	gchar *guest;
@@ -23,8 +14,8 @@ typedef struct {
 	guint64 gpa, size;
 } Job;
 
-static gboolean
-io_all(GSocket *s, guint8 *buf, gsize len, gboolean out, gint64 deadline)
+gboolean
+cvmi_quote_io(GSocket *s, guint8 *buf, gsize len, gboolean out, gint64 deadline)
 {
 	for (gsize done = 0; done < len;) {
 		gint64 left = deadline - g_get_monotonic_time();
@@ -39,19 +30,15 @@ io_all(GSocket *s, guint8 *buf, gsize len, gboolean out, gint64 deadline)
 	return TRUE;
 }
 
-/* The quote for @report, or the status to publish instead. */
-static GBytes *
-fetch(CvmTdxQuoteService *svc, const guint8 *report, gsize report_len, guint64 *status)
+CvmQgsMessage *
+cvmi_quote_roundtrip(CvmTdxQuoteService *svc, const CvmQgsMessage *req, gint64 deadline, guint64 *status)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64)svc->deadline_ms * 1000;
 	g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(svc->qgs);
-	CvmQgsMessage req = {.type = CVM_QGS_GET_QUOTE_REQ, .data = g_bytes_new(report, report_len)};
-	g_autoptr(GBytes) framed = cvm_qgs_message_encode(&req, NULL);
+	g_autoptr(GBytes) framed = cvm_qgs_message_encode(req, NULL);
 	guint8 prefix[4];
 	guint32 len;
 
-	cvm_qgs_message_clear(&req);
 	if (s == NULL || !g_socket_connect(s, addr, NULL, NULL)) {
 		*status = CVM_TDX_QUOTE_STATUS_SERVICE_UNAVAILABLE;
 		return NULL;
@@ -59,19 +46,39 @@ fetch(CvmTdxQuoteService *svc, const guint8 *report, gsize report_len, guint64 *
 	g_socket_set_blocking(s, FALSE);
 	*status = CVM_TDX_QUOTE_STATUS_ERROR;
 	if (framed == NULL ||
-	    !io_all(s, (guint8 *)g_bytes_get_data(framed, NULL), g_bytes_get_size(framed), TRUE, deadline) ||
-	    !io_all(s, prefix, 4, FALSE, deadline) || !cvm_qgs_frame_length(prefix, &len, NULL))
+	    !cvmi_quote_io(s, (guint8 *)g_bytes_get_data(framed, NULL), g_bytes_get_size(framed), TRUE, deadline) ||
+	    !cvmi_quote_io(s, prefix, 4, FALSE, deadline) || !cvm_qgs_frame_length(prefix, &len, NULL))
 		return NULL;
 	g_autofree guint8 *body = g_malloc(len);
-	CvmQgsMessage resp = {0};
-	if (!io_all(s, body, len, FALSE, deadline) || !cvm_qgs_message_decode(body, len, &resp, NULL))
+	CvmQgsMessage *resp = g_new0(CvmQgsMessage, 1);
+	if (!cvmi_quote_io(s, body, len, FALSE, deadline) || !cvm_qgs_message_decode(body, len, resp, NULL) ||
+	    resp->type != CVM_QGS_GET_QUOTE_RESP) {
+		cvm_qgs_message_clear(resp);
+		g_free(resp);
 		return NULL;
+	}
+	*status = CVM_TDX_QUOTE_STATUS_SUCCESS;
+	return resp;
+}
+
+/* The quote for @report, or the status to publish instead. */
+static GBytes *
+fetch(CvmTdxQuoteService *svc, const guint8 *report, gsize report_len, guint64 *status)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)svc->deadline_ms * 1000;
+	CvmQgsMessage req = {.type = CVM_QGS_GET_QUOTE_REQ, .data = g_bytes_new(report, report_len)};
+	CvmQgsMessage *resp = cvmi_quote_roundtrip(svc, &req, deadline, status);
 	GBytes *quote = NULL;
-	if (resp.type == CVM_QGS_GET_QUOTE_RESP && resp.error_code == 0)
-		quote = g_bytes_ref(resp.data);
-	cvm_qgs_message_clear(&resp);
-	if (quote != NULL)
-		*status = CVM_TDX_QUOTE_STATUS_SUCCESS;
+
+	cvm_qgs_message_clear(&req);
+	if (resp == NULL)
+		return NULL;
+	if (resp->error_code == 0)
+		quote = g_bytes_ref(resp->data);
+	else
+		*status = CVM_TDX_QUOTE_STATUS_ERROR;
+	cvm_qgs_message_clear(resp);
+	g_free(resp);
 	return quote;
 }
 
@@ -94,14 +101,34 @@ run(gpointer data, gpointer user)
 			cvm_tdx_quote_buf_complete(buf, job->size, quote ? CVM_TDX_QUOTE_STATUS_ERROR : status, NULL, 0, NULL);
 		cvm_guest_memory_write(job->mem, job->gpa, buf, job->size, NULL);
 	}
+	cvmi_quote_release(svc, job->guest);
+	g_free(job->guest);
+	g_free(job);
+}
+
+gboolean
+cvmi_quote_take(CvmTdxQuoteService *svc, const char *guest)
+{
 	g_mutex_lock(&svc->lock);
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(svc->inflight, job->guest));
-	g_hash_table_insert(svc->inflight, g_strdup(job->guest), GUINT_TO_POINTER(n - 1));
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(svc->inflight, guest));
+	gboolean ok = n < CVM_TDX_QUOTES_IN_FLIGHT_MAX;
+	if (ok) {
+		g_hash_table_insert(svc->inflight, g_strdup(guest), GUINT_TO_POINTER(n + 1));
+		svc->total++;
+	}
+	g_mutex_unlock(&svc->lock);
+	return ok;
+}
+
+void
+cvmi_quote_release(CvmTdxQuoteService *svc, const char *guest)
+{
+	g_mutex_lock(&svc->lock);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(svc->inflight, guest));
+	g_hash_table_insert(svc->inflight, g_strdup(guest), GUINT_TO_POINTER(n - 1));
 	if (--svc->total == 0)
 		g_cond_broadcast(&svc->idle);
 	g_mutex_unlock(&svc->lock);
-	g_free(job->guest);
-	g_free(job);
 }
 
 CvmTdxQuoteService *
@@ -152,15 +179,8 @@ cvm_tdx_quote_service_submit(CvmTdxQuoteService *svc, const char *guest, CvmGues
 	buf = g_malloc(size);
 	if (!cvm_guest_memory_read(mem, gpa, buf, size, NULL) || !cvm_tdx_quote_buf_decode(buf, size, &hdr, NULL, NULL))
 		return CVM_TDVMCALL_INVALID_OPERAND;
-	g_mutex_lock(&svc->lock);
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(svc->inflight, guest));
-	if (n >= CVM_TDX_QUOTES_IN_FLIGHT_MAX) {
-		g_mutex_unlock(&svc->lock);
+	if (!cvmi_quote_take(svc, guest))
 		return CVM_TDVMCALL_RETRY;
-	}
-	g_hash_table_insert(svc->inflight, g_strdup(guest), GUINT_TO_POINTER(n + 1));
-	svc->total++;
-	g_mutex_unlock(&svc->lock);
 	/* The guest polls the status: IN_FLIGHT until the quote is there. */
 	guint64 inflight = GUINT64_TO_LE(CVM_TDX_QUOTE_STATUS_IN_FLIGHT);
 	cvm_guest_memory_write(mem, gpa + G_STRUCT_OFFSET(CvmTdxQuoteBufHeader, status), &inflight, 8, NULL);

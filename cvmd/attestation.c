@@ -155,6 +155,7 @@ attach_manager(Cvmd *d, GError **error)
 	g_signal_connect(iface, "g-authorize-method", G_CALLBACK(cvmd_caller_authorize), d);
 	g_signal_connect(iface, "handle-serve", G_CALLBACK(on_serve), d);
 	g_signal_connect(iface, "handle-get-counters", G_CALLBACK(on_counters), d);
+	cvmd_attest_services_connect(d, iface);
 	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(iface), d->bus, CVM_BUS_PATH, error))
 		return FALSE;
 	configs = cvm_state_load_all(d->state, "attest", NULL, NULL);

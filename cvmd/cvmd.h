@@ -111,6 +111,10 @@ void cvmd_libvirt_close(Cvmd *d);
 char *cvmd_libvirt_domain_state(Cvmd *d, const char *name, const char *uuid);
 gboolean cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *action, GError **error);
 
+/* attest-services.c: ServeQuotes and ServeCertificates of the Attestation
+ * interface (attestation.c), and their restoration at start-up. */
+void cvmd_attest_services_connect(Cvmd *d, CvmDbusAttestation *iface);
+
 /* reboot.c: firmware restores due at a guest's reset. */
 int cvmd_reboot_register(Cvmd *d);
 

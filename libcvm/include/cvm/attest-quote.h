@@ -47,6 +47,35 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmTdxQuoteService, cvm_tdx_quote_service_free)
 guint64 cvm_tdx_quote_service_submit(CvmTdxQuoteService *svc, const char *guest, CvmGuestMemory *mem, guint64 gpa,
 				     guint64 size);
 
+/* QGS error codes cvm's front end answers with (Intel's qgs_msg_lib.h). */
+#define CVM_QGS_ERROR_UNEXPECTED        0x00012001u
+#define CVM_QGS_ERROR_INVALID_PARAMETER 0x00012003u
+
+typedef struct _CvmTdxQgsFront CvmTdxQgsFront;
+
+/**
+ * cvm_tdx_qgs_front_new:
+ * @svc: the service (its QGS, deadline and per-guest bound are used)
+ * @guest: the guest whose QEMU connects here
+ * @listen_path: a unix socket for QEMU's `quote-generation-socket`
+ * @error: return location for a #GError
+ *
+ * A QGS-compatible endpoint: QEMU sends GET_QUOTE_REQ messages as it would
+ * to the QGS, they are forwarded to @svc's QGS and the response (with the
+ * QGS's own error code, untouched) comes back. What QEMU can only learn
+ * from a response is answered as one: over 16 quotes in flight for the
+ * guest, no QGS, a QGS that fails or misses the deadline give
+ * GET_QUOTE_RESP with CVM_QGS_ERROR_UNEXPECTED, a malformed request
+ * CVM_QGS_ERROR_INVALID_PARAMETER (QEMU turns both into status ERROR).
+ * Serves on worker threads while the thread-default main context runs.
+ *
+ * Returns: (transfer full): the endpoint, or %NULL
+ */
+CvmTdxQgsFront *cvm_tdx_qgs_front_new(CvmTdxQuoteService *svc, const char *guest, const char *listen_path,
+				      GError **error);
+void cvm_tdx_qgs_front_free(CvmTdxQgsFront *front);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmTdxQgsFront, cvm_tdx_qgs_front_free)
+
 /* Blocks until no quote is in flight (tests, shutdown). */
 void cvm_tdx_quote_service_wait_idle(CvmTdxQuoteService *svc);
 

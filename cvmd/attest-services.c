@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The attestation services cvmd hosts besides the IGVM-attest proxy:
+ * QGS-compatible endpoints for TDX guests' quotes (one per guest, each with
+ * its QGS) and the host's SNP certificate endpoint. Each configuration is a
+ * state record (kinds "attest-quotes" and "attest-certs"), so the services
+ * come back after a restart. */
+#include "cvmd/cvmd.h"
+
+#include <cvm/attest-certs.h>
+#include <cvm/attest-quote.h>
+#include <cvm/error.h>
+
+#define QUOTES_KEY "cvmd-attest-quotes"
+#define CERTS_KEY "cvmd-attest-certs"
+
+typedef struct {
+	CvmTdxQuoteService *svc;
+	CvmTdxQgsFront *front;
+} Quotes;
+
+static void
+quotes_free(Quotes *q)
+{
+	cvm_tdx_qgs_front_free(q->front);
+	cvm_tdx_quote_service_free(q->svc);
+	g_free(q);
+}
+
+typedef struct {
+	CvmSnpCertStore *store;
+	CvmSnpCertEndpoint *endpoint;
+} Certs;
+
+static void
+certs_free(Certs *c)
+{
+	cvm_snp_cert_endpoint_free(c->endpoint);
+	cvm_snp_cert_store_free(c->store);
+	g_free(c);
+}
+
+static const char *
+rec_path(json_object *rec, const char *key, GError **error)
+{
+	json_object *v;
+	const char *p = json_object_object_get_ex(rec, key, &v) ? json_object_get_string(v) : NULL;
+	if (p == NULL || !g_path_is_absolute(p))
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "\"%s\" must be an absolute path", key);
+	return p != NULL && g_path_is_absolute(p) ? p : NULL;
+}
+
+static gboolean
+serve_quotes(Cvmd *d, const char *guest, json_object *rec, GError **error)
+{
+	GHashTable *all = g_object_get_data(G_OBJECT(d->manager), QUOTES_KEY);
+	const char *listen = rec_path(rec, "listen", error), *qgs = listen ? rec_path(rec, "qgs-socket", error) : NULL;
+	json_object *v;
+	guint deadline = json_object_object_get_ex(rec, "deadline-ms", &v) ? (guint)json_object_get_int64(v) : 30000;
+
+	if (qgs == NULL)
+		return FALSE;
+	Quotes *q = g_new0(Quotes, 1);
+	q->svc = cvm_tdx_quote_service_new(qgs, deadline ? deadline : 30000);
+	q->front = cvm_tdx_qgs_front_new(q->svc, guest, listen, error);
+	if (q->front == NULL) {
+		quotes_free(q);
+		return FALSE;
+	}
+	g_hash_table_replace(all, g_strdup(guest), q);
+	return TRUE;
+}
+
+static gboolean
+serve_certs(Cvmd *d, json_object *rec, GError **error)
+{
+	const char *listen = rec_path(rec, "listen", error);
+	g_autofree gchar *dir = g_build_filename(cvm_state_get_dir(d->state), "snp-certs", NULL);
+
+	if (listen == NULL)
+		return FALSE;
+	Certs *c = g_new0(Certs, 1);
+	c->store = cvm_snp_cert_store_open(dir, error);
+	c->endpoint = c->store ? cvm_snp_cert_endpoint_new(c->store, listen, error) : NULL;
+	if (c->endpoint == NULL) {
+		certs_free(c);
+		return FALSE;
+	}
+	g_object_set_data_full(G_OBJECT(d->manager), CERTS_KEY, c, (GDestroyNotify)certs_free);
+	return TRUE;
+}
+
+/* a{sv} with string and uint32 values -> a JSON record; anything else refused. */
+static json_object *
+config_record(GVariant *config, const char *const *strings, const char *const *numbers, GError **error)
+{
+	json_object *o = json_object_new_object();
+	GVariantIter it;
+	const char *key;
+	GVariant *val;
+
+	g_variant_iter_init(&it, config);
+	while (g_variant_iter_next(&it, "{&sv}", &key, &val)) {
+		g_autoptr(GVariant) v = val;
+		if (strings != NULL && g_strv_contains(strings, key) && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
+			json_object_object_add(o, key, json_object_new_string(g_variant_get_string(v, NULL)));
+		else if (numbers != NULL && g_strv_contains(numbers, key) && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32))
+			json_object_object_add(o, key, json_object_new_int64(g_variant_get_uint32(v)));
+		else {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "config: bad key \"%s\"", key);
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static gboolean
+on_serve_quotes(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, const char *guest, GVariant *config,
+		gpointer data)
+{
+	static const char *const strings[] = {"listen", "qgs-socket", NULL}, *const numbers[] = {"deadline-ms", NULL};
+	Cvmd *d = data;
+	g_autoptr(GError) error = NULL;
+	json_object *rec = NULL;
+
+	if (!cvm_name_is_valid(guest))
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
+	else if ((rec = config_record(config, strings, numbers, &error)) != NULL && serve_quotes(d, guest, rec, &error))
+		cvm_state_write(d->state, "attest-quotes", guest, rec, &error);
+	if (rec != NULL)
+		json_object_put(rec);
+	if (error != NULL)
+		cvmd_return_error(inv, error);
+	else
+		cvm_dbus_attestation_complete_serve_quotes(iface, inv);
+	return TRUE;
+}
+
+static gboolean
+on_serve_certs(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, GVariant *config, gpointer data)
+{
+	static const char *const strings[] = {"listen", NULL};
+	Cvmd *d = data;
+	g_autoptr(GError) error = NULL;
+	json_object *rec = config_record(config, strings, NULL, &error);
+
+	if (rec != NULL && serve_certs(d, rec, &error))
+		cvm_state_write(d->state, "attest-certs", "host", rec, &error);
+	if (rec != NULL)
+		json_object_put(rec);
+	if (error != NULL)
+		cvmd_return_error(inv, error);
+	else
+		cvm_dbus_attestation_complete_serve_certificates(iface, inv);
+	return TRUE;
+}
+
+/* Serve again what was configured before a restart. */
+static void
+restore(Cvmd *d)
+{
+	g_autoptr(GHashTable) quotes = cvm_state_load_all(d->state, "attest-quotes", NULL, NULL);
+	g_autoptr(GHashTable) certs = cvm_state_load_all(d->state, "attest-certs", NULL, NULL);
+	GHashTableIter it;
+	gpointer name, rec;
+
+	if (quotes != NULL) {
+		g_hash_table_iter_init(&it, quotes);
+		while (g_hash_table_iter_next(&it, &name, &rec)) {
+			g_autoptr(GError) local = NULL;
+			if (!serve_quotes(d, name, rec, &local))
+				g_printerr("cvmd: quotes for %s not served: %s\n", (const char *)name, local->message);
+		}
+	}
+	json_object *host = certs ? g_hash_table_lookup(certs, "host") : NULL;
+	g_autoptr(GError) local = NULL;
+	if (host != NULL && !serve_certs(d, host, &local))
+		g_printerr("cvmd: SNP certificates not served: %s\n", local->message);
+}
+
+void
+cvmd_attest_services_connect(Cvmd *d, CvmDbusAttestation *iface)
+{
+	g_object_set_data_full(G_OBJECT(d->manager), QUOTES_KEY,
+			       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)quotes_free),
+			       (GDestroyNotify)g_hash_table_unref);
+	g_signal_connect(iface, "handle-serve-quotes", G_CALLBACK(on_serve_quotes), d);
+	g_signal_connect(iface, "handle-serve-certificates", G_CALLBACK(on_serve_certs), d);
+	restore(d);
+}
