@@ -56,8 +56,8 @@ on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source
 
 	(void)service;
 	(void)source;
-	g_socket_set_blocking(s, TRUE);
-	g_socket_set_timeout(s, 30);
+	if (!cvmi_attest_socket_prepare(s, 30000, NULL))
+		return TRUE;
 	for (;;) {
 		g_autoptr(GBytes) req = cvmi_attest_recv(s, 4096, NULL);
 		if (req == NULL)

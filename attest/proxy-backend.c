@@ -58,7 +58,7 @@ exchange(const CvmAttestBackend *b, CvmiAgentPool *pool, GSocket *reused, GBytes
 		if (s == NULL)
 			return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "socket", error);
 		g_socket_set_timeout(s, (b->timeout_ms + 999) / 1000);
-		if (!g_socket_connect(s, addr, NULL, &error))
+		if (!g_socket_connect(s, addr, NULL, &error) || !cvmi_attest_socket_prepare(s, b->timeout_ms, &error))
 			return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "agent unreachable", error);
 	}
 	if (!cvmi_attest_send(s, request, &error)) {
@@ -66,13 +66,16 @@ exchange(const CvmAttestBackend *b, CvmiAgentPool *pool, GSocket *reused, GBytes
 		return fail(why, t ? CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT : CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE,
 			    "sending to the agent", error);
 	}
-	GBytes *resp = cvmi_attest_recv(s, CVM_IGVM_ATTEST_RESPONSE_MAX, &error);
+	g_autoptr(GByteArray) carry = g_byte_array_new();
+	GBytes *resp = cvmi_attest_recv_buffered(s, CVM_IGVM_ATTEST_RESPONSE_MAX, carry, &error);
 	if (resp == NULL) {
 		gboolean t = g_error_matches(error, CVM_ERROR, CVM_ERROR_TIMEOUT);
 		return fail(why, t ? CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT : CVM_ATTEST_PROXY_ERROR_AGENT_BAD_RESPONSE,
 			    "the agent's answer", error);
 	}
-	pool_give(pool, s);
+	/* Bytes after the answer were never asked for: not a connection to reuse. */
+	if (carry->len == 0)
+		pool_give(pool, s);
 	return resp;
 }
 

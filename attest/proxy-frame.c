@@ -3,21 +3,72 @@
 #include "attest/proxy-private.h"
 
 #include <cvm/error.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <string.h>
+#include <sys/time.h>
+
+gboolean
+cvmi_attest_socket_prepare(GSocket *s, guint timeout_ms, GError **error)
+{
+	int fd = g_socket_get_fd(s), flags = fcntl(fd, F_GETFL);
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+
+	/* GLib's blocking mode polls before it retries a call that would block;
+	 * a blocking descriptor with kernel timeouts waits inside the one call,
+	 * which halves the system calls per message. */
+	g_socket_set_blocking(s, TRUE);
+	g_socket_set_timeout(s, (timeout_ms + 999) / 1000);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "socket options: %s", g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* After EAGAIN: a socket left non-blocking (not prepared) is waited for as
+ * GLib would; on a prepared one EAGAIN means its kernel timeout passed. */
+static gboolean
+wait_again(GSocket *s, gboolean out)
+{
+	int flags = fcntl(g_socket_get_fd(s), F_GETFL);
+	guint t = g_socket_get_timeout(s);
+
+	if (flags < 0 || !(flags & O_NONBLOCK))
+		return FALSE;
+	return g_socket_condition_timed_wait(s, out ? G_IO_OUT : G_IO_IN, t ? (gint64)t * G_USEC_PER_SEC : -1, NULL,
+					     NULL);
+}
+
+/* Whether a failed call is worth repeating; errno is kept for the caller. */
+static gboolean
+retry(GSocket *s, gboolean out)
+{
+	int e = errno;
+	gboolean again = e == EINTR || ((e == EAGAIN || e == EWOULDBLOCK) && wait_again(s, out));
+	errno = e;
+	return again;
+}
 
 static gboolean
 io_all(GSocket *s, guint8 *buf, gsize len, gboolean out, GError **error)
 {
+	int fd = g_socket_get_fd(s);
 	gsize done = 0;
 
 	while (done < len) {
-		g_autoptr(GError) local = NULL;
-		gssize n = out ? g_socket_send(s, (const gchar *)buf + done, len - done, NULL, &local)
-			       : g_socket_receive(s, (gchar *)buf + done, len - done, NULL, &local);
+		gssize n = out ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
+			       : recv(fd, buf + done, len - done, MSG_WAITALL);
+		if (n < 0 && retry(s, out))
+			continue;
 		if (n <= 0) {
-			gint code = g_error_matches(local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? CVM_ERROR_TIMEOUT
-												: CVM_ERROR_IO;
-			g_set_error(error, CVM_ERROR, code, "%s: %s", out ? "send" : "receive",
-				    local ? local->message : "the peer closed the connection");
+			gboolean late = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+			g_set_error(error, CVM_ERROR, late ? CVM_ERROR_TIMEOUT : CVM_ERROR_IO, "%s: %s",
+				    out ? "send" : "receive",
+				    n == 0 ? "the peer closed the connection" : late ? "timed out" : g_strerror(errno));
 			return FALSE;
 		}
 		done += (gsize)n;
@@ -66,4 +117,44 @@ cvmi_attest_recv(GSocket *s, gsize max, GError **error)
 		return NULL;
 	}
 	return g_bytes_new_take(buf, len);
+}
+
+GBytes *
+cvmi_attest_recv_buffered(GSocket *s, gsize max, GByteArray *carry, GError **error)
+{
+	int fd = g_socket_get_fd(s);
+	guint8 chunk[16384];
+
+	/* One receive usually brings the whole message (the peer sends it in
+	 * one call); what comes after it stays in @carry for the next one. */
+	while (carry->len < 4) {
+		gssize n = recv(fd, chunk, sizeof chunk, 0);
+		if (n < 0 && retry(s, FALSE))
+			continue;
+		if (n <= 0) {
+			gboolean late = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+			g_set_error(error, CVM_ERROR, late ? CVM_ERROR_TIMEOUT : CVM_ERROR_IO, "receive: %s",
+				    n == 0 ? "the peer closed the connection" : late ? "timed out" : g_strerror(errno));
+			return NULL;
+		}
+		g_byte_array_append(carry, chunk, (guint)n);
+	}
+	guint32 le;
+	memcpy(&le, carry->data, 4);
+	gsize len = GUINT32_FROM_LE(le);
+	if (len > max) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_PROTOCOL, "message of %zu bytes, at most %zu", len, max);
+		return NULL;
+	}
+	gsize have = carry->len, need = 4 + len;
+	if (have < need) {
+		g_byte_array_set_size(carry, (guint)need);
+		if (!io_all(s, carry->data + have, need - have, FALSE, error)) {
+			g_byte_array_set_size(carry, (guint)have);
+			return NULL;
+		}
+	}
+	GBytes *msg = g_bytes_new(carry->data + 4, len);
+	g_byte_array_remove_range(carry, 0, (guint)need);
+	return msg;
 }

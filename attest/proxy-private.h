@@ -5,10 +5,16 @@
 #include <cvm/attest-proxy.h>
 #include <gio/gio.h>
 
-/* One length-prefixed message on a blocking socket with a timeout. Reading
- * refuses a length above @max. */
+/* Make @s blocking with kernel send and receive timeouts: what
+ * cvmi_attest_send() and cvmi_attest_recv() expect. */
+gboolean cvmi_attest_socket_prepare(GSocket *s, guint timeout_ms, GError **error);
+/* One length-prefixed message on a prepared socket. Reading refuses a
+ * length above @max. */
 gboolean cvmi_attest_send(GSocket *s, GBytes *msg, GError **error);
 GBytes *cvmi_attest_recv(GSocket *s, gsize max, GError **error);
+/* The same, reading ahead: bytes after the message are kept in @carry (the
+ * connection's, empty at first) and used by the next call. */
+GBytes *cvmi_attest_recv_buffered(GSocket *s, gsize max, GByteArray *carry, GError **error);
 
 /* Why an attempt towards the agent failed (a CvmAttestProxyError), or 0. */
 typedef struct {

@@ -238,11 +238,12 @@ on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source
 	g_autoptr(GError) error = NULL;
 
 	(void)source;
-	g_socket_set_blocking(s, TRUE);
-	g_socket_set_timeout(s, 30);
+	if (!cvmi_attest_socket_prepare(s, 30000, NULL))
+		return TRUE;
 	/* A connection may carry any number of requests, one after another. */
+	g_autoptr(GByteArray) carry = g_byte_array_new();
 	for (;;) {
-		g_autoptr(GBytes) req = cvmi_attest_recv(s, CVM_IGVM_ATTEST_REQUEST_MAX, &error);
+		g_autoptr(GBytes) req = cvmi_attest_recv_buffered(s, CVM_IGVM_ATTEST_REQUEST_MAX, carry, &error);
 		if (req == NULL)
 			return TRUE;
 		g_autoptr(GBytes) resp = cvm_attest_proxy_handle(p, guest, req);

@@ -11,9 +11,13 @@ CVMD_PID=""
 export CVM_STATE_DIR="$TMP/state"
 export CVM_POLICY_DIR="$TMP/policy.d"
 
+# A test's own clean-up goes in CLEANUP_HOOK (run first), never in another
+# trap: the exit status must be taken before anything else runs.
+CLEANUP_HOOK=""
 cleanup() {
 	status=$?
 	set +e
+	[ -n "$CLEANUP_HOOK" ] && eval "$CLEANUP_HOOK"
 	[ -n "$CVMD_PID" ] && kill -9 "$CVMD_PID" 2>/dev/null
 	[ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null
 	[ -n "$CVMD_PID" ] && wait "$CVMD_PID" 2>/dev/null

@@ -11,10 +11,9 @@ set -eu
 . tests/integration/lib-cvmd.sh
 H="$(pwd)/$BUILDDIR/tests/helpers"
 AGENT=""
-trap '[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null; cleanup' EXIT
+CLEANUP_HOOK='[ -n "${AGENT:-}" ] && kill "$AGENT" 2>/dev/null; [ -n "${QGS:-}" ] && kill "$QGS" 2>/dev/null'
 "$H/attest-agent" "$TMP/agent.sock" ok & AGENT=$!
 QGS=""
-trap '[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null; [ -n "$QGS" ] && kill "$QGS" 2>/dev/null; cleanup' EXIT
 # A stub QGS: answers GET_QUOTE_REQ with a 100-byte quote (QGS wire format:
 # BE32 length, LE header {1, 1, type, size, error}, then the body).
 cat >"$TMP/qgs.py" <<'PY'

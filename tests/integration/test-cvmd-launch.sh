@@ -12,7 +12,7 @@ cleanup_guests() {
 	[ -n "$CVMD_PID" ] && kill -9 "$CVMD_PID" 2>/dev/null && wait "$CVMD_PID" 2>/dev/null; CVMD_PID=""
 	pkill -f "qemu-system.*$TMP" 2>/dev/null || true
 }
-trap 'cleanup_guests; cleanup' EXIT
+CLEANUP_HOOK=cleanup_guests
 
 start_bus
 start_cvmd "$URI"

@@ -16,7 +16,7 @@ SIM="$HELPERS/svsm-sim"
 URI=test:///default
 PAGE=0x10000
 SIMS=""
-trap 'for p in $SIMS; do kill -9 "$p" 2>/dev/null || true; done; cleanup' EXIT
+CLEANUP_HOOK='for p in $SIMS; do kill -9 "$p" 2>/dev/null; done' 
 "$CVMCTL" igvm build examples/hello/manifest.json -o "$TMP/hello.igvm" >/dev/null
 
 start_bus
