@@ -89,9 +89,9 @@ serve_certs(Cvmd *d, json_object *rec, GError **error)
 	return TRUE;
 }
 
-/* a{sv} with string and uint32 values -> a JSON record; anything else refused. */
-static json_object *
-config_record(GVariant *config, const char *const *strings, const char *const *numbers, GError **error)
+json_object *
+cvmd_attest_config_record(GVariant *config, const char *const *strings, const char *const *numbers,
+			  const char *const *string_lists, GError **error)
 {
 	json_object *o = json_object_new_object();
 	GVariantIter it;
@@ -101,11 +101,19 @@ config_record(GVariant *config, const char *const *strings, const char *const *n
 	g_variant_iter_init(&it, config);
 	while (g_variant_iter_next(&it, "{&sv}", &key, &val)) {
 		g_autoptr(GVariant) v = val;
-		if (strings != NULL && g_strv_contains(strings, key) && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
+		if (strings != NULL && g_strv_contains(strings, key) && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
 			json_object_object_add(o, key, json_object_new_string(g_variant_get_string(v, NULL)));
-		else if (numbers != NULL && g_strv_contains(numbers, key) && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32))
+		} else if (numbers != NULL && g_strv_contains(numbers, key) &&
+			   g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32)) {
 			json_object_object_add(o, key, json_object_new_int64(g_variant_get_uint32(v)));
-		else {
+		} else if (string_lists != NULL && g_strv_contains(string_lists, key) &&
+			   g_variant_is_of_type(v, G_VARIANT_TYPE_STRING_ARRAY)) {
+			json_object *a = json_object_new_array();
+			g_autofree const gchar **items = g_variant_get_strv(v, NULL);
+			for (guint i = 0; items[i] != NULL; i++)
+				json_object_array_add(a, json_object_new_string(items[i]));
+			json_object_object_add(o, key, a);
+		} else {
 			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "config: bad key \"%s\"", key);
 			json_object_put(o);
 			return NULL;
@@ -125,7 +133,7 @@ on_serve_quotes(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, const cha
 
 	if (!cvm_name_is_valid(guest))
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
-	else if ((rec = config_record(config, strings, numbers, &error)) != NULL && serve_quotes(d, guest, rec, &error))
+	else if ((rec = cvmd_attest_config_record(config, strings, numbers, NULL, &error)) != NULL && serve_quotes(d, guest, rec, &error))
 		cvm_state_write(d->state, "attest-quotes", guest, rec, &error);
 	if (rec != NULL)
 		json_object_put(rec);
@@ -142,7 +150,7 @@ on_serve_certs(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, GVariant *
 	static const char *const strings[] = {"listen", NULL};
 	Cvmd *d = data;
 	g_autoptr(GError) error = NULL;
-	json_object *rec = config_record(config, strings, NULL, &error);
+	json_object *rec = cvmd_attest_config_record(config, strings, NULL, NULL, &error);
 
 	if (rec != NULL && serve_certs(d, rec, &error))
 		cvm_state_write(d->state, "attest-certs", "host", rec, &error);

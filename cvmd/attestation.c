@@ -75,32 +75,13 @@ serve(Cvmd *d, const char *guest, json_object *cfg, GError **error)
 static json_object *
 config_record(GVariant *config, GError **error)
 {
-	json_object *o = json_object_new_object();
-	GVariantIter it;
-	const char *key;
-	GVariant *val;
+	static const char *const strings[] = {"listen", "agent-socket", NULL};
+	static const char *const numbers[] = {"timeout-ms", "attempts", "breaker", NULL};
+	static const char *const lists[] = {"agent-command", NULL};
+	json_object *o = cvmd_attest_config_record(config, strings, numbers, lists, error);
 
-	g_variant_iter_init(&it, config);
-	while (g_variant_iter_next(&it, "{&sv}", &key, &val)) {
-		g_autoptr(GVariant) v = val;
-		if ((g_str_equal(key, "listen") || g_str_equal(key, "agent-socket")) &&
-		    g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
-			json_object_object_add(o, key, json_object_new_string(g_variant_get_string(v, NULL)));
-		else if (g_str_equal(key, "agent-command") && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING_ARRAY)) {
-			json_object *a = json_object_new_array();
-			g_autofree const gchar **s = g_variant_get_strv(v, NULL);
-			for (guint i = 0; s[i] != NULL; i++)
-				json_object_array_add(a, json_object_new_string(s[i]));
-			json_object_object_add(o, key, a);
-		} else if ((g_str_equal(key, "timeout-ms") || g_str_equal(key, "attempts") || g_str_equal(key, "breaker")) &&
-			   g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32))
-			json_object_object_add(o, key, json_object_new_int64(g_variant_get_uint32(v)));
-		else {
-			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "attestation config: bad key \"%s\"", key);
-			json_object_put(o);
-			return NULL;
-		}
-	}
+	if (o == NULL)
+		g_prefix_error(error, "attestation ");
 	return o;
 }
 

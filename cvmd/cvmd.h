@@ -114,6 +114,10 @@ gboolean cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *action, G
 /* attest-services.c: ServeQuotes and ServeCertificates of the Attestation
  * interface (attestation.c), and their restoration at start-up. */
 void cvmd_attest_services_connect(Cvmd *d, CvmDbusAttestation *iface);
+/* An a{sv} configuration as a JSON record: keys in @strings (s), @numbers
+ * (u) and @string_lists (as) are taken, anything else is InvalidArgument. */
+json_object *cvmd_attest_config_record(GVariant *config, const char *const *strings, const char *const *numbers,
+				       const char *const *string_lists, GError **error);
 
 /* reboot.c: firmware restores due at a guest's reset. */
 int cvmd_reboot_register(Cvmd *d);
