@@ -4,6 +4,7 @@
  * write at the guest's gpa. Framing as the attestation proxy's. */
 #include "attest/proxy-private.h"
 
+#include <cvm/igvm-defs.h>
 #include <cvm/attest-certs.h>
 #include <cvm/error.h>
 #include <glib/gstdio.h>
@@ -14,14 +15,6 @@ struct _CvmSnpCertEndpoint {
 	gchar *path;
 	GSocketService *service;
 };
-
-static guint64
-rd64(const guint8 *p)
-{
-	guint64 v;
-	memcpy(&v, p, 8);
-	return GUINT64_FROM_LE(v);
-}
 
 static GBytes *
 handle(CvmSnpCertStore *store, GBytes *req)
@@ -37,7 +30,7 @@ handle(CvmSnpCertStore *store, GBytes *req)
 		 * guest must not be told GENERIC; BUSY makes it retry. */
 		a = (CvmSnpCertAnswer){.ret = EAGAIN};
 	} else {
-		cvm_snp_cert_store_answer(store, p, rd64(p + 64), rd64(p + 80), &a);
+		cvm_snp_cert_store_answer(store, p, cvm_read_le64(p + 64), cvm_read_le64(p + 80), &a);
 	}
 	head[0] = GUINT64_TO_LE(a.ret);
 	head[1] = GUINT64_TO_LE(a.npages);

@@ -1,18 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* QGS messages (QEMU tdx-quote-generator.c <-> qgsd): big-endian length
  * prefix, little-endian 16-byte header, GET_QUOTE request/response bodies. */
+#include <cvm/igvm-defs.h>
 #include <cvm/attest-tdx.h>
 #include <cvm/error.h>
 #include <string.h>
-
-static guint32
-rd32(const guint8 *p)
-{
-	guint32 v;
-
-	memcpy(&v, p, 4);
-	return cvm_le32(v);
-}
 
 static void
 wr32(guint8 *p, guint32 v)
@@ -51,8 +43,8 @@ decode_get_quote(const guint8 *data, gsize len, CvmQgsMessage *out, GError **err
 			    "QGS: GET_QUOTE body at offset 16 needs 8 bytes, message has %" G_GSIZE_FORMAT, len);
 		return FALSE;
 	}
-	a = rd32(data + 16);
-	b = rd32(data + 20);
+	a = cvm_read_le32(data + 16);
+	b = cvm_read_le32(data + 20);
 	payload = req ? a : b;
 	idsize = req ? b : a;
 	if (idsize != 0) {

@@ -4,6 +4,7 @@
  * 256 data bytes), sections in TDVF metadata order (layout: docs/measurement.md). */
 #include "igvm/measure-private.h"
 
+#include <cvm/igvm-defs.h>
 #include <cvm/error.h>
 #include <string.h>
 
@@ -39,22 +40,6 @@ cvmi_tdx_extend_page(EVP_MD_CTX *ctx, guint64 gpa, const guint8 page[4096])
 	}
 }
 
-static guint32
-rd32(const guint8 *p)
-{
-	guint32 v;
-	memcpy(&v, p, 4);
-	return GUINT32_FROM_LE(v);
-}
-
-static guint64
-rd64(const guint8 *p)
-{
-	guint64 v;
-	memcpy(&v, p, 8);
-	return GUINT64_FROM_LE(v);
-}
-
 static gboolean
 parse_tdvf(const guint8 *data, gsize len, GArray *out, GError **error)
 {
@@ -74,7 +59,7 @@ parse_tdvf(const guint8 *data, gsize len, GArray *out, GError **error)
 	}
 	gsize start = len - from_end;
 	const guint8 *d = data + start;
-	guint32 dlen = rd32(d + 4), version = rd32(d + 8), n = rd32(d + 12);
+	guint32 dlen = cvm_read_le32(d + 4), version = cvm_read_le32(d + 8), n = cvm_read_le32(d + 12);
 	if (memcmp(d, "TDVF", 4) != 0 || version != 1) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
 			    "TDVF metadata at offset 0x%zx: bad signature or version %u", start, version);
@@ -88,7 +73,7 @@ parse_tdvf(const guint8 *data, gsize len, GArray *out, GError **error)
 	guint64 total = 0;
 	for (guint32 i = 0; i < n; i++) {
 		const guint8 *s = d + TDVF_DESC_SIZE + i * TDVF_SECTION_SIZE;
-		TdvfSection sec = { rd32(s), rd32(s + 4), rd32(s + 24), rd32(s + 28), rd64(s + 8), rd64(s + 16) };
+		TdvfSection sec = { cvm_read_le32(s), cvm_read_le32(s + 4), cvm_read_le32(s + 24), cvm_read_le32(s + 28), cvm_read_le64(s + 8), cvm_read_le64(s + 16) };
 		total += MIN(sec.mem_size, G_GUINT64_CONSTANT(0x100000000) + 1);
 		/* TDVF sections are firmware, HOB and temporary memory: a few MiB. */
 		if (sec.mem_addr % CVMI_PAGE_SIZE || sec.mem_size % CVMI_PAGE_SIZE ||

@@ -31,22 +31,6 @@ cvmi_guid_le(const char *text, guint8 out[16])
 		out[8 + i] = b[i];
 }
 
-static guint16
-rd16(const guint8 *p)
-{
-	guint16 v;
-	memcpy(&v, p, 2);
-	return cvm_le16(v);
-}
-
-static guint32
-rd32(const guint8 *p)
-{
-	guint32 v;
-	memcpy(&v, p, 4);
-	return cvm_le32(v);
-}
-
 static gboolean
 parse_table(CvmiOvmf *ovmf, GError **error)
 {
@@ -59,7 +43,7 @@ parse_table(CvmiOvmf *ovmf, GError **error)
 	cvmi_guid_le(FOOTER_GUID, footer_guid);
 	if (memcmp(ovmf->data + footer + 2, footer_guid, 16) != 0)
 		return TRUE;
-	gsize table_size = rd16(ovmf->data + footer);
+	gsize table_size = cvm_read_le16(ovmf->data + footer);
 	if (table_size < ENTRY_HEADER || table_size - ENTRY_HEADER > footer) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
 			    "OVMF footer table at offset 0x%zx: size %zu out of range", footer, table_size);
@@ -68,7 +52,7 @@ parse_table(CvmiOvmf *ovmf, GError **error)
 	gsize start = footer - (table_size - ENTRY_HEADER), end = footer;
 	while (end - start >= ENTRY_HEADER) {
 		const guint8 *hdr = ovmf->data + end - ENTRY_HEADER;
-		gsize size = rd16(hdr);
+		gsize size = cvm_read_le16(hdr);
 		if (size < ENTRY_HEADER || size > end - start) {
 			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
 				    "OVMF footer table entry at offset 0x%zx: size %zu out of range",
@@ -112,7 +96,7 @@ cvmi_ovmf_entry_u32(const CvmiOvmf *ovmf, const char *guid, guint32 *out, GError
 			    (gsize)(e->data - ovmf->data), e->len);
 		return FALSE;
 	}
-	*out = rd32(e->data);
+	*out = cvm_read_le32(e->data);
 	return TRUE;
 }
 
@@ -132,7 +116,7 @@ parse_sev_metadata(CvmiOvmf *ovmf, GError **error)
 	}
 	gsize start = ovmf->len - from_end;
 	const guint8 *h = ovmf->data + start;
-	guint32 size = rd32(h + 4), version = rd32(h + 8), n = rd32(h + 12);
+	guint32 size = cvm_read_le32(h + 4), version = cvm_read_le32(h + 8), n = cvm_read_le32(h + 12);
 	if (memcmp(h, "ASEV", 4) != 0 || version != 1) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
 			    "SEV metadata at offset 0x%zx: bad signature or version %u", start, version);
@@ -146,7 +130,7 @@ parse_sev_metadata(CvmiOvmf *ovmf, GError **error)
 	guint64 total = 0;
 	for (guint32 i = 0; i < n; i++) {
 		const guint8 *it = h + ASEV_HEADER + i * 12;
-		CvmiSevSection s = { rd32(it), rd32(it + 4), rd32(it + 8) };
+		CvmiSevSection s = { cvm_read_le32(it), cvm_read_le32(it + 4), cvm_read_le32(it + 8) };
 		total += s.size;
 		/* Sections describe memory below 4 GiB; more in total is corrupt. */
 		if (s.gpa % CVMI_PAGE_SIZE != 0 || total > G_GUINT64_CONSTANT(0x100000000)) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "tests/lib/testlib.h"
 
+#include <cvm/igvm-defs.h>
 #include <cvm/error.h>
 #include <cvm/igvm-builder.h>
 #include <cvm/igvm.h>
@@ -131,22 +132,6 @@ test_ram_pages_are_coalesced_into_blobs(void **state)
 	assert_memory_equal(g_bytes_get_data(second->data, NULL), g_bytes_get_data(b, NULL), 4096);
 }
 
-static guint32
-rd32(const guint8 *p)
-{
-	guint32 v;
-	memcpy(&v, p, 4);
-	return GUINT32_FROM_LE(v);
-}
-
-static guint64
-rd64(const guint8 *p)
-{
-	guint64 v;
-	memcpy(&v, p, 8);
-	return GUINT64_FROM_LE(v);
-}
-
 static void
 test_parameter_areas_are_filled_like_a_loader(void **state)
 {
@@ -169,11 +154,11 @@ test_parameter_areas_are_filled_like_a_loader(void **state)
 	const CvmNativeBlob *area = g_ptr_array_index(blobs, 0);
 	const guint8 *d = g_bytes_get_data(area->data, NULL);
 	assert_true(area->gpa == 0x10000);
-	assert_true(rd64(d + 0) == 0 && rd64(d + 8) == 0x80000000 / 4096);
-	assert_true(rd64(d + 24) == FOUR_GIB / 4096 && rd64(d + 32) == 0x40000000 / 4096);
-	assert_true(rd64(d + 56) == 0); /* terminator */
-	assert_int_equal(rd32(d + 0x800), 2);
-	assert_int_equal(rd32(d + 0x804), 1);
+	assert_true(cvm_read_le64(d + 0) == 0 && cvm_read_le64(d + 8) == 0x80000000 / 4096);
+	assert_true(cvm_read_le64(d + 24) == FOUR_GIB / 4096 && cvm_read_le64(d + 32) == 0x40000000 / 4096);
+	assert_true(cvm_read_le64(d + 56) == 0); /* terminator */
+	assert_int_equal(cvm_read_le32(d + 0x800), 2);
+	assert_int_equal(cvm_read_le32(d + 0x804), 1);
 	assert_string_equal((const char *)d + 0x900, "console=ttyS0");
 	assert_true(cvm_native_plan_get_low_memory(plan) == 0x80000000);
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,12 @@ G_BEGIN_DECLS
 static inline guint16 cvm_le16(guint16 v) { return GUINT16_FROM_LE(v); }
 static inline guint32 cvm_le32(guint32 v) { return GUINT32_FROM_LE(v); }
 static inline guint64 cvm_le64(guint64 v) { return GUINT64_FROM_LE(v); }
+
+/* Little-endian values at any (unaligned) byte address; the caller has
+ * checked the bounds. */
+static inline guint16 cvm_read_le16(const guint8 *p) { guint16 v; memcpy(&v, p, 2); return GUINT16_FROM_LE(v); }
+static inline guint32 cvm_read_le32(const guint8 *p) { guint32 v; memcpy(&v, p, 4); return GUINT32_FROM_LE(v); }
+static inline guint64 cvm_read_le64(const guint8 *p) { guint64 v; memcpy(&v, p, 8); return GUINT64_FROM_LE(v); }
 
 #define CVM_WIRE __attribute__((packed))
 #define CVM_WIRE_ASSERT(type, size) \
