@@ -76,7 +76,7 @@ on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source
 		CvmQgsMessage *resp = cvmi_quote_roundtrip(f->svc, &req, deadline, &status);
 		if (resp != NULL)
 			answer(s, resp, deadline);
-		else
+		else /* the deadline may be spent already: a second more to say so */
 			answer_error(s, CVM_QGS_ERROR_UNEXPECTED, deadline + G_USEC_PER_SEC);
 		if (resp != NULL) {
 			cvm_qgs_message_clear(resp);

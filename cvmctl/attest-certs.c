@@ -57,13 +57,6 @@ import(int argc, char **argv)
 	return CVMCTL_EXIT_OK;
 }
 
-static gboolean
-quit(gpointer loop)
-{
-	g_main_loop_quit(loop);
-	return G_SOURCE_REMOVE;
-}
-
 static int
 serve(int argc, char **argv)
 {
@@ -89,9 +82,7 @@ serve(int argc, char **argv)
 		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
 	printf("serving SNP certificates on %s\n", listen);
 	fflush(stdout);
-	g_unix_signal_add(SIGINT, quit, loop);
-	g_unix_signal_add(SIGTERM, quit, loop);
-	g_main_loop_run(loop);
+	cvmctl_run_until_signal(loop);
 	return CVMCTL_EXIT_OK;
 }
 

@@ -20,13 +20,6 @@ on_failure(const CvmAttestFailure *f, gpointer data)
 		f->http_status, f->retry ? "yes" : "no");
 }
 
-static gboolean
-on_signal(gpointer loop)
-{
-	g_main_loop_quit(loop);
-	return G_SOURCE_REMOVE;
-}
-
 int
 cvmctl_attest_serve(int argc, char **argv)
 {
@@ -70,9 +63,7 @@ cvmctl_attest_serve(int argc, char **argv)
 		return cvmctl_fail(error, error->code == CVM_ERROR_INVALID_ARGUMENT ? CVMCTL_EXIT_USAGE : CVMCTL_EXIT_FAILURE);
 	printf("serving %s on %s\n", guest, listen);
 	fflush(stdout);
-	g_unix_signal_add(SIGINT, on_signal, loop);
-	g_unix_signal_add(SIGTERM, on_signal, loop);
-	g_main_loop_run(loop);
+	cvmctl_run_until_signal(loop);
 	CvmAttestStats st;
 	cvm_attest_proxy_get_stats(proxy, &st);
 	json_object *o = json_object_new_object();

@@ -3,7 +3,9 @@
 
 #include <cvm/error.h>
 #include <cvm/launch.h>
+#include <glib-unix.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,4 +109,61 @@ bad:
 	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
 		    "\"%s\" is not a size (a number of MiB, or with K, M, G or T)", text);
 	return FALSE;
+}
+
+CvmClient *
+cvmctl_client_or_local(const char *bus)
+{
+	g_autoptr(GError) error = NULL;
+	CvmClient *c = cvm_client_connect(bus, &error);
+
+	if (c == NULL)
+		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
+			bus ? bus : "system", error->message);
+	return c;
+}
+
+static gboolean
+quit_loop(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
+void
+cvmctl_run_until_signal(GMainLoop *loop)
+{
+	guint a = g_unix_signal_add(SIGINT, quit_loop, loop), b = g_unix_signal_add(SIGTERM, quit_loop, loop);
+
+	g_main_loop_run(loop);
+	g_source_remove(a);
+	g_source_remove(b);
+}
+
+/* The one flag a signal handler may set; cvmctl is a single command. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+void
+cvmctl_catch_interrupts(void)
+{
+	struct sigaction sa = {.sa_handler = on_interrupt};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+gboolean
+cvmctl_interrupted(void)
+{
+	gboolean was = interrupted != 0;
+
+	interrupted = 0;
+	return was;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <cvm/client.h>
 
 /* Exit codes, documented in docs/cvmctl.md. */
 enum {
@@ -62,6 +63,18 @@ int cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s);
 
 /* "512M", "2G", "1024" (MiB) into bytes. */
 gboolean cvmctl_parse_size(const char *text, guint64 *out, GError **error);
+
+/* cvmd on @bus (NULL: the system bus), or NULL after printing the one line
+ * that says the command runs in-process. */
+CvmClient *cvmctl_client_or_local(const char *bus);
+
+/* Run @loop until SIGINT or SIGTERM. */
+void cvmctl_run_until_signal(GMainLoop *loop);
+
+/* For loops that poll: from now on SIGINT and SIGTERM only set a flag,
+ * which cvmctl_interrupted() returns and clears. */
+void cvmctl_catch_interrupts(void);
+gboolean cvmctl_interrupted(void);
 
 /* Dispatch to a subcommand table (for groups like "igvm inspect"). */
 int cvmctl_dispatch(const char *group, const CvmctlCommand *table, gsize n, int argc, char **argv);

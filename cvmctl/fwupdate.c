@@ -93,19 +93,6 @@ parse_guest(int *argc, char ***argv, const char *what, int want_args, GuestOpts 
 	return TRUE;
 }
 
-/* cvmd on @o's bus, or NULL after the one line saying we run in-process. */
-static CvmClient *
-client_or_local(const GuestOpts *o)
-{
-	g_autoptr(GError) error = NULL;
-	CvmClient *c = cvm_client_connect(o->bus, &error);
-
-	if (c == NULL)
-		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
-			o->bus ? o->bus : "system", error->message);
-	return c;
-}
-
 /* Through cvmd: @method, then the status JSON. */
 static int
 via_cvmd(CvmClient *c, const char *name, const char *method, const char *image)
@@ -137,7 +124,7 @@ stage(int argc, char **argv)
 	if (!parse_guest(&argc, &argv, "GUEST IMAGE.igvm - stage a new firmware image", 3, &o))
 		return CVMCTL_EXIT_USAGE;
 	g_autofree gchar *image = g_canonicalize_filename(argv[2], NULL);
-	g_autoptr(CvmClient) c = client_or_local(&o);
+	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
 	if (c != NULL)
 		return via_cvmd(c, argv[1], "Stage", image);
 	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
@@ -157,7 +144,7 @@ status(int argc, char **argv)
 
 	if (!parse_guest(&argc, &argv, "GUEST - show current, staged and previous firmware", 2, &o))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = client_or_local(&o);
+	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
 	if (c != NULL)
 		return via_cvmd(c, argv[1], "Status", NULL);
 	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
@@ -178,7 +165,7 @@ switch_cmd(int argc, char **argv, gboolean rollback)
 	if (!parse_guest(&argc, &argv, rollback ? "GUEST - relaunch from the previous firmware"
 						: "GUEST - relaunch from the staged firmware", 2, &o))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = client_or_local(&o);
+	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
 	if (c != NULL)
 		return via_cvmd(c, argv[1], rollback ? "Rollback" : "Apply", NULL);
 	g_autoptr(CvmState) state = open_state(&o, &dir, &error);

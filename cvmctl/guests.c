@@ -24,19 +24,6 @@ exit_for(const GError *error)
 	return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
 }
 
-/* NULL means in-process (after printing the one line that says so). */
-static CvmClient *
-connect_or_local(const GuestOpts *o)
-{
-	g_autoptr(GError) error = NULL;
-	CvmClient *c = cvm_client_connect(o->bus, &error);
-
-	if (c == NULL)
-		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
-			o->bus ? o->bus : "system", error->message);
-	return c;
-}
-
 static gboolean
 parse(int *argc, char ***argv, const char *what, GuestOpts *o)
 {
@@ -56,7 +43,7 @@ parse(int *argc, char ***argv, const char *what, GuestOpts *o)
 static json_object *
 list_guests(const GuestOpts *o, GError **error)
 {
-	g_autoptr(CvmClient) c = connect_or_local(o);
+	g_autoptr(CvmClient) c = cvmctl_client_or_local(o->bus);
 	g_autofree gchar *dir = NULL;
 	g_autofree gchar *uri = NULL;
 
@@ -72,7 +59,7 @@ static int
 act(const GuestOpts *o, const char *name, const char *action)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmClient) c = connect_or_local(o);
+	g_autoptr(CvmClient) c = cvmctl_client_or_local(o->bus);
 	g_autofree gchar *dir = NULL;
 	g_autofree gchar *uri = NULL;
 	gboolean ok;

@@ -219,14 +219,11 @@ cvmctl_cmd_launch(int argc, char **argv)
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
 		return exit_for(error);
-	c = cvm_client_connect(o.bus, &error);
+	c = cvmctl_client_or_local(o.bus);
 	if (c != NULL) {
 		g_autofree gchar *path = cvm_client_launch(c, cvm_guest_spec_to_variant(&o.spec), &error);
 		status = path != NULL ? cvm_client_guest_status(c, o.name, &error) : NULL;
 	} else {
-		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
-			o.bus ? o.bus : "system", error->message);
-		g_clear_error(&error);
 		status = launch_local(&o, &error);
 	}
 	if (status == NULL)

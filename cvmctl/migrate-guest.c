@@ -11,25 +11,7 @@
 #include <cvm/launch.h>
 #include <cvm/migrate-job.h>
 #include <json-c/json.h>
-#include <signal.h>
 #include <stdio.h>
-
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-static void
-catch_signals(void)
-{
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 typedef struct {
 	CvmMigrateJobOptions job;
@@ -167,13 +149,11 @@ run_local(Opts *o)
 
 	if (job == NULL || (l.conn = cvm_libvirt_open(uri, &error)) == NULL)
 		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-	catch_signals();
+	cvmctl_catch_interrupts();
 	GThread *t = g_thread_new("cvm-migrate", local_thread, &l);
 	for (guint tick = 1; !g_atomic_int_get(&l.done); tick++) {
-		if (interrupted) {
+		if (cvmctl_interrupted())
 			cvm_migrate_job_cancel(job);
-			interrupted = 0;
-		}
 		if (tick % 10 == 0) {
 			CvmMigrateJobProgress p;
 			cvm_migrate_job_get_progress(job, &p);
@@ -206,10 +186,13 @@ follow_cvmd(CvmClient *c, const char *id)
 	g_autoptr(GError) error = NULL;
 	json_object *st = NULL;
 
-	catch_signals();
+	cvmctl_catch_interrupts();
+	gboolean cancel = FALSE;
 	for (guint tick = 1;; tick++) {
-		if (interrupted && cvm_client_migrate_cancel(c, id, &error))
-			interrupted = 0;
+		/* A cancel that did not get through is asked again next time. */
+		cancel = cancel || cvmctl_interrupted();
+		if (cancel && cvm_client_migrate_cancel(c, id, NULL))
+			cancel = FALSE;
 		g_clear_pointer(&st, json_object_put);
 		st = cvm_client_migrate_status(c, id, &error);
 		if (st == NULL)
@@ -239,12 +222,9 @@ cvmctl_migrate_guest(int argc, char **argv)
 
 	if (!parse(&argc, &argv, &o))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = cvm_client_connect(o.bus, &error);
-	if (c == NULL) {
-		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
-			o.bus ? o.bus : "system", error->message);
+	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
+	if (c == NULL)
 		return run_local(&o);
-	}
 	g_autofree gchar *id =
 		cvm_client_migrate_start(c, o.job.guest, o.job.to, cvm_migrate_job_options_to_variant(&o.job), &error);
 	if (id == NULL)

@@ -9,18 +9,8 @@
 #include <cvm/error.h>
 #include <cvm/migrate.h>
 #include <json-c/json.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 static gboolean
 parse_wire(const char *s, CvmMigrateWire *out)
@@ -56,12 +46,10 @@ static int
 run(CvmMigration *mig)
 {
 	g_autoptr(GError) error = NULL;
-	struct sigaction sa = {.sa_handler = on_signal};
 	gint64 last = g_get_monotonic_time();
 	CvmMigrateProgress p;
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cvmctl_catch_interrupts();
 	if (!cvm_migration_start(mig, &error))
 		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
 	for (;;) {
@@ -69,10 +57,8 @@ run(CvmMigration *mig)
 		if (p.state == CVM_MIGRATE_STATE_COMPLETED || p.state == CVM_MIGRATE_STATE_FAILED ||
 		    p.state == CVM_MIGRATE_STATE_CANCELLED)
 			break;
-		if (interrupted) {
+		if (cvmctl_interrupted())
 			cvm_migration_cancel(mig);
-			interrupted = 0;
-		}
 		if (g_get_monotonic_time() - last > G_USEC_PER_SEC) {
 			fprintf(stderr, "cvmctl: %s, %" G_GUINT64_FORMAT " blocks\n", cvm_migrate_state_to_string(p.state),
 				p.blocks);

@@ -96,18 +96,13 @@ run(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 		g_task_return_boolean(task, TRUE);
 }
 
-/* Guest objects follow the records the job changed. */
+/* The destination guest gets its object once the job has recorded it. */
 static void
-sync_guest(Cvmd *d, const char *name)
+add_recorded_guest(Cvmd *d, const char *name)
 {
 	json_object *rec = cvm_state_read(d->state, "guests", name, NULL);
-	CvmdGuest *g = cvmd_guest_lookup(d, name);
 
-	if (rec == NULL && g != NULL) {
-		g_hash_table_remove(d->guests, g->name);
-		cvmd_guest_remove(d, g);
-	}
-	else if (rec != NULL && g == NULL)
+	if (rec != NULL && cvmd_guest_lookup(d, name) == NULL)
 		cvmd_guest_add(d, name, rec);
 	if (rec != NULL)
 		json_object_put(rec);
@@ -135,8 +130,7 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 		}
 		cvm_state_remove(m->daemon->state, "guests", cvm_migrate_job_get_guest(j->job), NULL);
 	}
-	sync_guest(m->daemon, cvm_migrate_job_get_guest(j->job));
-	sync_guest(m->daemon, cvm_migrate_job_get_dest_name(j->job));
+	add_recorded_guest(m->daemon, cvm_migrate_job_get_dest_name(j->job));
 	cvm_migrate_job_get_progress(j->job, &p);
 	const char *name = j->error == NULL		  ? ""
 			   : j->error->domain == CVM_ERROR ? cvm_bus_error_name(j->error->code)

@@ -12,7 +12,6 @@
 
 #define RX_LIMIT (256u * 1024u)
 #define RX_LOW (64u * 1024u)
-#define PUMP_US 200   /* socket work at least this often while blocks are buffered */
 #define ACK_EVERY 64u
 
 typedef struct {
@@ -279,7 +278,7 @@ step(Dest *d, gboolean *done, GError **error)
 	/* With blocks buffered and the page moving, leave the socket alone:
 	 * one receive then feeds many blocks. */
 	gboolean io = cvmi_conn_pending(&d->conn) > 0 || (!d->has_pending && !record_waiting(d)) ||
-		      now - d->conn.last_pump_us >= PUMP_US ||
+		      now - d->conn.last_pump_us >= CVMI_PUMP_US ||
 		      (!d->idle && cvmi_conn_rx_len(&d->conn) < RX_LOW);
 	if (!cvmi_check_cancel(d->core, error) || (io && !cvmi_conn_pump(&d->conn, RX_LIMIT, &moved, error)) ||
 	    !drain_rx(d, &moved, error) || !feed_page(d, &moved, error) || !finish(d, done, error))

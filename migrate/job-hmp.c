@@ -5,6 +5,7 @@
 
 #include <cvm/error.h>
 #include <cvm/launch.h>
+#include <json-c/json.h>
 #include <libvirt/libvirt-qemu.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +62,10 @@ cvm_migrate_find_page_gpa(const char *log, gsize len, guint64 *gpa)
 }
 
 gboolean
-cvmi_job_page_from_log(const char *path, guint timeout_ms, GCancellable *cancel, guint64 *gpa, GError **error)
+cvmi_job_page_from_log(json_object *rec, guint timeout_ms, GCancellable *cancel, guint64 *gpa, GError **error)
 {
+	json_object *v;
+	const char *path = json_object_object_get_ex(rec, "serial-log", &v) ? json_object_get_string(v) : NULL;
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
 	for (;;) {

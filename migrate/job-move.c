@@ -15,7 +15,7 @@
 static gboolean
 dest_page(CvmMigrateJob *job, CvmState *state, guint64 *gpa, GError **error)
 {
-	json_object *rec, *v;
+	json_object *rec;
 	gboolean ok;
 
 	if (job->o.dest_page_gpa != 0) {
@@ -25,9 +25,7 @@ dest_page(CvmMigrateJob *job, CvmState *state, guint64 *gpa, GError **error)
 	rec = cvm_state_read(state, "guests", job->dest_name, error);
 	if (rec == NULL)
 		return FALSE;
-	ok = cvmi_job_page_from_log(json_object_object_get_ex(rec, "serial-log", &v) ? json_object_get_string(v)
-										  : NULL,
-				    job->o.timeout_ms, job->cancel, gpa, error);
+	ok = cvmi_job_page_from_log(rec, job->o.timeout_ms, job->cancel, gpa, error);
 	json_object_put(rec);
 	return ok;
 }
@@ -70,12 +68,15 @@ follow_relay(CvmMigrateJob *job, CvmMigration *src, CvmMigration *dst, GError **
 	g_autoptr(GError) serr = NULL, derr = NULL;
 	gboolean stopped = FALSE;
 
-	while (!side_ended(src) || !side_ended(dst)) {
+	for (;;) {
+		gboolean s_end = side_ended(src), d_end = side_ended(dst);
+		if (s_end && d_end)
+			break;
 		CvmMigrateProgress p;
 		cvm_migration_get_progress(src, &p);
 		cvmi_job_report(job, CVM_MIGRATE_JOB_RUNNING, p.blocks, p.bytes);
-		if (!stopped && (g_cancellable_is_cancelled(job->cancel) ||
-				 (side_ended(src) && !side_ended(dst)) || (side_ended(dst) && !side_ended(src)))) {
+		/* One side alone has ended: the other must not wait for it. */
+		if (!stopped && (g_cancellable_is_cancelled(job->cancel) || s_end || d_end)) {
 			cvm_migration_cancel(src);
 			cvm_migration_cancel(dst);
 			stopped = TRUE;

@@ -7,8 +7,10 @@
 #include <libvirt/libvirt.h>
 
 /* ---- job-hmp.c ---- */
-/* Wait (polling, up to @timeout_ms; 0 = look once) for the SVSM's page line in @path. */
-gboolean cvmi_job_page_from_log(const char *path, guint timeout_ms, GCancellable *cancel, guint64 *gpa,
+/* Wait (polling, up to @timeout_ms; 0 = look once) for the SVSM's page line
+ * in the serial log of the guest whose record is @rec. */
+struct json_object;
+gboolean cvmi_job_page_from_log(struct json_object *rec, guint timeout_ms, GCancellable *cancel, guint64 *gpa,
 				GError **error);
 /* Run an HMP command through libvirt; HMP's textual errors become GErrors. */
 gboolean cvmi_job_hmp(virDomainPtr dom, const char *cmd, gchar **reply, GError **error);

@@ -224,15 +224,11 @@ cvm_migrate_job_run(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GEr
 	src = source_domain(job, conn, state, &rec, error);
 	if (src == NULL || !choose_mode(job, src, error))
 		goto out;
-	if (job->o.page_gpa == 0) {
-		json_object *v;
-		const char *log = json_object_object_get_ex(rec, "serial-log", &v) ? json_object_get_string(v) : NULL;
-		if (!cvmi_job_page_from_log(log, 0, job->cancel, &job->o.page_gpa, error))
-			goto out;
-	}
+	if (job->o.page_gpa == 0 && !cvmi_job_page_from_log(rec, 0, job->cancel, &job->o.page_gpa, error))
+		goto out;
 	if (!ready_to_move(job, error))
 		goto out;
-	dconn = job->dest_connect ? cvm_libvirt_open(job->dest_connect, error) : virConnectRef(conn) == 0 ? conn : NULL;
+	dconn = job->dest_connect ? cvm_libvirt_open(job->dest_connect, error) : conn;
 	if (dconn == NULL || (dst = launch_dest(job, dconn, state, rec, error)) == NULL)
 		goto out;
 	set_phase(job, CVM_MIGRATE_JOB_STARTING);
@@ -256,10 +252,8 @@ out:
 		virDomainFree(dst);
 	if (src != NULL)
 		virDomainFree(src);
-	if (dconn != NULL && dconn != conn)
+	if (dconn != conn)
 		cvm_libvirt_close(dconn);
-	else if (dconn != NULL)
-		virConnectClose(dconn);
 	if (rec != NULL)
 		json_object_put(rec);
 	return ok;

@@ -97,6 +97,9 @@ gssize cvmi_fork_decode(const guint8 *buf, gsize len, gboolean *completed,
 			const guint8 **block, GError **error);
 
 /* ---- conn.c: a non-blocking socket with buffers ---- */
+/* While the page keeps moving, the socket is still served at least this
+ * often (microseconds); in between, work is batched. */
+#define CVMI_PUMP_US 200
 typedef struct {
 	GSocket *socket;
 	GByteArray *rx;

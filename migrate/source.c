@@ -8,7 +8,6 @@
 #define TX_HIGH (256u * 1024u)   /* stop draining the page while this much is unsent */
 #define RX_LIMIT (64u * 1024u)
 #define TX_BATCH (64u * 1024u)
-#define PUMP_US 200   /* socket work at least this often while the page is busy */
 
 typedef struct {
 	CvmiMigrationCore *core;
@@ -281,10 +280,10 @@ step(Source *s, GError **error)
 	if (s->cvm && cvmi_conn_pending(&s->conn) == 0 &&
 	    now - s->conn.last_tx_us > (gint64)s->o->heartbeat_ms * 1000)
 		cvmi_frame_append(s->conn.tx, CVMI_FRAME_HEARTBEAT, 0, NULL, 0);
-	/* Batch the socket work: a send per TX_BATCH bytes (or per PUMP_US)
+	/* Batch the socket work: a send per TX_BATCH bytes (or per CVMI_PUMP_US)
 	 * rather than two system calls per block or per poll of the page. */
 	if (!s->completed && cvmi_conn_pending(&s->conn) < TX_BATCH &&
-	    now - s->conn.last_pump_us < PUMP_US) {
+	    now - s->conn.last_pump_us < CVMI_PUMP_US) {
 		if (moved)
 			cvmi_backoff_reset(&s->backoff);
 		return moved || back_off(s, error);
