@@ -42,11 +42,12 @@ certs_free(Certs *c)
 static const char *
 rec_path(json_object *rec, const char *key, GError **error)
 {
-	json_object *v;
-	const char *p = json_object_object_get_ex(rec, key, &v) ? json_object_get_string(v) : NULL;
-	if (p == NULL || !g_path_is_absolute(p))
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "\"%s\" must be an absolute path", key);
-	return p != NULL && g_path_is_absolute(p) ? p : NULL;
+	const char *p = cvm_record_get_string(rec, key, NULL);
+
+	if (p != NULL && g_path_is_absolute(p))
+		return p;
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "\"%s\" must be an absolute path", key);
+	return NULL;
 }
 
 static gboolean
@@ -54,8 +55,7 @@ serve_quotes(Cvmd *d, const char *guest, json_object *rec, GError **error)
 {
 	GHashTable *all = g_object_get_data(G_OBJECT(d->manager), QUOTES_KEY);
 	const char *listen = rec_path(rec, "listen", error), *qgs = listen ? rec_path(rec, "qgs-socket", error) : NULL;
-	json_object *v;
-	guint deadline = json_object_object_get_ex(rec, "deadline-ms", &v) ? (guint)json_object_get_int64(v) : 30000;
+	guint deadline = (guint)cvm_record_get_int(rec, "deadline-ms", 30000);
 
 	if (qgs == NULL)
 		return FALSE;

@@ -46,11 +46,10 @@ serve(Cvmd *d, const char *guest, json_object *cfg, GError **error)
 	CvmAttestBackend b;
 	json_object *v;
 	g_auto(GStrv) argv = NULL;
-	const char *listen = json_object_object_get_ex(cfg, "listen", &v) ? json_object_get_string(v) : NULL;
+	const char *listen = cvm_record_get_string(cfg, "listen", NULL);
 
 	cvm_attest_backend_init(&b);
-	if (json_object_object_get_ex(cfg, "agent-socket", &v))
-		b.agent_socket = json_object_get_string(v);
+	b.agent_socket = cvm_record_get_string(cfg, "agent-socket", b.agent_socket);
 	if (json_object_object_get_ex(cfg, "agent-command", &v) && json_object_is_type(v, json_type_array)) {
 		gsize n = json_object_array_length(v);
 		argv = g_new0(gchar *, n + 1);
@@ -58,12 +57,9 @@ serve(Cvmd *d, const char *guest, json_object *cfg, GError **error)
 			argv[i] = g_strdup(json_object_get_string(json_object_array_get_idx(v, i)));
 		b.agent_argv = (const char *const *)argv;
 	}
-	if (json_object_object_get_ex(cfg, "timeout-ms", &v))
-		b.timeout_ms = (guint)json_object_get_int(v);
-	if (json_object_object_get_ex(cfg, "attempts", &v))
-		b.attempts = (guint)json_object_get_int(v);
-	if (json_object_object_get_ex(cfg, "breaker", &v))
-		b.breaker_failures = (guint)json_object_get_int(v);
+	b.timeout_ms = (guint)cvm_record_get_int(cfg, "timeout-ms", b.timeout_ms);
+	b.attempts = (guint)cvm_record_get_int(cfg, "attempts", b.attempts);
+	b.breaker_failures = (guint)cvm_record_get_int(cfg, "breaker", b.breaker_failures);
 	if (listen == NULL || !g_path_is_absolute(listen)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "attestation config: \"listen\" must be an absolute path");
 		return FALSE;

@@ -5,32 +5,18 @@
 #include <string.h>
 #include "cvmd/cvmd.h"
 
-static const char *
-rec_str(json_object *rec, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(rec, key, &v) || !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
-}
-
 static void
 sync_properties(CvmdGuest *g)
 {
-	json_object *v;
-
 	cvm_dbus_guest_set_name(g->iface, g->name);
-	cvm_dbus_guest_set_uuid(g->iface, rec_str(g->record, "uuid"));
-	cvm_dbus_guest_set_state(g->iface, rec_str(g->record, "state"));
-	cvm_dbus_guest_set_platform(g->iface, rec_str(g->record, "platform"));
-	cvm_dbus_guest_set_igvm_path(g->iface, rec_str(g->record, "igvm-path"));
-	cvm_dbus_guest_set_igvm_sha256(g->iface, rec_str(g->record, "igvm-sha256"));
-	cvm_dbus_guest_set_expected_measurement(g->iface, rec_str(g->record, "expected-measurement"));
-	cvm_dbus_guest_set_connection_uri(g->iface, rec_str(g->record, "uri"));
-	cvm_dbus_guest_set_created(g->iface, json_object_object_get_ex(g->record, "created", &v)
-						     ? (guint64)json_object_get_int64(v)
-						     : 0);
+	cvm_dbus_guest_set_uuid(g->iface, cvm_record_get_string(g->record, "uuid", ""));
+	cvm_dbus_guest_set_state(g->iface, cvm_record_get_string(g->record, "state", ""));
+	cvm_dbus_guest_set_platform(g->iface, cvm_record_get_string(g->record, "platform", ""));
+	cvm_dbus_guest_set_igvm_path(g->iface, cvm_record_get_string(g->record, "igvm-path", ""));
+	cvm_dbus_guest_set_igvm_sha256(g->iface, cvm_record_get_string(g->record, "igvm-sha256", ""));
+	cvm_dbus_guest_set_expected_measurement(g->iface, cvm_record_get_string(g->record, "expected-measurement", ""));
+	cvm_dbus_guest_set_connection_uri(g->iface, cvm_record_get_string(g->record, "uri", ""));
+	cvm_dbus_guest_set_created(g->iface, (guint64)cvm_record_get_int(g->record, "created", 0));
 }
 
 gboolean
@@ -57,7 +43,7 @@ cvmd_guest_set_state(CvmdGuest *g, const char *state)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (strcmp(rec_str(g->record, "state"), state) == 0)
+	if (strcmp(cvm_record_get_string(g->record, "state", ""), state) == 0)
 		return;
 	json_object_object_add(g->record, "state", json_object_new_string(state));
 	/* The record follows libvirt so a restart starts from the last known
@@ -77,7 +63,7 @@ do_lifecycle(CvmDbusGuest *iface, GDBusMethodInvocation *inv, CvmdGuest *g, cons
 		cvmd_return_error(inv, error);
 		return TRUE;
 	}
-	state = cvmd_libvirt_domain_state(g->daemon, g->name, rec_str(g->record, "uuid"));
+	state = cvmd_libvirt_domain_state(g->daemon, g->name, cvm_record_get_string(g->record, "uuid", ""));
 	cvmd_guest_set_state(g, state ? state : "vanished");
 	g_dbus_method_invocation_return_value(inv, NULL);
 	return TRUE;
@@ -107,7 +93,7 @@ on_forget(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer data)
 	CvmdGuest *g = data;
 	Cvmd *d = g->daemon;
 	g_autoptr(GError) error = NULL;
-	const char *state = rec_str(g->record, "state");
+	const char *state = cvm_record_get_string(g->record, "state", "");
 
 	if (strcmp(state, "running") == 0 || strcmp(state, "paused") == 0) {
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_STATE,

@@ -7,35 +7,15 @@
 #include <string.h>
 #include "cvmd/cvmd.h"
 
-static const char *
-rec_state(json_object *rec)
-{
-	json_object *v;
-
-	if (json_object_object_get_ex(rec, "state", &v) && json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return "";
-}
-
-static const char *
-rec_uuid(json_object *rec)
-{
-	json_object *v;
-
-	if (json_object_object_get_ex(rec, "uuid", &v) && json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
-}
-
 /* What the guest's state is now, judged from libvirt and the record. */
 static char *
 current_state(Cvmd *d, const char *name, json_object *rec)
 {
-	char *s = cvmd_libvirt_domain_state(d, name, rec_uuid(rec));
+	char *s = cvmd_libvirt_domain_state(d, name, cvm_record_get_string(rec, "uuid", NULL));
 
 	if (s != NULL)
 		return s;
-	if (strcmp(rec_state(rec), "launching") == 0 || strcmp(rec_state(rec), "failed") == 0)
+	if (strcmp(cvm_record_get_string(rec, "state", ""), "launching") == 0 || strcmp(cvm_record_get_string(rec, "state", ""), "failed") == 0)
 		return g_strdup("failed");
 	return g_strdup("vanished");
 }
@@ -58,9 +38,9 @@ cvmd_reconcile_load(Cvmd *d, GError **error)
 		g_autofree char *state = current_state(d, name, rec);
 		CvmdGuest *g = cvmd_guest_add(d, name, rec);
 
-		if (strcmp(state, rec_state(rec)) != 0)
+		if (strcmp(state, cvm_record_get_string(rec, "state", "")) != 0)
 			g_printerr("cvmd: %s: %s -> %s (changed while cvmd was down)\n",
-				   (const char *)name, rec_state(rec), state);
+				   (const char *)name, cvm_record_get_string(rec, "state", ""), state);
 		cvmd_guest_set_state(g, state);
 	}
 	return TRUE;
@@ -76,7 +56,7 @@ cvmd_reconcile(Cvmd *d)
 		CvmdGuest *g = l->data;
 		g_autofree char *state = current_state(d, g->name, g->record);
 
-		if (strcmp(state, rec_state(g->record)) != 0) {
+		if (strcmp(state, cvm_record_get_string(g->record, "state", "")) != 0) {
 			cvmd_guest_set_state(g, state);
 			changed++;
 		}

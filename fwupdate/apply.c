@@ -7,18 +7,10 @@
 #include "fwupdate/fwupdate-private.h"
 #include "libcvm/launch-private.h"
 
+#include <cvm/state.h>
 #include <cvm/error.h>
 #include <json-c/json.h>
 #include <string.h>
-
-static const char *
-rec_str(json_object *rec, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(rec, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
 
 static gchar *
 store_image(CvmState *state, GBytes *image, const char *sha256, GError **error)
@@ -45,19 +37,6 @@ store_image(CvmState *state, GBytes *image, const char *sha256, GError **error)
 	return path;
 }
 
-static gboolean
-guest_of(json_object *rec, CvmFwupdateGuest *out, GError **error)
-{
-	json_object *v;
-
-	memset(out, 0, sizeof(*out));
-	if (!cvm_launch_platform_from_string(rec_str(rec, "platform"), &out->platform, error))
-		return FALSE;
-	out->vcpus = json_object_object_get_ex(rec, "vcpus", &v) ? (guint)json_object_get_int(v) : 1;
-	out->launched_with_igvm = TRUE;
-	return TRUE;
-}
-
 gboolean
 cvm_fwupdate_stage(CvmState *state, const char *name, const char *igvm_path, GError **error)
 {
@@ -72,7 +51,7 @@ cvm_fwupdate_stage(CvmState *state, const char *name, const char *igvm_path, GEr
 	CvmFwupdateGuest guest;
 	gboolean ok = FALSE;
 
-	if (rec == NULL || !guest_of(rec, &guest, error) || (policy = cvm_policy_load_dir(dir, error)) == NULL)
+	if (rec == NULL || !cvmi_fwupdate_guest_of(rec, &guest, error) || (policy = cvm_policy_load_dir(dir, error)) == NULL)
 		goto out;
 	guest.max_image = cvm_policy_max_update_size(policy, name);
 	map = g_mapped_file_new(igvm_path, FALSE, &local);
@@ -114,10 +93,10 @@ switch_image(virConnectPtr conn, CvmState *state, const char *name, const char *
 
 	if (rec == NULL)
 		return FALSE;
-	target = g_strdup(rec_str(rec, from_key));
-	current = g_strdup(rec_str(rec, "igvm-path"));
-	current_sha = g_strdup(rec_str(rec, "igvm-sha256"));
-	current_md = g_strdup(rec_str(rec, "expected-measurement"));
+	target = g_strdup(cvm_record_get_string(rec, from_key, NULL));
+	current = g_strdup(cvm_record_get_string(rec, "igvm-path", NULL));
+	current_sha = g_strdup(cvm_record_get_string(rec, "igvm-sha256", NULL));
+	current_md = g_strdup(cvm_record_get_string(rec, "expected-measurement", NULL));
 	if (target == NULL || *target == '\0') {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_STATE, "guest %s has no %s image", name,
 			    strstr(from_key, "staged") ? "staged" : "previous");
@@ -160,9 +139,9 @@ static json_object *
 image_json(json_object *rec, const char *path, const char *sha, const char *md)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "igvm-path", json_object_new_string(rec_str(rec, path) ? rec_str(rec, path) : ""));
-	json_object_object_add(o, "igvm-sha256", json_object_new_string(rec_str(rec, sha) ? rec_str(rec, sha) : ""));
-	json_object_object_add(o, "expected-measurement", json_object_new_string(rec_str(rec, md) ? rec_str(rec, md) : ""));
+	json_object_object_add(o, "igvm-path", json_object_new_string(cvm_record_get_string(rec, path, NULL) ? cvm_record_get_string(rec, path, NULL) : ""));
+	json_object_object_add(o, "igvm-sha256", json_object_new_string(cvm_record_get_string(rec, sha, NULL) ? cvm_record_get_string(rec, sha, NULL) : ""));
+	json_object_object_add(o, "expected-measurement", json_object_new_string(cvm_record_get_string(rec, md, NULL) ? cvm_record_get_string(rec, md, NULL) : ""));
 	return o;
 }
 
@@ -178,10 +157,10 @@ cvm_fwupdate_status(CvmState *state, const char *name, GError **error)
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "current", image_json(rec, "igvm-path", "igvm-sha256", "expected-measurement"));
-	if (rec_str(rec, "staged-igvm-path") != NULL)
+	if (cvm_record_get_string(rec, "staged-igvm-path", NULL) != NULL)
 		json_object_object_add(o, "staged",
 				       image_json(rec, "staged-igvm-path", "staged-igvm-sha256", "staged-measurement"));
-	if (rec_str(rec, "previous-igvm-path") != NULL && *rec_str(rec, "previous-igvm-path") != '\0')
+	if (cvm_record_get_string(rec, "previous-igvm-path", NULL) != NULL && *cvm_record_get_string(rec, "previous-igvm-path", NULL) != '\0')
 		json_object_object_add(o, "previous",
 				       image_json(rec, "previous-igvm-path", "previous-igvm-sha256", "previous-measurement"));
 	out = g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -29,3 +29,8 @@ CvmFwupdatePlan *cvmi_fwupdate_refuse(CvmFwupdatePlan *plan, guint16 status, con
  * passes, makes @plan a REPLACE with its hash and launch digest. */
 CvmFwupdatePlan *cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, GBytes *image);
 guint64 cvmi_fwupdate_max_image(const CvmFwupdateGuest *guest);
+
+/* What the engine needs of a guest (platform, vCPUs), from its record;
+ * submit.c adds the lock state for cvm_fwupdate_guest_from_record(). */
+struct json_object;
+gboolean cvmi_fwupdate_guest_of(struct json_object *rec, CvmFwupdateGuest *out, GError **error);

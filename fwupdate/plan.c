@@ -3,6 +3,7 @@
  * it (guest request or host staging), its hash and launch digest, the host
  * policy, and the plan as JSON. */
 #include "fwupdate/fwupdate-private.h"
+#include "libcvm/launch-private.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm.h>
@@ -42,15 +43,6 @@ cvmi_fwupdate_max_image(const CvmFwupdateGuest *guest)
 	return guest->max_image != 0 ? guest->max_image : CVM_FWUPDATE_MAX_IMAGE;
 }
 
-static CvmMeasurePlatform
-measure_platform(CvmLaunchPlatform p)
-{
-	return p == CVM_LAUNCH_PLATFORM_SEV ? CVM_MEASURE_SEV
-	       : p == CVM_LAUNCH_PLATFORM_SEV_ES ? CVM_MEASURE_SEV_ES
-	       : p == CVM_LAUNCH_PLATFORM_TDX ? CVM_MEASURE_TDX
-					      : CVM_MEASURE_SEV_SNP;
-}
-
 /* The IGVM platform type of a launch platform. */
 static CvmIgvmPlatformType
 igvm_platform(CvmLaunchPlatform p)
@@ -86,7 +78,7 @@ cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, G
 		CvmMeasureOptions opts;
 		CvmDigest digest;
 		cvm_measure_options_init(&opts);
-		opts.platform = measure_platform(guest->platform);
+		opts.platform = cvmi_launch_measure_platform(guest->platform);
 		opts.vcpus = guest->vcpus;
 		if (!cvm_measure_igvm(data, len, &opts, &digest, NULL, &error))
 			return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,

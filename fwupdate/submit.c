@@ -6,6 +6,7 @@
 #include "fwupdate/fwupdate-private.h"
 #include "libcvm/launch-private.h"
 
+#include <cvm/state.h>
 #include <cvm/error.h>
 #include <json-c/json.h>
 
@@ -14,36 +15,26 @@
 #define K_RESTORE "fwupdate-restore-host"
 #define K_HOST "host-igvm-path"
 
-static gboolean
-rec_bool(json_object *rec, const char *key)
+gboolean
+cvmi_fwupdate_guest_of(json_object *rec, CvmFwupdateGuest *out, GError **error)
 {
-	json_object *v;
-	return json_object_object_get_ex(rec, key, &v) && json_object_get_boolean(v);
-}
-
-static const char *
-rec_str(json_object *rec, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(rec, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
+	memset(out, 0, sizeof(*out));
+	out->vcpus = (guint)cvm_record_get_int(rec, "vcpus", 1);
+	out->launched_with_igvm = TRUE;
+	return cvm_launch_platform_from_string(cvm_record_get_string(rec, "platform", NULL), &out->platform, error);
 }
 
 gboolean
 cvm_fwupdate_guest_from_record(CvmState *state, const char *name, CvmFwupdateGuest *out, GError **error)
 {
 	json_object *rec = cvm_state_read(state, "guests", name, error);
-	json_object *v;
 	gboolean ok;
 
 	memset(out, 0, sizeof(*out));
 	if (rec == NULL)
 		return FALSE;
-	ok = cvm_launch_platform_from_string(rec_str(rec, "platform"), &out->platform, error);
-	out->vcpus = json_object_object_get_ex(rec, "vcpus", &v) ? (guint)json_object_get_int(v) : 1;
-	out->launched_with_igvm = TRUE;
-	out->disabled = rec_bool(rec, K_DISABLED);
+	ok = cvmi_fwupdate_guest_of(rec, out, error);
+	out->disabled = cvm_record_get_bool(rec, K_DISABLED);
 	json_object_put(rec);
 	return ok;
 }
@@ -57,8 +48,8 @@ mark(CvmState *state, const char *name, const char *key, gboolean value, GError 
 	if (rec == NULL)
 		return FALSE;
 	json_object_object_add(rec, key, json_object_new_boolean(value));
-	if (rec_str(rec, K_HOST) == NULL && rec_str(rec, "igvm-path") != NULL)
-		json_object_object_add(rec, K_HOST, json_object_new_string(rec_str(rec, "igvm-path")));
+	if (cvm_record_get_string(rec, K_HOST, NULL) == NULL && cvm_record_get_string(rec, "igvm-path", NULL) != NULL)
+		json_object_object_add(rec, K_HOST, json_object_new_string(cvm_record_get_string(rec, "igvm-path", NULL)));
 	ok = cvm_state_write(state, "guests", name, rec, error);
 	json_object_put(rec);
 	return ok;
@@ -112,8 +103,8 @@ cvm_fwupdate_guest_reset(virConnectPtr conn, CvmState *state, const char *name, 
 
 	if (rec == NULL)
 		return FALSE;
-	if ((rec_bool(rec, K_ONE_RESET) || rec_bool(rec, K_RESTORE)) && rec_str(rec, K_HOST) != NULL) {
-		g_autofree gchar *host = g_strdup(rec_str(rec, K_HOST));
+	if ((cvm_record_get_bool(rec, K_ONE_RESET) || cvm_record_get_bool(rec, K_RESTORE)) && cvm_record_get_string(rec, K_HOST, NULL) != NULL) {
+		g_autofree gchar *host = g_strdup(cvm_record_get_string(rec, K_HOST, NULL));
 		ok = cvmi_launch_relaunch(conn, state, name, rec, host, error);
 		if (ok) {
 			/* Restoring the host image also lifts the lock. */

@@ -22,20 +22,10 @@ cvm_domain_state_name(int s)
 	}
 }
 
-static const char *
-rec_str(json_object *rec, const char *key)
-{
-	json_object *v;
-
-	if (json_object_object_get_ex(rec, key, &v) && json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
-}
-
 static virDomainPtr
 lookup(virConnectPtr conn, const char *name, json_object *rec)
 {
-	const char *uuid = rec_str(rec, "uuid");
+	const char *uuid = cvm_record_get_string(rec, "uuid", NULL);
 	virDomainPtr dom;
 
 	dom = uuid && *uuid ? virDomainLookupByUUIDString(conn, uuid) : virDomainLookupByName(conn, name);
@@ -54,7 +44,7 @@ current_state(virConnectPtr conn, const char *name, json_object *rec)
 		return "unknown";
 	dom = lookup(conn, name, rec);
 	if (dom == NULL) {
-		const char *was = rec_str(rec, "state");
+		const char *was = cvm_record_get_string(rec, "state", NULL);
 
 		return was && (strcmp(was, "launching") == 0 || strcmp(was, "failed") == 0) ? "failed"
 											 : "vanished";
@@ -69,7 +59,7 @@ by_name(const void *a, const void *b)
 {
 	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
 
-	return g_strcmp0(rec_str(x, "name"), rec_str(y, "name"));
+	return g_strcmp0(cvm_record_get_string(x, "name", NULL), cvm_record_get_string(y, "name", NULL));
 }
 
 json_object *
@@ -114,7 +104,7 @@ cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
 
 	if (st == NULL || (rec = cvm_state_read(st, "guests", name, error)) == NULL)
 		return FALSE;
-	conn = cvm_libvirt_open(rec_str(rec, "uri") && *rec_str(rec, "uri") ? rec_str(rec, "uri") : uri, NULL);
+	conn = cvm_libvirt_open(cvm_record_get_string(rec, "uri", NULL) && *cvm_record_get_string(rec, "uri", NULL) ? cvm_record_get_string(rec, "uri", NULL) : uri, NULL);
 	dom = conn ? lookup(conn, name, rec) : NULL;
 	if (dom == NULL) {
 		g_set_error(error, CVM_ERROR, conn ? CVM_ERROR_NOT_FOUND : CVM_ERROR_LIBVIRT,

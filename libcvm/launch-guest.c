@@ -6,6 +6,7 @@
 #include "libcvm/fs-private.h"
 #include "libcvm/launch-private.h"
 
+#include <cvm/state.h>
 #include <cvm/error.h>
 #include <cvm/lifecycle.h>
 #include <json-c/json.h>
@@ -159,62 +160,54 @@ cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, 
 	return dom;
 }
 
+/* Destroy and undefine @name if libvirt has it. A QEMU that died while we
+ * destroyed it (see guest-local.c) is fine. FALSE with libvirt's error set. */
+static gboolean
+remove_domain(virConnectPtr conn, const char *name)
+{
+	virDomainPtr dom = virDomainLookupByName(conn, name);
+	gboolean ok;
+
+	if (dom == NULL)
+		return TRUE;
+	ok = (virDomainIsActive(dom) != 1 || virDomainDestroy(dom) == 0 || virDomainIsActive(dom) == 0) &&
+	     (virDomainIsPersistent(dom) != 1 || virDomainUndefine(dom) == 0);
+	virDomainFree(dom);
+	return ok;
+}
+
 gboolean
 cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError **error)
 {
-	virDomainPtr dom;
 	g_autofree gchar *dir = NULL;
 
 	if (!cvm_name_is_valid(name)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
 		return FALSE;
 	}
-	dom = virDomainLookupByName(conn, name);
-	if (dom != NULL) {
-		/* A QEMU that died while we destroyed it (see guest-local.c) is fine. */
-		gboolean ok = (virDomainIsActive(dom) != 1 || virDomainDestroy(dom) == 0 || virDomainIsActive(dom) == 0) &&
-			      (virDomainIsPersistent(dom) != 1 || virDomainUndefine(dom) == 0);
-		virDomainFree(dom);
-		if (!ok) {
-			cvm_libvirt_set_error(error, "cannot remove domain %s", name);
-			return FALSE;
-		}
+	if (!remove_domain(conn, name)) {
+		cvm_libvirt_set_error(error, "cannot remove domain %s", name);
+		return FALSE;
 	}
 	dir = cvm_launch_guest_dir(cvm_state_get_dir(state), name);
 	cvmi_rm_rf(dir);
 	return cvm_state_remove(state, "guests", name, error);
 }
 
-static const char *
-rec_str(json_object *rec, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(rec, key, &v) && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
-static gint64
-rec_int(json_object *rec, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(rec, key, &v) ? json_object_get_int64(v) : 0;
-}
-
 gboolean
 cvmi_launch_spec_from_record(json_object *rec, const char *name, CvmGuestSpec *spec, GError **error)
 {
-	*spec = (CvmGuestSpec){.name = name, .igvm_path = rec_str(rec, "igvm-path"),
-			       .memory_bytes = (guint64)rec_int(rec, "memory-mib") << 20,
-			       .vcpus = (guint)rec_int(rec, "vcpus"), .serial_log = rec_str(rec, "serial-log"),
-			       .disk = rec_str(rec, "disk"), .network = rec_str(rec, "network"),
-			       .command_line = rec_str(rec, "command-line")};
-	if (rec_str(rec, "platform") != NULL &&
-	    !cvm_launch_platform_from_string(rec_str(rec, "platform"), &spec->platform, error))
+	*spec = (CvmGuestSpec){.name = name, .igvm_path = cvm_record_get_string(rec, "igvm-path", NULL),
+			       .memory_bytes = (guint64)cvm_record_get_int(rec, "memory-mib", 0) << 20,
+			       .vcpus = (guint)cvm_record_get_int(rec, "vcpus", 0), .serial_log = cvm_record_get_string(rec, "serial-log", NULL),
+			       .disk = cvm_record_get_string(rec, "disk", NULL), .network = cvm_record_get_string(rec, "network", NULL),
+			       .command_line = cvm_record_get_string(rec, "command-line", NULL)};
+	if (cvm_record_get_string(rec, "platform", NULL) != NULL &&
+	    !cvm_launch_platform_from_string(cvm_record_get_string(rec, "platform", NULL), &spec->platform, error))
 		return FALSE;
 	if (json_object_object_get_ex(rec, "snp-policy", NULL)) {
 		spec->has_snp_policy = TRUE;
-		spec->snp_policy = (guint64)rec_int(rec, "snp-policy");
+		spec->snp_policy = (guint64)cvm_record_get_int(rec, "snp-policy", 0);
 	}
 	return TRUE;
 }
@@ -234,15 +227,9 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 	if (plan == NULL)
 		return FALSE;
 	/* The reset: the old domain goes, the new one is made from the new image. */
-	dom = virDomainLookupByName(conn, name);
-	if (dom != NULL) {
-		gboolean ok = (virDomainIsActive(dom) != 1 || virDomainDestroy(dom) == 0 || virDomainIsActive(dom) == 0) &&
-			      (virDomainIsPersistent(dom) != 1 || virDomainUndefine(dom) == 0);
-		virDomainFree(dom);
-		if (!ok) {
-			cvm_libvirt_set_error(error, "cannot stop %s for its firmware update", name);
-			return FALSE;
-		}
+	if (!remove_domain(conn, name)) {
+		cvm_libvirt_set_error(error, "cannot stop %s for its firmware update", name);
+		return FALSE;
 	}
 	g_autofree gchar *firmware = g_build_filename(plan->guest_dir, "firmware", NULL);
 	cvmi_rm_rf(firmware);

@@ -62,15 +62,6 @@ check_spec(const CvmGuestSpec *spec, GError **error)
 	       (spec->disk == NULL || check_file("disk image", spec->disk, error));
 }
 
-static CvmMeasurePlatform
-measure_platform(CvmLaunchPlatform p)
-{
-	return p == CVM_LAUNCH_PLATFORM_SEV ? CVM_MEASURE_SEV
-	       : p == CVM_LAUNCH_PLATFORM_SEV_ES ? CVM_MEASURE_SEV_ES
-	       : p == CVM_LAUNCH_PLATFORM_TDX ? CVM_MEASURE_TDX
-					      : CVM_MEASURE_SEV_SNP;
-}
-
 /* SNP policy from the spec or the file's GUEST_POLICY, and the ID block. */
 static void
 snp_settings(CvmLaunchPlan *plan, const CvmIgvm *igvm, const CvmGuestSpec *spec)
@@ -111,7 +102,7 @@ measure(CvmLaunchPlan *plan, const CvmIgvm *igvm, GError **error)
 	if (plan->platform == CVM_LAUNCH_PLATFORM_NATIVE)
 		return TRUE; /* nothing measures a native launch */
 	cvm_measure_options_init(&opts);
-	opts.platform = measure_platform(plan->platform);
+	opts.platform = cvmi_launch_measure_platform(plan->platform);
 	opts.vcpus = plan->vcpus;
 	if (!cvm_measure_igvm(data, len, &opts, &digest, NULL, error)) {
 		g_prefix_error(error, "cannot compute the expected launch measurement: ");

@@ -50,6 +50,15 @@ cvmi_launch_igvm_platform(CvmLaunchPlatform p)
 	}
 }
 
+CvmMeasurePlatform
+cvmi_launch_measure_platform(CvmLaunchPlatform p)
+{
+	return p == CVM_LAUNCH_PLATFORM_SEV ? CVM_MEASURE_SEV
+	       : p == CVM_LAUNCH_PLATFORM_SEV_ES ? CVM_MEASURE_SEV_ES
+	       : p == CVM_LAUNCH_PLATFORM_TDX ? CVM_MEASURE_TDX
+					      : CVM_MEASURE_SEV_SNP;
+}
+
 gchar *
 cvmi_launch_version_string(gulong v)
 {

@@ -33,6 +33,9 @@ struct _CvmLaunchPlan {
 };
 
 CvmIgvmPlatformType cvmi_launch_igvm_platform(CvmLaunchPlatform p);
+/* The measurement a platform's launch digest is computed with (SEV-SNP for
+ * native, which has none of its own). */
+CvmMeasurePlatform cvmi_launch_measure_platform(CvmLaunchPlatform p);
 gchar *cvmi_launch_version_string(gulong v);
 gboolean cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform wanted,
 				     CvmLaunchPlatform *out, GError **error);

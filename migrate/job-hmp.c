@@ -3,6 +3,7 @@
  * a migration page's address in the SVSM's serial log. */
 #include "migrate/job-private.h"
 
+#include <cvm/state.h>
 #include <cvm/error.h>
 #include <cvm/launch.h>
 #include <json-c/json.h>
@@ -64,8 +65,7 @@ cvm_migrate_find_page_gpa(const char *log, gsize len, guint64 *gpa)
 gboolean
 cvmi_job_page_from_log(json_object *rec, guint timeout_ms, GCancellable *cancel, guint64 *gpa, GError **error)
 {
-	json_object *v;
-	const char *path = json_object_object_get_ex(rec, "serial-log", &v) ? json_object_get_string(v) : NULL;
+	const char *path = cvm_record_get_string(rec, "serial-log", NULL);
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
 	for (;;) {

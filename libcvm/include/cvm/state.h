@@ -101,4 +101,12 @@ gboolean cvm_state_remove(CvmState *state, const char *kind, const char *name,
 GHashTable *cvm_state_load_all(CvmState *state, const char *kind, GPtrArray **problems,
 			       GError **error);
 
+/* A record's string field, or @fallback when it is absent or not a string
+ * (borrowed from @rec). */
+const char *cvm_record_get_string(json_object *rec, const char *key, const char *fallback);
+/* A record's integer field, or @fallback when it is absent. */
+gint64 cvm_record_get_int(json_object *rec, const char *key, gint64 fallback);
+/* A record's boolean field; FALSE when it is absent. */
+gboolean cvm_record_get_bool(json_object *rec, const char *key);
+
 G_END_DECLS
