@@ -123,11 +123,13 @@ cvmctl_client_or_local(const char *bus)
 	return c;
 }
 
+/* Kept (not removed on the first signal) so that both sources are still
+ * there to remove once the loop returns. */
 static gboolean
 quit_loop(gpointer loop)
 {
 	g_main_loop_quit(loop);
-	return G_SOURCE_REMOVE;
+	return G_SOURCE_CONTINUE;
 }
 
 void
