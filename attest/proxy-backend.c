@@ -15,8 +15,9 @@ fail(CvmiAttempt *why, guint32 code, const char *what, const GError *error)
 }
 
 void
-cvmi_agent_pool_init(CvmiAgentPool *pool)
+cvmi_agent_pool_init(CvmiAgentPool *pool, CvmiPollGate *gate)
 {
+	pool->gate = gate;
 	g_mutex_init(&pool->lock);
 	g_queue_init(&pool->idle);
 }
@@ -67,7 +68,7 @@ exchange(const CvmAttestBackend *b, CvmiAgentPool *pool, GSocket *reused, GBytes
 			    "sending to the agent", error);
 	}
 	g_autoptr(GByteArray) carry = g_byte_array_new();
-	GBytes *resp = cvmi_attest_recv_buffered(s, CVM_IGVM_ATTEST_RESPONSE_MAX, carry, &error);
+	GBytes *resp = cvmi_attest_recv_buffered(s, CVM_IGVM_ATTEST_RESPONSE_MAX, carry, pool->gate, TRUE, &error);
 	if (resp == NULL) {
 		gboolean t = g_error_matches(error, CVM_ERROR, CVM_ERROR_TIMEOUT);
 		return fail(why, t ? CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT : CVM_ATTEST_PROXY_ERROR_AGENT_BAD_RESPONSE,

@@ -119,8 +119,30 @@ cvmi_attest_recv(GSocket *s, gsize max, GError **error)
 	return g_bytes_new_take(buf, len);
 }
 
+/* A peer that answers at once (a local agent, a VMM sending its next request)
+ * is heard sooner by polling a little than by sleeping: a wakeup costs tens
+ * of microseconds on a virtualised host, about what the agent takes. */
+static gssize
+recv_polling(int fd, guint8 *buf, gsize len, CvmiPollGate *gate, gboolean in_request)
+{
+	gssize n = -1;
+
+	if (gate != NULL && g_atomic_int_get(&gate->active) <= (in_request ? 1 : 0) &&
+	    g_atomic_int_compare_and_exchange(&gate->polling, 0, 1)) {
+		gint64 until = g_get_monotonic_time() + CVMI_ATTEST_POLL_US;
+		do
+			n = recv(fd, buf, len, MSG_DONTWAIT);
+		while (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && g_get_monotonic_time() < until);
+		g_atomic_int_set(&gate->polling, 0);
+		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return n;
+	}
+	return recv(fd, buf, len, 0);
+}
+
 GBytes *
-cvmi_attest_recv_buffered(GSocket *s, gsize max, GByteArray *carry, GError **error)
+cvmi_attest_recv_buffered(GSocket *s, gsize max, GByteArray *carry, CvmiPollGate *gate, gboolean in_request,
+			  GError **error)
 {
 	int fd = g_socket_get_fd(s);
 	guint8 chunk[16384];
@@ -128,7 +150,7 @@ cvmi_attest_recv_buffered(GSocket *s, gsize max, GByteArray *carry, GError **err
 	/* One receive usually brings the whole message (the peer sends it in
 	 * one call); what comes after it stays in @carry for the next one. */
 	while (carry->len < 4) {
-		gssize n = recv(fd, chunk, sizeof chunk, 0);
+		gssize n = recv_polling(fd, chunk, sizeof chunk, gate, in_request);
 		if (n < 0 && retry(s, FALSE))
 			continue;
 		if (n <= 0) {

@@ -12,9 +12,22 @@ gboolean cvmi_attest_socket_prepare(GSocket *s, guint timeout_ms, GError **error
  * length above @max. */
 gboolean cvmi_attest_send(GSocket *s, GBytes *msg, GError **error);
 GBytes *cvmi_attest_recv(GSocket *s, gsize max, GError **error);
+/* Whether a proxy thread may poll a socket for up to CVMI_ATTEST_POLL_US
+ * before it blocks: one thread at a time, and only while no other request
+ * is being worked on (under load, polling would take the CPU from the
+ * threads doing work). */
+#define CVMI_ATTEST_POLL_US 100
+typedef struct {
+	gint polling; /* 0 or 1 */
+	gint active;  /* requests being handled */
+} CvmiPollGate;
+
 /* The same, reading ahead: bytes after the message are kept in @carry (the
- * connection's, empty at first) and used by the next call. */
-GBytes *cvmi_attest_recv_buffered(GSocket *s, gsize max, GByteArray *carry, GError **error);
+ * connection's, empty at first) and used by the next call. With a @gate,
+ * polls first if it allows; @in_request says whether the caller is one of
+ * the gate's active requests. */
+GBytes *cvmi_attest_recv_buffered(GSocket *s, gsize max, GByteArray *carry, CvmiPollGate *gate,
+				  gboolean in_request, GError **error);
 
 /* Why an attempt towards the agent failed (a CvmAttestProxyError), or 0. */
 typedef struct {
@@ -25,9 +38,10 @@ typedef struct {
 /* Idle connections to one agent socket, reused by the workers. */
 typedef struct {
 	GMutex lock;
-	GQueue idle; /* GSocket * */
+	GQueue idle;     /* GSocket * */
+	CvmiPollGate *gate; /* the proxy's */
 } CvmiAgentPool;
-void cvmi_agent_pool_init(CvmiAgentPool *pool);
+void cvmi_agent_pool_init(CvmiAgentPool *pool, CvmiPollGate *gate);
 void cvmi_agent_pool_clear(CvmiAgentPool *pool);
 
 /* One attempt: the agent's response bytes, or NULL with @why filled. */

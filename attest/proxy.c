@@ -28,6 +28,7 @@ struct _CvmAttestProxy {
 	CvmAttestStats stats;
 	CvmAttestFailureFunc func;
 	gpointer user_data;
+	CvmiPollGate gate;
 };
 
 void
@@ -243,11 +244,14 @@ on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source
 	/* A connection may carry any number of requests, one after another. */
 	g_autoptr(GByteArray) carry = g_byte_array_new();
 	for (;;) {
-		g_autoptr(GBytes) req = cvmi_attest_recv_buffered(s, CVM_IGVM_ATTEST_REQUEST_MAX, carry, &error);
+		g_autoptr(GBytes) req = cvmi_attest_recv_buffered(s, CVM_IGVM_ATTEST_REQUEST_MAX, carry, &p->gate, FALSE, &error);
 		if (req == NULL)
 			return TRUE;
+		g_atomic_int_inc(&p->gate.active);
 		g_autoptr(GBytes) resp = cvm_attest_proxy_handle(p, guest, req);
-		if (!cvmi_attest_send(s, resp, &error))
+		gboolean sent = cvmi_attest_send(s, resp, &error);
+		g_atomic_int_dec_and_test(&p->gate.active);
+		if (!sent)
 			return TRUE;
 	}
 }
@@ -268,7 +272,7 @@ cvm_attest_proxy_add_guest(CvmAttestProxy *p, const char *guest, const char *lis
 	}
 	g = g_new0(Guest, 1);
 	g_mutex_init(&g->lock);
-	cvmi_agent_pool_init(&g->pool);
+	cvmi_agent_pool_init(&g->pool, &p->gate);
 	g->name = g_strdup(guest);
 	g->path = g_strdup(listen_path);
 	g->backend = *backend;

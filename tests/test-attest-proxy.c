@@ -8,6 +8,7 @@
 #include <cvm/attest-proxy.h>
 #include <cvm/error.h>
 #include <string.h>
+#include <sys/socket.h>
 
 enum { AGENT_OK, AGENT_V2_ERROR, AGENT_CLOSE, AGENT_GARBAGE, AGENT_SLOW, AGENT_GATE };
 
@@ -544,6 +545,70 @@ test_concurrent_clients_on_the_front_end_all_get_their_answers(void **state)
 	assert_int_equal(g_atomic_int_get(&f->calls), CLIENTS * PER_CLIENT);
 }
 
+typedef struct {
+	GSocket *s;
+	GBytes *msg;
+	guint delay_ms;
+} LateSend;
+
+static gpointer
+late_send(gpointer data)
+{
+	LateSend *l = data;
+	g_usleep((gulong)l->delay_ms * 1000);
+	cvmi_attest_send(l->s, l->msg, NULL);
+	return NULL;
+}
+
+/* Polling before blocking must never lose a message: one that comes after
+ * the polling window, one that comes while another thread holds the gate,
+ * and one already there with the gate closed by other active requests; two
+ * messages in one read stay apart. The gate is free afterwards. */
+static void
+test_polling_receive_falls_back_to_blocking_and_frees_the_gate(void **state)
+{
+	(void)state;
+	int fds[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	g_autoptr(GSocket) a = g_socket_new_from_fd(fds[0], NULL);
+	g_autoptr(GSocket) b = g_socket_new_from_fd(fds[1], NULL);
+	assert_true(cvmi_attest_socket_prepare(a, 5000, NULL) && cvmi_attest_socket_prepare(b, 5000, NULL));
+	g_autoptr(GBytes) msg = g_bytes_new_static("request", 7);
+	g_autoptr(GByteArray) carry = g_byte_array_new();
+	CvmiPollGate gate = {0};
+	struct { gint polling, active; gboolean in_request; guint delay_ms; } cases[] = {
+		{0, 0, FALSE, 3 * CVMI_ATTEST_POLL_US / 1000 + 20}, /* polls, then blocks */
+		{1, 0, FALSE, 20},                                  /* another thread polls */
+		{0, 2, TRUE, 0},                                    /* others are busy */
+		{0, 1, TRUE, 0},                                    /* only this request */
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		gate.polling = cases[i].polling;
+		gate.active = cases[i].active;
+		LateSend l = {.s = b, .msg = msg, .delay_ms = cases[i].delay_ms};
+		GThread *t = g_thread_new("late-send", late_send, &l);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GBytes) got = cvmi_attest_recv_buffered(a, 64, carry, &gate, cases[i].in_request, &error);
+		g_thread_join(t);
+		assert_non_null(got);
+		assert_true(g_bytes_equal(got, msg));
+		assert_int_equal(gate.polling, cases[i].polling);
+	}
+	assert_true(cvmi_attest_send(b, msg, NULL) && cvmi_attest_send(b, msg, NULL));
+	for (guint i = 0; i < 2; i++) {
+		g_autoptr(GBytes) got = cvmi_attest_recv_buffered(a, 64, carry, &gate, FALSE, NULL);
+		assert_non_null(got);
+		assert_true(g_bytes_equal(got, msg));
+	}
+	assert_int_equal(carry->len, 0);
+	g_socket_close(b, NULL);
+	g_autoptr(GError) error = NULL;
+	gate = (CvmiPollGate){0};
+	assert_null(cvmi_attest_recv_buffered(a, 64, carry, &gate, FALSE, &error));
+	assert_true(g_error_matches(error, CVM_ERROR, CVM_ERROR_IO));
+	assert_int_equal(gate.polling, 0);
+}
+
 int
 main(void)
 {
@@ -566,6 +631,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_backend_without_agent_or_attempts_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_clients_on_the_front_end_all_get_their_answers, setup,
 						teardown),
+		cmocka_unit_test(test_polling_receive_falls_back_to_blocking_and_frees_the_gate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
