@@ -3,11 +3,11 @@
  * over a unix socket and gets the exit's ret value and, with 0, the table to
  * write at the guest's gpa. Framing as the attestation proxy's. */
 #include "attest/proxy-private.h"
+#include "libcvm/socket-uri-private.h"
 
 #include <cvm/igvm-defs.h>
 #include <cvm/attest-certs.h>
 #include <cvm/error.h>
-#include <glib/gstdio.h>
 #include <string.h>
 
 struct _CvmSnpCertEndpoint {
@@ -62,18 +62,13 @@ on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source
 }
 
 CvmSnpCertEndpoint *
-cvm_snp_cert_endpoint_new(CvmSnpCertStore *store, const char *listen_path, GError **error)
+cvm_snp_cert_endpoint_new(CvmSnpCertStore *store, const char *listen, GError **error)
 {
-	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(listen_path);
 	CvmSnpCertEndpoint *e = g_new0(CvmSnpCertEndpoint, 1);
 
 	e->store = store;
-	e->path = g_strdup(listen_path);
-	g_unlink(listen_path);
 	e->service = g_threaded_socket_service_new(8);
-	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(e->service), addr, G_SOCKET_TYPE_STREAM,
-					   G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error)) {
-		g_prefix_error(error, "%s: ", listen_path);
+	if (!cvmi_service_uri_listen(G_SOCKET_LISTENER(e->service), listen, &e->path, error)) {
 		g_clear_object(&e->service);
 		cvm_snp_cert_endpoint_free(e);
 		return NULL;
@@ -88,12 +83,8 @@ cvm_snp_cert_endpoint_free(CvmSnpCertEndpoint *e)
 {
 	if (e == NULL)
 		return;
-	if (e->service != NULL) {
-		g_socket_service_stop(e->service);
-		g_socket_listener_close(G_SOCKET_LISTENER(e->service));
-		g_object_unref(e->service);
-		g_unlink(e->path);
-	}
+	if (e->service != NULL)
+		cvmi_service_uri_stop(e->service, e->path);
 	g_free(e->path);
 	g_free(e);
 }

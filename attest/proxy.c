@@ -3,9 +3,9 @@
  * circuit breaker per guest, a bound on requests in flight, and the v1/v2
  * answer rules of cvm/attest-proxy.h. */
 #include "attest/proxy-private.h"
+#include "libcvm/socket-uri-private.h"
 
 #include <cvm/error.h>
-#include <glib/gstdio.h>
 #include <string.h>
 
 typedef struct {
@@ -41,12 +41,8 @@ cvm_attest_backend_init(CvmAttestBackend *b)
 static void
 guest_free(Guest *g)
 {
-	if (g->service != NULL) {
-		g_socket_service_stop(g->service);
-		g_socket_listener_close(G_SOCKET_LISTENER(g->service));
-		g_object_unref(g->service);
-		g_unlink(g->path);
-	}
+	if (g->service != NULL)
+		cvmi_service_uri_stop(g->service, g->path);
 	g_free(g->name);
 	g_free(g->path);
 	g_strfreev(g->argv);
@@ -257,10 +253,9 @@ on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source
 }
 
 gboolean
-cvm_attest_proxy_add_guest(CvmAttestProxy *p, const char *guest, const char *listen_path,
+cvm_attest_proxy_add_guest(CvmAttestProxy *p, const char *guest, const char *listen,
 			   const CvmAttestBackend *backend, GError **error)
 {
-	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(listen_path);
 	Guest *g;
 
 	if ((backend->agent_socket == NULL) == (backend->agent_argv == NULL) || backend->attempts == 0 ||
@@ -274,17 +269,13 @@ cvm_attest_proxy_add_guest(CvmAttestProxy *p, const char *guest, const char *lis
 	g_mutex_init(&g->lock);
 	cvmi_agent_pool_init(&g->pool, &p->gate);
 	g->name = g_strdup(guest);
-	g->path = g_strdup(listen_path);
 	g->backend = *backend;
 	g->argv = backend->agent_argv ? g_strdupv((gchar **)backend->agent_argv) : NULL;
 	g->backend.agent_argv = (const char *const *)g->argv;
 	g->agent_socket = g_strdup(backend->agent_socket);
 	g->backend.agent_socket = g->agent_socket;
-	g_unlink(listen_path);
 	g->service = g_threaded_socket_service_new((gint)backend->max_inflight + 4);
-	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(g->service), addr, G_SOCKET_TYPE_STREAM,
-					   G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error)) {
-		g_prefix_error(error, "%s: ", listen_path);
+	if (!cvmi_service_uri_listen(G_SOCKET_LISTENER(g->service), listen, &g->path, error)) {
 		g_clear_object(&g->service);
 		guest_free(g);
 		return FALSE;

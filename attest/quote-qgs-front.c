@@ -4,10 +4,9 @@
  * as the GetQuote service; what goes wrong comes back as a QGS response
  * QEMU understands (cvm/attest-quote.h). */
 #include "attest/quote-private.h"
+#include "libcvm/socket-uri-private.h"
 
 #include <cvm/error.h>
-#include <gio/gunixsocketaddress.h>
-#include <glib/gstdio.h>
 
 struct _CvmTdxQgsFront {
 	CvmTdxQuoteService *svc;
@@ -89,21 +88,16 @@ on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source
 }
 
 CvmTdxQgsFront *
-cvm_tdx_qgs_front_new(CvmTdxQuoteService *svc, const char *guest, const char *listen_path, GError **error)
+cvm_tdx_qgs_front_new(CvmTdxQuoteService *svc, const char *guest, const char *listen, GError **error)
 {
-	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(listen_path);
 	CvmTdxQgsFront *f = g_new0(CvmTdxQgsFront, 1);
 
 	f->svc = svc;
 	f->guest = g_strdup(guest);
-	f->path = g_strdup(listen_path);
-	g_unlink(listen_path);
 	/* More than the per-guest bound, so the 17th request is answered, not queued. */
 	f->service = g_threaded_socket_service_new((int)CVM_TDX_QUOTES_IN_FLIGHT_MAX + 4);
 	g_socket_listener_set_backlog(G_SOCKET_LISTENER(f->service), 64);
-	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(f->service), addr, G_SOCKET_TYPE_STREAM,
-					   G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error)) {
-		g_prefix_error(error, "%s: ", listen_path);
+	if (!cvmi_service_uri_listen(G_SOCKET_LISTENER(f->service), listen, &f->path, error)) {
 		g_clear_object(&f->service);
 		cvm_tdx_qgs_front_free(f);
 		return NULL;
@@ -118,12 +112,8 @@ cvm_tdx_qgs_front_free(CvmTdxQgsFront *f)
 {
 	if (f == NULL)
 		return;
-	if (f->service != NULL) {
-		g_socket_service_stop(f->service);
-		g_socket_listener_close(G_SOCKET_LISTENER(f->service));
-		g_object_unref(f->service);
-		g_unlink(f->path);
-	}
+	if (f->service != NULL)
+		cvmi_service_uri_stop(f->service, f->path);
 	g_free(f->guest);
 	g_free(f->path);
 	g_free(f);

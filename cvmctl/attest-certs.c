@@ -62,7 +62,7 @@ serve(int argc, char **argv)
 {
 	g_autofree gchar *listen = NULL;
 	GOptionEntry entries[] = {
-		{ "listen", 0, 0, G_OPTION_ARG_FILENAME, &listen, "the endpoint's unix socket", "PATH" },
+		{ "listen", 0, 0, G_OPTION_ARG_FILENAME, &listen, "the endpoint: a unix socket path or vsock:CID:PORT", "ADDRESS" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- serve the SNP certificate endpoint");
@@ -72,7 +72,7 @@ serve(int argc, char **argv)
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
 	if (listen == NULL) {
-		fprintf(stderr, "cvmctl: attest certs serve --listen PATH\n");
+		fprintf(stderr, "cvmctl: attest certs serve --listen ADDRESS\n");
 		return CVMCTL_EXIT_USAGE;
 	}
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);

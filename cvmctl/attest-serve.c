@@ -29,7 +29,7 @@ cvmctl_attest_serve(int argc, char **argv)
 	cvm_attest_backend_init(&b);
 	GOptionEntry entries[] = {
 		{ "guest", 0, 0, G_OPTION_ARG_STRING, &guest, "the guest's name", "NAME" },
-		{ "listen", 0, 0, G_OPTION_ARG_FILENAME, &listen, "the front end's unix socket", "PATH" },
+		{ "listen", 0, 0, G_OPTION_ARG_FILENAME, &listen, "the front end: a unix socket path or vsock:CID:PORT", "ADDRESS" },
 		{ "agent-socket", 0, 0, G_OPTION_ARG_FILENAME, &agent, "the agent's unix socket", "PATH" },
 		{ "agent-command", 0, 0, G_OPTION_ARG_STRING, &command, "the agent command (run per request)", "CMD" },
 		{ "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "ms per attempt (default 5000)", "MS" },

@@ -54,7 +54,7 @@ static gboolean
 serve_quotes(Cvmd *d, const char *guest, json_object *rec, GError **error)
 {
 	GHashTable *all = g_object_get_data(G_OBJECT(d->manager), QUOTES_KEY);
-	const char *listen = rec_path(rec, "listen", error), *qgs = listen ? rec_path(rec, "qgs-socket", error) : NULL;
+	const char *listen = cvmd_attest_listen(rec, error), *qgs = listen ? rec_path(rec, "qgs-socket", error) : NULL;
 	guint deadline = (guint)cvm_record_get_int(rec, "deadline-ms", 30000);
 
 	if (qgs == NULL)
@@ -73,7 +73,7 @@ serve_quotes(Cvmd *d, const char *guest, json_object *rec, GError **error)
 static gboolean
 serve_certs(Cvmd *d, json_object *rec, GError **error)
 {
-	const char *listen = rec_path(rec, "listen", error);
+	const char *listen = cvmd_attest_listen(rec, error);
 	g_autofree gchar *dir = g_build_filename(cvm_state_get_dir(d->state), "snp-certs", NULL);
 
 	if (listen == NULL)

@@ -46,7 +46,7 @@ serve(Cvmd *d, const char *guest, json_object *cfg, GError **error)
 	CvmAttestBackend b;
 	json_object *v;
 	g_auto(GStrv) argv = NULL;
-	const char *listen = cvm_record_get_string(cfg, "listen", NULL);
+	const char *listen = cvmd_attest_listen(cfg, error);
 
 	cvm_attest_backend_init(&b);
 	b.agent_socket = cvm_record_get_string(cfg, "agent-socket", b.agent_socket);
@@ -60,11 +60,21 @@ serve(Cvmd *d, const char *guest, json_object *cfg, GError **error)
 	b.timeout_ms = (guint)cvm_record_get_int(cfg, "timeout-ms", b.timeout_ms);
 	b.attempts = (guint)cvm_record_get_int(cfg, "attempts", b.attempts);
 	b.breaker_failures = (guint)cvm_record_get_int(cfg, "breaker", b.breaker_failures);
-	if (listen == NULL || !g_path_is_absolute(listen)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "attestation config: \"listen\" must be an absolute path");
+	if (listen == NULL)
 		return FALSE;
-	}
 	return cvm_attest_proxy_add_guest(proxy, guest, listen, &b, error);
+}
+
+const char *
+cvmd_attest_listen(json_object *rec, GError **error)
+{
+	const char *l = cvm_record_get_string(rec, "listen", NULL);
+
+	if (l != NULL && (g_path_is_absolute(l) || g_str_has_prefix(l, "unix:/") || g_str_has_prefix(l, "vsock:")))
+		return l;
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+		    "\"listen\" must be an absolute path, unix:/PATH or vsock:CID:PORT");
+	return NULL;
 }
 
 /* a{sv} -> the JSON record kept in the state directory. */

@@ -4,6 +4,7 @@
 
 #include <cvm/migrate.h>
 #include <cvm/error.h>
+#include "libcvm/socket-uri-private.h"
 
 /* ---- page.c: the shared migration page ---- */
 gboolean cvmi_page_check(CvmGuestMemory *mem, guint64 gpa, GError **error);
@@ -26,16 +27,6 @@ void cvmi_backoff_reset(CvmiBackoff *b);
 guint cvmi_backoff_next(CvmiBackoff *b);
 
 /* ---- uri.c: channel endpoints ---- */
-typedef enum { CVMI_URI_TCP, CVMI_URI_UNIX, CVMI_URI_VSOCK } CvmiUriKind;
-typedef struct {
-	CvmiUriKind kind;
-	gchar *host;  /* tcp */
-	gchar *path;  /* unix */
-	guint32 cid;  /* vsock */
-	guint32 port; /* tcp, vsock */
-} CvmiUri;
-gboolean cvmi_uri_parse(const char *uri, CvmiUri *out, GError **error);
-void cvmi_uri_clear(CvmiUri *uri);
 /* A connected, non-blocking socket, or NULL. */
 GSocket *cvmi_uri_connect(const CvmiUri *uri, gint64 deadline, GCancellable *cancel,
 			  GError **error);

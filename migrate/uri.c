@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Channel endpoints: tcp:HOST:PORT, unix:PATH, vsock:CID:PORT. */
+/* The channel's connect, listen and accept (the URIs: libcvm/socket-uri.c). */
 #include "migrate/migrate-private.h"
 
 #include <errno.h>
@@ -10,137 +10,6 @@
 #include <netinet/tcp.h>
 #include <linux/vm_sockets.h>
 #include <gio/gunixsocketaddress.h>
-
-static gboolean
-parse_u32(const char *s, guint32 *out, const char *what, const char *uri, GError **error)
-{
-	guint64 v = 0;
-	if (!g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT32, &v, NULL)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "%s: %s \"%s\" is not a number", uri, what, s);
-		return FALSE;
-	}
-	*out = (guint32)v;
-	return TRUE;
-}
-
-static gboolean
-parse_host_port(const char *rest, const char *uri, CvmiUri *out, GError **error)
-{
-	/* [v6addr]:port or host:port: the port follows the last colon. */
-	const char *colon = strrchr(rest, ':');
-	if (colon == NULL || colon == rest) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "%s: expected tcp:HOST:PORT", uri);
-		return FALSE;
-	}
-	g_autofree gchar *host = g_strndup(rest, (gsize)(colon - rest));
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		gchar *inner = g_strndup(host + 1, strlen(host) - 2);
-		g_free(host);
-		host = inner;
-	}
-	if (!parse_u32(colon + 1, &out->port, "port", uri, error))
-		return FALSE;
-	if (out->port > 65535) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "%s: port %u is out of range", uri, out->port);
-		return FALSE;
-	}
-	out->host = g_steal_pointer(&host);
-	return TRUE;
-}
-
-gboolean
-cvmi_uri_parse(const char *uri, CvmiUri *out, GError **error)
-{
-	memset(out, 0, sizeof *out);
-	if (g_str_has_prefix(uri, "tcp:")) {
-		out->kind = CVMI_URI_TCP;
-		return parse_host_port(uri + 4, uri, out, error);
-	}
-	if (g_str_has_prefix(uri, "unix:") && uri[5] != '\0') {
-		out->kind = CVMI_URI_UNIX;
-		out->path = g_strdup(uri + 5);
-		return TRUE;
-	}
-	if (g_str_has_prefix(uri, "vsock:")) {
-		g_auto(GStrv) parts = g_strsplit(uri + 6, ":", -1);
-		out->kind = CVMI_URI_VSOCK;
-		if (g_strv_length(parts) != 2) {
-			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-				    "%s: expected vsock:CID:PORT", uri);
-			return FALSE;
-		}
-		return parse_u32(parts[0], &out->cid, "CID", uri, error) &&
-		       parse_u32(parts[1], &out->port, "port", uri, error);
-	}
-	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-		    "%s: unsupported channel URI (use tcp:HOST:PORT, unix:PATH or vsock:CID:PORT)",
-		    uri);
-	return FALSE;
-}
-
-void
-cvmi_uri_clear(CvmiUri *uri)
-{
-	g_clear_pointer(&uri->host, g_free);
-	g_clear_pointer(&uri->path, g_free);
-}
-
-static GSocketAddress *
-vsock_address(guint32 cid, guint32 port)
-{
-	struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port };
-	return g_socket_address_new_from_native(&sa, sizeof sa);
-}
-
-static GSocket *
-vsock_socket(GError **error)
-{
-	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
-			    "this host has no vsock support (socket(AF_VSOCK): %s)",
-			    g_strerror(errno));
-		return NULL;
-	}
-	GSocket *s = g_socket_new_from_fd(fd, error);
-	if (s == NULL)
-		close(fd);
-	return s;
-}
-
-/* The address to connect to or bind; NULL with @error when unresolvable. */
-static GSocketAddress *
-uri_address(const CvmiUri *uri, GCancellable *cancel, GError **error)
-{
-	switch (uri->kind) {
-	case CVMI_URI_UNIX:
-		return g_unix_socket_address_new(uri->path);
-	case CVMI_URI_VSOCK:
-		return vsock_address(uri->cid, uri->port);
-	case CVMI_URI_TCP:
-		break;
-	}
-	g_autoptr(GSocketConnectable) na = g_network_address_new(uri->host, (guint16)uri->port);
-	g_autoptr(GSocketAddressEnumerator) en = g_socket_connectable_enumerate(na);
-	GSocketAddress *addr = g_socket_address_enumerator_next(en, cancel, error);
-	if (addr == NULL && error != NULL && *error == NULL)
-		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "%s: no address", uri->host);
-	if (addr == NULL)
-		g_prefix_error(error, "resolve %s: ", uri->host);
-	return addr;
-}
-
-static GSocket *
-socket_for(const CvmiUri *uri, GSocketAddress *addr, GError **error)
-{
-	if (uri->kind == CVMI_URI_VSOCK)
-		return vsock_socket(error);
-	return g_socket_new(g_socket_address_get_family(addr), G_SOCKET_TYPE_STREAM,
-			    G_SOCKET_PROTOCOL_DEFAULT, error);
-}
 
 static void
 tune(GSocket *s, const CvmiUri *uri)
@@ -153,10 +22,10 @@ tune(GSocket *s, const CvmiUri *uri)
 GSocket *
 cvmi_uri_connect(const CvmiUri *uri, gint64 deadline, GCancellable *cancel, GError **error)
 {
-	g_autoptr(GSocketAddress) addr = uri_address(uri, cancel, error);
+	g_autoptr(GSocketAddress) addr = cvmi_uri_address(uri, cancel, error);
 	if (addr == NULL)
 		return NULL;
-	g_autoptr(GSocket) s = socket_for(uri, addr, error);
+	g_autoptr(GSocket) s = cvmi_uri_socket(uri, addr, error);
 	if (s == NULL)
 		return NULL;
 	tune(s, uri);
@@ -205,10 +74,10 @@ bound_uri_of(const CvmiUri *uri, GSocket *s)
 GSocket *
 cvmi_uri_listen(const CvmiUri *uri, gchar **bound_uri, GError **error)
 {
-	g_autoptr(GSocketAddress) addr = uri_address(uri, NULL, error);
+	g_autoptr(GSocketAddress) addr = cvmi_uri_address(uri, NULL, error);
 	if (addr == NULL)
 		return NULL;
-	g_autoptr(GSocket) s = socket_for(uri, addr, error);
+	g_autoptr(GSocket) s = cvmi_uri_socket(uri, addr, error);
 	if (s == NULL)
 		return NULL;
 	g_autoptr(GError) local = NULL;

@@ -84,11 +84,12 @@ typedef struct _CvmSnpCertEndpoint CvmSnpCertEndpoint;
 /**
  * cvm_snp_cert_endpoint_new:
  * @store: the store (borrowed; must outlive the endpoint)
- * @listen_path: the unix socket a VMM connects to
+ * @listen: where a VMM connects: a unix socket path (bare or unix:PATH)
+ *   or vsock:CID:PORT
  *
  * Serves requests on worker threads while the thread-default main context runs.
  */
-CvmSnpCertEndpoint *cvm_snp_cert_endpoint_new(CvmSnpCertStore *store, const char *listen_path, GError **error);
+CvmSnpCertEndpoint *cvm_snp_cert_endpoint_new(CvmSnpCertStore *store, const char *listen, GError **error);
 void cvm_snp_cert_endpoint_free(CvmSnpCertEndpoint *endpoint);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmSnpCertEndpoint, cvm_snp_cert_endpoint_free)
 

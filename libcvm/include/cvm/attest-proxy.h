@@ -106,15 +106,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmAttestProxy, cvm_attest_proxy_free)
  * cvm_attest_proxy_add_guest:
  * @proxy: the proxy
  * @guest: the guest's name
- * @listen_path: the front end's unix socket (created; an existing socket
- *   file is replaced)
+ * @listen: where the front end listens: a unix socket path (bare or
+ *   unix:PATH; an existing socket file is replaced) or vsock:CID:PORT (CID
+ *   "any" for every CID)
  * @backend: where its requests go (copied)
  * @error: return location for a #GError
  *
  * Starts serving @guest; requests are handled on worker threads while the
  * thread-default main context runs.
  */
-gboolean cvm_attest_proxy_add_guest(CvmAttestProxy *proxy, const char *guest, const char *listen_path,
+gboolean cvm_attest_proxy_add_guest(CvmAttestProxy *proxy, const char *guest, const char *listen,
 				    const CvmAttestBackend *backend, GError **error);
 
 /** cvm_attest_proxy_get_stats: a snapshot of the counters; safe from any thread. */

@@ -57,7 +57,8 @@ typedef struct _CvmTdxQgsFront CvmTdxQgsFront;
  * cvm_tdx_qgs_front_new:
  * @svc: the service (its QGS, deadline and per-guest bound are used)
  * @guest: the guest whose QEMU connects here
- * @listen_path: a unix socket for QEMU's `quote-generation-socket`
+ * @listen: where QEMU's `quote-generation-socket` connects: a unix
+ *   socket path (bare or unix:PATH) or vsock:CID:PORT
  * @error: return location for a #GError
  *
  * A QGS-compatible endpoint: QEMU sends GET_QUOTE_REQ messages as it would
@@ -71,7 +72,7 @@ typedef struct _CvmTdxQgsFront CvmTdxQgsFront;
  *
  * Returns: (transfer full): the endpoint, or %NULL
  */
-CvmTdxQgsFront *cvm_tdx_qgs_front_new(CvmTdxQuoteService *svc, const char *guest, const char *listen_path,
+CvmTdxQgsFront *cvm_tdx_qgs_front_new(CvmTdxQuoteService *svc, const char *guest, const char *listen,
 				      GError **error);
 void cvm_tdx_qgs_front_free(CvmTdxQgsFront *front);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmTdxQgsFront, cvm_tdx_qgs_front_free)
