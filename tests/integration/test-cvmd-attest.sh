@@ -63,6 +63,26 @@ call /org/cvm/Cvmd1 org.cvm.Cvmd1.Attestation.Serve g1 \
 [ $rc = 0 ] || fail "Serve: $(cat "$TMP/out")"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Attestation.Serve g2 "{'listen': <'relative.sock'>, 'agent-socket': <'/x'>}"
 grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "relative listen path: $(cat "$TMP/out")"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Attestation.Serve g3 "{'listen': <'tcp:127.0.0.1:1'>, 'agent-socket': <'/x'>}"
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "tcp front end: $(cat "$TMP/out")"
+# A vsock front end: the port is held by cvmd (this host has no vsock
+# loopback, so no connection is made; a host without AF_VSOCK refuses).
+VPORT=$((40000 + $$ % 20000))
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Attestation.Serve g4 "{'listen': <'vsock:any:$VPORT'>, 'agent-socket': <'/x'>}"
+held=$(python3 -c 'import socket, sys
+try:
+    s = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
+except OSError:
+    print("none"); sys.exit()
+try:
+    s.bind((socket.VMADDR_CID_ANY, int(sys.argv[1]))); print("free")
+except OSError:
+    print("held")' "$VPORT")
+case "$held/$rc" in
+held/0) ;;
+none/*) grep -q org.cvm.Cvmd1.Error.NotSupported "$TMP/out" || fail "vsock without AF_VSOCK: $(cat "$TMP/out")" ;;
+*) fail "vsock front end: $held, $(cat "$TMP/out")" ;;
+esac
 "$H/attest-client" "$TMP/front.sock" v2 >"$TMP/c" || fail "client"
 grep -qx "v2 error=0 http=0 signal=0 payload=12" "$TMP/c" || fail "through cvmd: $(cat "$TMP/c")"
 
