@@ -97,53 +97,26 @@ call_socket(const CvmAttestBackend *b, CvmiAgentPool *pool, GBytes *request, Cvm
 	return exchange(b, pool, NULL, request, why);
 }
 
-static gboolean
-on_timeout(gpointer data)
-{
-	g_subprocess_force_exit(data);
-	return G_SOURCE_REMOVE;
-}
-
-static void
-on_done(GObject *source, GAsyncResult *res, gpointer data)
-{
-	(void)source;
-	*(GAsyncResult **)data = g_object_ref(res);
-}
-
 static GBytes *
 call_command(const CvmAttestBackend *b, GBytes *request, CvmiAttempt *why)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GMainContext) ctx = g_main_context_new();
-	g_autoptr(GSubprocess) p = NULL;
 	g_autoptr(GBytes) out = NULL;
-	g_autoptr(GAsyncResult) res = NULL;
 	gsize len;
 	const guint8 *data = g_bytes_get_data(request, &len);
 	guint32 le = GUINT32_TO_LE((guint32)len);
 	g_autoptr(GByteArray) framed = g_byte_array_new();
+	gboolean late = FALSE;
+	int status;
 
 	g_byte_array_append(framed, (const guint8 *)&le, 4);
 	g_byte_array_append(framed, data, len);
 	g_autoptr(GBytes) in = g_byte_array_free_to_bytes(g_steal_pointer(&framed));
-	p = g_subprocess_newv(b->agent_argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-	if (p == NULL)
-		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "cannot run the agent", error);
-	/* Drive the pipes on a context of this worker thread, bounded by a timer. */
-	g_main_context_push_thread_default(ctx);
-	g_autoptr(GSource) timer = g_timeout_source_new(b->timeout_ms);
-	g_source_set_callback(timer, on_timeout, p, NULL);
-	g_source_attach(timer, ctx);
-	g_subprocess_communicate_async(p, in, NULL, on_done, &res);
-	while (res == NULL)
-		g_main_context_iteration(ctx, TRUE);
-	g_source_destroy(timer);
-	gboolean ok = g_subprocess_communicate_finish(p, res, &out, NULL, &error);
-	g_main_context_pop_thread_default(ctx);
-	if (!ok || g_subprocess_get_if_signaled(p))
-		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT, "the agent command did not answer in time", error);
-	const guint8 *o = out ? g_bytes_get_data(out, &len) : NULL;
+	if (!cvmi_command_run(b->agent_argv, in, b->timeout_ms, &out, &status, &late, &error))
+		return late ? fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT, "the agent command did not answer in time", error)
+			    : fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "cannot run the agent", error);
+	/* Its exit status is not looked at: its answer may be its own v2 error. */
+	const guint8 *o = g_bytes_get_data(out, &len);
 	guint32 n;
 	if (o == NULL || len < 4 || (memcpy(&n, o, 4), GUINT32_FROM_LE(n)) != len - 4 || len - 4 > CVM_IGVM_ATTEST_RESPONSE_MAX)
 		return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_BAD_RESPONSE, "the agent command's output is not one framed response",
