@@ -2,7 +2,9 @@
 /* SNP certificate tables by chip ID and REPORTED_TCB, and the answer to a
  * KVM_EXIT_SNP_REQ_CERTS (ret values from the KVM uapi: 0, ENOSPC with the
  * pages needed, EAGAIN while busy, EIO only when the store cannot be read). */
-#include <cvm/attest-certs.h>
+#include "attest/cert-private.h"
+#include "libcvm/libcvm-private.h"
+
 #include <cvm/error.h>
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -11,10 +13,6 @@
 #define BUSY_FILE "update-in-progress"
 #define BUSY_STALE_US (G_GINT64_CONSTANT(600) * G_USEC_PER_SEC)
 #define PAGE 4096u
-
-struct _CvmSnpCertStore {
-	gchar *dir;
-};
 
 CvmSnpCertStore *
 cvm_snp_cert_store_open(const char *dir, GError **error)
@@ -25,6 +23,7 @@ cvm_snp_cert_store_open(const char *dir, GError **error)
 	}
 	CvmSnpCertStore *s = g_new0(CvmSnpCertStore, 1);
 	s->dir = g_strdup(dir);
+	cvmi_cert_fill_init(s);
 	return s;
 }
 
@@ -33,16 +32,15 @@ cvm_snp_cert_store_free(CvmSnpCertStore *s)
 {
 	if (s == NULL)
 		return;
+	cvmi_cert_fill_clear(s);
 	g_free(s->dir);
 	g_free(s);
 }
 
-static gchar *
-table_path(const CvmSnpCertStore *s, const guint8 chip_id[64], guint64 tcb)
+gchar *
+cvmi_cert_table_path(const CvmSnpCertStore *s, const guint8 chip_id[64], guint64 tcb)
 {
-	g_autofree gchar *chip = g_malloc0(129);
-	for (guint i = 0; i < 64; i++)
-		g_snprintf(chip + 2 * i, 3, "%02x", chip_id[i]);
+	g_autofree gchar *chip = cvmi_hex(chip_id, 64);
 	g_autofree gchar *name = g_strdup_printf("%s-%016" G_GINT64_MODIFIER "x.certs", chip, tcb);
 	return g_build_filename(s->dir, name, NULL);
 }
@@ -79,7 +77,7 @@ busy(const CvmSnpCertStore *s)
 gboolean
 cvm_snp_cert_store_import(CvmSnpCertStore *s, const guint8 chip_id[64], guint64 tcb, GBytes *table, GError **error)
 {
-	g_autofree gchar *path = table_path(s, chip_id, tcb);
+	g_autofree gchar *path = cvmi_cert_table_path(s, chip_id, tcb);
 	g_autoptr(GPtrArray) certs = cvm_snp_cert_table_decode(g_bytes_get_data(table, NULL), g_bytes_get_size(table), error);
 	g_autoptr(GError) local = NULL;
 	gboolean ok;
@@ -109,7 +107,7 @@ void
 cvm_snp_cert_store_answer(CvmSnpCertStore *s, const guint8 chip_id[64], guint64 tcb, guint64 npages,
 			  CvmSnpCertAnswer *out)
 {
-	g_autofree gchar *path = table_path(s, chip_id, tcb);
+	g_autofree gchar *path = cvmi_cert_table_path(s, chip_id, tcb);
 	g_autofree gchar *data = NULL;
 	g_autoptr(GError) error = NULL;
 	gsize len = 0;
@@ -122,6 +120,11 @@ cvm_snp_cert_store_answer(CvmSnpCertStore *s, const guint8 chip_id[64], guint64 
 	if (!g_file_get_contents(path, &data, &len, &error)) {
 		if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
 			out->ret = EIO;
+			return;
+		}
+		/* Being fetched by the operator's command: BUSY, the guest retries. */
+		if (cvmi_cert_fill_start(s, chip_id, tcb)) {
+			out->ret = EAGAIN;
 			return;
 		}
 		/* No table for this chip and TCB: the empty table, as KVM gives. */

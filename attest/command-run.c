@@ -4,12 +4,34 @@
 #include "attest/proxy-private.h"
 
 #include <cvm/error.h>
+#include <signal.h>
+#include <unistd.h>
 
+typedef struct {
+	GSubprocess *p;
+	GCancellable *cancel;
+} Deadline;
+
+/* The whole process group: a shell's children would otherwise keep the
+ * pipes open, and the wait going, long after the shell is gone. */
 static gboolean
 on_timeout(gpointer data)
 {
-	g_subprocess_force_exit(data);
+	Deadline *d = data;
+	const char *id = g_subprocess_get_identifier(d->p);
+
+	if (id != NULL)
+		kill(-(pid_t)g_ascii_strtoll(id, NULL, 10), SIGKILL);
+	g_subprocess_force_exit(d->p);
+	g_cancellable_cancel(d->cancel);
 	return G_SOURCE_REMOVE;
+}
+
+static void
+child_setup(gpointer data)
+{
+	(void)data;
+	setpgid(0, 0);
 }
 
 static void
@@ -31,26 +53,33 @@ cvmi_command_run(const char *const *argv, GBytes *in, guint timeout_ms, GBytes *
 
 	*out = NULL;
 	*timed_out = FALSE;
-	g_autoptr(GSubprocess) p = g_subprocess_newv(argv, flags, &local);
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(flags);
+	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
+	g_autoptr(GSubprocess) p = g_subprocess_launcher_spawnv(l, argv, &local);
 	if (p == NULL) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: %s", argv[0], local->message);
 		return FALSE;
 	}
 	/* Drive the pipes on a context of this thread, bounded by a timer. */
+	g_autoptr(GCancellable) cancel = g_cancellable_new();
+	Deadline d = {.p = p, .cancel = cancel};
 	g_main_context_push_thread_default(ctx);
 	g_autoptr(GSource) timer = g_timeout_source_new(timeout_ms);
-	g_source_set_callback(timer, on_timeout, p, NULL);
+	g_source_set_callback(timer, on_timeout, &d, NULL);
 	g_source_attach(timer, ctx);
-	g_subprocess_communicate_async(p, in, NULL, on_done, &res);
+	g_subprocess_communicate_async(p, in, cancel, on_done, &res);
 	while (res == NULL)
 		g_main_context_iteration(ctx, TRUE);
 	g_source_destroy(timer);
 	gboolean ok = g_subprocess_communicate_finish(p, res, out, NULL, &local);
+	if (g_cancellable_is_cancelled(cancel))
+		g_subprocess_wait(p, NULL, NULL); /* reaped: it was killed */
 	g_main_context_pop_thread_default(ctx);
-	if (!ok || g_subprocess_get_if_signaled(p)) {
-		*timed_out = ok;
-		g_set_error(error, CVM_ERROR, ok ? CVM_ERROR_TIMEOUT : CVM_ERROR_IO, "%s: %s", argv[0],
-			    ok ? "killed at the deadline" : local->message);
+	if (g_cancellable_is_cancelled(cancel) || !ok || g_subprocess_get_if_signaled(p)) {
+		gboolean late = g_cancellable_is_cancelled(cancel) || ok;
+		*timed_out = late;
+		g_set_error(error, CVM_ERROR, late ? CVM_ERROR_TIMEOUT : CVM_ERROR_IO, "%s: %s", argv[0],
+			    late ? "killed at the deadline" : local->message);
 		g_clear_pointer(out, g_bytes_unref);
 		return FALSE;
 	}

@@ -60,9 +60,13 @@ import(int argc, char **argv)
 static int
 serve(int argc, char **argv)
 {
-	g_autofree gchar *listen = NULL;
+	g_autofree gchar *listen = NULL, *fill = NULL;
+	gint fill_timeout = 60000;
 	GOptionEntry entries[] = {
 		{ "listen", 0, 0, G_OPTION_ARG_FILENAME, &listen, "the endpoint: a unix socket path or vsock:CID:PORT", "ADDRESS" },
+		{ "fill-command", 0, 0, G_OPTION_ARG_STRING, &fill,
+		  "fetch missing tables with CMD CHIP_ID TCB (table on stdout)", "CMD" },
+		{ "fill-timeout", 0, 0, G_OPTION_ARG_INT, &fill_timeout, "how long the fill command may run (default 60000)", "MS" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- serve the SNP certificate endpoint");
@@ -71,12 +75,16 @@ serve(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
-	if (listen == NULL) {
-		fprintf(stderr, "cvmctl: attest certs serve --listen ADDRESS\n");
+	g_auto(GStrv) fill_argv = NULL;
+	if (listen == NULL || fill_timeout <= 0 || (fill != NULL && !g_shell_parse_argv(fill, NULL, &fill_argv, &error))) {
+		fprintf(stderr, "cvmctl: attest certs serve --listen ADDRESS [--fill-command CMD] [--fill-timeout MS]%s%s\n",
+			error ? ": " : "", error ? error->message : "");
 		return CVMCTL_EXIT_USAGE;
 	}
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	g_autoptr(CvmSnpCertStore) store = open_store(&error);
+	if (store != NULL)
+		cvm_snp_cert_store_set_fill_command(store, (const char *const *)fill_argv, (guint)fill_timeout);
 	g_autoptr(CvmSnpCertEndpoint) e = store ? cvm_snp_cert_endpoint_new(store, listen, &error) : NULL;
 	if (e == NULL)
 		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);

@@ -80,6 +80,10 @@ serve_certs(Cvmd *d, json_object *rec, GError **error)
 		return FALSE;
 	Certs *c = g_new0(Certs, 1);
 	c->store = cvm_snp_cert_store_open(dir, error);
+	g_auto(GStrv) fill = cvm_record_get_strv(rec, "fill-command");
+	if (c->store != NULL)
+		cvm_snp_cert_store_set_fill_command(c->store, (const char *const *)fill,
+						    (guint)cvm_record_get_int(rec, "fill-timeout-ms", 0));
 	c->endpoint = c->store ? cvm_snp_cert_endpoint_new(c->store, listen, error) : NULL;
 	if (c->endpoint == NULL) {
 		certs_free(c);
@@ -147,10 +151,11 @@ on_serve_quotes(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, const cha
 static gboolean
 on_serve_certs(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, GVariant *config, gpointer data)
 {
-	static const char *const strings[] = {"listen", NULL};
+	static const char *const strings[] = {"listen", NULL}, *const numbers[] = {"fill-timeout-ms", NULL},
+				 *const lists[] = {"fill-command", NULL};
 	Cvmd *d = data;
 	g_autoptr(GError) error = NULL;
-	json_object *rec = cvmd_attest_config_record(config, strings, NULL, NULL, &error);
+	json_object *rec = cvmd_attest_config_record(config, strings, numbers, lists, &error);
 
 	if (rec != NULL && serve_certs(d, rec, &error))
 		cvm_state_write(d->state, "attest-certs", "host", rec, &error);

@@ -44,19 +44,12 @@ serve(Cvmd *d, const char *guest, json_object *cfg, GError **error)
 {
 	CvmAttestProxy *proxy = g_object_get_data(G_OBJECT(d->manager), PROXY_KEY);
 	CvmAttestBackend b;
-	json_object *v;
-	g_auto(GStrv) argv = NULL;
+	g_auto(GStrv) argv = cvm_record_get_strv(cfg, "agent-command");
 	const char *listen = cvmd_attest_listen(cfg, error);
 
 	cvm_attest_backend_init(&b);
 	b.agent_socket = cvm_record_get_string(cfg, "agent-socket", b.agent_socket);
-	if (json_object_object_get_ex(cfg, "agent-command", &v) && json_object_is_type(v, json_type_array)) {
-		gsize n = json_object_array_length(v);
-		argv = g_new0(gchar *, n + 1);
-		for (gsize i = 0; i < n; i++)
-			argv[i] = g_strdup(json_object_get_string(json_object_array_get_idx(v, i)));
-		b.agent_argv = (const char *const *)argv;
-	}
+	b.agent_argv = (const char *const *)argv;
 	b.timeout_ms = (guint)cvm_record_get_int(cfg, "timeout-ms", b.timeout_ms);
 	b.attempts = (guint)cvm_record_get_int(cfg, "attempts", b.attempts);
 	b.breaker_failures = (guint)cvm_record_get_int(cfg, "breaker", b.breaker_failures);

@@ -33,5 +33,6 @@ gboolean cvmi_service_uri_check(const char *where, GError **error);
  * service stops. */
 gboolean cvmi_service_uri_listen(GSocketListener *listener, const char *where, gchar **unix_path,
 				 GError **error);
-/* Stop and drop a service started on such an endpoint; its socket file goes. */
+/* Stop and drop a service started on such an endpoint; its socket file goes
+ * unless another service has replaced it since. */
 void cvmi_service_uri_stop(GSocketService *service, const char *unix_path);

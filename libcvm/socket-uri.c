@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
 #include <linux/vm_sockets.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -198,6 +199,12 @@ cvmi_service_uri_listen(GSocketListener *listener, const char *where, gchar **un
 		cvmi_uri_clear(&uri);
 		return FALSE;
 	}
+	/* Which file is ours: a later service on the same path replaces it,
+	 * and this one's stop must then leave it alone. */
+	GStatBuf st;
+	if (uri.kind == CVMI_URI_UNIX && g_stat(uri.path, &st) == 0)
+		g_object_set_data_full(G_OBJECT(listener), "cvm-unix-file",
+				       g_strdup_printf("%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino), g_free);
 	*unix_path = g_steal_pointer(&uri.path);
 	cvmi_uri_clear(&uri);
 	return TRUE;
@@ -206,9 +213,14 @@ cvmi_service_uri_listen(GSocketListener *listener, const char *where, gchar **un
 void
 cvmi_service_uri_stop(GSocketService *service, const char *unix_path)
 {
+	const char *ours = g_object_get_data(G_OBJECT(service), "cvm-unix-file");
+	GStatBuf st;
+	g_autofree gchar *now = unix_path && g_stat(unix_path, &st) == 0 ?
+		g_strdup_printf("%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino) : NULL;
+
+	if (now != NULL && g_strcmp0(now, ours) == 0)
+		g_unlink(unix_path);
 	g_socket_service_stop(service);
 	g_socket_listener_close(G_SOCKET_LISTENER(service));
 	g_object_unref(service);
-	if (unix_path != NULL)
-		g_unlink(unix_path);
 }

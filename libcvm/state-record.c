@@ -27,3 +27,19 @@ cvm_record_get_bool(json_object *rec, const char *key)
 
 	return rec != NULL && json_object_object_get_ex(rec, key, &v) && json_object_get_boolean(v);
 }
+
+gchar **
+cvm_record_get_strv(json_object *rec, const char *key)
+{
+	json_object *v;
+
+	if (rec == NULL || !json_object_object_get_ex(rec, key, &v) || !json_object_is_type(v, json_type_array))
+		return NULL;
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	for (gsize i = 0; i < json_object_array_length(v); i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		if (json_object_is_type(e, json_type_string))
+			g_strv_builder_add(b, json_object_get_string(e));
+	}
+	return g_strv_builder_end(b);
+}

@@ -169,6 +169,78 @@ test_endpoint_answers_over_its_socket(void **state)
 	g_thread_join(t);
 }
 
+/* Ask until the answer is not BUSY (the fill runs in the background). */
+static void
+answer_after_fill(Fixture *f, guint64 tcb, CvmSnpCertAnswer *a, guint *busy)
+{
+	*busy = 0;
+	for (guint i = 0; i < 500; i++) {
+		cvm_snp_cert_store_answer(f->store, f->chip, tcb, 4, a);
+		if (a->ret != EAGAIN)
+			return;
+		(*busy)++;
+		g_usleep(10 * 1000);
+	}
+	fail_msg("still BUSY after 5 s");
+}
+
+/* The fill command: run once per missing chip and TCB with both in hex,
+ * BUSY meanwhile, its table stored and served; one that fails or hangs is
+ * not run again for a while and the empty table is answered meanwhile. */
+static void
+test_fill_command_fetches_missing_tables_busy_meanwhile(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *src = g_build_filename(f->dir, "fetched.table", NULL);
+	g_autofree gchar *log = g_build_filename(f->dir, "fill.log", NULL);
+	g_autofree gchar *script = g_strdup_printf("echo \"$1 $2\" >>'%s'; sleep 0.1; "
+						   "case $2 in 00000000000000f1) exit 3;; 00000000000000f2) sleep 30;; esac; "
+						   "cat '%s'", log, src);
+	const char *argv[] = {"/bin/sh", "-c", script, "fill", NULL};
+	CvmSnpCertAnswer a;
+	guint busy;
+
+	assert_true(g_file_set_contents(src, g_bytes_get_data(f->table, NULL), (gssize)g_bytes_get_size(f->table), NULL));
+	cvm_snp_cert_store_set_fill_command(f->store, argv, 2000);
+
+	answer_after_fill(f, 0x2100000000000007ull, &a, &busy);
+	assert_true(busy >= 1);
+	assert_int_equal(a.ret, 0);
+	assert_true(g_bytes_equal(a.table, f->table));
+	cvm_snp_cert_answer_clear(&a);
+	g_autofree gchar *chip = g_strnfill(128, '4');
+	for (guint i = 0; i < 128; i += 2)
+		chip[i + 1] = '2';
+	g_autofree gchar *want = g_strdup_printf("%s 2100000000000007\n", chip);
+	g_autofree gchar *ran = NULL;
+	assert_true(g_file_get_contents(log, &ran, NULL, NULL));
+	assert_string_equal(ran, want); /* once, with chip and TCB */
+	/* Stored: asked again with the command gone, the table is there. */
+	cvm_snp_cert_store_set_fill_command(f->store, NULL, 0);
+	cvm_snp_cert_store_answer(f->store, f->chip, 0x2100000000000007ull, 4, &a);
+	assert_int_equal(a.ret, 0);
+	assert_true(g_bytes_equal(a.table, f->table));
+	cvm_snp_cert_answer_clear(&a);
+
+	/* Failing (exit 3) and hanging (killed at 2 s) commands. */
+	cvm_snp_cert_store_set_fill_command(f->store, argv, 2000);
+	for (guint64 tcb = 0xf1; tcb <= 0xf2; tcb++) {
+		answer_after_fill(f, tcb, &a, &busy);
+		assert_true(busy >= 1);
+		assert_int_equal(a.ret, 0);
+		assert_int_equal(g_bytes_get_size(a.table), 24); /* the empty table */
+		cvm_snp_cert_answer_clear(&a);
+		cvm_snp_cert_store_answer(f->store, f->chip, tcb, 4, &a); /* not run again */
+		assert_int_equal(a.ret, 0);
+		assert_int_equal(g_bytes_get_size(a.table), 24);
+		cvm_snp_cert_answer_clear(&a);
+	}
+	g_clear_pointer(&ran, g_free);
+	assert_true(g_file_get_contents(log, &ran, NULL, NULL));
+	g_auto(GStrv) lines = g_strsplit(ran, "\n", -1);
+	assert_int_equal(g_strv_length(lines), 4); /* three runs and the empty tail */
+}
+
 int
 main(void)
 {
@@ -178,6 +250,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_an_update_in_progress_is_busy_never_generic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_store_is_eio_and_bad_tables_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_answers_over_its_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fill_command_fetches_missing_tables_busy_meanwhile, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

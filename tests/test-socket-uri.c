@@ -97,7 +97,16 @@ test_unix_service_replaces_a_stale_file_and_removes_it_at_stop(void **state)
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
 	g_autoptr(GSocketConnection) conn = g_socket_client_connect(c, G_SOCKET_CONNECTABLE(addr), NULL, &error);
 	assert_non_null(conn);
+	/* A second service on the same path (a reconfiguration) replaces the
+	 * file; stopping the first must leave the second's file alone. */
+	GSocketService *svc2 = g_socket_service_new();
+	g_autofree gchar *held2 = NULL;
+	assert_true(cvmi_service_uri_listen(G_SOCKET_LISTENER(svc2), path, &held2, &error));
 	cvmi_service_uri_stop(svc, held);
+	assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+	g_autoptr(GSocketConnection) conn2 = g_socket_client_connect(c, G_SOCKET_CONNECTABLE(addr), NULL, &error);
+	assert_non_null(conn2);
+	cvmi_service_uri_stop(svc2, held2);
 	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 
 	svc = g_socket_service_new();

@@ -134,6 +134,21 @@ grep -qx "ret=0 pages=0 table=5048" "$TMP/v" || fail "table expected: $(cat "$TM
 python3 "$TMP/vmm.py" "$TMP/certs.sock" 0xd315000000000004 2 >"$TMP/v" || fail "cert request during update"
 grep -qx "ret=11 pages=0 table=0" "$TMP/v" || fail "EAGAIN expected during an update: $(cat "$TMP/v")"
 rm "$CVM_STATE_DIR/snp-certs/update-in-progress"
+# Reconfigured on the same socket with a fill command: a missing TCB is
+# BUSY while the command fetches it, then served (and stored).
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Attestation.ServeCertificates \
+	"{'listen': <'$TMP/certs.sock'>, 'fill-command': <['/bin/sh', '-c', 'echo \"\$1 \$2\" >>$TMP/fill.log; sleep 0.2; cat $TMP/table.bin', 'fill']>, 'fill-timeout-ms': <uint32 5000>}"
+[ $rc = 0 ] || fail "ServeCertificates with fill-command: $(cat "$TMP/out")"
+python3 "$TMP/vmm.py" "$TMP/certs.sock" 0xd315000000000009 2 >"$TMP/v" || fail "cert request to fill"
+grep -qx "ret=11 pages=0 table=0" "$TMP/v" || fail "EAGAIN expected while filling: $(cat "$TMP/v")"
+for _ in $(seq 50); do
+	python3 "$TMP/vmm.py" "$TMP/certs.sock" 0xd315000000000009 2 >"$TMP/v" || fail "cert request after fill"
+	grep -qx "ret=11 pages=0 table=0" "$TMP/v" || break
+	sleep 0.1
+done
+grep -qx "ret=0 pages=0 table=5048" "$TMP/v" || fail "filled table expected: $(cat "$TMP/v")"
+[ "$(cat "$TMP/fill.log")" = "$CHIP d315000000000009" ] || fail "fill command arguments: $(cat "$TMP/fill.log")"
+[ -f "$CVM_STATE_DIR/snp-certs/$CHIP-d315000000000009.certs" ] || fail "filled table not stored"
 
 # Restart: served again from the kept configuration.
 stop_cvmd

@@ -3,8 +3,8 @@
  * SNP certificate tables for extended guest requests (docs/attest.md, "SNP
  * certificates"): a store in the state directory keyed by chip ID and
  * REPORTED_TCB, and the answer to a VMM handling KVM_EXIT_SNP_REQ_CERTS.
- * cvm never fetches certificates from AMD: tables are imported from files
- * (or by a command the operator runs).
+ * cvm never fetches certificates from AMD: tables are imported from files,
+ * or fetched on demand by a command the operator configures.
  */
 #pragma once
 
@@ -30,6 +30,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmSnpCertStore, cvm_snp_cert_store_free)
  */
 gboolean cvm_snp_cert_store_import(CvmSnpCertStore *store, const guint8 chip_id[64], guint64 reported_tcb,
 				   GBytes *table, GError **error);
+
+/**
+ * cvm_snp_cert_store_set_fill_command:
+ * @argv: (nullable): the operator's command; it is run with two more
+ *   arguments, the chip ID (128 hex digits) and REPORTED_TCB (16 hex
+ *   digits), and writes the certificate table to stdout. %NULL: none.
+ * @timeout_ms: how long it may run before it is killed (0: 60 s)
+ *
+ * When a VMM asks for a chip and TCB the store has no table for, the
+ * command runs in the background and VMMs are answered EAGAIN (BUSY) until
+ * it is done; its table is checked and imported. A command that fails (exit
+ * status, timeout, not a table) is logged and not run again for that chip
+ * and TCB for a minute; meanwhile the empty table is answered, as without a
+ * command.
+ */
+void cvm_snp_cert_store_set_fill_command(CvmSnpCertStore *store, const char *const *argv, guint timeout_ms);
 
 /**
  * cvm_snp_cert_store_begin_update:

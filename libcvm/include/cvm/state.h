@@ -108,5 +108,8 @@ const char *cvm_record_get_string(json_object *rec, const char *key, const char 
 gint64 cvm_record_get_int(json_object *rec, const char *key, gint64 fallback);
 /* A record's boolean field; FALSE when it is absent. */
 gboolean cvm_record_get_bool(json_object *rec, const char *key);
+/* A record's array of strings (non-strings skipped), or %NULL when it is
+ * absent or not an array. (transfer full) */
+gchar **cvm_record_get_strv(json_object *rec, const char *key);
 
 G_END_DECLS
