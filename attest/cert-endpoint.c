@@ -14,6 +14,7 @@ struct _CvmSnpCertEndpoint {
 	CvmSnpCertStore *store;
 	gchar *path;
 	GSocketService *service;
+	CvmiServiceGuard *guard;
 };
 
 static GBytes *
@@ -41,25 +42,25 @@ handle(CvmSnpCertStore *store, GBytes *req)
 	return g_byte_array_free_to_bytes(g_steal_pointer(&out));
 }
 
-static gboolean
-on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+static void
+serve_conn(gpointer owner, GSocketService *service, GSocketConnection *conn)
 {
-	CvmSnpCertEndpoint *e = data;
+	CvmSnpCertEndpoint *e = owner;
 	GSocket *s = g_socket_connection_get_socket(conn);
 
 	(void)service;
-	(void)source;
 	if (!cvmi_attest_socket_prepare(s, 30000, NULL))
-		return TRUE;
+		return;
 	for (;;) {
 		g_autoptr(GBytes) req = cvmi_attest_recv(s, 4096, NULL);
 		if (req == NULL)
-			return TRUE;
+			return;
 		g_autoptr(GBytes) resp = handle(e->store, req);
 		if (!cvmi_attest_send(s, resp, NULL))
-			return TRUE;
+			return;
 	}
 }
+
 
 CvmSnpCertEndpoint *
 cvm_snp_cert_endpoint_new(CvmSnpCertStore *store, const char *listen, GError **error)
@@ -73,7 +74,7 @@ cvm_snp_cert_endpoint_new(CvmSnpCertStore *store, const char *listen, GError **e
 		cvm_snp_cert_endpoint_free(e);
 		return NULL;
 	}
-	g_signal_connect(e->service, "run", G_CALLBACK(on_run), e);
+	e->guard = cvmi_service_serve(e->service, serve_conn, e);
 	g_socket_service_start(e->service);
 	return e;
 }
@@ -84,7 +85,7 @@ cvm_snp_cert_endpoint_free(CvmSnpCertEndpoint *e)
 	if (e == NULL)
 		return;
 	if (e->service != NULL)
-		cvmi_service_uri_stop(e->service, e->path);
+		cvmi_service_uri_stop(e->service, e->path, e->guard);
 	g_free(e->path);
 	g_free(e);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 typedef struct {
+	CvmAttestProxy *proxy;
 	gchar *name;
 	gchar *path;
 	CvmAttestBackend backend;
@@ -16,6 +17,7 @@ typedef struct {
 	gchar *agent_socket;
 	CvmiAgentPool pool;
 	GSocketService *service;
+	CvmiServiceGuard *guard;
 	GMutex lock;      /* inflight and the breaker */
 	guint inflight;
 	guint failures;   /* consecutive failed requests */
@@ -42,7 +44,7 @@ static void
 guest_free(Guest *g)
 {
 	if (g->service != NULL)
-		cvmi_service_uri_stop(g->service, g->path);
+		cvmi_service_uri_stop(g->service, g->path, g->guard);
 	g_free(g->name);
 	g_free(g->path);
 	g_strfreev(g->argv);
@@ -58,10 +60,20 @@ cvm_attest_proxy_new(CvmAttestFailureFunc func, gpointer user_data)
 	CvmAttestProxy *p = g_new0(CvmAttestProxy, 1);
 
 	g_mutex_init(&p->lock);
-	p->guests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)guest_free);
+	/* Guests are freed outside the lock: stopping one waits for its
+	 * handlers, which take the lock. */
+	p->guests = g_hash_table_new(g_str_hash, g_str_equal);
 	p->func = func;
 	p->user_data = user_data;
 	return p;
+}
+
+static void
+free_guest_value(gpointer key, gpointer value, gpointer data)
+{
+	(void)key;
+	(void)data;
+	guest_free(value);
 }
 
 void
@@ -69,6 +81,7 @@ cvm_attest_proxy_free(CvmAttestProxy *p)
 {
 	if (p == NULL)
 		return;
+	g_hash_table_foreach(p->guests, free_guest_value, NULL);
 	g_hash_table_unref(p->guests);
 	g_mutex_clear(&p->lock);
 	g_free(p);
@@ -189,20 +202,29 @@ forward(CvmAttestProxy *p, Guest *g, GBytes *request, guint32 *code)
 	return NULL;
 }
 
+static GBytes *handle_guest(CvmAttestProxy *p, Guest *g, GBytes *request);
+
 GBytes *
 cvm_attest_proxy_handle(CvmAttestProxy *p, const char *guest, GBytes *request)
 {
-	Guest *g;
+	g_mutex_lock(&p->lock);
+	Guest *g = g_hash_table_lookup(p->guests, guest);
+	if (g == NULL)
+		p->stats.requests++;
+	g_mutex_unlock(&p->lock);
+	return g != NULL ? handle_guest(p, g, request) : g_bytes_new(NULL, 0);
+}
+
+/* A request for @g, which stays alive meanwhile (its front end's handler,
+ * or the caller of cvm_attest_proxy_handle(), holds it). */
+static GBytes *
+handle_guest(CvmAttestProxy *p, Guest *g, GBytes *request)
+{
 	CvmIgvmAttestRequest req = {0};
 	g_autoptr(GError) error = NULL;
 	guint32 code = CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE;
 
-	g_mutex_lock(&p->lock);
-	g = g_hash_table_lookup(p->guests, guest);
-	p->stats.requests++;
-	g_mutex_unlock(&p->lock);
-	if (g == NULL)
-		return g_bytes_new(NULL, 0);
+	count(p, &p->stats.requests, 1);
 	gboolean decoded = cvm_igvm_attest_request_decode(g_bytes_get_data(request, NULL), g_bytes_get_size(request),
 							 &req, &error);
 	if (!decoded)
@@ -226,29 +248,29 @@ cvm_attest_proxy_handle(CvmAttestProxy *p, const char *guest, GBytes *request)
 	return resp;
 }
 
-static gboolean
-on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+static void
+serve_conn(gpointer owner, GSocketService *service, GSocketConnection *conn)
 {
-	CvmAttestProxy *p = data;
-	const char *guest = g_object_get_data(G_OBJECT(service), "cvm-guest");
+	Guest *g = owner;
+	CvmAttestProxy *p = g->proxy;
 	GSocket *s = g_socket_connection_get_socket(conn);
 	g_autoptr(GError) error = NULL;
 
-	(void)source;
+	(void)service;
 	if (!cvmi_attest_socket_prepare(s, 30000, NULL))
-		return TRUE;
+		return;
 	/* A connection may carry any number of requests, one after another. */
 	g_autoptr(GByteArray) carry = g_byte_array_new();
 	for (;;) {
 		g_autoptr(GBytes) req = cvmi_attest_recv_buffered(s, CVM_IGVM_ATTEST_REQUEST_MAX, carry, &p->gate, FALSE, &error);
 		if (req == NULL)
-			return TRUE;
+			return;
 		g_atomic_int_inc(&p->gate.active);
-		g_autoptr(GBytes) resp = cvm_attest_proxy_handle(p, guest, req);
+		g_autoptr(GBytes) resp = handle_guest(p, g, req);
 		gboolean sent = cvmi_attest_send(s, resp, &error);
 		g_atomic_int_dec_and_test(&p->gate.active);
 		if (!sent)
-			return TRUE;
+			return;
 	}
 }
 
@@ -268,6 +290,7 @@ cvm_attest_proxy_add_guest(CvmAttestProxy *p, const char *guest, const char *lis
 	g = g_new0(Guest, 1);
 	g_mutex_init(&g->lock);
 	cvmi_agent_pool_init(&g->pool, &p->gate);
+	g->proxy = p;
 	g->name = g_strdup(guest);
 	g->backend = *backend;
 	g->argv = backend->agent_argv ? g_strdupv((gchar **)backend->agent_argv) : NULL;
@@ -280,11 +303,13 @@ cvm_attest_proxy_add_guest(CvmAttestProxy *p, const char *guest, const char *lis
 		guest_free(g);
 		return FALSE;
 	}
-	g_object_set_data_full(G_OBJECT(g->service), "cvm-guest", g_strdup(guest), g_free);
-	g_signal_connect(g->service, "run", G_CALLBACK(on_run), p);
+	g->guard = cvmi_service_serve(g->service, serve_conn, g);
 	g_socket_service_start(g->service);
 	g_mutex_lock(&p->lock);
+	Guest *old = g_hash_table_lookup(p->guests, guest);
 	g_hash_table_replace(p->guests, g->name, g);
 	g_mutex_unlock(&p->lock);
+	if (old != NULL)
+		guest_free(old);
 	return TRUE;
 }

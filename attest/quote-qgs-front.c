@@ -13,6 +13,7 @@ struct _CvmTdxQgsFront {
 	gchar *guest;
 	gchar *path;
 	GSocketService *service;
+	CvmiServiceGuard *guard;
 };
 
 static void
@@ -55,20 +56,19 @@ read_request(GSocket *s, gint64 deadline, CvmQgsMessage *req)
 	return TRUE;
 }
 
-static gboolean
-on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+static void
+serve_conn(gpointer owner, GSocketService *service, GSocketConnection *conn)
 {
-	CvmTdxQgsFront *f = data;
+	CvmTdxQgsFront *f = owner;
 	GSocket *s = g_socket_connection_get_socket(conn);
 	gint64 deadline = g_get_monotonic_time() + (gint64)f->svc->deadline_ms * 1000;
 	CvmQgsMessage req = {0};
 	guint64 status;
 
 	(void)service;
-	(void)source;
 	g_socket_set_blocking(s, FALSE);
 	if (!read_request(s, deadline, &req))
-		return TRUE;
+		return;
 	if (!cvmi_quote_take(f->svc, f->guest)) {
 		answer_error(s, CVM_QGS_ERROR_UNEXPECTED, deadline);
 	} else {
@@ -84,7 +84,6 @@ on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source
 		cvmi_quote_release(f->svc, f->guest);
 	}
 	cvm_qgs_message_clear(&req);
-	return TRUE;
 }
 
 CvmTdxQgsFront *
@@ -102,7 +101,7 @@ cvm_tdx_qgs_front_new(CvmTdxQuoteService *svc, const char *guest, const char *li
 		cvm_tdx_qgs_front_free(f);
 		return NULL;
 	}
-	g_signal_connect(f->service, "run", G_CALLBACK(on_run), f);
+	f->guard = cvmi_service_serve(f->service, serve_conn, f);
 	g_socket_service_start(f->service);
 	return f;
 }
@@ -113,7 +112,7 @@ cvm_tdx_qgs_front_free(CvmTdxQgsFront *f)
 	if (f == NULL)
 		return;
 	if (f->service != NULL)
-		cvmi_service_uri_stop(f->service, f->path);
+		cvmi_service_uri_stop(f->service, f->path, f->guard);
 	g_free(f->guest);
 	g_free(f->path);
 	g_free(f);

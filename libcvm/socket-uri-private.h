@@ -33,6 +33,15 @@ gboolean cvmi_service_uri_check(const char *where, GError **error);
  * service stops. */
 gboolean cvmi_service_uri_listen(GSocketListener *listener, const char *where, gchar **unix_path,
 				 GError **error);
-/* Stop and drop a service started on such an endpoint; its socket file goes
- * unless another service has replaced it since. */
-void cvmi_service_uri_stop(GSocketService *service, const char *unix_path);
+/* Serve each connection of a GThreadedSocketService with @serve(@owner, ...)
+ * on its worker thread, under a guard that cvmi_service_uri_stop() closes:
+ * after it, no handler runs and none starts, so @owner may be freed. */
+typedef struct _CvmiServiceGuard CvmiServiceGuard;
+typedef void (*CvmiServeFunc)(gpointer owner, GSocketService *service, GSocketConnection *conn);
+CvmiServiceGuard *cvmi_service_serve(GSocketService *service, CvmiServeFunc serve, gpointer owner);
+
+/* Stop and drop a service started on such an endpoint: no new connections,
+ * the ones being served are shut down and their handlers waited for (a
+ * handler waiting on something else, such as a QGS, is bounded by its own
+ * deadline). Its socket file goes unless another service has replaced it. */
+void cvmi_service_uri_stop(GSocketService *service, const char *unix_path, CvmiServiceGuard *guard);

@@ -210,8 +210,83 @@ cvmi_service_uri_listen(GSocketListener *listener, const char *where, gchar **un
 	return TRUE;
 }
 
+struct _CvmiServiceGuard {
+	gint refs; /* the service's handler, the owner's stop */
+	GMutex lock;
+	GCond idle;
+	gpointer owner;     /* NULL once stopping */
+	CvmiServeFunc serve;
+	GHashTable *active; /* GSocketConnection * being served */
+};
+
+static void
+guard_unref(gpointer data, GClosure *closure)
+{
+	CvmiServiceGuard *g = data;
+
+	(void)closure;
+	if (!g_atomic_int_dec_and_test(&g->refs))
+		return;
+	g_hash_table_unref(g->active);
+	g_cond_clear(&g->idle);
+	g_mutex_clear(&g->lock);
+	g_free(g);
+}
+
+static gpointer
+guard_enter(CvmiServiceGuard *g, GSocketConnection *conn)
+{
+	g_mutex_lock(&g->lock);
+	gpointer owner = g->owner;
+	if (owner != NULL)
+		g_hash_table_add(g->active, conn);
+	g_mutex_unlock(&g->lock);
+	return owner;
+}
+
+static void
+guard_leave(CvmiServiceGuard *g, GSocketConnection *conn)
+{
+	g_mutex_lock(&g->lock);
+	g_hash_table_remove(g->active, conn);
+	if (g_hash_table_size(g->active) == 0)
+		g_cond_broadcast(&g->idle);
+	g_mutex_unlock(&g->lock);
+}
+
+static gboolean
+on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+{
+	CvmiServiceGuard *g = data;
+	gpointer owner = guard_enter(g, conn);
+
+	(void)source;
+	if (owner != NULL) {
+		g->serve(owner, G_SOCKET_SERVICE(service), conn);
+		guard_leave(g, conn);
+	}
+	return TRUE;
+}
+
+CvmiServiceGuard *
+cvmi_service_serve(GSocketService *service, CvmiServeFunc serve, gpointer owner)
+{
+	CvmiServiceGuard *g = g_new0(CvmiServiceGuard, 1);
+
+	g->refs = 2;
+	g_mutex_init(&g->lock);
+	g_cond_init(&g->idle);
+	g->owner = owner;
+	g->serve = serve;
+	g->active = g_hash_table_new(NULL, NULL);
+	/* The service keeps its handler's data until it is finalized, which a
+	 * GThreadedSocketService defers until its last handler has returned. */
+	g_signal_connect_data(service, "run", G_CALLBACK(on_run), g, guard_unref, 0);
+	return g;
+}
+
 void
-cvmi_service_uri_stop(GSocketService *service, const char *unix_path)
+cvmi_service_uri_stop(GSocketService *service, const char *unix_path, CvmiServiceGuard *guard)
 {
 	const char *ours = g_object_get_data(G_OBJECT(service), "cvm-unix-file");
 	GStatBuf st;
@@ -222,5 +297,18 @@ cvmi_service_uri_stop(GSocketService *service, const char *unix_path)
 		g_unlink(unix_path);
 	g_socket_service_stop(service);
 	g_socket_listener_close(G_SOCKET_LISTENER(service));
+	if (guard != NULL) {
+		GHashTableIter it;
+		gpointer conn;
+		g_mutex_lock(&guard->lock);
+		guard->owner = NULL;
+		g_hash_table_iter_init(&it, guard->active);
+		while (g_hash_table_iter_next(&it, &conn, NULL))
+			g_socket_shutdown(g_socket_connection_get_socket(conn), TRUE, TRUE, NULL);
+		while (g_hash_table_size(guard->active) > 0)
+			g_cond_wait(&guard->idle, &guard->lock);
+		g_mutex_unlock(&guard->lock);
+		guard_unref(guard, NULL);
+	}
 	g_object_unref(service);
 }

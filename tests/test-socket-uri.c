@@ -102,11 +102,11 @@ test_unix_service_replaces_a_stale_file_and_removes_it_at_stop(void **state)
 	GSocketService *svc2 = g_socket_service_new();
 	g_autofree gchar *held2 = NULL;
 	assert_true(cvmi_service_uri_listen(G_SOCKET_LISTENER(svc2), path, &held2, &error));
-	cvmi_service_uri_stop(svc, held);
+	cvmi_service_uri_stop(svc, held, NULL);
 	assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
 	g_autoptr(GSocketConnection) conn2 = g_socket_client_connect(c, G_SOCKET_CONNECTABLE(addr), NULL, &error);
 	assert_non_null(conn2);
-	cvmi_service_uri_stop(svc2, held2);
+	cvmi_service_uri_stop(svc2, held2, NULL);
 	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 
 	svc = g_socket_service_new();
@@ -116,6 +116,57 @@ test_unix_service_replaces_a_stale_file_and_removes_it_at_stop(void **state)
 	assert_true(g_error_matches(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT));
 	assert_null(held);
 	g_object_unref(svc);
+	g_rmdir(dir);
+}
+
+typedef struct {
+	gint entered;
+	gint left;
+} Counts;
+
+/* A handler that waits on its client (which never sends), then still uses
+ * its owner after the connection is gone. */
+static void
+blocking_serve(gpointer owner, GSocketService *service, GSocketConnection *conn)
+{
+	Counts *c = owner;
+	gchar b;
+
+	(void)service;
+	g_atomic_int_inc(&c->entered);
+	g_socket_receive(g_socket_connection_get_socket(conn), &b, 1, NULL, NULL);
+	g_usleep(50 * 1000);
+	g_atomic_int_inc(&c->left);
+}
+
+/* Stopping a service shuts down the connections being served and returns
+ * only once their handlers are done: the owner can be freed right after. */
+static void
+test_stop_waits_for_handlers_after_shutting_their_connections(void **state)
+{
+	(void)state;
+	g_autofree gchar *dir = g_dir_make_tmp("cvm-uri-XXXXXX", NULL);
+	g_autofree gchar *path = g_build_filename(dir, "s.sock", NULL);
+	g_autofree gchar *held = NULL;
+	Counts *c = g_new0(Counts, 1);
+	GSocketService *svc = g_threaded_socket_service_new(4);
+	g_autoptr(GError) error = NULL;
+
+	assert_true(cvmi_service_uri_listen(G_SOCKET_LISTENER(svc), path, &held, &error));
+	CvmiServiceGuard *guard = cvmi_service_serve(svc, blocking_serve, c);
+	g_socket_service_start(svc);
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+	g_autoptr(GSocketConnection) conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, &error);
+	assert_non_null(conn);
+	for (guint i = 0; i < 500 && g_atomic_int_get(&c->entered) == 0; i++) {
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(10 * 1000);
+	}
+	assert_int_equal(g_atomic_int_get(&c->entered), 1);
+	cvmi_service_uri_stop(svc, held, guard);
+	assert_int_equal(g_atomic_int_get(&c->left), 1);
+	g_free(c);
 	g_rmdir(dir);
 }
 
@@ -178,6 +229,7 @@ main(void)
 		cmocka_unit_test(test_uris_parse_and_services_refuse_tcp),
 		cmocka_unit_test(test_unix_service_replaces_a_stale_file_and_removes_it_at_stop),
 		cmocka_unit_test(test_front_ends_listen_on_vsock),
+		cmocka_unit_test(test_stop_waits_for_handlers_after_shutting_their_connections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
