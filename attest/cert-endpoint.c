@@ -43,12 +43,11 @@ handle(CvmSnpCertStore *store, GBytes *req)
 }
 
 static void
-serve_conn(gpointer owner, GSocketService *service, GSocketConnection *conn)
+serve_conn(gpointer owner, GSocketConnection *conn)
 {
 	CvmSnpCertEndpoint *e = owner;
 	GSocket *s = g_socket_connection_get_socket(conn);
 
-	(void)service;
 	if (!cvmi_attest_socket_prepare(s, 30000, NULL))
 		return;
 	for (;;) {
@@ -60,7 +59,6 @@ serve_conn(gpointer owner, GSocketService *service, GSocketConnection *conn)
 			return;
 	}
 }
-
 
 CvmSnpCertEndpoint *
 cvm_snp_cert_endpoint_new(CvmSnpCertStore *store, const char *listen, GError **error)

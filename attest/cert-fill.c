@@ -61,12 +61,11 @@ cvm_snp_cert_store_set_fill_command(CvmSnpCertStore *s, const char *const *argv,
 static gboolean
 fill(FillJob *j, GError **error)
 {
-	g_autoptr(GBytes) none = g_bytes_new(NULL, 0);
 	g_autoptr(GBytes) out = NULL;
 	gboolean late;
 	int status = 0;
 
-	if (!cvmi_command_run((const char *const *)j->argv, none, j->timeout_ms, &out, &status, &late, error))
+	if (!cvmi_command_run((const char *const *)j->argv, NULL, j->timeout_ms, &out, &status, &late, error))
 		return FALSE;
 	if (status != 0) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_FAILED, "%s: exit status %d", j->argv[0], status);
@@ -117,9 +116,8 @@ spawn(CvmSnpCertStore *s, const char *key, const guint8 chip_id[64], guint64 tcb
 }
 
 gboolean
-cvmi_cert_fill_start(CvmSnpCertStore *s, const guint8 chip_id[64], guint64 tcb)
+cvmi_cert_fill_start(CvmSnpCertStore *s, const char *key, const guint8 chip_id[64], guint64 tcb)
 {
-	g_autofree gchar *key = cvmi_cert_table_path(s, chip_id, tcb);
 	gboolean busy = TRUE;
 
 	g_mutex_lock(&s->lock);

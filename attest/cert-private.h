@@ -19,9 +19,9 @@ gchar *cvmi_cert_table_path(const CvmSnpCertStore *s, const guint8 chip_id[64], 
 void cvmi_cert_fill_init(CvmSnpCertStore *s);
 /* Waits for running fill commands (each bounded by its timeout). */
 void cvmi_cert_fill_clear(CvmSnpCertStore *s);
-/* For a table the store lacks: TRUE while the fill command is fetching it
+/* For a table the store lacks (@path, cvmi_cert_table_path()): TRUE while the fill command is fetching it
  * (started now if it was not running); FALSE without a fill command, or
  * when it failed for this chip and TCB less than CVMI_CERT_FILL_RETRY_S
  * seconds ago. */
 #define CVMI_CERT_FILL_RETRY_S 60
-gboolean cvmi_cert_fill_start(CvmSnpCertStore *s, const guint8 chip_id[64], guint64 tcb);
+gboolean cvmi_cert_fill_start(CvmSnpCertStore *s, const char *path, const guint8 chip_id[64], guint64 tcb);

@@ -123,7 +123,7 @@ cvm_snp_cert_store_answer(CvmSnpCertStore *s, const guint8 chip_id[64], guint64 
 			return;
 		}
 		/* Being fetched by the operator's command: BUSY, the guest retries. */
-		if (cvmi_cert_fill_start(s, chip_id, tcb)) {
+		if (cvmi_cert_fill_start(s, path, chip_id, tcb)) {
 			out->ret = EAGAIN;
 			return;
 		}

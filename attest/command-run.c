@@ -48,8 +48,9 @@ cvmi_command_run(const char *const *argv, GBytes *in, guint timeout_ms, GBytes *
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GMainContext) ctx = g_main_context_new();
 	g_autoptr(GAsyncResult) res = NULL;
-	GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-				 (in ? G_SUBPROCESS_FLAGS_STDIN_PIPE : G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+	/* GLib wants a buffer for a piped stdin: an empty one closes it at once. */
+	g_autoptr(GBytes) nothing = in ? NULL : g_bytes_new(NULL, 0);
+	GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE;
 
 	*out = NULL;
 	*timed_out = FALSE;
@@ -67,7 +68,7 @@ cvmi_command_run(const char *const *argv, GBytes *in, guint timeout_ms, GBytes *
 	g_autoptr(GSource) timer = g_timeout_source_new(timeout_ms);
 	g_source_set_callback(timer, on_timeout, &d, NULL);
 	g_source_attach(timer, ctx);
-	g_subprocess_communicate_async(p, in, cancel, on_done, &res);
+	g_subprocess_communicate_async(p, in ? in : nothing, cancel, on_done, &res);
 	while (res == NULL)
 		g_main_context_iteration(ctx, TRUE);
 	g_source_destroy(timer);

@@ -29,7 +29,7 @@ typedef struct {
 GBytes *cvmi_attest_recv_buffered(GSocket *s, gsize max, GByteArray *carry, CvmiPollGate *gate,
 				  gboolean in_request, GError **error);
 
-/* Run @argv with @in (NULL: stdin inherited) on its stdin until it exits or
+/* Run @argv with @in (NULL: nothing) on its stdin until it exits or
  * @timeout_ms pass (then it is killed, *timed_out set and FALSE returned);
  * its stdout in *out and exit status in *status. */
 gboolean cvmi_command_run(const char *const *argv, GBytes *in, guint timeout_ms, GBytes **out, int *status,

@@ -202,19 +202,6 @@ forward(CvmAttestProxy *p, Guest *g, GBytes *request, guint32 *code)
 	return NULL;
 }
 
-static GBytes *handle_guest(CvmAttestProxy *p, Guest *g, GBytes *request);
-
-GBytes *
-cvm_attest_proxy_handle(CvmAttestProxy *p, const char *guest, GBytes *request)
-{
-	g_mutex_lock(&p->lock);
-	Guest *g = g_hash_table_lookup(p->guests, guest);
-	if (g == NULL)
-		p->stats.requests++;
-	g_mutex_unlock(&p->lock);
-	return g != NULL ? handle_guest(p, g, request) : g_bytes_new(NULL, 0);
-}
-
 /* A request for @g, which stays alive meanwhile (its front end's handler,
  * or the caller of cvm_attest_proxy_handle(), holds it). */
 static GBytes *
@@ -248,15 +235,25 @@ handle_guest(CvmAttestProxy *p, Guest *g, GBytes *request)
 	return resp;
 }
 
+GBytes *
+cvm_attest_proxy_handle(CvmAttestProxy *p, const char *guest, GBytes *request)
+{
+	g_mutex_lock(&p->lock);
+	Guest *g = g_hash_table_lookup(p->guests, guest);
+	if (g == NULL)
+		p->stats.requests++;
+	g_mutex_unlock(&p->lock);
+	return g != NULL ? handle_guest(p, g, request) : g_bytes_new(NULL, 0);
+}
+
 static void
-serve_conn(gpointer owner, GSocketService *service, GSocketConnection *conn)
+serve_conn(gpointer owner, GSocketConnection *conn)
 {
 	Guest *g = owner;
 	CvmAttestProxy *p = g->proxy;
 	GSocket *s = g_socket_connection_get_socket(conn);
 	g_autoptr(GError) error = NULL;
 
-	(void)service;
 	if (!cvmi_attest_socket_prepare(s, 30000, NULL))
 		return;
 	/* A connection may carry any number of requests, one after another. */
@@ -268,10 +265,16 @@ serve_conn(gpointer owner, GSocketService *service, GSocketConnection *conn)
 		g_atomic_int_inc(&p->gate.active);
 		g_autoptr(GBytes) resp = handle_guest(p, g, req);
 		gboolean sent = cvmi_attest_send(s, resp, &error);
-		g_atomic_int_dec_and_test(&p->gate.active);
+		g_atomic_int_add(&p->gate.active, -1);
 		if (!sent)
 			return;
 	}
+}
+
+gboolean
+cvm_attest_listen_check(const char *listen, GError **error)
+{
+	return cvmi_service_uri_check(listen, error);
 }
 
 gboolean

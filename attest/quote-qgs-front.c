@@ -57,7 +57,7 @@ read_request(GSocket *s, gint64 deadline, CvmQgsMessage *req)
 }
 
 static void
-serve_conn(gpointer owner, GSocketService *service, GSocketConnection *conn)
+serve_conn(gpointer owner, GSocketConnection *conn)
 {
 	CvmTdxQgsFront *f = owner;
 	GSocket *s = g_socket_connection_get_socket(conn);
@@ -65,7 +65,6 @@ serve_conn(gpointer owner, GSocketService *service, GSocketConnection *conn)
 	CvmQgsMessage req = {0};
 	guint64 status;
 
-	(void)service;
 	g_socket_set_blocking(s, FALSE);
 	if (!read_request(s, deadline, &req))
 		return;

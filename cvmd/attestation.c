@@ -63,11 +63,11 @@ cvmd_attest_listen(json_object *rec, GError **error)
 {
 	const char *l = cvm_record_get_string(rec, "listen", NULL);
 
-	if (l != NULL && (g_path_is_absolute(l) || g_str_has_prefix(l, "unix:/") || g_str_has_prefix(l, "vsock:")))
-		return l;
-	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-		    "\"listen\" must be an absolute path, unix:/PATH or vsock:CID:PORT");
-	return NULL;
+	if (l == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "\"listen\" is missing");
+		return NULL;
+	}
+	return cvm_attest_listen_check(l, error) ? l : NULL;
 }
 
 /* a{sv} -> the JSON record kept in the state directory. */

@@ -118,8 +118,8 @@ void cvmd_attest_services_connect(Cvmd *d, CvmDbusAttestation *iface);
  * (u) and @string_lists (as) are taken, anything else is InvalidArgument. */
 json_object *cvmd_attest_config_record(GVariant *config, const char *const *strings, const char *const *numbers,
 				       const char *const *string_lists, GError **error);
-/* The record's "listen": an absolute path, unix:/PATH or vsock:CID:PORT (a
- * daemon's working directory means nothing to its clients); NULL with
+/* The record's "listen", checked by cvm_attest_listen_check() (a daemon's
+ * working directory means nothing to its clients); NULL with
  * InvalidArgument otherwise. */
 const char *cvmd_attest_listen(json_object *rec, GError **error);
 

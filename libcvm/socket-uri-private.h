@@ -37,7 +37,7 @@ gboolean cvmi_service_uri_listen(GSocketListener *listener, const char *where, g
  * on its worker thread, under a guard that cvmi_service_uri_stop() closes:
  * after it, no handler runs and none starts, so @owner may be freed. */
 typedef struct _CvmiServiceGuard CvmiServiceGuard;
-typedef void (*CvmiServeFunc)(gpointer owner, GSocketService *service, GSocketConnection *conn);
+typedef void (*CvmiServeFunc)(gpointer owner, GSocketConnection *conn);
 CvmiServiceGuard *cvmi_service_serve(GSocketService *service, CvmiServeFunc serve, gpointer owner);
 
 /* Stop and drop a service started on such an endpoint: no new connections,

@@ -260,9 +260,10 @@ on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source
 	CvmiServiceGuard *g = data;
 	gpointer owner = guard_enter(g, conn);
 
+	(void)service;
 	(void)source;
 	if (owner != NULL) {
-		g->serve(owner, G_SOCKET_SERVICE(service), conn);
+		g->serve(owner, conn);
 		guard_leave(g, conn);
 	}
 	return TRUE;

@@ -160,7 +160,9 @@ static void
 test_seventeenth_quote_in_flight_gets_retry(void **state)
 {
 	Fixture *f = *state;
-	f->delay_ms = 400;
+	/* Long enough that none of the 16 is done before the 17th is asked,
+	 * even on a loaded 2-core machine (400 ms was not, once). */
+	f->delay_ms = 1500;
 	g_autoptr(CvmTdxQuoteService) svc = cvm_tdx_quote_service_new(f->sock, 5000);
 	for (guint i = 0; i < 16; i++) {
 		put_request(f, BUF_GPA + i * BUF_SIZE);

@@ -127,12 +127,11 @@ typedef struct {
 /* A handler that waits on its client (which never sends), then still uses
  * its owner after the connection is gone. */
 static void
-blocking_serve(gpointer owner, GSocketService *service, GSocketConnection *conn)
+blocking_serve(gpointer owner, GSocketConnection *conn)
 {
 	Counts *c = owner;
 	gchar b;
 
-	(void)service;
 	g_atomic_int_inc(&c->entered);
 	g_socket_receive(g_socket_connection_get_socket(conn), &b, 1, NULL, NULL);
 	g_usleep(50 * 1000);

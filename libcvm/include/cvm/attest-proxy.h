@@ -103,6 +103,19 @@ void cvm_attest_proxy_free(CvmAttestProxy *proxy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmAttestProxy, cvm_attest_proxy_free)
 
 /**
+ * cvm_attest_listen_check:
+ * @listen: where an attestation front end (proxy, QGS, certificates) is to
+ *   listen, as a daemon's configuration gives it
+ * @error: return location for a #GError
+ *
+ * Checks @listen without binding anything: an absolute unix socket path
+ * (bare or unix:PATH) or vsock:CID:PORT; tcp is refused.
+ *
+ * Returns: %FALSE with CVM_ERROR_INVALID_ARGUMENT otherwise
+ */
+gboolean cvm_attest_listen_check(const char *listen, GError **error);
+
+/**
  * cvm_attest_proxy_add_guest:
  * @proxy: the proxy
  * @guest: the guest's name
