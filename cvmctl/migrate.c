@@ -2,12 +2,15 @@
 /* cvmctl migrate relay: cvm's own relay between an SVSM migration page and
  * a channel, in the foreground (one side of a migration; docs/migrate.md).
  * The page lives in a guest memory file (a QEMU memory-backend-file with
- * share=on, or a simulator's file). Progress goes to stderr once a second;
- * Ctrl-C cancels and tells the peer. */
+ * share=on, or a simulator's file) or in a running libvirt QEMU domain on
+ * this host (reached in its process). Progress goes to stderr once a
+ * second; Ctrl-C cancels and tells the peer. */
 #include "cvmctl/cvmctl.h"
 
 #include <cvm/error.h>
+#include <cvm/launch.h>
 #include <cvm/migrate.h>
+#include <cvm/state.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,16 +76,42 @@ run(CvmMigration *mig)
 	return ok ? CVMCTL_EXIT_OK : cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
 }
 
+/* The page: in a file, or in a domain's QEMU process. */
+static CvmGuestMemory *
+open_page(const char *memory, guint64 base, const char *domain, const char *connect, guint64 gpa,
+	  GError **error)
+{
+	if (memory != NULL)
+		return cvm_guest_memory_new_file(memory, base, TRUE, error);
+	g_autofree gchar *dir = cvm_state_default_dir(TRUE);
+	g_autofree gchar *uri = cvmctl_local_uri(connect, dir, error);
+	virConnectPtr conn = uri ? cvm_libvirt_open(uri, error) : NULL;
+	virDomainPtr dom = conn ? virDomainLookupByName(conn, domain) : NULL;
+	CvmGuestMemory *mem = NULL;
+
+	if (conn != NULL && dom == NULL)
+		cvm_libvirt_set_error(error, "domain %s", domain);
+	if (dom != NULL) {
+		mem = cvm_guest_memory_new_qemu(dom, gpa, CVM_MIGRATE_PAGE_SIZE, error);
+		virDomainFree(dom);
+	}
+	/* The accessor holds the process, not the connection. */
+	cvm_libvirt_close(conn);
+	return mem;
+}
+
 static int
 relay(int argc, char **argv)
 {
-	g_autofree gchar *role = NULL, *memory = NULL, *uri = NULL, *wire = NULL;
+	g_autofree gchar *role = NULL, *memory = NULL, *uri = NULL, *wire = NULL, *domain = NULL, *connect = NULL;
 	gint64 base = 0, page = -1;
 	gint timeout = 30000, io_timeout = 30000, reconnect = 10000;
 	GOptionEntry entries[] = {
 		{ "role", 0, 0, G_OPTION_ARG_STRING, &role, "source (page -> channel) or dest (channel -> page)", "R" },
 		{ "memory", 0, 0, G_OPTION_ARG_FILENAME, &memory, "guest memory file holding the page", "FILE" },
 		{ "base", 0, 0, G_OPTION_ARG_INT64, &base, "guest-physical address of the file's first byte", "GPA" },
+		{ "domain", 0, 0, G_OPTION_ARG_STRING, &domain, "or: a running QEMU domain on this host", "NAME" },
+		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &connect, "libvirt URI of --domain", "URI" },
 		{ "page-gpa", 0, 0, G_OPTION_ARG_INT64, &page, "guest-physical address of the migration page", "GPA" },
 		{ "uri", 0, 0, G_OPTION_ARG_STRING, &uri, "tcp:HOST:PORT, unix:PATH or vsock:CID:PORT", "URI" },
 		{ "wire", 0, 0, G_OPTION_ARG_STRING, &wire, "auto (default), cvm or fork", "W" },
@@ -100,10 +129,11 @@ relay(int argc, char **argv)
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
 	cvm_migrate_options_init(&opts);
-	if (role == NULL || memory == NULL || uri == NULL || page < 0 || timeout <= 0 || io_timeout <= 0 ||
+	if (role == NULL || (memory == NULL) == (domain == NULL) || uri == NULL || page < 0 || timeout <= 0 || io_timeout <= 0 ||
 	    reconnect < 0 || (strcmp(role, "source") != 0 && strcmp(role, "dest") != 0) ||
 	    (wire != NULL && !parse_wire(wire, &opts.wire))) {
-		fprintf(stderr, "cvmctl: migrate relay needs --role source|dest --memory FILE --page-gpa GPA --uri URI\n");
+		fprintf(stderr, "cvmctl: migrate relay needs --role source|dest --memory FILE|--domain NAME "
+				"--page-gpa GPA --uri URI\n");
 		return CVMCTL_EXIT_USAGE;
 	}
 	opts.role = strcmp(role, "source") == 0 ? CVM_MIGRATE_ROLE_SOURCE : CVM_MIGRATE_ROLE_DEST;
@@ -113,7 +143,7 @@ relay(int argc, char **argv)
 	opts.io_timeout_ms = (guint)io_timeout;
 	opts.heartbeat_ms = MIN(opts.heartbeat_ms, opts.io_timeout_ms / 3 + 1);
 	opts.reconnect_timeout_ms = (guint)reconnect;
-	g_autoptr(CvmGuestMemory) mem = cvm_guest_memory_new_file(memory, (guint64)base, TRUE, &error);
+	g_autoptr(CvmGuestMemory) mem = open_page(memory, (guint64)base, domain, connect, opts.page_gpa, &error);
 	if (mem == NULL)
 		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
 	opts.memory = mem;

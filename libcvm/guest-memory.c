@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Guest-memory accessor: file/memfd (mmap) and libvirt (virDomainMemoryPeek)
- * backends behind one bounds-checked read/write interface. */
+/* Guest-memory accessor: file/memfd (mmap), another process's memory
+ * (/proc/PID/mem) and libvirt (virDomainMemoryPeek) backends behind one
+ * bounds-checked read/write interface. */
 #include <cvm/guest-memory.h>
 #include <cvm/error.h>
 
@@ -20,8 +21,10 @@ struct _CvmGuestMemory {
 	guint64 base;
 	guint64 size;
 	gboolean writable;
-	int fd;             /* file/memfd backends, -1 otherwise */
-	guint8 *map;        /* NULL for libvirt or an empty file */
+	int fd;             /* file/memfd, or /proc/PID/mem; -1 for libvirt */
+	guint8 *map;        /* NULL for libvirt, a process or an empty file */
+	gboolean process;   /* fd is /proc/PID/mem, the window starts at hva */
+	guint64 hva;
 	virDomainPtr domain; /* libvirt backend */
 };
 
@@ -137,6 +140,34 @@ cvm_guest_memory_new_libvirt(struct _virDomain *domain, guint64 base_gpa, guint6
 	return mem;
 }
 
+CvmGuestMemory *
+cvm_guest_memory_new_process(int pid, guint64 hva, guint64 base_gpa, guint64 size, GError **error)
+{
+	g_autofree gchar *path = g_strdup_printf("/proc/%d/mem", pid);
+
+	if (pid <= 0 || size == 0 || hva > G_MAXINT64 || size > (guint64)G_MAXINT64 - hva) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "process guest-memory window (pid %d, 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER
+			    "x) is not usable", pid, hva, size);
+		return NULL;
+	}
+	g_autoptr(CvmGuestMemory) mem = mem_new(base_gpa, size, error);
+	if (mem == NULL)
+		return NULL;
+	/* The open descriptor pins that process's address space: if it exits,
+	 * accesses fail instead of reaching a process that reused the pid. */
+	mem->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (mem->fd < 0) {
+		g_set_error(error, CVM_ERROR, errno == ENOENT ? CVM_ERROR_NOT_FOUND : CVM_ERROR_PERMISSION_DENIED,
+			    "open %s: %s", path, g_strerror(errno));
+		return NULL;
+	}
+	mem->process = TRUE;
+	mem->hva = hva;
+	mem->writable = TRUE;
+	return g_steal_pointer(&mem);
+}
+
 gboolean
 cvm_guest_memory_contains(const CvmGuestMemory *mem, guint64 gpa, guint64 len)
 {
@@ -178,6 +209,31 @@ peek(CvmGuestMemory *mem, guint64 gpa, guint8 *buf, gsize len, GError **error)
 	return TRUE;
 }
 
+/* Each access is one system call, so accesses stay in program order. */
+static gboolean
+process_io(CvmGuestMemory *mem, gboolean write, guint64 gpa, guint8 *buf, gsize len, GError **error)
+{
+	guint64 at = mem->hva + (gpa - mem->base);
+
+	while (len > 0) {
+		ssize_t n = write ? pwrite(mem->fd, buf, len, (off_t)at) : pread(mem->fd, buf, len, (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* 0 or EIO: the process is gone or the range is no longer mapped. */
+			g_set_error(error, CVM_ERROR, CVM_ERROR_IO,
+				    "%s guest 0x%" G_GINT64_MODIFIER "x+0x%" G_GSIZE_MODIFIER "x in its process: %s",
+				    write ? "write" : "read", gpa, len, n == 0 ? "process gone" : g_strerror(errno));
+			return FALSE;
+		}
+		at += (guint64)n;
+		buf += n;
+		gpa += (guint64)n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
 gboolean
 cvm_guest_memory_read(CvmGuestMemory *mem, guint64 gpa, void *buf, gsize len, GError **error)
 {
@@ -189,6 +245,8 @@ cvm_guest_memory_read(CvmGuestMemory *mem, guint64 gpa, void *buf, gsize len, GE
 		return TRUE;
 	if (mem->domain != NULL)
 		return peek(mem, gpa, buf, len, error);
+	if (mem->process)
+		return process_io(mem, FALSE, gpa, buf, len, error);
 	memcpy(buf, mem->map + (gpa - mem->base), len);
 	/* Shared pages are handshakes with another process (register, then
 	 * buffer): later reads must not be hoisted above this one. */
@@ -210,6 +268,8 @@ cvm_guest_memory_write(CvmGuestMemory *mem, guint64 gpa, const void *buf, gsize 
 	}
 	if (!check_range(mem, gpa, len, error))
 		return FALSE;
+	if (mem->process)
+		return process_io(mem, TRUE, gpa, (void *)buf, len, error);
 	/* Earlier writes (a buffer) become visible before this one (its register). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	if (len > 0)
@@ -238,7 +298,7 @@ cvm_guest_memory_get_size(const CvmGuestMemory *mem)
 int
 cvm_guest_memory_get_fd(const CvmGuestMemory *mem)
 {
-	return mem->fd;
+	return mem->process ? -1 : mem->fd;
 }
 
 void

@@ -2,13 +2,12 @@
 /* What a migration job says to the COCONUT fork's monitor, and how it finds
  * a migration page's address in the SVSM's serial log. */
 #include "migrate/job-private.h"
+#include "libcvm/qemu-monitor-private.h"
 
 #include <cvm/state.h>
 #include <cvm/error.h>
 #include <cvm/launch.h>
 #include <json-c/json.h>
-#include <libvirt/libvirt-qemu.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* The fork multiplies the argument by 2^20 (a size in MiB) before shifting
@@ -89,33 +88,10 @@ cvmi_job_page_from_log(json_object *rec, guint timeout_ms, GCancellable *cancel,
 }
 
 gboolean
-cvmi_job_hmp(virDomainPtr dom, const char *cmd, gchar **reply, GError **error)
-{
-	char *out = NULL;
-
-	if (virDomainQemuMonitorCommand(dom, cmd, &out, VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP) < 0) {
-		cvm_libvirt_set_error(error, "monitor command \"%s\" on %s", cmd, virDomainGetName(dom));
-		return FALSE;
-	}
-	/* HMP reports errors as text with success status. */
-	if (out != NULL && (g_str_has_prefix(out, "Error") || strstr(out, "unknown command") != NULL ||
-			    strstr(out, "not implemented") != NULL)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_FAILED, "monitor command \"%s\" on %s: %s", cmd,
-			    virDomainGetName(dom), g_strstrip(out));
-		free(out);
-		return FALSE;
-	}
-	if (reply != NULL)
-		*reply = g_strdup(out ? out : "");
-	free(out);
-	return TRUE;
-}
-
-gboolean
 cvmi_job_has_snp_migrate(virDomainPtr dom)
 {
 	g_autofree gchar *reply = NULL;
 	g_autoptr(GError) ignored = NULL;
 
-	return cvmi_job_hmp(dom, "help snp_migrate", &reply, &ignored) && strstr(reply, "snp_migrate") != NULL;
+	return cvmi_qemu_hmp(dom, "help snp_migrate", &reply, &ignored) && strstr(reply, "snp_migrate") != NULL;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Moving the migration page for a job: cvm's relay (both sides in this
- * process, each over its guest's shared RAM file) or the COCONUT fork's
- * monitor commands. Either way the destination side starts first. */
+ * process, each over its guest's page in its QEMU process or RAM file) or
+ * the COCONUT fork's monitor commands. Either way the destination side
+ * starts first. */
 #include "migrate/job-private.h"
+#include "libcvm/qemu-monitor-private.h"
 
 #include <cvm/error.h>
 #include <cvm/guest-memory.h>
@@ -108,16 +110,15 @@ follow_relay(CvmMigrateJob *job, CvmMigration *src, CvmMigration *dst, GError **
 }
 
 gboolean
-cvmi_job_move_relay(CvmMigrateJob *job, CvmState *state, GError **error)
+cvmi_job_move_relay(CvmMigrateJob *job, CvmState *state, CvmGuestMemory *smem, virDomainPtr dom, GError **error)
 {
-	g_autoptr(CvmGuestMemory) smem = NULL, dmem = NULL;
+	g_autoptr(CvmGuestMemory) dmem = NULL;
 	g_autoptr(CvmMigration) dst = NULL, src = NULL;
 	guint64 dgpa = 0;
 
-	smem = cvm_guest_memory_new_file(job->source_memory, job->o.source_memory_base, TRUE, error);
-	if (smem == NULL || !dest_page(job, state, &dgpa, error))
+	if (!dest_page(job, state, &dgpa, error))
 		return FALSE;
-	dmem = cvm_guest_memory_new_file(job->dest_memory, job->o.dest_memory_base, TRUE, error);
+	dmem = cvmi_job_page_memory(dom, job->dest_memory, job->o.dest_memory_base, dgpa, error);
 	if (dmem == NULL || (dst = side_new(job, CVM_MIGRATE_ROLE_DEST, dmem, dgpa, job->to, error)) == NULL)
 		return FALSE;
 	src = side_new(job, CVM_MIGRATE_ROLE_SOURCE, smem, job->o.page_gpa, cvm_migration_get_listen_uri(dst), error);
@@ -175,7 +176,7 @@ cvmi_job_move_hmp(CvmMigrateJob *job, CvmState *state, virDomainPtr src, virDoma
 	    (out = cvm_migrate_hmp_command(FALSE, job->to, job->o.page_gpa, error)) == NULL)
 		return FALSE;
 	page = cvm_guest_memory_new_libvirt(src, job->o.page_gpa, CVM_MIGRATE_PAGE_SIZE, error);
-	if (page == NULL || !cvmi_job_hmp(dst, in, NULL, error) || !cvmi_job_hmp(src, out, NULL, error))
+	if (page == NULL || !cvmi_qemu_hmp(dst, in, NULL, error) || !cvmi_qemu_hmp(src, out, NULL, error))
 		return FALSE;
 	cvmi_job_report(job, CVM_MIGRATE_JOB_RUNNING, 0, 0);
 	return follow_hmp(job, page, error);

@@ -2,6 +2,7 @@
 /* Internal pieces of the migration job (migrate/job*.c). */
 #pragma once
 
+#include <cvm/guest-memory.h>
 #include <cvm/migrate-job.h>
 #include <gio/gio.h>
 #include <libvirt/libvirt.h>
@@ -12,8 +13,6 @@
 struct json_object;
 gboolean cvmi_job_page_from_log(struct json_object *rec, guint timeout_ms, GCancellable *cancel, guint64 *gpa,
 				GError **error);
-/* Run an HMP command through libvirt; HMP's textual errors become GErrors. */
-gboolean cvmi_job_hmp(virDomainPtr dom, const char *cmd, gchar **reply, GError **error);
 /* Whether the domain's QEMU is the COCONUT fork (has snp_migrate). */
 gboolean cvmi_job_has_snp_migrate(virDomainPtr dom);
 
@@ -32,7 +31,13 @@ struct _CvmMigrateJob {
 /* Record the phase and counters and tell the progress function. */
 void cvmi_job_report(CvmMigrateJob *job, CvmMigrateJobPhase phase, guint64 blocks, guint64 bytes);
 
+/* The page of @dom for the relay: in @file (GPA @file_base at byte 0) when
+ * given, else in the domain's QEMU process (cvm_guest_memory_new_qemu). */
+CvmGuestMemory *cvmi_job_page_memory(virDomainPtr dom, const char *file, guint64 file_base, guint64 gpa,
+				     GError **error);
+
 /* ---- job-move.c: the two ways to move the page ---- */
-gboolean cvmi_job_move_relay(CvmMigrateJob *job, CvmState *state, GError **error);
+gboolean cvmi_job_move_relay(CvmMigrateJob *job, CvmState *state, CvmGuestMemory *smem, virDomainPtr dst,
+			     GError **error);
 gboolean cvmi_job_move_hmp(CvmMigrateJob *job, CvmState *state, virDomainPtr src, virDomainPtr dst,
 			   GError **error);

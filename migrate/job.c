@@ -166,21 +166,31 @@ choose_mode(CvmMigrateJob *job, virDomainPtr src, GError **error)
 	return TRUE;
 }
 
-/* What can be checked before a destination guest is launched for nothing. */
+/* A guest's migration page for cvm's relay: in its RAM file when one was
+ * given (a simulator's, or QEMU's memory-backend-file), else in its QEMU
+ * process on this host. */
+CvmGuestMemory *
+cvmi_job_page_memory(virDomainPtr dom, const char *file, guint64 file_base, guint64 gpa, GError **error)
+{
+	CvmGuestMemory *mem = file != NULL ? cvm_guest_memory_new_file(file, file_base, TRUE, error)
+					   : cvm_guest_memory_new_qemu(dom, gpa, CVM_MIGRATE_PAGE_SIZE, error);
+	if (mem == NULL && file == NULL)
+		g_prefix_error(error, "cvm's relay reaches the page of %s in its QEMU process (or give its RAM file): ",
+			       virDomainGetName(dom));
+	return mem;
+}
+
+/* What can be checked before a destination guest is launched for nothing;
+ * in relay mode that includes reaching the source page (@smem). */
 static gboolean
-ready_to_move(CvmMigrateJob *job, GError **error)
+ready_to_move(CvmMigrateJob *job, virDomainPtr src, CvmGuestMemory **smem, GError **error)
 {
 	if (job->progress.mode == CVM_MIGRATE_MODE_HMP) {
 		g_autofree gchar *cmd = cvm_migrate_hmp_command(FALSE, job->to, job->o.page_gpa, error);
 		return cmd != NULL;
 	}
-	if (job->source_memory == NULL || job->dest_memory == NULL) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "cvm's relay reaches each migration page through the guest's shared RAM file "
-			    "(memory-backend-file, share=on): give the source and destination memory files");
-		return FALSE;
-	}
-	return TRUE;
+	*smem = cvmi_job_page_memory(src, job->source_memory, job->o.source_memory_base, job->o.page_gpa, error);
+	return *smem != NULL;
 }
 
 /* Launch the destination guest from the source's record (same IGVM image,
@@ -217,6 +227,7 @@ cvm_migrate_job_run(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GEr
 	json_object *rec = NULL;
 	virConnectPtr dconn = NULL;
 	virDomainPtr src = NULL, dst = NULL;
+	g_autoptr(CvmGuestMemory) smem = NULL;
 	gboolean ok = FALSE;
 
 	job->started_us = g_get_monotonic_time();
@@ -226,14 +237,14 @@ cvm_migrate_job_run(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GEr
 		goto out;
 	if (job->o.page_gpa == 0 && !cvmi_job_page_from_log(rec, 0, job->cancel, &job->o.page_gpa, error))
 		goto out;
-	if (!ready_to_move(job, error))
+	if (!ready_to_move(job, src, &smem, error))
 		goto out;
 	dconn = job->dest_connect ? cvm_libvirt_open(job->dest_connect, error) : conn;
 	if (dconn == NULL || (dst = launch_dest(job, dconn, state, rec, error)) == NULL)
 		goto out;
 	set_phase(job, CVM_MIGRATE_JOB_STARTING);
 	ok = job->progress.mode == CVM_MIGRATE_MODE_HMP ? cvmi_job_move_hmp(job, state, src, dst, error)
-							 : cvmi_job_move_relay(job, state, error);
+							 : cvmi_job_move_relay(job, state, smem, dst, error);
 	if (!ok) {
 		/* The source keeps running; the destination goes. */
 		g_autoptr(GError) local = NULL;

@@ -4,7 +4,9 @@
 #include <cvm/guest-memory.h>
 
 #include <libvirt/libvirt.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void
@@ -180,6 +182,85 @@ test_libvirt_backend_is_read_only_and_bounded(void **state)
 	virConnectClose(conn);
 }
 
+/* The child's copy of @buf differs from ours after the fork: what the
+ * accessor reads and writes is the child's memory, and once the child is
+ * gone every access fails. */
+static void
+test_process_backend_reaches_another_process(void **state)
+{
+	static guint8 buf[8192];
+	memset(buf, 0xa5, sizeof buf);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	memset(buf, 0x11, sizeof buf);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmGuestMemory) mem =
+		cvm_guest_memory_new_process(child, (guint64)(uintptr_t)buf, 0x10000, sizeof buf, &error);
+	cvmt_assert_no_error(error);
+	assert_true(cvm_guest_memory_is_writable(mem));
+	assert_int_equal(cvm_guest_memory_get_fd(mem), -1);
+	guint8 got[16], put[16];
+	assert_true(cvm_guest_memory_read(mem, 0x10000 + 100, got, sizeof got, &error));
+	for (guint i = 0; i < sizeof got; i++)
+		assert_int_equal(got[i], 0xa5);
+	memset(put, 0x5a, sizeof put);
+	assert_true(cvm_guest_memory_write(mem, 0x10000 + sizeof buf - sizeof put, put, sizeof put, &error));
+	assert_true(cvm_guest_memory_read(mem, 0x10000 + sizeof buf - sizeof put, got, sizeof got, &error));
+	assert_memory_equal(got, put, sizeof put);
+	assert_int_equal(buf[sizeof buf - 1], 0x11);
+	/* Outside the window, nothing is touched. */
+	assert_false(cvm_guest_memory_write(mem, 0x10000 + sizeof buf - 8, put, sizeof put, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	assert_false(cvm_guest_memory_read(mem, 0x10000, got, sizeof got, &error));
+	cvmt_assert_error(error, CVM_ERROR_IO);
+}
+
+static void
+test_process_backend_refuses_bad_windows(void **state)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmGuestMemory) none = cvm_guest_memory_new_process(0, 0x1000, 0, 0x1000, &error);
+	assert_null(none);
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_autoptr(CvmGuestMemory) wraps =
+		cvm_guest_memory_new_process(getpid(), G_MAXUINT64 - 0x10, 0, 0x1000, &error);
+	assert_null(wraps);
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	/* A pid that cannot exist (above pid_max's ceiling). */
+	g_autoptr(CvmGuestMemory) gone = cvm_guest_memory_new_process(G_MAXINT, 0x1000, 0, 0x1000, &error);
+	assert_null(gone);
+	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
+}
+
+/* The test driver has no QEMU monitor: the QEMU backend says so. */
+static void
+test_qemu_backend_needs_a_qemu_domain(void **state)
+{
+	virConnectPtr conn = virConnectOpen("test:///default");
+	assert_non_null(conn);
+	virDomainPtr dom = virDomainLookupByName(conn, "test");
+	assert_non_null(dom);
+	g_autoptr(GError) error = NULL;
+	CvmGuestMemory *mem = cvm_guest_memory_new_qemu(dom, 0x10000, 4096, &error);
+	assert_null(mem);
+	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
+	assert_non_null(strstr(error->message, "no QEMU vCPU thread"));
+	g_clear_error(&error);
+	assert_null(cvm_guest_memory_new_qemu(dom, G_MAXUINT64 - 10, 4096, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	virDomainFree(dom);
+	virConnectClose(conn);
+}
+
 int
 main(void)
 {
@@ -194,6 +275,9 @@ main(void)
 		cmocka_unit_test(test_writable_file_writes_reach_the_file),
 		cmocka_unit_test(test_missing_file_is_not_found),
 		cmocka_unit_test(test_libvirt_backend_is_read_only_and_bounded),
+		cmocka_unit_test(test_process_backend_reaches_another_process),
+		cmocka_unit_test(test_process_backend_refuses_bad_windows),
+		cmocka_unit_test(test_qemu_backend_needs_a_qemu_domain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

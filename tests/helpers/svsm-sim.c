@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SVSM simulator for migration tests: plays the SVSM's side of the
- * migration page in a shared memory file.
+ * migration page in a shared memory file, or in a running QEMU's guest RAM
+ * when FILE is pid:PID:HVA (HVA: where guest address 0 is in that process).
  *   svsm-sim source FILE PAGE_GPA BLOCKS SEED [TIMEOUT_MS]
  *     waits for RUNNING, puts BLOCKS pseudo-random 2 KiB blocks through the
  *     page (waiting for DATA_READ each time), then sets COMPLETED;
@@ -165,6 +166,17 @@ dest(Sim *s)
 	return 0;
 }
 
+static CvmGuestMemory *
+open_memory(const char *what, guint64 gpa, GError **error)
+{
+	g_auto(GStrv) f = g_strsplit(what, ":", 0);
+
+	if (g_strv_length(f) != 3 || strcmp(f[0], "pid") != 0)
+		return cvm_guest_memory_new_file(what, 0, TRUE, error);
+	return cvm_guest_memory_new_process(atoi(f[1]), g_ascii_strtoull(f[2], NULL, 0), 0,
+					    gpa + CVM_MIGRATE_PAGE_SIZE, error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -179,7 +191,7 @@ main(int argc, char **argv)
 	}
 	Sim s = {.gpa = g_ascii_strtoull(argv[3], NULL, 0),
 		 .timeout_us = (argc > t ? g_ascii_strtoll(argv[t], NULL, 10) : 30000) * 1000};
-	s.mem = cvm_guest_memory_new_file(argv[2], 0, TRUE, &error);
+	s.mem = open_memory(argv[2], s.gpa, &error);
 	if (s.mem == NULL) {
 		fprintf(stderr, "svsm-sim: %s\n", error->message);
 		return 1;

@@ -43,20 +43,16 @@ grep -q org.cvm.Cvmd1.Error.NotSupported "$TMP/out" || fail "platform: $(cat "$T
 [ ! -e "$CVM_STATE_DIR/guests/g2.json" ] || fail "a refused launch left a record"
 
 # Migration on a stock QEMU: asking for the fork's HMP commands is refused
-# by name (QEMU 7.2 has no snp_migrate), the relay without memory files
-# too; g1 keeps running and no destination guest is left.
+# by name (QEMU 7.2 has no snp_migrate); g1 keeps running and no
+# destination guest is left. (cvm's relay between QEMU guests:
+# test-migrate-qemu.sh.)
 printf 'SVSM: Migration page is at address: 0x10000\n' >>"$CVM_STATE_DIR/guests.d/g1/serial.log"
-for mode in hmp auto; do
-	set +e
-	"$CVMCTL" migrate g1 --bus "$BUS" --mode $mode --to tcp:127.0.0.1:0 >"$TMP/mig.json" 2>"$TMP/mig.err"
-	rc=$?
-	set -e
-	[ $rc -ne 0 ] || fail "migrate --mode $mode on stock QEMU succeeded"
-done
-"$CVMCTL" migrate g1 --bus "$BUS" --mode hmp --to tcp:127.0.0.1:0 2>&1 | grep -q "no snp_migrate" ||
-	fail "hmp mode on stock QEMU: $("$CVMCTL" migrate g1 --bus "$BUS" --mode hmp --to tcp:127.0.0.1:0 2>&1)"
-grep -q '"mode": *"relay"' "$TMP/mig.json" && grep -q "shared RAM file" "$TMP/mig.err" ||
-	fail "auto mode on stock QEMU: $(cat "$TMP/mig.json" "$TMP/mig.err")"
+set +e
+"$CVMCTL" migrate g1 --bus "$BUS" --mode hmp --to tcp:127.0.0.1:0 >"$TMP/mig.json" 2>"$TMP/mig.err"
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "migrate --mode hmp on stock QEMU succeeded"
+grep -q "no snp_migrate" "$TMP/mig.err" "$TMP/mig.json" || fail "hmp mode on stock QEMU: $(cat "$TMP/mig.err")"
 prop /org/cvm/Cvmd1/guest/g1 org.cvm.Cvmd1.Guest State | grep -q "'running'" || fail "g1 not running after migrate"
 [ ! -e "$CVM_STATE_DIR/guests/g1-incoming.json" ] || fail "a refused migration left g1-incoming"
 

@@ -141,7 +141,7 @@ for _ in $(seq 50); do
 	grep -q '"phase": *"failed"' "$TMP/st5.json" && break
 	sleep 0.1
 done
-grep -q "shared RAM file" "$TMP/st5.json" || fail "relay without memory files: $(cat "$TMP/st5.json")"
+grep -q "in its QEMU process" "$TMP/st5.json" || fail "relay without memory files: $(cat "$TMP/st5.json")"
 running g3 || fail "g3 not running after refused migrations"
 gone g3-incoming || fail "a refused migration left g3-incoming"
 kill -0 "$CVMD_PID" || fail "cvmd died"

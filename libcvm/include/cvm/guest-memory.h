@@ -2,7 +2,8 @@
 /*
  * Guest-memory accessor: the one way vmfwupdate and the SVSM migration broker
  * touch guest RAM. Backends: a regular file or memfd (tests, offline request
- * decoding, simulators) and a libvirt domain (virDomainMemoryPeek; read-only).
+ * decoding, simulators), another process's memory (/proc/PID/mem: a running
+ * QEMU's guest RAM) and a libvirt domain (virDomainMemoryPeek; read-only).
  * Every access is bounds-checked against the backend's GPA window: guest
  * addresses come from untrusted guest bytes.
  */
@@ -38,6 +39,40 @@ CvmGuestMemory *cvm_guest_memory_new_file(const char *path, guint64 base_gpa, gb
 CvmGuestMemory *cvm_guest_memory_new_memfd(guint64 size, guint64 base_gpa, GError **error);
 
 /**
+ * cvm_guest_memory_new_process:
+ * @pid: the process whose memory holds the guest RAM (QEMU)
+ * @hva: the address, in that process, of guest physical address @base_gpa
+ * @base_gpa: GPA of the window's first byte
+ * @size: bytes in the window, contiguous in that process
+ * @error: return location for a #GError
+ *
+ * Every access is a pread/pwrite of /proc/@pid/mem, which needs the right to
+ * ptrace the process (root, or CAP_SYS_PTRACE). Once the process exits,
+ * accesses fail with CVM_ERROR_IO.
+ *
+ * Returns: (transfer full): a writable accessor, or %NULL
+ */
+CvmGuestMemory *cvm_guest_memory_new_process(int pid, guint64 hva, guint64 base_gpa, guint64 size,
+					     GError **error);
+
+/**
+ * cvm_guest_memory_new_qemu:
+ * @domain: a running domain of libvirt's QEMU driver on this host
+ * @gpa: first guest physical address of the window
+ * @size: bytes in the window; they must lie in one RAM block
+ * @error: return location for a #GError
+ *
+ * Finds the guest's RAM in its QEMU process through the monitor (libvirt's
+ * QEMU passthrough: `query-cpus-fast` for a vCPU thread, hence the process;
+ * `gpa2hva` for the addresses) and checks that the process is this
+ * domain's (its UUID on the command line), so a domain on another host is
+ * refused. Libvirt marks the domain tainted ("custom-monitor").
+ *
+ * Returns: (transfer full): a writable accessor over the window, or %NULL
+ */
+CvmGuestMemory *cvm_guest_memory_new_qemu(struct _virDomain *domain, guint64 gpa, guint64 size, GError **error);
+
+/**
  * cvm_guest_memory_new_libvirt:
  * @domain: a running libvirt domain (a reference is taken)
  * @base_gpa: GPA of the window's first byte
@@ -52,7 +87,7 @@ CvmGuestMemory *cvm_guest_memory_new_memfd(guint64 size, guint64 base_gpa, GErro
 CvmGuestMemory *cvm_guest_memory_new_libvirt(struct _virDomain *domain, guint64 base_gpa,
 					     guint64 size, GError **error);
 
-/* TRUE when writes are possible (file opened writable, or memfd). */
+/* TRUE when writes are possible (file opened writable, memfd, process). */
 gboolean cvm_guest_memory_is_writable(const CvmGuestMemory *mem);
 
 /* Read @len bytes at @gpa into @buf; fails with CVM_ERROR_INVALID_ARGUMENT
@@ -66,7 +101,8 @@ gboolean cvm_guest_memory_write(CvmGuestMemory *mem, guint64 gpa, const void *bu
 gboolean cvm_guest_memory_contains(const CvmGuestMemory *mem, guint64 gpa, guint64 len);
 guint64 cvm_guest_memory_get_base(const CvmGuestMemory *mem);
 guint64 cvm_guest_memory_get_size(const CvmGuestMemory *mem);
-/* The memfd (or file) descriptor, for handing to another process; -1 for libvirt. */
+/* The memfd (or file) descriptor, for handing to another process; -1 for
+ * libvirt and process backends. */
 int cvm_guest_memory_get_fd(const CvmGuestMemory *mem);
 
 void cvm_guest_memory_free(CvmGuestMemory *mem);
