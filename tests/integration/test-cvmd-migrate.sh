@@ -9,7 +9,8 @@
 #  - the destination SVSM never reads: the job fails, the source guest keeps
 #    running, the destination guest is gone;
 #  - cancel while running (cvmctl migrate cancel), a second migration of the
-#    same guest refused, status of a job, bad input named.
+#    same guest refused, status of a job, bad input named;
+#  - two migrations at once, each delivering exactly its own blocks.
 set -eu
 . tests/integration/lib-cvmd.sh
 SIM="$HELPERS/svsm-sim"
@@ -116,6 +117,36 @@ gone g3-incoming || fail "the destination guest g3-incoming was left behind"
 "$CVMCTL" migrate status --bus "$BUS" >"$TMP/all.json"
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert [j["id"] for j in s]==["1","2","3"], s' \
 	"$TMP/all.json" || fail "status list: $(cat "$TMP/all.json")"
+
+# 3b. Two migrations at once in cvmd (g4 over TCP, g5 over a unix socket),
+#     each with its own simulators and seed: both complete, each
+#     destination gets exactly its own source's blocks.
+for g in g4 g5; do launch $g; done
+"$SIM" dest "$TMP/g4.d.mem" $PAGE 20000 >"$TMP/g4.simd" & D4=$!
+"$SIM" dest "$TMP/g5.d.mem" $PAGE 20000 >"$TMP/g5.simd" & D5=$!
+"$SIM" source "$TMP/g4.s.mem" $PAGE 1500 41 20000 >"$TMP/g4.sims" & S4=$!
+"$SIM" source "$TMP/g5.s.mem" $PAGE 1700 51 20000 >"$TMP/g5.sims" & S5=$!
+SIMS="$SIMS $D4 $D5 $S4 $S5"
+I4=$("$CVMCTL" migrate g4 --bus "$BUS" --detach --to tcp:127.0.0.1:0 --source-memory "$TMP/g4.s.mem" \
+	--dest-memory "$TMP/g4.d.mem" --dest-page-gpa $PAGE --timeout 20000) || fail "migrate g4"
+I5=$("$CVMCTL" migrate g5 --bus "$BUS" --detach --to "unix:$TMP/g5.sock" --source-memory "$TMP/g5.s.mem" \
+	--dest-memory "$TMP/g5.d.mem" --dest-page-gpa $PAGE --timeout 20000) || fail "migrate g5"
+[ "$I4" != "$I5" ] || fail "both jobs got id $I4"
+wait "$D4" && wait "$D5" && wait "$S4" && wait "$S5" || fail "simulators of g4/g5"
+for g in g4 g5; do
+	[ "$(cat "$TMP/$g.sims")" = "$(cat "$TMP/$g.simd")" ] || fail "$g: $(cat "$TMP/$g.sims") / $(cat "$TMP/$g.simd")"
+done
+grep -q '^1500 ' "$TMP/g4.simd" && grep -q '^1700 ' "$TMP/g5.simd" || fail "block counts of g4/g5"
+for id in "$I4" "$I5"; do
+	for _ in $(seq 100); do
+		"$CVMCTL" migrate status --bus "$BUS" "$id" >"$TMP/stc.json"
+		grep -q '"phase": *"completed"' "$TMP/stc.json" && break
+		sleep 0.1
+	done
+	grep -q '"phase": *"completed"' "$TMP/stc.json" || fail "job $id: $(cat "$TMP/stc.json")"
+done
+running g4-incoming && running g5-incoming || fail "g4/g5 destinations not running"
+gone g4 && gone g5 || fail "g4/g5 sources not forgotten"
 
 # 4. Bad input, named; nothing launched by it.
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Migration.Start nosuch tcp:127.0.0.1:0 "{}"

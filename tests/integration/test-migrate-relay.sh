@@ -3,9 +3,10 @@
 # the SVSM simulator on both pages: loopback TCP and unix sockets (every
 # block once, in order, hashes equal), interoperability with the COCONUT
 # fork's raw format against an independent implementation in Python, and
-# faults: a dropped connection (resumed), a corrupted byte, an unknown fork
-# header, a stalled peer, cancel. After each, nothing is left running and
-# the source page is handed back to the SVSM (status NOT_STARTED).
+# faults: a connection dropped at a random byte (resumed), a corrupted byte, an unknown fork
+# header, a stalled peer, cancel from either end. After each, nothing is
+# left running and the source page is handed back to the SVSM (status
+# NOT_STARTED).
 set -eu
 BUILDDIR=${BUILDDIR:-build}
 CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
@@ -47,6 +48,7 @@ for uri in tcp:127.0.0.1:0 "unix:$TMP/mig.sock"; do
 	grep -q '"blocks":700' "$TMP/s.out" && grep -q '"wire":"cvm"' "$TMP/s.out" || fail "$uri: $(cat "$TMP/s.out")"
 	rm -f "$TMP"/*.mem
 done
+[ ! -e "$TMP/mig.sock" ] || fail "the destination left its unix socket"
 
 # 3. fork format, fork source (Python) -> cvm destination (auto-detected)
 cat >"$TMP/fork.py" <<'PY'
@@ -139,9 +141,12 @@ while True:
     threading.Thread(target=pipe, args=(c, u, limit, flip), daemon=True).start()
     threading.Thread(target=pipe, args=(u, c, None, None), daemon=True).start()
 PY
+# The drop falls at a random point of the 400 blocks (~830 KB), printed on failure.
+DROP_AT=${CVM_TEST_DROP_AT:-$(python3 -c 'import random; print(random.randrange(1000, 800000))')}
 for mode in drop flip; do
 	relay_dest d tcp:127.0.0.1:0
-	python3 "$TMP/proxy.py" $mode 300000 "${DURI##*:}" >"$TMP/proxy.port" & PX=$!; PIDS="$PIDS $PX"
+	at=300000; [ $mode = drop ] && at=$DROP_AT
+	python3 "$TMP/proxy.py" $mode $at "${DURI##*:}" >"$TMP/proxy.port" & PX=$!; PIDS="$PIDS $PX"
 	for _ in $(seq 100); do [ -s "$TMP/proxy.port" ] && break; sleep 0.05; done
 	"$SIM" dest "$TMP/d.mem" $PAGE 10000 >"$TMP/simd" & SD=$!
 	truncate -s 1M "$TMP/s.mem"
@@ -150,10 +155,11 @@ for mode in drop flip; do
 		--uri "tcp:127.0.0.1:$(cat "$TMP/proxy.port")" >"$TMP/s.out" 2>"$TMP/s.err" || rc=$?
 	drc=0; wait "$DPID" || drc=$?
 	if [ $mode = drop ]; then
-		[ $rc = 0 ] && [ $drc = 0 ] || fail "drop: source $rc destination $drc"
-		grep -q '"resumes":1' "$TMP/s.out" || fail "drop: not resumed: $(cat "$TMP/s.out")"
+		[ $rc = 0 ] && [ $drc = 0 ] || fail "drop at byte $at: source $rc destination $drc"
+		grep -q '"resumes":1' "$TMP/s.out" || fail "drop at byte $at: not resumed: $(cat "$TMP/s.out")"
 		wait "$SD"; wait "$SS"
-		[ "$(cat "$TMP/sims")" = "$(cat "$TMP/simd")" ] || fail "drop: $(cat "$TMP/sims") vs $(cat "$TMP/simd")"
+		[ "$(cat "$TMP/sims")" = "$(cat "$TMP/simd")" ] && grep -q '^400 ' "$TMP/simd" ||
+			fail "drop at byte $at: $(cat "$TMP/sims") vs $(cat "$TMP/simd")"
 	else
 		[ $rc != 0 ] && [ $drc != 0 ] || fail "flip: source $rc destination $drc"
 		grep -q "CRC-32" "$TMP/d.err" || fail "flip: $(cat "$TMP/d.err")"
@@ -189,6 +195,24 @@ grep -q '"state":"cancelled"' "$TMP/s.out" || fail "source state: $(cat "$TMP/s.
 grep -q "peer aborted" "$TMP/d.err" || fail "destination: $(cat "$TMP/d.err")"
 [ "$(page_status "$TMP/s.mem")" = 0 ] || fail "cancel: source page not handed back"
 kill "$SS" 2>/dev/null || true; wait "$SS" 2>/dev/null || true; wait "$SD" 2>/dev/null || true
+
+# 10. cancel from the destination (Ctrl-C): both ends stop, the source is
+#     told and hands its page back, the listening port is closed.
+relay_dest d tcp:127.0.0.1:0
+"$SIM" dest "$TMP/d.mem" $PAGE 10000 >/dev/null & SD=$!; PIDS="$PIDS $SD"
+truncate -s 1M "$TMP/s.mem"
+"$SIM" source "$TMP/s.mem" $PAGE 100000000 1 10000 >/dev/null & SS=$!; PIDS="$PIDS $SS"
+"$CVMCTL" migrate relay --role source --memory "$TMP/s.mem" --page-gpa $PAGE --uri "$DURI" >"$TMP/s.out" 2>"$TMP/s.err" &
+SR=$!
+sleep 1
+kill -INT "$DPID"
+wait "$DPID" && fail "cancelled destination reported success"
+wait "$SR" && fail "source did not see the cancel"
+grep -q '"state":"cancelled"' "$TMP/d.out" || fail "destination state: $(cat "$TMP/d.out")"
+grep -q "peer aborted" "$TMP/s.err" || fail "source: $(cat "$TMP/s.err")"
+[ "$(page_status "$TMP/s.mem")" = 0 ] || fail "destination cancel: source page not handed back"
+[ -z "$(ss -Htln "sport = :${DURI##*:}")" ] || fail "the destination's port is still open"
+kill "$SS" "$SD" 2>/dev/null || true; wait "$SS" 2>/dev/null || true; wait "$SD" 2>/dev/null || true
 
 sleep 0.2
 for p in $PIDS; do kill -0 "$p" 2>/dev/null && ps -o args= -p "$p" | grep -q python3 && fail "left running: $p"; done
