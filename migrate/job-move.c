@@ -54,16 +54,30 @@ side_new(CvmMigrateJob *job, CvmMigrateRole role, CvmGuestMemory *mem, guint64 g
 	return m;
 }
 
-static gboolean
-side_ended(CvmMigration *m)
+static CvmMigrateState
+side_state(CvmMigration *m)
 {
 	CvmMigrateProgress p;
 	cvm_migration_get_progress(m, &p);
-	return p.state == CVM_MIGRATE_STATE_COMPLETED || p.state == CVM_MIGRATE_STATE_FAILED ||
-	       p.state == CVM_MIGRATE_STATE_CANCELLED;
+	return p.state;
 }
 
-/* Follow both sides to their end; a side that fails stops the other. */
+static gboolean
+state_ended(CvmMigrateState s)
+{
+	return s == CVM_MIGRATE_STATE_COMPLETED || s == CVM_MIGRATE_STATE_FAILED || s == CVM_MIGRATE_STATE_CANCELLED;
+}
+
+static gboolean
+state_broke(CvmMigrateState s)
+{
+	return s == CVM_MIGRATE_STATE_FAILED || s == CVM_MIGRATE_STATE_CANCELLED;
+}
+
+/* Follow both sides to their end; a side that fails stops the other. A
+ * side that completed does not: the other is about to (the destination
+ * completes once it has the last block, the source once that is confirmed),
+ * within its own timeouts. */
 static gboolean
 follow_relay(CvmMigrateJob *job, CvmMigration *src, CvmMigration *dst, GError **error)
 {
@@ -71,14 +85,13 @@ follow_relay(CvmMigrateJob *job, CvmMigration *src, CvmMigration *dst, GError **
 	gboolean stopped = FALSE;
 
 	for (;;) {
-		gboolean s_end = side_ended(src), d_end = side_ended(dst);
-		if (s_end && d_end)
+		CvmMigrateState ss = side_state(src), ds = side_state(dst);
+		if (state_ended(ss) && state_ended(ds))
 			break;
 		CvmMigrateProgress p;
 		cvm_migration_get_progress(src, &p);
 		cvmi_job_report(job, CVM_MIGRATE_JOB_RUNNING, p.blocks, p.bytes);
-		/* One side alone has ended: the other must not wait for it. */
-		if (!stopped && (g_cancellable_is_cancelled(job->cancel) || s_end || d_end)) {
+		if (!stopped && (g_cancellable_is_cancelled(job->cancel) || state_broke(ss) || state_broke(ds))) {
 			cvm_migration_cancel(src);
 			cvm_migration_cancel(dst);
 			stopped = TRUE;
