@@ -228,6 +228,12 @@ on_status(CvmDbusMigration *iface, GDBusMethodInvocation *inv, const char *id, g
 	g_variant_builder_add(&b, "{sv}", "id", g_variant_new_string(j->id));
 	g_variant_builder_add(&b, "{sv}", "guest", g_variant_new_string(cvm_migrate_job_get_guest(j->job)));
 	g_variant_builder_add(&b, "{sv}", "dest-name", g_variant_new_string(cvm_migrate_job_get_dest_name(j->job)));
+	/* The worker publishes its end before done() has taken the result
+	 * (error, guest objects): until then the job is still finishing, so a
+	 * client that sees an end also sees its error and the guests as left. */
+	if (!j->done && (p.phase == CVM_MIGRATE_JOB_COMPLETED || p.phase == CVM_MIGRATE_JOB_FAILED ||
+			 p.phase == CVM_MIGRATE_JOB_CANCELLED))
+		p.phase = CVM_MIGRATE_JOB_FINISHING;
 	g_variant_builder_add(&b, "{sv}", "phase", g_variant_new_string(cvm_migrate_job_phase_to_string(p.phase)));
 	g_variant_builder_add(&b, "{sv}", "mode", g_variant_new_string(cvm_migrate_mode_to_string(p.mode)));
 	g_variant_builder_add(&b, "{sv}", "blocks", g_variant_new_uint64(p.blocks));

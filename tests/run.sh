@@ -2,7 +2,8 @@
 # Test driver for make check / check-unit / check-asan / bench.
 #   unit   every tests/test-* cmocka program, then every fuzz target over its seed corpus
 #   all    unit, then every tests/integration/test-*.sh
-#   asan   unit, under ASan+UBSan (the build was made with SANITIZE=1); any report fails
+#   asan   unit and the migration integration tests, under ASan+UBSan (the
+#          build was made with SANITIZE=1); any report fails
 #   bench  every tests/bench/bench-* program and tests/bench/*.sh
 # Prints one line per program and closes with "N passed, N failed".
 set -u
@@ -78,7 +79,14 @@ run_integration() {
 case "$mode" in
 unit) run_unit ;;
 all) run_unit; run_integration ;;
-asan) run_unit ;;
+asan)
+	run_unit
+	# The page protocol, the relay threads and the job's two sides are
+	# also run slowed down by the sanitizers, where their races show.
+	for n in test-migrate-relay test-cvmd-migrate test-migrate-qemu; do
+		run "$n" sh "tests/integration/$n.sh"
+	done
+	;;
 bench)
 	for b in "$BUILDDIR"/tests/bench/bench-*; do
 		case "$b" in *.o|*.d) continue ;; esac

@@ -24,6 +24,7 @@ typedef struct {
 	gsize quote_len;
 	guint32 qgs_error;
 	gboolean stop;
+	gint accepted; /* connections the stub QGS took */
 	CvmGuestMemory *mem;
 } Fixture;
 
@@ -75,6 +76,7 @@ qgs(gpointer data)
 		GSocket *c = g_socket_accept(f->listener, NULL, NULL);
 		if (c == NULL)
 			continue;
+		g_atomic_int_inc(&f->accepted);
 		Conn *cn = g_new0(Conn, 1);
 		cn->conn = c;
 		cn->delay_ms = f->delay_ms;
@@ -356,11 +358,16 @@ test_qgs_front_bounds_in_flight_and_answers_failures(void **state)
 	gsize qlen;
 	GSocket *held[16];
 
-	f->delay_ms = 800;
-	Front *fr = front_start(f, f->sock, 5000);
+	/* Long enough for the 16 to stay in flight on a slow (sanitised,
+	 * loaded) machine while the 17th is answered. */
+	f->delay_ms = 3000;
+	Front *fr = front_start(f, f->sock, 8000);
 	for (guint i = 0; i < 16; i++)
 		held[i] = qemu_send(fr, req);
-	g_usleep(300 * 1000); /* all 16 taken by the front end */
+	/* All 16 forwarded to the QGS before the 17th arrives. */
+	for (guint i = 0; i < 500 && g_atomic_int_get(&f->accepted) < 16; i++)
+		g_usleep(10 * 1000);
+	assert_int_equal(g_atomic_int_get(&f->accepted), 16);
 	g_autoptr(GSocket) extra = qemu_send(fr, req);
 	gint64 t0 = g_get_monotonic_time();
 	qemu_receive(extra, &code, &qlen);

@@ -22,6 +22,12 @@ cleanup() {
 	[ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null
 	[ -n "$CVMD_PID" ] && wait "$CVMD_PID" 2>/dev/null
 	[ -n "$BUS_PID" ] && wait "$BUS_PID" 2>/dev/null
+	# Under ASan a report ends cvmd (abort_on_error); it must fail the test.
+	if [ "$status" = 0 ] && grep -q "Sanitizer" "$TMP/cvmd.log" 2>/dev/null; then
+		echo "FAIL: sanitizer report from cvmd" >&2
+		sed 's/^/cvmd| /' "$TMP/cvmd.log" >&2
+		status=1
+	fi
 	rm -rf "$TMP"
 	exit "$status"
 }
