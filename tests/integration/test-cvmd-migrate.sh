@@ -40,6 +40,16 @@ opath() { python3 -c 'import sys; print("/org/cvm/Cvmd1/guest/" + "".join(c if c
 running() { prop "$(opath "$1")" org.cvm.Cvmd1.Guest State 2>/dev/null | grep -q "'running'"; }
 gone() { [ ! -e "$CVM_STATE_DIR/guests/$1.json" ] && ! prop "$(opath "$1")" org.cvm.Cvmd1.Guest State >/dev/null 2>&1; }
 
+# wait_phase ID PHASE FILE: poll the job's status into FILE until PHASE (10 s)
+wait_phase() {
+	for _ in $(seq 100); do
+		"$CVMCTL" migrate status --bus "$BUS" "$1" >"$3"
+		grep -q "\"phase\": *\"$2\"" "$3" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # 1. Success, through cvmctl (which follows the job to its end).
 launch g1
 "$SIM" dest "$TMP/g1.d.mem" $PAGE 20000 >"$TMP/simd" & SD=$!
@@ -105,12 +115,7 @@ grep -q '"phase": *"running"' "$TMP/st3.json" || fail "g3 never ran: $(cat "$TMP
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Migration.Start g3 tcp:127.0.0.1:0 "{'source-memory': <'$TMP/g3.s.mem'>}"
 grep -q org.cvm.Cvmd1.Error.Exists "$TMP/out" || fail "second migration of g3: $(cat "$TMP/out")"
 "$CVMCTL" migrate cancel --bus "$BUS" "$ID" || fail "cancel"
-for _ in $(seq 100); do
-	"$CVMCTL" migrate status --bus "$BUS" "$ID" >"$TMP/st3.json"
-	grep -q '"phase": *"cancelled"' "$TMP/st3.json" && break
-	sleep 0.1
-done
-grep -q '"phase": *"cancelled"' "$TMP/st3.json" || fail "not cancelled: $(cat "$TMP/st3.json")"
+wait_phase "$ID" cancelled "$TMP/st3.json" || fail "not cancelled: $(cat "$TMP/st3.json")"
 grep -q 'org.cvm.Cvmd1.Error.Cancelled' "$TMP/st3.json" || fail "error name: $(cat "$TMP/st3.json")"
 running g3 || fail "the source guest g3 is not running after cancel"
 gone g3-incoming || fail "the destination guest g3-incoming was left behind"
@@ -138,12 +143,7 @@ for g in g4 g5; do
 done
 grep -q '^1500 ' "$TMP/g4.simd" && grep -q '^1700 ' "$TMP/g5.simd" || fail "block counts of g4/g5"
 for id in "$I4" "$I5"; do
-	for _ in $(seq 100); do
-		"$CVMCTL" migrate status --bus "$BUS" "$id" >"$TMP/stc.json"
-		grep -q '"phase": *"completed"' "$TMP/stc.json" && break
-		sleep 0.1
-	done
-	grep -q '"phase": *"completed"' "$TMP/stc.json" || fail "job $id: $(cat "$TMP/stc.json")"
+	wait_phase "$id" completed "$TMP/stc.json" || fail "job $id: $(cat "$TMP/stc.json")"
 done
 running g4-incoming && running g5-incoming || fail "g4/g5 destinations not running"
 gone g4 && gone g5 || fail "g4/g5 sources not forgotten"
@@ -159,19 +159,11 @@ call /org/cvm/Cvmd1 org.cvm.Cvmd1.Migration.Cancel 999
 grep -q org.cvm.Cvmd1.Error.NotFound "$TMP/out" || fail "cancel of no job: $(cat "$TMP/out")"
 [ "$rc1" -eq 0 ] || fail "Start returns an id at once: $(cat "$TMP/out1")"
 NID=$(sed -n "s/^('\([0-9]*\)',)$/\1/p" "$TMP/out1")
-for _ in $(seq 50); do
-	"$CVMCTL" migrate status --bus "$BUS" "$NID" >"$TMP/st4.json"
-	grep -q '"phase": *"failed"' "$TMP/st4.json" && break
-	sleep 0.1
-done
+wait_phase "$NID" failed "$TMP/st4.json" || true
 grep -q 'org.cvm.Cvmd1.Error.NotFound' "$TMP/st4.json" || fail "missing guest: $(cat "$TMP/st4.json")"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Migration.Start g3 tcp:127.0.0.1:0 "{'dest-page-gpa': <uint64 65536>}"
 NID=$(sed -n "s/^('\([0-9]*\)',)$/\1/p" "$TMP/out")
-for _ in $(seq 50); do
-	"$CVMCTL" migrate status --bus "$BUS" "$NID" >"$TMP/st5.json"
-	grep -q '"phase": *"failed"' "$TMP/st5.json" && break
-	sleep 0.1
-done
+wait_phase "$NID" failed "$TMP/st5.json" || true
 grep -q "in its QEMU process" "$TMP/st5.json" || fail "relay without memory files: $(cat "$TMP/st5.json")"
 running g3 || fail "g3 not running after refused migrations"
 gone g3-incoming || fail "a refused migration left g3-incoming"

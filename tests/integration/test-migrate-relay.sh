@@ -180,39 +180,30 @@ wait "$DPID" && fail "stalled peer accepted"
 grep -q "stalled" "$TMP/d.err" || fail "stall: $(cat "$TMP/d.err")"
 kill "$ST" 2>/dev/null || true; wait "$ST" 2>/dev/null || true
 
-# 9. cancel from the source (Ctrl-C): both ends stop, the peer is told
-relay_dest d tcp:127.0.0.1:0
-"$SIM" dest "$TMP/d.mem" $PAGE 10000 >/dev/null & SD=$!
-truncate -s 1M "$TMP/s.mem"
-"$SIM" source "$TMP/s.mem" $PAGE 100000000 1 10000 >/dev/null & SS=$!; PIDS="$PIDS $SS"
-"$CVMCTL" migrate relay --role source --memory "$TMP/s.mem" --page-gpa $PAGE --uri "$DURI" >"$TMP/s.out" 2>"$TMP/s.err" &
-SR=$!
-sleep 1
-kill -INT "$SR"
-wait "$SR" && fail "cancelled source reported success"
-wait "$DPID" && fail "destination did not see the cancel"
-grep -q '"state":"cancelled"' "$TMP/s.out" || fail "source state: $(cat "$TMP/s.out")"
-grep -q "peer aborted" "$TMP/d.err" || fail "destination: $(cat "$TMP/d.err")"
-[ "$(page_status "$TMP/s.mem")" = 0 ] || fail "cancel: source page not handed back"
-kill "$SS" 2>/dev/null || true; wait "$SS" 2>/dev/null || true; wait "$SD" 2>/dev/null || true
-
-# 10. cancel from the destination (Ctrl-C): both ends stop, the source is
-#     told and hands its page back, the listening port is closed.
-relay_dest d tcp:127.0.0.1:0
-"$SIM" dest "$TMP/d.mem" $PAGE 10000 >/dev/null & SD=$!; PIDS="$PIDS $SD"
-truncate -s 1M "$TMP/s.mem"
-"$SIM" source "$TMP/s.mem" $PAGE 100000000 1 10000 >/dev/null & SS=$!; PIDS="$PIDS $SS"
-"$CVMCTL" migrate relay --role source --memory "$TMP/s.mem" --page-gpa $PAGE --uri "$DURI" >"$TMP/s.out" 2>"$TMP/s.err" &
-SR=$!
-sleep 1
-kill -INT "$DPID"
-wait "$DPID" && fail "cancelled destination reported success"
-wait "$SR" && fail "source did not see the cancel"
-grep -q '"state":"cancelled"' "$TMP/d.out" || fail "destination state: $(cat "$TMP/d.out")"
-grep -q "peer aborted" "$TMP/s.err" || fail "source: $(cat "$TMP/s.err")"
-[ "$(page_status "$TMP/s.mem")" = 0 ] || fail "destination cancel: source page not handed back"
-[ -z "$(ss -Htln "sport = :${DURI##*:}")" ] || fail "the destination's port is still open"
-kill "$SS" "$SD" 2>/dev/null || true; wait "$SS" 2>/dev/null || true; wait "$SD" 2>/dev/null || true
+# 9-10. cancel (Ctrl-C) from the source, then from the destination: both
+#       ends stop, the other is told, the source page is handed back, the
+#       listening port is closed.
+cancel_from() { # cancel_from s|d
+	relay_dest d tcp:127.0.0.1:0
+	"$SIM" dest "$TMP/d.mem" $PAGE 10000 >/dev/null & SD=$!; PIDS="$PIDS $SD"
+	truncate -s 1M "$TMP/s.mem"
+	"$SIM" source "$TMP/s.mem" $PAGE 100000000 1 10000 >/dev/null & SS=$!; PIDS="$PIDS $SS"
+	"$CVMCTL" migrate relay --role source --memory "$TMP/s.mem" --page-gpa $PAGE --uri "$DURI" \
+		>"$TMP/s.out" 2>"$TMP/s.err" &
+	SR=$!
+	if [ "$1" = s ]; then me=$SR other=$DPID peer=d; else me=$DPID other=$SR peer=s; fi
+	sleep 1
+	kill -INT "$me"
+	wait "$me" && fail "cancelled $1 side reported success"
+	wait "$other" && fail "the $peer side did not see the cancel"
+	grep -q '"state":"cancelled"' "$TMP/$1.out" || fail "$1 state: $(cat "$TMP/$1.out")"
+	grep -q "peer aborted" "$TMP/$peer.err" || fail "$peer side: $(cat "$TMP/$peer.err")"
+	[ "$(page_status "$TMP/s.mem")" = 0 ] || fail "cancel from $1: source page not handed back"
+	[ -z "$(ss -Htln "sport = :${DURI##*:}")" ] || fail "cancel from $1: the destination's port is still open"
+	kill "$SS" "$SD" 2>/dev/null || true; wait "$SS" 2>/dev/null || true; wait "$SD" 2>/dev/null || true
+}
+cancel_from s
+cancel_from d
 
 sleep 0.2
 for p in $PIDS; do kill -0 "$p" 2>/dev/null && ps -o args= -p "$p" | grep -q python3 && fail "left running: $p"; done
