@@ -40,6 +40,7 @@ struct _CvmdGuest {
 	CvmDbusObjectSkeleton *object;
 	CvmDbusGuest *iface;
 	json_object *record; /* what is in the state directory */
+	const char *busy;    /* what a worker is doing to the guest, or NULL */
 };
 
 /* The interfaces a guest object or the manager object carries beyond the
@@ -102,6 +103,14 @@ void cvmd_guest_set_state(CvmdGuest *g, const char *state);
 gboolean cvmd_guest_save(CvmdGuest *g, GError **error);
 /* Re-reads the record (another part of libcvm changed it) and updates the properties. */
 gboolean cvmd_guest_reload(CvmdGuest *g, GError **error);
+/* A worker that relaunches or moves the guest rewrites its record from its
+ * thread; it holds the guest meanwhile (@what, a static string, names the
+ * work in errors). CVM_ERROR_BUSY if another worker holds it. */
+gboolean cvmd_guest_hold(CvmdGuest *g, const char *what, GError **error);
+/* Ends the hold: the worker's record is read back, the state from libvirt. */
+gboolean cvmd_guest_release(CvmdGuest *g, GError **error);
+/* FALSE, with CVM_ERROR_BUSY, while a worker holds @g. */
+gboolean cvmd_guest_check_idle(CvmdGuest *g, GError **error);
 
 /* libvirt.c */
 gboolean cvmd_libvirt_open(Cvmd *d, GError **error);
@@ -129,6 +138,8 @@ int cvmd_reboot_register(Cvmd *d);
 /* reconcile.c */
 gboolean cvmd_reconcile_load(Cvmd *d, GError **error);
 guint cvmd_reconcile(Cvmd *d);
+/* One guest's state from libvirt; TRUE if it changed. */
+gboolean cvmd_reconcile_guest(CvmdGuest *g);
 
 /* errors: return a GError over D-Bus (CVM_ERROR domain -> named errors). */
 void cvmd_return_error(GDBusMethodInvocation *inv, GError *error);

@@ -52,9 +52,14 @@ switch_done(GObject *source, GAsyncResult *res, gpointer data)
 	Switch *s = data;
 	g_autoptr(GError) error = NULL;
 	CvmdGuest *g = s->guest;
+	gboolean ok;
 
 	(void)source;
-	if (!g_task_propagate_boolean(G_TASK(res), &error) || !cvmd_guest_reload(g, &error)) {
+	/* Released even after a failure: the record may have changed anyway. */
+	ok = g_task_propagate_boolean(G_TASK(res), &error);
+	if (!cvmd_guest_release(g, ok ? &error : NULL))
+		ok = FALSE;
+	if (!ok) {
 		cvmd_return_error(s->inv, error);
 	} else {
 		CvmDbusFirmwareUpdate *iface = g_object_get_data(G_OBJECT(g->object), IFACE_KEY);
@@ -70,15 +75,18 @@ switch_done(GObject *source, GAsyncResult *res, gpointer data)
 static gboolean
 start_switch(CvmdGuest *g, GDBusMethodInvocation *inv, gboolean rollback)
 {
-	Switch *s = g_new0(Switch, 1);
+	g_autoptr(GError) error = NULL;
+	Switch *s;
 
-	if (g->daemon->conn == NULL) {
-		g_autoptr(GError) error = g_error_new(CVM_ERROR, CVM_ERROR_LIBVIRT, "libvirt (%s) is not reachable",
-						      g->daemon->uri);
+	if (g->daemon->conn == NULL)
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_LIBVIRT, "libvirt (%s) is not reachable", g->daemon->uri);
+	/* The guest object stays while held (Forget is refused), so the
+	 * worker's and done()'s pointer to it stays valid. */
+	if (error != NULL || !cvmd_guest_hold(g, rollback ? "firmware rollback" : "firmware update", &error)) {
 		cvmd_return_error(inv, error);
-		g_free(s);
 		return TRUE;
 	}
+	s = g_new0(Switch, 1);
 	s->guest = g;
 	s->inv = g_object_ref(inv);
 	s->rollback = rollback;
@@ -111,7 +119,7 @@ on_stage(CvmDbusFirmwareUpdate *iface, GDBusMethodInvocation *inv, const char *p
 
 	if (!g_path_is_absolute(path)) {
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "the image path must be absolute");
-	} else if (cvm_fwupdate_stage(g->daemon->state, g->name, path, &error)) {
+	} else if (cvmd_guest_check_idle(g, &error) && cvm_fwupdate_stage(g->daemon->state, g->name, path, &error)) {
 		cvmd_guest_reload(g, NULL);
 		cvm_dbus_firmware_update_complete_stage(iface, inv);
 		return TRUE;

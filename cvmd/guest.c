@@ -38,11 +38,46 @@ cvmd_guest_save(CvmdGuest *g, GError **error)
 	return cvm_state_write(g->daemon->state, "guests", g->name, g->record, error);
 }
 
+gboolean
+cvmd_guest_check_idle(CvmdGuest *g, GError **error)
+{
+	if (g->busy == NULL)
+		return TRUE;
+	g_set_error(error, CVM_ERROR, CVM_ERROR_BUSY, "guest %s is busy: %s", g->name, g->busy);
+	return FALSE;
+}
+
+gboolean
+cvmd_guest_hold(CvmdGuest *g, const char *what, GError **error)
+{
+	if (!cvmd_guest_check_idle(g, error))
+		return FALSE;
+	g->busy = what;
+	return TRUE;
+}
+
+gboolean
+cvmd_guest_release(CvmdGuest *g, GError **error)
+{
+	g->busy = NULL;
+	if (!cvmd_guest_reload(g, error))
+		return FALSE;
+	cvmd_reconcile_guest(g);
+	return TRUE;
+}
+
 void
 cvmd_guest_set_state(CvmdGuest *g, const char *state)
 {
 	g_autoptr(GError) error = NULL;
 
+	/* A held guest's record is the worker's: writing ours back would undo
+	 * its change (a firmware switch lost its new digest that way). The
+	 * property still follows libvirt; release() catches the record up. */
+	if (g->busy != NULL) {
+		cvm_dbus_guest_set_state(g->iface, state);
+		return;
+	}
 	if (strcmp(cvm_record_get_string(g->record, "state", ""), state) == 0)
 		return;
 	json_object_object_add(g->record, "state", json_object_new_string(state));
@@ -59,7 +94,7 @@ do_lifecycle(CvmDbusGuest *iface, GDBusMethodInvocation *inv, CvmdGuest *g, cons
 	g_autoptr(GError) error = NULL;
 	g_autofree char *state = NULL;
 
-	if (!cvmd_libvirt_lifecycle(g->daemon, g->name, action, &error)) {
+	if (!cvmd_guest_check_idle(g, &error) || !cvmd_libvirt_lifecycle(g->daemon, g->name, action, &error)) {
 		cvmd_return_error(inv, error);
 		return TRUE;
 	}
@@ -95,6 +130,10 @@ on_forget(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer data)
 	g_autoptr(GError) error = NULL;
 	const char *state = cvm_record_get_string(g->record, "state", "");
 
+	if (!cvmd_guest_check_idle(g, &error)) {
+		cvmd_return_error(inv, error);
+		return TRUE;
+	}
 	if (strcmp(state, "running") == 0 || strcmp(state, "paused") == 0) {
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_STATE,
 			    "guest %s is %s; stop or destroy it before forgetting it", g->name, state);

@@ -27,6 +27,7 @@ typedef struct {
 	GVariant *options; /* the job's option strings point into it */
 	CvmMigrateJob *job;
 	gboolean done;
+	gboolean held; /* the source guest's object is held (cvmd_guest_hold) */
 	GError *error;
 	gint64 last_signal_us; /* worker thread only */
 	CvmMigrateJobPhase last_phase;
@@ -120,15 +121,16 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 	j->done = TRUE;
 	gboolean keep = FALSE;
 	g_variant_lookup(j->options, "keep-source", "b", &keep);
+	CvmdGuest *g = j->held ? cvmd_guest_lookup(m->daemon, cvm_migrate_job_get_guest(j->job)) : NULL;
 	if (j->error == NULL && !keep) {
-		/* Forgotten by the job; the domain event for its stop may have
-		 * written the record again through the guest object. */
-		CvmdGuest *g = cvmd_guest_lookup(m->daemon, cvm_migrate_job_get_guest(j->job));
+		/* The job has forgotten the source (record and domain); the held
+		 * object kept the domain's stop event from writing the record back. */
 		if (g != NULL) {
 			g_hash_table_remove(m->daemon->guests, g->name);
 			cvmd_guest_remove(m->daemon, g);
 		}
-		cvm_state_remove(m->daemon->state, "guests", cvm_migrate_job_get_guest(j->job), NULL);
+	} else if (g != NULL) {
+		cvmd_guest_release(g, NULL);
 	}
 	add_recorded_guest(m->daemon, cvm_migrate_job_get_dest_name(j->job));
 	cvm_migrate_job_get_progress(j->job, &p);
@@ -166,6 +168,7 @@ on_start(CvmDbusMigration *iface, GDBusMethodInvocation *inv, const char *guest,
 	Migrations *m = data;
 	g_autoptr(GError) error = NULL;
 	CvmMigrateJobOptions o;
+	CvmdGuest *g = cvmd_guest_lookup(m->daemon, guest);
 	Job *j = g_new0(Job, 1);
 
 	j->m = m;
@@ -176,6 +179,8 @@ on_start(CvmDbusMigration *iface, GDBusMethodInvocation *inv, const char *guest,
 	if (cvm_migrate_job_options_from_variant(options, &o, &error) &&
 	    (j->job = cvm_migrate_job_new(&o, &error)) != NULL && busy_job_for(m, guest) != NULL)
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_EXISTS, "guest %s is already migrating", guest);
+	if (error == NULL && g != NULL)
+		j->held = cvmd_guest_hold(g, "migrating", &error);
 	if (error != NULL) {
 		job_free(j);
 		cvmd_return_error(inv, error);

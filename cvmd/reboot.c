@@ -34,7 +34,7 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 	(void)source;
 	(void)res;
 	if (g != NULL)
-		cvmd_guest_reload(g, NULL);
+		cvmd_guest_release(g, NULL);
 	g_free(r->name);
 	g_free(r);
 }
@@ -43,8 +43,14 @@ static gboolean
 on_main(gpointer data)
 {
 	Reboot *r = data;
+	CvmdGuest *g = cvmd_guest_lookup(r->daemon, r->name);
+	g_autoptr(GError) error = NULL;
 
-	if (cvmd_guest_lookup(r->daemon, r->name) == NULL) {
+	/* A guest held by a firmware switch or a migration is being relaunched
+	 * or moved by that worker, which decides its image. */
+	if (g == NULL || !cvmd_guest_hold(g, "firmware restore at reset", &error)) {
+		if (error != NULL)
+			g_printerr("cvmd: %s: reset not handled: %s\n", r->name, error->message);
 		g_free(r->name);
 		g_free(r);
 		return G_SOURCE_REMOVE;

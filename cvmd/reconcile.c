@@ -46,20 +46,24 @@ cvmd_reconcile_load(Cvmd *d, GError **error)
 	return TRUE;
 }
 
+gboolean
+cvmd_reconcile_guest(CvmdGuest *g)
+{
+	g_autofree char *state = current_state(g->daemon, g->name, g->record);
+
+	if (strcmp(state, cvm_record_get_string(g->record, "state", "")) == 0)
+		return FALSE;
+	cvmd_guest_set_state(g, state);
+	return TRUE;
+}
+
 guint
 cvmd_reconcile(Cvmd *d)
 {
 	g_autoptr(GList) guests = g_hash_table_get_values(d->guests);
 	guint changed = 0;
 
-	for (GList *l = guests; l != NULL; l = l->next) {
-		CvmdGuest *g = l->data;
-		g_autofree char *state = current_state(d, g->name, g->record);
-
-		if (strcmp(state, cvm_record_get_string(g->record, "state", "")) != 0) {
-			cvmd_guest_set_state(g, state);
-			changed++;
-		}
-	}
+	for (GList *l = guests; l != NULL; l = l->next)
+		changed += cvmd_reconcile_guest(l->data) ? 1 : 0;
 	return changed;
 }

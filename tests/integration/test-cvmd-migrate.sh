@@ -114,10 +114,24 @@ done
 grep -q '"phase": *"running"' "$TMP/st3.json" || fail "g3 never ran: $(cat "$TMP/st3.json")"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Migration.Start g3 tcp:127.0.0.1:0 "{'source-memory': <'$TMP/g3.s.mem'>}"
 grep -q org.cvm.Cvmd1.Error.Exists "$TMP/out" || fail "second migration of g3: $(cat "$TMP/out")"
+# While the job holds g3, what would change it or its record is refused by
+# name, and g3 stays as it is.
+G3=$(opath g3)
+for m in org.cvm.Cvmd1.Guest.Stop org.cvm.Cvmd1.Guest.Destroy org.cvm.Cvmd1.Guest.Forget \
+	org.cvm.Cvmd1.FirmwareUpdate.Apply org.cvm.Cvmd1.FirmwareUpdate.Rollback; do
+	call "$G3" $m
+	grep -q "org.cvm.Cvmd1.Error.Busy.*busy: migrating" "$TMP/out" || fail "$m during migration: $(cat "$TMP/out")"
+done
+call "$G3" org.cvm.Cvmd1.FirmwareUpdate.Stage "$TMP/hello.igvm"
+grep -q org.cvm.Cvmd1.Error.Busy "$TMP/out" || fail "Stage during migration: $(cat "$TMP/out")"
+grep -q staged "$CVM_STATE_DIR/guests/g3.json" && fail "Stage during migration wrote the record"
+running g3 || fail "g3 changed while refused calls were made"
 "$CVMCTL" migrate cancel --bus "$BUS" "$ID" || fail "cancel"
 wait_phase "$ID" cancelled "$TMP/st3.json" || fail "not cancelled: $(cat "$TMP/st3.json")"
 grep -q 'org.cvm.Cvmd1.Error.Cancelled' "$TMP/st3.json" || fail "error name: $(cat "$TMP/st3.json")"
 running g3 || fail "the source guest g3 is not running after cancel"
+call "$G3" org.cvm.Cvmd1.FirmwareUpdate.Stage "$TMP/hello.igvm"
+[ $rc = 0 ] || fail "g3 still held after its job ended: $(cat "$TMP/out")"
 gone g3-incoming || fail "the destination guest g3-incoming was left behind"
 "$CVMCTL" migrate status --bus "$BUS" >"$TMP/all.json"
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert [j["id"] for j in s]==["1","2","3"], s' \
