@@ -8,6 +8,7 @@ TMP=$(mktemp -d)
 chmod 755 "$TMP" # other test uids must reach the bus socket
 BUS_PID=""
 CVMD_PID=""
+MON=""
 export CVM_STATE_DIR="$TMP/state"
 export CVM_POLICY_DIR="$TMP/policy.d"
 
@@ -19,6 +20,7 @@ cleanup() {
 	set +e
 	[ -n "$CLEANUP_HOOK" ] && eval "$CLEANUP_HOOK"
 	[ -n "$CVMD_PID" ] && kill -9 "$CVMD_PID" 2>/dev/null
+	[ -n "$MON" ] && kill "$MON" 2>/dev/null
 	[ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null
 	[ -n "$CVMD_PID" ] && wait "$CVMD_PID" 2>/dev/null
 	[ -n "$BUS_PID" ] && wait "$BUS_PID" 2>/dev/null
@@ -79,6 +81,30 @@ start_cvmd() {
 		sleep 0.05
 	done
 	fail "cvmd did not own org.cvm.Cvmd1"
+}
+
+# start_monitor OBJECT FILE: cvmd's signals on OBJECT written to FILE by
+# gdbus monitor (pid in $MON). Returns once the monitor is subscribed: it
+# adds its match rule before it asks who owns the name, and the bus answers
+# in order, so the owner line means no later signal is missed.
+start_monitor() {
+	gdbus monitor --address "$BUS" -d org.cvm.Cvmd1 -o "$1" >"$2" 2>&1 &
+	MON=$!
+	for _ in $(seq 200); do
+		grep -q "is owned by\|does not have an owner" "$2" && return 0
+		sleep 0.05
+	done
+	fail "gdbus monitor did not start: $(cat "$2")"
+}
+
+# stop_monitor FILE PATTERN [COUNT]: wait (10 s at most) until PATTERN is in
+# FILE COUNT times (default 1), then stop the monitor.
+stop_monitor() {
+	for _ in $(seq 100); do
+		[ "$(grep -c "$2" "$1")" -ge "${3:-1}" ] && break
+		sleep 0.1
+	done
+	kill "$MON" 2>/dev/null; wait "$MON" 2>/dev/null || true; MON=""
 }
 
 stop_cvmd() { # SIGTERM, then reap (exit status of cvmd ignored)

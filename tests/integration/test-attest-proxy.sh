@@ -13,10 +13,10 @@ H="$(pwd)/$BUILDDIR/tests/helpers"
 AGENT=""; SERVE=""; ASKED=0
 if [ "${ATTEST_VIA:-cvmctl}" = cvmd ]; then
 	. tests/integration/lib-cvmd.sh
-	CLEANUP_HOOK='[ -n "${AGENT:-}" ] && kill "$AGENT" 2>/dev/null; [ -n "${MON:-}" ] && kill "$MON" 2>/dev/null'
+	CLEANUP_HOOK='[ -n "${AGENT:-}" ] && kill "$AGENT" 2>/dev/null'
 	start_bus
 	start_cvmd test:///default
-	gdbus monitor --address "$BUS" -d org.cvm.Cvmd1 -o /org/cvm/Cvmd1 >"$TMP/serve.err" 2>&1 & MON=$!
+	start_monitor /org/cvm/Cvmd1 "$TMP/serve.err"
 else
 	CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
 	TMP=$(mktemp -d)

@@ -86,14 +86,11 @@ esac
 "$H/attest-client" "$TMP/front.sock" v2 >"$TMP/c" || fail "client"
 grep -qx "v2 error=0 http=0 signal=0 payload=12" "$TMP/c" || fail "through cvmd: $(cat "$TMP/c")"
 
-gdbus monitor --address "$BUS" -d org.cvm.Cvmd1 -o /org/cvm/Cvmd1 >"$TMP/monitor" 2>&1 &
-MON=$!
-sleep 0.3
+start_monitor /org/cvm/Cvmd1 "$TMP/monitor"
 kill "$AGENT"; wait "$AGENT" 2>/dev/null || true; AGENT=""
 "$H/attest-client" "$TMP/front.sock" v2 >"$TMP/c" || fail "client, dead agent"
 grep -qx "v2 error=786433 http=503 signal=1 payload=0" "$TMP/c" || fail "dead agent: $(cat "$TMP/c")"
-sleep 0.3
-kill "$MON"; wait "$MON" 2>/dev/null || true
+stop_monitor "$TMP/monitor" "Attestation.RequestFailed"
 grep -q "Attestation.RequestFailed ('g1', uint32 786433, uint32 503, true)" "$TMP/monitor" ||
 	fail "no RequestFailed signal: $(cat "$TMP/monitor")"
 "$CVMCTL" attest stats --bus "$BUS" --json >"$TMP/stats" || fail "cvmctl attest stats"

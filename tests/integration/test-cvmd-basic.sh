@@ -41,17 +41,14 @@ prop /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager Capabilities | grep -q "'libvirt-conne
 prop $G/test org.cvm.Cvmd1.Guest UUID | grep -q 6695eb01 || fail UUID
 
 # --- lifecycle: Destroy, state change comes back as PropertiesChanged
-gdbus monitor --address "$BUS" -d org.cvm.Cvmd1 -o $G/test >"$TMP/monitor" 2>&1 &
-MON=$!
-sleep 0.3
+start_monitor $G/test "$TMP/monitor"
 call $G/test org.cvm.Cvmd1.Guest.Destroy
 [ "$rc" -eq 0 ] || fail "Destroy: $(cat "$TMP/out")"
 prop $G/test org.cvm.Cvmd1.Guest State | grep -q "'shutoff'" || fail "not shutoff after Destroy"
 call $G/test org.cvm.Cvmd1.Guest.Start
 [ "$rc" -eq 0 ] || fail "Start: $(cat "$TMP/out")"
 prop $G/test org.cvm.Cvmd1.Guest State | grep -q "'running'" || fail "not running after Start"
-sleep 0.3
-kill $MON; wait $MON 2>/dev/null || true
+stop_monitor "$TMP/monitor" "PropertiesChanged.*'State': <'running'>"
 grep -q "PropertiesChanged.*'State': <'shutoff'>" "$TMP/monitor" || fail "no PropertiesChanged: $(cat "$TMP/monitor")"
 grep -q "PropertiesChanged.*'State': <'running'>" "$TMP/monitor" || fail "no running PropertiesChanged"
 

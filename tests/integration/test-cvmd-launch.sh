@@ -69,9 +69,7 @@ json.dump(m, open(sys.argv[2], "w"))
 PY
 "$CVMCTL" igvm build "$TMP/b.json" -o "$TMP/b.igvm" >/dev/null
 G1=/org/cvm/Cvmd1/guest/g1
-gdbus monitor --address "$BUS" -d org.cvm.Cvmd1 -o "$G1" >"$TMP/monitor" 2>&1 &
-MON=$!
-sleep 0.3
+start_monitor "$G1" "$TMP/monitor"
 call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Stage "$TMP/b.igvm"
 [ $rc = 0 ] || fail "Stage: $(cat "$TMP/out")"
 call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Stage "relative.igvm"
@@ -97,8 +95,7 @@ grep -q 'Hello from a cvm IGVM guest' "$CVM_STATE_DIR/guests.d/g1/serial.log" ||
 "$CVMCTL" fwupdate status --bus "$BUS" g1 >"$TMP/fw.json" 2>"$TMP/fw.err" || fail "cvmctl fwupdate status: $(cat "$TMP/fw.err")"
 grep -q "running in-process" "$TMP/fw.err" && fail "fwupdate status did not go through cvmd"
 grep -q "$SHA_B" "$TMP/fw.json" || fail "status lacks the previous image B: $(cat "$TMP/fw.json")"
-sleep 0.3
-kill "$MON" 2>/dev/null; wait "$MON" 2>/dev/null || true
+stop_monitor "$TMP/monitor" 'FirmwareUpdate.FirmwareUpdated' 2
 [ "$(grep -c 'FirmwareUpdate.FirmwareUpdated' "$TMP/monitor")" -eq 2 ] || fail "signals: $(cat "$TMP/monitor")"
 grep 'FirmwareUpdated' "$TMP/monitor" | head -1 | grep -q "$SHA_B" || fail "signal lacks B's digest: $(cat "$TMP/monitor")"
 

@@ -22,10 +22,7 @@ CLEANUP_HOOK='for p in $SIMS; do kill -9 "$p" 2>/dev/null; done'
 
 start_bus
 start_cvmd "$URI"
-gdbus monitor --address "$BUS" -d org.cvm.Cvmd1 -o /org/cvm/Cvmd1 >"$TMP/monitor" 2>&1 &
-MON=$!
-SIMS="$MON"
-sleep 0.3
+start_monitor /org/cvm/Cvmd1 "$TMP/monitor"
 
 launch() { # launch NAME: a guest on the test driver through cvmd, its SVSM's log line written
 	"$CVMCTL" launch --bus "$BUS" --igvm "$TMP/hello.igvm" --name "$1" --memory 64M >"$TMP/launch.out" 2>&1 ||
@@ -75,7 +72,7 @@ running g1-incoming || fail "the destination guest is not running"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.ListGuests
 grep -q "g1_2dincoming" "$TMP/out" && ! grep -q "guest/g1'" "$TMP/out" || fail "ListGuests: $(cat "$TMP/out")"
 grep -q "igvm-path.*hello.igvm" "$CVM_STATE_DIR/guests/g1-incoming.json" || fail "destination not from the same IGVM"
-sleep 0.3
+for _ in $(seq 100); do grep -q "Migration.Finished ('1'" "$TMP/monitor" && break; sleep 0.1; done
 grep -q "Migration.Progress ('1', 'running'" "$TMP/monitor" || fail "no Progress signal: $(cat "$TMP/monitor")"
 grep -q "Migration.Finished ('1', 'completed', '', '')" "$TMP/monitor" || fail "no Finished signal: $(cat "$TMP/monitor")"
 
@@ -182,5 +179,4 @@ grep -q "in its QEMU process" "$TMP/st5.json" || fail "relay without memory file
 running g3 || fail "g3 not running after refused migrations"
 gone g3-incoming || fail "a refused migration left g3-incoming"
 kill -0 "$CVMD_PID" || fail "cvmd died"
-kill "$MON" 2>/dev/null || true
 echo "test-cvmd-migrate: ok"

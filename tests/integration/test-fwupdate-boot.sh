@@ -70,7 +70,7 @@ wait_line "Firmware B says"
 wait_line "Firmware A says"
 [ "$(record igvm-sha256)" = "$SHA_A" ] || fail "record after rollback: $(record igvm-sha256)"
 "$CVMCTL" forget "$BUS" "$CONNECT" fw >/dev/null 2>&1 || fail "forget"
-sleep 0.3
+for _ in $(seq 50); do pgrep -f "qemu-system.*$TMP" >/dev/null || break; sleep 0.1; done
 pgrep -f "qemu-system.*$TMP" >/dev/null && fail "a QEMU process was left running"
 # decode: a guest's vm-launch-update request and a dump of its memory.
 python3 - "$TMP/b.igvm" "$TMP" <<'PY'

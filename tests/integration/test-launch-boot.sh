@@ -67,6 +67,6 @@ rc=0; "$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/hello.igvm" --name bad --p
 wait_log ovmf 'EDK II\|BdsDxe\|UEFI' 90
 "$CVMCTL" forget "$BUS" "$CONNECT" ovmf 2>/dev/null || fail "forget ovmf"
 
-sleep 0.5
+for _ in $(seq 50); do pgrep -f "qemu-system.*$TMP" >/dev/null || break; sleep 0.1; done
 if pgrep -f "qemu-system.*$TMP" >/dev/null; then fail "a QEMU process was left running"; fi
 echo "test-launch-boot: ok"

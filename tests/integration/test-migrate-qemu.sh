@@ -111,7 +111,7 @@ wait "$SS" 2>/dev/null || true
 running g2 || fail "g2 not running after the failed migration"
 [ "$(qemu_pid g2)" = "$G2" ] || fail "g2's QEMU changed or went"
 [ ! -e "$CVM_STATE_DIR/guests/g2-incoming.json" ] || fail "the failed migration left g2-incoming"
-sleep 0.5
+for _ in $(seq 50); do [ -z "$(qemu_pid g2-incoming)" ] && break; sleep 0.1; done
 [ -z "$(qemu_pid g2-incoming)" ] || fail "the destination's QEMU was left running"
 [ ! -e "$TMP/g2.sock" ] || fail "the channel socket was left"
 kill -0 "$CVMD_PID" || fail "cvmd died"
