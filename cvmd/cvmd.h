@@ -86,10 +86,21 @@ void cvmd_manager_refresh_capabilities(Cvmd *d);
 
 /* source.c: InspectIgvm / MeasureIgvm ({"path": s} or {"fd": h}). */
 void cvmd_source_connect(Cvmd *d);
-/* The file named by a source dict, mapped read-only; the path form needs a
- * privileged caller (cvmd may read files the caller cannot). */
+/* The file named by a source dict, in memory only cvmd controls (a sealed
+ * memfd mapped, anything else copied); the path form needs a privileged
+ * caller (cvmd may read files the caller cannot), and the size limit depends
+ * on the caller. Blocks on the bus and the file: call it from a job. */
 GBytes *cvmd_source_read(Cvmd *d, GDBusMethodInvocation *inv, GUnixFDList *fds,
 			 GVariant *source, GError **error);
+
+/* jobs.c: work on a caller's file, run in a small bounded pool off the main
+ * loop. @run (in a pool thread) returns the method's string reply or NULL
+ * with an error; the invocation is answered from the main context. When the
+ * pool is full the call is answered Busy at once. @data is freed with
+ * @free_data either way. */
+typedef gchar *(*CvmdJobFunc)(Cvmd *d, GDBusMethodInvocation *inv, gpointer data, GError **error);
+void cvmd_job_start(Cvmd *d, GDBusMethodInvocation *inv, CvmdJobFunc run, gpointer data,
+		    GDestroyNotify free_data);
 
 /* launch.c: LaunchGuest. */
 void cvmd_launch_connect(Cvmd *d);
