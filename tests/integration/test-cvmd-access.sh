@@ -2,7 +2,10 @@
 # Caller checks: a user that is neither root nor in group cvm may read but not
 # call mutating methods. Checked twice: by cvmd itself on a permissive bus
 # (org.cvm.Cvmd1.Error.PermissionDenied), and by the bus with the installed
-# policy file dist/dbus/org.cvm.Cvmd1.conf (AccessDenied).
+# policy file dist/dbus/org.cvm.Cvmd1.conf (AccessDenied). Each time every
+# method of docs/dbus/*.xml is called as that user (cvmd-access-probe), and
+# what is let in must be what docs/dbus/README.md calls "anyone"; the policy
+# file must allow exactly those methods too.
 set -eu
 . tests/integration/lib-cvmd.sh
 G=/org/cvm/Cvmd1/guest
@@ -16,6 +19,64 @@ as_user() { # as_user OBJECT METHOD ARGS...: gdbus call as cvmtest
 		gdbus call --address "$BUS" -d org.cvm.Cvmd1 -o "$obj" -m "$m" "$@" >"$TMP/out" 2>&1
 	rc=$?
 	set -e
+}
+
+# What the docs say anyone may call: "IFACE.METHOD anyone|privileged", sorted,
+# from the member tables of docs/dbus/README.md (access column, or "method,
+# privileged" in the Guest table).
+awk -F'|' '
+	/^## org\.cvm\.Cvmd1\./ { iface = $0; sub(/^## /, "", iface); sub(/ .*/, "", iface) }
+	/^\| `[A-Za-z]+\(/ {
+		kind = $3; access = $4
+		if (kind !~ /^ *method/) next
+		if (kind ~ /,/) { access = kind; sub(/^[^,]*, */, "", access) }
+		name = $2; sub(/^ *`/, "", name); sub(/\(.*/, "", name)
+		if (access ~ /^ *anyone/) a = "anyone"; else if (access ~ /^ *privileged/) a = "privileged"
+		else { print "cannot read the access of " iface "." name > "/dev/stderr"; exit 1 }
+		print iface "." name " " a
+	}' docs/dbus/README.md | sort >"$TMP/docs-access"
+[ "$(wc -l <"$TMP/docs-access")" -ge 20 ] || fail "docs/dbus/README.md: too few methods read: $(cat "$TMP/docs-access")"
+# The policy file allows the same (and names no org.cvm.Cvmd1 interface whole).
+python3 - dist/dbus/org.cvm.Cvmd1.conf >"$TMP/policy-anyone" <<'PY'
+import sys, xml.etree.ElementTree as ET
+for pol in ET.parse(sys.argv[1]).getroot().iter("policy"):
+    if pol.get("context") != "default":
+        continue
+    for a in pol.iter("allow"):
+        i = a.get("send_interface", "")
+        if i.startswith("org.cvm.Cvmd1."):
+            if a.get("send_member") is None:
+                sys.exit("the policy allows all of " + i)
+            print(i + "." + a.get("send_member"))
+PY
+sort -o "$TMP/policy-anyone" "$TMP/policy-anyone"
+grep ' anyone$' "$TMP/docs-access" | sed 's/ anyone$//' | diff -u - "$TMP/policy-anyone" ||
+	fail "dist/dbus/org.cvm.Cvmd1.conf and docs/dbus/README.md disagree on what anyone may call"
+
+probe_all() { # every documented method, as cvmtest, against the docs
+	setpriv --reuid=cvmtest --regid=cvmtest --clear-groups "$HELPERS/cvmd-access-probe" "$BUS" \
+		/org/cvm/Cvmd1 $G/test docs/dbus/org.cvm.Cvmd1.*.xml >"$TMP/probe" 2>&1 ||
+		fail "cvmd-access-probe: $(cat "$TMP/probe")"
+	sort -o "$TMP/probe" "$TMP/probe"
+	diff -u "$TMP/docs-access" "$TMP/probe" || fail "$1: access differs from docs/dbus/README.md (+: as served)"
+}
+
+# an fd any caller may pass: the size limit depends on who calls
+fd_size_checks() {
+	"$CVMCTL" igvm build examples/snp-hello/manifest.json -o "$TMP/small.igvm" >/dev/null
+	truncate -s 65M "$TMP/big.igvm"
+	set +e
+	setpriv --reuid=cvmtest --regid=cvmtest --clear-groups \
+		"$HELPERS/cvmd-fd-call" "$BUS" MeasureIgvm "$TMP/small.igvm" >"$TMP/out" 2>&1
+	grep -q '^[0-9a-f]\{96\}$' "$TMP/out" || fail "MeasureIgvm fd by cvmtest: $(cat "$TMP/out")"
+	setpriv --reuid=cvmtest --regid=cvmtest --clear-groups \
+		"$HELPERS/cvmd-fd-call" "$BUS" MeasureIgvm "$TMP/big.igvm" >"$TMP/out" 2>&1
+	grep -q "InvalidArgument.*64 MiB (the limit for callers outside root and group cvm)" "$TMP/out" ||
+		fail "65 MiB fd by cvmtest: $(cat "$TMP/out")"
+	# root may pass it: refused for what it holds, not for its size
+	"$HELPERS/cvmd-fd-call" "$BUS" MeasureIgvm "$TMP/big.igvm" >"$TMP/out" 2>&1
+	set -e
+	grep -q "Error.\(InvalidData\|Truncated\|Validation\)" "$TMP/out" || fail "65 MiB fd by root: $(cat "$TMP/out")"
 }
 
 run_checks() { # run_checks EXPECTED_DENIAL_ERROR
@@ -47,6 +108,8 @@ write_record test 6695eb01-f6a4-8304-79aa-97f2502e193f running
 start_bus
 start_cvmd test:///default
 run_checks org.cvm.Cvmd1.Error.PermissionDenied
+probe_all "cvmd's own checks"
+fd_size_checks
 stop_cvmd
 kill "$BUS_PID"; wait "$BUS_PID" 2>/dev/null || true; BUS_PID=""; rm -f "$TMP/bus"
 
@@ -54,4 +117,5 @@ kill "$BUS_PID"; wait "$BUS_PID" 2>/dev/null || true; BUS_PID=""; rm -f "$TMP/bu
 start_bus "$(pwd)/dist/dbus/org.cvm.Cvmd1.conf"
 start_cvmd test:///default
 run_checks org.freedesktop.DBus.Error.AccessDenied
+probe_all "the shipped bus policy"
 echo ok
