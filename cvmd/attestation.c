@@ -38,6 +38,31 @@ on_failure(const CvmAttestFailure *f, gpointer data)
 	g_main_context_invoke(NULL, emit_failed, x);
 }
 
+/* The agent: exactly one of an absolute socket path and a command whose
+ * program is named (an empty list would be accepted as a command and fail
+ * at every request instead of now). */
+static gboolean
+agent_check(json_object *cfg, char **argv, GError **error)
+{
+	const char *sock = cvm_record_get_string(cfg, "agent-socket", NULL);
+
+	if ((sock == NULL) == (argv == NULL)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "exactly one of \"agent-socket\" and \"agent-command\" is needed");
+		return FALSE;
+	}
+	if (sock != NULL && !g_path_is_absolute(sock)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "\"agent-socket\" must be an absolute path");
+		return FALSE;
+	}
+	if (argv != NULL && (argv[0] == NULL || argv[0][0] == '\0')) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "\"agent-command\" must name a program (an empty list or name is not one)");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* A config record ({listen, agent-socket | agent-command, timeout-ms, ...}) in service. */
 static gboolean
 serve(Cvmd *d, const char *guest, json_object *cfg, GError **error)
@@ -47,14 +72,14 @@ serve(Cvmd *d, const char *guest, json_object *cfg, GError **error)
 	g_auto(GStrv) argv = cvm_record_get_strv(cfg, "agent-command");
 	const char *listen = cvmd_attest_listen(cfg, error);
 
+	if (listen == NULL || !agent_check(cfg, argv, error))
+		return FALSE;
 	cvm_attest_backend_init(&b);
 	b.agent_socket = cvm_record_get_string(cfg, "agent-socket", b.agent_socket);
 	b.agent_argv = (const char *const *)argv;
 	b.timeout_ms = (guint)cvm_record_get_int(cfg, "timeout-ms", b.timeout_ms);
 	b.attempts = (guint)cvm_record_get_int(cfg, "attempts", b.attempts);
 	b.breaker_failures = (guint)cvm_record_get_int(cfg, "breaker", b.breaker_failures);
-	if (listen == NULL)
-		return FALSE;
 	return cvm_attest_proxy_add_guest(proxy, guest, listen, &b, error);
 }
 

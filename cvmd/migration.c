@@ -176,11 +176,17 @@ on_start(CvmDbusMigration *iface, GDBusMethodInvocation *inv, const char *guest,
 	cvm_migrate_job_options_init(&o);
 	o.guest = guest;
 	o.to = to;
+	/* Every argument is checked before a job exists: a job id means work
+	 * that can succeed, not a failure to be polled for. */
 	if (cvm_migrate_job_options_from_variant(options, &o, &error) &&
-	    (j->job = cvm_migrate_job_new(&o, &error)) != NULL && busy_job_for(m, guest) != NULL)
-		g_set_error(&error, CVM_ERROR, CVM_ERROR_EXISTS, "guest %s is already migrating", guest);
-	if (error == NULL && g != NULL)
-		j->held = cvmd_guest_hold(g, "migrating", &error);
+	    (j->job = cvm_migrate_job_new(&o, &error)) != NULL) {
+		if (g == NULL)
+			g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no guest named %s", guest);
+		else if (busy_job_for(m, guest) != NULL)
+			g_set_error(&error, CVM_ERROR, CVM_ERROR_EXISTS, "guest %s is already migrating", guest);
+		else
+			j->held = cvmd_guest_hold(g, "migrating", &error);
+	}
 	if (error != NULL) {
 		job_free(j);
 		cvmd_return_error(inv, error);

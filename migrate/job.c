@@ -4,6 +4,7 @@
  * job-move.c. */
 #include "migrate/job-private.h"
 #include "libcvm/launch-private.h"
+#include "libcvm/socket-uri-private.h"
 
 #include <cvm/error.h>
 #include <cvm/launch.h>
@@ -36,6 +37,22 @@ cvm_migrate_job_new(const CvmMigrateJobOptions *opts, GError **error)
 	    opts->dest_page_gpa % CVM_MIGRATE_PAGE_SIZE != 0) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
 			    "migration: a channel URI, a non-zero timeout and 4 KiB-aligned page addresses are needed");
+		return NULL;
+	}
+	/* Checked here, not first in the job's thread: a caller learns of a
+	 * bad argument from the call, not from a job that fails later. */
+	CvmiUri uri = {0};
+	gboolean uri_ok = cvmi_uri_parse(opts->to, &uri, error);
+	cvmi_uri_clear(&uri);
+	if (!uri_ok) {
+		g_prefix_error(error, "migration: ");
+		return NULL;
+	}
+	if ((opts->dest_connect != NULL && *opts->dest_connect == '\0') ||
+	    (opts->source_memory != NULL && !g_path_is_absolute(opts->source_memory)) ||
+	    (opts->dest_memory != NULL && !g_path_is_absolute(opts->dest_memory))) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "migration: dest-connect must not be empty and memory files must be absolute paths");
 		return NULL;
 	}
 	CvmMigrateJob *job = g_new0(CvmMigrateJob, 1);

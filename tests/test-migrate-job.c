@@ -144,6 +144,8 @@ test_job_new_checks_names_uri_and_alignment(void **state)
 		{"../x", NULL, "tcp:h:1", NULL, 0}, {"g", "a b", "tcp:h:1", NULL, 0},
 		{"g", "g", "tcp:h:1", NULL, 0},	    {"g", NULL, NULL, NULL, 0},
 		{"g", NULL, "tcp:h:1", NULL, 0x10}, {NULL, NULL, "tcp:h:1", NULL, 0},
+		{"g", NULL, "", NULL, 0},	    {"g", NULL, "nope", NULL, 0},
+		{"g", NULL, "tcp:h", NULL, 0},	    {"g", NULL, "tcp:h:1", "", 0},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
 		g_autoptr(GError) error = NULL;
@@ -155,6 +157,17 @@ test_job_new_checks_names_uri_and_alignment(void **state)
 		assert_null(cvm_migrate_job_new(&o, &error));
 		assert_true(g_error_matches(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT));
 	}
+	/* memory files are named for cvmd, whose working directory means nothing */
+	o.guest = "g";
+	o.dest_name = NULL;
+	o.to = "tcp:h:1";
+	o.dest_connect = NULL;
+	o.page_gpa = 0;
+	o.source_memory = "relative.mem";
+	g_autoptr(GError) rel = NULL;
+	assert_null(cvm_migrate_job_new(&o, &rel));
+	assert_true(g_error_matches(rel, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT));
+	o.source_memory = NULL;
 	/* The same name is fine on another connection. */
 	o.guest = o.dest_name = "g";
 	o.to = "tcp:h:1";
