@@ -2,22 +2,19 @@
 /* Start-up: records from the state directory become guest objects, each
  * with its state taken from libvirt, which is the truth about domains.
  * Guests started or stopped while cvmd was down show their new state; a
- * guest whose domain is gone is "vanished" (kept until Forget); a launch
- * that was interrupted before its domain existed is "failed". */
+ * guest whose domain is gone is "vanished" (kept until Forget), "replaced"
+ * when another domain (another UUID) now has its name; a launch that was
+ * interrupted before its domain existed is "failed". */
 #include <string.h>
 #include "cvmd/cvmd.h"
+
+#include <cvm/lifecycle.h>
 
 /* What the guest's state is now, judged from libvirt and the record. */
 static char *
 current_state(Cvmd *d, const char *name, json_object *rec)
 {
-	char *s = cvmd_libvirt_domain_state(d, name, cvm_record_get_string(rec, "uuid", NULL));
-
-	if (s != NULL)
-		return s;
-	if (strcmp(cvm_record_get_string(rec, "state", ""), "launching") == 0 || strcmp(cvm_record_get_string(rec, "state", ""), "failed") == 0)
-		return g_strdup("failed");
-	return g_strdup("vanished");
+	return g_strdup(cvm_lifecycle_guest_state(d->conn, name, rec));
 }
 
 gboolean

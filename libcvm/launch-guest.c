@@ -160,18 +160,30 @@ cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, 
 	return dom;
 }
 
-/* Destroy and undefine @name if libvirt has it. A QEMU that died while we
- * destroyed it (see guest-local.c) is fine. FALSE with libvirt's error set. */
+/* Destroy and undefine the guest's domain, found by the record's UUID, if
+ * libvirt has it. A QEMU that died while we destroyed it (see guest-local.c)
+ * is fine. A domain that only has the guest's name is not the guest's: it is
+ * left alone, with CVM_ERROR_STATE when @strict (a relaunch could not define
+ * the guest's domain beside it), silently otherwise (forgetting the guest
+ * needs nothing from it). */
 static gboolean
-remove_domain(virConnectPtr conn, const char *name)
+remove_domain(virConnectPtr conn, const char *name, json_object *rec, gboolean strict, GError **error)
 {
-	virDomainPtr dom = virDomainLookupByName(conn, name);
+	g_autoptr(GError) local = NULL;
+	virDomainPtr dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), &local);
 	gboolean ok;
 
-	if (dom == NULL)
-		return TRUE;
+	if (dom == NULL) {
+		if (g_error_matches(local, CVM_ERROR, CVM_ERROR_NOT_FOUND) ||
+		    (!strict && g_error_matches(local, CVM_ERROR, CVM_ERROR_STATE)))
+			return TRUE;
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
 	ok = (virDomainIsActive(dom) != 1 || virDomainDestroy(dom) == 0 || virDomainIsActive(dom) == 0) &&
 	     (virDomainIsPersistent(dom) != 1 || virDomainUndefine(dom) == 0);
+	if (!ok)
+		cvm_libvirt_set_error(error, "cannot remove domain %s", name);
 	virDomainFree(dom);
 	return ok;
 }
@@ -180,15 +192,19 @@ gboolean
 cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError **error)
 {
 	g_autofree gchar *dir = NULL;
+	json_object *rec;
+	gboolean ok;
 
 	if (!cvm_name_is_valid(name)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
 		return FALSE;
 	}
-	if (!remove_domain(conn, name)) {
-		cvm_libvirt_set_error(error, "cannot remove domain %s", name);
+	/* No record, no UUID: nothing of libvirt's is known to be the guest's. */
+	rec = cvm_state_read(state, "guests", name, NULL);
+	ok = rec == NULL || remove_domain(conn, name, rec, FALSE, error);
+	json_object_put(rec);
+	if (!ok)
 		return FALSE;
-	}
 	dir = cvm_launch_guest_dir(cvm_state_get_dir(state), name);
 	cvmi_rm_rf(dir);
 	return cvm_state_remove(state, "guests", name, error);
@@ -227,8 +243,8 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 	if (plan == NULL)
 		return FALSE;
 	/* The reset: the old domain goes, the new one is made from the new image. */
-	if (!remove_domain(conn, name)) {
-		cvm_libvirt_set_error(error, "cannot stop %s for its firmware update", name);
+	if (!remove_domain(conn, name, rec, TRUE, error)) {
+		g_prefix_error(error, "cannot stop %s for its firmware update: ", name);
 		return FALSE;
 	}
 	g_autofree gchar *firmware = g_build_filename(plan->guest_dir, "firmware", NULL);

@@ -2,7 +2,10 @@
 #include "tests/lib/testlib.h"
 #include <libvirt/virterror.h>
 #include <cvm/error.h>
+#include <cvm/client.h>
+#include <cvm/launch.h>
 #include <cvm/lifecycle.h>
+#include <cvm/state.h>
 
 static void
 quiet(void *data, virErrorPtr err)
@@ -110,6 +113,94 @@ test_stop_of_unknown_domain_is_not_found(void **state)
 	virConnectClose(conn);
 }
 
+/* g1 launched by cvm (record with its UUID), then replaced behind cvm's
+ * back by another domain named g1: returns the stranger, running, and the
+ * guest's old UUID in @uuid. */
+static virDomainPtr
+replace_g1(virConnectPtr conn, char uuid[VIR_UUID_STRING_BUFLEN])
+{
+	g_autofree gchar *xml = test_xml("g1");
+	g_autoptr(GError) error = NULL;
+	virDomainPtr dom = cvm_lifecycle_define_start(conn, "g1", xml, &error);
+
+	cvmt_assert_no_error(error);
+	assert_int_equal(virDomainGetUUIDString(dom, uuid), 0);
+	assert_int_equal(virDomainDestroy(dom), 0);
+	assert_int_equal(virDomainUndefine(dom), 0);
+	virDomainFree(dom);
+	dom = cvm_lifecycle_define_start(conn, "g1", xml, &error);
+	cvmt_assert_no_error(error);
+	return dom;
+}
+
+static void
+cleanup_g1(virDomainPtr dom)
+{
+	virDomainDestroy(dom);
+	virDomainUndefine(dom);
+	virDomainFree(dom);
+}
+
+static void
+test_replaced_domain_is_not_found_by_the_guest_uuid(void **state)
+{
+	virConnectPtr conn = open_test();
+	char ours[VIR_UUID_STRING_BUFLEN], theirs[VIR_UUID_STRING_BUFLEN];
+	virDomainPtr stranger = replace_g1(conn, ours);
+	g_autoptr(GError) error = NULL;
+	json_object *rec = json_object_new_object();
+
+	assert_int_equal(virDomainGetUUIDString(stranger, theirs), 0);
+	assert_null(cvm_lifecycle_lookup(conn, "g1", ours, &error));
+	cvmt_assert_error(error, CVM_ERROR_STATE);
+	assert_non_null(strstr(error->message, ours));
+	assert_non_null(strstr(error->message, theirs));
+	g_clear_error(&error);
+	/* no UUID recorded: never by name */
+	assert_null(cvm_lifecycle_lookup(conn, "g1", NULL, &error));
+	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
+	json_object_object_add(rec, "uuid", json_object_new_string(ours));
+	assert_string_equal(cvm_lifecycle_guest_state(conn, "g1", rec), "replaced");
+	assert_int_equal(virDomainIsActive(stranger), 1);
+	json_object_put(rec);
+	cleanup_g1(stranger);
+	virConnectClose(conn);
+}
+
+/* cvmctl without cvmd: stop --force (destroy) and forget of the guest leave
+ * the stranger running; the error names both UUIDs. */
+static void
+test_in_process_actions_leave_a_replacing_domain_alone(void **state)
+{
+	virConnectPtr conn = open_test();
+	char ours[VIR_UUID_STRING_BUFLEN], theirs[VIR_UUID_STRING_BUFLEN];
+	virDomainPtr stranger = replace_g1(conn, ours);
+	g_autofree gchar *dir = cvmt_mkdtemp();
+	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
+	g_autoptr(GError) error = NULL;
+	json_object *rec = json_object_new_object();
+
+	assert_int_equal(virDomainGetUUIDString(stranger, theirs), 0);
+	json_object_object_add(rec, "uuid", json_object_new_string(ours));
+	json_object_object_add(rec, "state", json_object_new_string("running"));
+	assert_true(cvm_state_write(st, "guests", "g1", rec, NULL));
+	json_object_put(rec);
+	for (const char *const *a = (const char *const[]){ "destroy", "stop", "start", NULL }; *a; a++) {
+		assert_false(cvm_local_guest_action(dir, "test:///default", "g1", *a, &error));
+		cvmt_assert_error(error, CVM_ERROR_STATE);
+		assert_non_null(strstr(error->message, theirs));
+		g_clear_error(&error);
+		assert_int_equal(virDomainIsActive(stranger), 1);
+	}
+	assert_true(cvm_local_guest_action(dir, "test:///default", "g1", "forget", &error));
+	cvmt_assert_no_error(error);
+	assert_int_equal(virDomainIsActive(stranger), 1);
+	assert_int_equal(virDomainIsPersistent(stranger), 1);
+	cleanup_g1(stranger);
+	cvmt_rm_rf(dir);
+	virConnectClose(conn);
+}
+
 int
 main(void)
 {
@@ -120,6 +211,8 @@ main(void)
 		cmocka_unit_test(test_stop_shuts_down_a_running_domain),
 		cmocka_unit_test(test_forced_stop_destroys_and_repeats_fine),
 		cmocka_unit_test(test_stop_of_unknown_domain_is_not_found),
+		cmocka_unit_test(test_replaced_domain_is_not_found_by_the_guest_uuid),
+		cmocka_unit_test(test_in_process_actions_leave_a_replacing_domain_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,8 +306,10 @@ virDomainPtr cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGues
  * @name: a guest name
  * @error: return location for a #GError
  *
- * Destroys the domain if it runs, undefines it, and removes the guest's
- * record and files. A guest already gone from libvirt is not an error.
+ * Destroys the guest's domain (the one with the record's UUID) if it runs,
+ * undefines it, and removes the guest's record and files. A guest already
+ * gone from libvirt is not an error; a domain that merely has the name is
+ * left alone.
  */
 gboolean cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError **error);
 
