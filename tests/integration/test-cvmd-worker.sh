@@ -35,13 +35,7 @@ esac
 exec "$QEMU" "\$@"
 SH
 chmod 755 "$TMP/slow-qemu"
-cat >"$TMP/slow.xml" <<XML
-<domain type='qemu'><name>slow</name><uuid>$UUID</uuid>
-<memory unit='MiB'>32</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='pc'>hvm</type></os>
-<devices><emulator>$TMP/slow-qemu</emulator></devices></domain>
-XML
-virsh -q -c "$URI" define "$TMP/slow.xml" >"$TMP/virsh.out" 2>&1 || fail "define: $(cat "$TMP/virsh.out")"
+define_qemu_domain "$URI" slow $UUID "$TMP/slow-qemu"
 write_record slow $UUID shutoff
 start_cvmd "$URI"
 prop $G org.cvm.Cvmd1.Guest State | grep -q "'shutoff'" || fail "slow not shutoff at start"
