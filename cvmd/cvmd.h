@@ -126,10 +126,11 @@ gboolean cvmd_guest_check_idle(CvmdGuest *g, GError **error);
 /* libvirt.c */
 gboolean cvmd_libvirt_open(Cvmd *d, GError **error);
 void cvmd_libvirt_close(Cvmd *d);
-/* The libvirt state name of a domain ("running", "shutoff", ...), or NULL
- * when the domain does not exist (vanished). */
-char *cvmd_libvirt_domain_state(Cvmd *d, const char *name, const char *uuid);
-gboolean cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *action, GError **error);
+/* Start, stop or destroy the guest's domain, found by @uuid (never by name
+ * alone); thread-safe. *@state: the guest's state afterwards, also on
+ * failure when known ("replaced", "vanished"), else NULL. */
+gboolean cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *uuid, const char *action, char **state,
+				GError **error);
 
 /* attest-services.c: ServeQuotes and ServeCertificates of the Attestation
  * interface (attestation.c), and their restoration at start-up. */

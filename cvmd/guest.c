@@ -88,38 +88,100 @@ cvmd_guest_set_state(CvmdGuest *g, const char *state)
 	cvm_dbus_guest_set_state(g->iface, state);
 }
 
+/* Start, Stop and Destroy: libvirt is called from a worker thread (a QEMU
+ * takes most of a second to start or die, and the bus must answer
+ * meanwhile); the guest is held for that time so it has one writer, and the
+ * result is applied here, on the main loop, where guest objects live. */
+typedef struct {
+	CvmdGuest *guest; /* held: Forget, the only remover, waits for it */
+	GDBusMethodInvocation *inv;
+	const char *action;
+	/* the worker's copies: it never touches the guest object */
+	Cvmd *daemon;
+	char *name;
+	char *uuid;
+	char *state; /* the worker's answer */
+} Lifecycle;
+
+static void
+lifecycle_run(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+	Lifecycle *l = data;
+	GError *error = NULL;
+
+	(void)source;
+	(void)cancellable;
+	if (cvmd_libvirt_lifecycle(l->daemon, l->name, l->uuid, l->action, &l->state, &error))
+		g_task_return_boolean(task, TRUE);
+	else
+		g_task_return_error(task, error);
+}
+
+static void
+lifecycle_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+	Lifecycle *l = data;
+	CvmdGuest *g = l->guest;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *seen = cvm_dbus_guest_dup_state(g->iface);
+
+	(void)source;
+	g->busy = NULL;
+	/* Without an answer from the worker, the events seen meanwhile (they
+	 * moved the property only) are the best knowledge for the record. */
+	cvmd_guest_set_state(g, l->state ? l->state : seen);
+	if (g_task_propagate_boolean(G_TASK(res), &error))
+		g_dbus_method_invocation_return_value(l->inv, NULL);
+	else
+		cvmd_return_error(l->inv, error);
+	g_object_unref(l->inv);
+	g_free(l->name);
+	g_free(l->uuid);
+	g_free(l->state);
+	g_free(l);
+}
+
 static gboolean
-do_lifecycle(CvmDbusGuest *iface, GDBusMethodInvocation *inv, CvmdGuest *g, const char *action)
+do_lifecycle(CvmDbusGuest *iface, GDBusMethodInvocation *inv, CvmdGuest *g, const char *action,
+	     const char *what)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *state = NULL;
+	Lifecycle *l;
 
-	if (!cvmd_guest_check_idle(g, &error) || !cvmd_libvirt_lifecycle(g->daemon, g->name, action, &error)) {
+	(void)iface;
+	if (!cvmd_guest_hold(g, what, &error)) {
 		cvmd_return_error(inv, error);
 		return TRUE;
 	}
-	state = cvmd_libvirt_domain_state(g->daemon, g->name, cvm_record_get_string(g->record, "uuid", ""));
-	cvmd_guest_set_state(g, state ? state : "vanished");
-	g_dbus_method_invocation_return_value(inv, NULL);
+	l = g_new0(Lifecycle, 1);
+	l->guest = g;
+	l->daemon = g->daemon;
+	l->name = g_strdup(g->name);
+	l->inv = g_object_ref(inv);
+	l->action = action;
+	l->uuid = g_strdup(cvm_record_get_string(g->record, "uuid", NULL));
+	g_autoptr(GTask) task = g_task_new(NULL, NULL, lifecycle_done, l);
+	g_task_set_task_data(task, l, NULL);
+	g_task_run_in_thread(task, lifecycle_run);
 	return TRUE;
 }
 
 static gboolean
 on_start(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
 {
-	return do_lifecycle(iface, inv, g, "start");
+	return do_lifecycle(iface, inv, g, "start", "a Start is in progress");
 }
 
 static gboolean
 on_stop(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
 {
-	return do_lifecycle(iface, inv, g, "stop");
+	return do_lifecycle(iface, inv, g, "stop", "a Stop is in progress");
 }
 
 static gboolean
 on_destroy(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
 {
-	return do_lifecycle(iface, inv, g, "destroy");
+	return do_lifecycle(iface, inv, g, "destroy", "a Destroy is in progress");
 }
 
 static gboolean

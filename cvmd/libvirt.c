@@ -6,22 +6,35 @@
 #include <libvirt/virterror.h>
 #include <cvm/client.h>
 #include <cvm/launch.h>
+#include <cvm/lifecycle.h>
 #include "cvmd/cvmd.h"
 
 typedef struct {
 	Cvmd *daemon;
 	char *name;
+	char uuid[VIR_UUID_STRING_BUFLEN];
 	char *state;
 } StateChange;
 
+/* The guest an event is about: the one whose record has the domain's UUID.
+ * A domain that merely has a guest's name is not that guest; it only tells
+ * that the guest's own domain is gone (it cannot hold the name otherwise). */
 static gboolean
 apply_change(gpointer data)
 {
 	StateChange *c = data;
 	CvmdGuest *g = cvmd_guest_lookup(c->daemon, c->name);
+	const char *uuid = g ? cvm_record_get_string(g->record, "uuid", "") : "";
 
-	if (g != NULL)
+	if (g != NULL && strcmp(uuid, c->uuid) == 0) {
 		cvmd_guest_set_state(g, c->state);
+	} else if (g != NULL && g->busy == NULL) {
+		/* A worker that holds the guest relaunches it under a new UUID
+		 * and records that itself; otherwise a stranger took the name. */
+		g_printerr("cvmd: %s: event of libvirt domain %s, which has the guest's name but "
+			   "not its UUID %s: not the guest's, ignored\n", c->name, c->uuid, uuid);
+		cvmd_guest_set_state(g, strcmp(c->state, "vanished") == 0 ? "vanished" : "replaced");
+	}
 	g_free(c->name);
 	g_free(c->state);
 	g_free(c);
@@ -36,23 +49,17 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
 
 	c->daemon = opaque;
 	c->name = g_strdup(virDomainGetName(dom));
+	if (virDomainGetUUIDString(dom, c->uuid) < 0)
+		c->uuid[0] = '\0';
 	if (event == VIR_DOMAIN_EVENT_UNDEFINED)
 		c->state = g_strdup("vanished");
 	else if (virDomainGetState(dom, &state, &reason, 0) == 0)
 		c->state = g_strdup(cvm_domain_state_name(state));
 	else
 		c->state = g_strdup("unknown");
+	virResetLastError();
 	g_main_context_invoke(NULL, apply_change, c);
 	return 0;
-}
-
-static void
-set_libvirt_error(GError **error, const char *what)
-{
-	virErrorPtr e = virGetLastError();
-
-	g_set_error(error, CVM_ERROR, CVM_ERROR_LIBVIRT, "%s: %s", what,
-		    e && e->message ? e->message : "unknown libvirt error");
 }
 
 gboolean
@@ -91,65 +98,36 @@ cvmd_libvirt_close(Cvmd *d)
 	d->host_probed = FALSE;
 }
 
-static virDomainPtr
-find_domain(Cvmd *d, const char *name, const char *uuid)
-{
-	virDomainPtr dom = NULL;
-
-	if (d->conn == NULL)
-		return NULL;
-	/* The UUID is what identifies the guest we launched; a domain that
-	 * merely reuses the name is not ours. */
-	if (uuid != NULL && *uuid != '\0')
-		dom = virDomainLookupByUUIDString(d->conn, uuid);
-	else
-		dom = virDomainLookupByName(d->conn, name);
-	virResetLastError();
-	return dom;
-}
-
-char *
-cvmd_libvirt_domain_state(Cvmd *d, const char *name, const char *uuid)
-{
-	virDomainPtr dom = find_domain(d, name, uuid);
-	int state = VIR_DOMAIN_NOSTATE, reason;
-	char *out = NULL;
-
-	if (dom == NULL)
-		return d->conn ? NULL : g_strdup("unknown");
-	if (virDomainGetState(dom, &state, &reason, 0) == 0)
-		out = g_strdup(cvm_domain_state_name(state));
-	else
-		out = g_strdup("unknown");
-	virDomainFree(dom);
-	return out;
-}
-
+/* Runs in a worker thread (guest.c): libvirt connections are thread-safe,
+ * and a QEMU that takes a second to start or die no longer stalls the bus. */
 gboolean
-cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *action, GError **error)
+cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *uuid, const char *action, char **state,
+		       GError **error)
 {
+	g_autoptr(GError) local = NULL;
 	virDomainPtr dom;
-	int rc;
+	int s = VIR_DOMAIN_NOSTATE, reason;
 
+	*state = NULL;
 	if (d->conn == NULL) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_LIBVIRT, "not connected to %s", d->uri);
 		return FALSE;
 	}
-	dom = virDomainLookupByName(d->conn, name);
+	dom = cvm_lifecycle_lookup(d->conn, name, uuid, &local);
 	if (dom == NULL) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND,
-			    "guest %s has no libvirt domain on %s", name, d->uri);
-		virResetLastError();
+		if (g_error_matches(local, CVM_ERROR, CVM_ERROR_STATE))
+			*state = g_strdup("replaced");
+		else if (g_error_matches(local, CVM_ERROR, CVM_ERROR_NOT_FOUND))
+			*state = g_strdup("vanished");
+		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
 	}
-	if (strcmp(action, "start") == 0)
-		rc = virDomainCreate(dom);
-	else if (strcmp(action, "stop") == 0)
-		rc = virDomainShutdown(dom);
-	else
-		rc = virDomainDestroy(dom);
-	if (rc < 0)
-		set_libvirt_error(error, action);
+	if (!cvm_lifecycle_action(dom, action, error)) {
+		virDomainFree(dom);
+		return FALSE;
+	}
+	*state = g_strdup(virDomainGetState(dom, &s, &reason, 0) == 0 ? cvm_domain_state_name(s) : "unknown");
+	virResetLastError();
 	virDomainFree(dom);
-	return rc == 0;
+	return TRUE;
 }

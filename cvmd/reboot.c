@@ -10,6 +10,7 @@
 typedef struct {
 	Cvmd *daemon;
 	gchar *name;
+	char uuid[VIR_UUID_STRING_BUFLEN];
 } Reboot;
 
 static void
@@ -46,6 +47,12 @@ on_main(gpointer data)
 	CvmdGuest *g = cvmd_guest_lookup(r->daemon, r->name);
 	g_autoptr(GError) error = NULL;
 
+	/* Only the guest's own domain (by UUID) is relaunched: a domain that
+	 * merely took its name is someone else's. */
+	if (g != NULL && g_strcmp0(cvm_record_get_string(g->record, "uuid", NULL), r->uuid) != 0) {
+		g_printerr("cvmd: %s: reset of libvirt domain %s, not the guest's; ignored\n", r->name, r->uuid);
+		g = NULL;
+	}
 	/* A guest held by a firmware switch or a migration is being relaunched
 	 * or moved by that worker, which decides its image. */
 	if (g == NULL || !cvmd_guest_hold(g, "firmware restore at reset", &error)) {
@@ -69,6 +76,8 @@ on_reboot(virConnectPtr conn, virDomainPtr dom, void *opaque)
 	(void)conn;
 	r->daemon = opaque;
 	r->name = g_strdup(virDomainGetName(dom));
+	if (virDomainGetUUIDString(dom, r->uuid) < 0)
+		r->uuid[0] = '\0';
 	g_main_context_invoke(NULL, on_main, r);
 }
 

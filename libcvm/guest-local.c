@@ -5,6 +5,7 @@
 #include <libvirt/virterror.h>
 #include <cvm/client.h>
 #include <cvm/launch.h>
+#include <cvm/lifecycle.h>
 #include <cvm/state.h>
 
 const char *
@@ -20,38 +21,6 @@ cvm_domain_state_name(int s)
 	case VIR_DOMAIN_PMSUSPENDED: return "suspended";
 	default: return "unknown";
 	}
-}
-
-static virDomainPtr
-lookup(virConnectPtr conn, const char *name, json_object *rec)
-{
-	const char *uuid = cvm_record_get_string(rec, "uuid", NULL);
-	virDomainPtr dom;
-
-	dom = uuid && *uuid ? virDomainLookupByUUIDString(conn, uuid) : virDomainLookupByName(conn, name);
-	virResetLastError();
-	return dom;
-}
-
-static const char *
-current_state(virConnectPtr conn, const char *name, json_object *rec)
-{
-	virDomainPtr dom;
-	int s = VIR_DOMAIN_NOSTATE, reason;
-	const char *out;
-
-	if (conn == NULL)
-		return "unknown";
-	dom = lookup(conn, name, rec);
-	if (dom == NULL) {
-		const char *was = cvm_record_get_string(rec, "state", NULL);
-
-		return was && (strcmp(was, "launching") == 0 || strcmp(was, "failed") == 0) ? "failed"
-											 : "vanished";
-	}
-	out = virDomainGetState(dom, &s, &reason, 0) == 0 ? cvm_domain_state_name(s) : "unknown";
-	virDomainFree(dom);
-	return out;
 }
 
 static int
@@ -83,7 +52,7 @@ cvm_local_list_guests(const char *state_dir, const char *uri, GError **error)
 		json_object *o = json_object_get(rec);
 
 		json_object_object_add(o, "name", json_object_new_string(name));
-		json_object_object_add(o, "state", json_object_new_string(current_state(conn, name, rec)));
+		json_object_object_add(o, "state", json_object_new_string(cvm_lifecycle_guest_state(conn, name, rec)));
 		json_object_array_add(arr, o);
 	}
 	if (conn != NULL)
@@ -100,40 +69,21 @@ cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
 	json_object *rec;
 	virConnectPtr conn;
 	virDomainPtr dom;
-	int rc = -1;
+	gboolean ok = FALSE;
 
 	if (st == NULL || (rec = cvm_state_read(st, "guests", name, error)) == NULL)
 		return FALSE;
 	conn = cvm_libvirt_open(cvm_record_get_string(rec, "uri", NULL) && *cvm_record_get_string(rec, "uri", NULL) ? cvm_record_get_string(rec, "uri", NULL) : uri, NULL);
-	dom = conn ? lookup(conn, name, rec) : NULL;
-	if (dom == NULL) {
-		g_set_error(error, CVM_ERROR, conn ? CVM_ERROR_NOT_FOUND : CVM_ERROR_LIBVIRT,
-			    conn ? "guest %s has no libvirt domain" : "cannot connect to libvirt for %s",
-			    name);
-	} else {
-		if (g_strcmp0(action, "start") == 0)
-			rc = virDomainCreate(dom);
-		else if (g_strcmp0(action, "stop") == 0)
-			rc = virDomainShutdown(dom);
-		else if (g_strcmp0(action, "destroy") == 0)
-			/* Opening the embedded driver reconnects to running QEMUs in a
-			 * thread; destroy kills QEMU before taking the job, so the
-			 * reconnect may see it die first and destroy then reports "not
-			 * running": what was asked for happened. */
-			rc = virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0 && virDomainIsActive(dom) != 0 ? -1
-															: 0;
-		else if (g_strcmp0(action, "forget") == 0)
-			rc = cvm_launch_forget(conn, st, name, NULL) ? 0 : -1;
-		if (rc < 0) {
-			virErrorPtr e = virGetLastError();
-
-			g_set_error(error, CVM_ERROR, CVM_ERROR_LIBVIRT, "%s %s: %s", action, name,
-				    e && e->message ? e->message : "unknown action or libvirt error");
-		}
+	if (conn == NULL)
+		g_set_error(error, CVM_ERROR, CVM_ERROR_LIBVIRT, "cannot connect to libvirt for %s", name);
+	else if (g_strcmp0(action, "forget") == 0)
+		ok = cvm_launch_forget(conn, st, name, error);
+	else if ((dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), error)) != NULL) {
+		ok = cvm_lifecycle_action(dom, action, error);
 		virDomainFree(dom);
 	}
 	if (conn != NULL)
 		cvm_libvirt_close(conn);
 	json_object_put(rec);
-	return rc == 0;
+	return ok;
 }

@@ -10,7 +10,10 @@
 #include <cvm/error.h>
 #include <cvm/lifecycle.h>
 #include <json-c/json.h>
+#include <cvm/client.h>
+#include <libvirt/virterror.h>
 #include <stdlib.h>
+#include <string.h>
 
 gchar *
 cvm_launch_guest_dir(const char *state_dir, const char *name)
@@ -39,14 +42,19 @@ add_spec(json_object *rec, const CvmLaunchPlan *plan, const CvmGuestSpec *spec)
 }
 
 static void
+set_image_md(json_object *rec, const CvmLaunchMetadata *md)
+{
+	json_object_object_add(rec, "platform", json_object_new_string(md->platform));
+	json_object_object_add(rec, "igvm-path", json_object_new_string(md->igvm_path));
+	json_object_object_add(rec, "igvm-sha256", json_object_new_string(md->igvm_sha256 ? md->igvm_sha256 : ""));
+	json_object_object_add(rec, "expected-measurement", json_object_new_string(md->measurement ? md->measurement : ""));
+	json_object_object_add(rec, "strategy", json_object_new_string(md->strategy ? md->strategy : ""));
+}
+
+static void
 set_image(json_object *rec, const CvmLaunchPlan *plan)
 {
-	json_object_object_add(rec, "platform", json_object_new_string(plan->md.platform));
-	json_object_object_add(rec, "igvm-path", json_object_new_string(plan->md.igvm_path));
-	json_object_object_add(rec, "igvm-sha256", json_object_new_string(plan->md.igvm_sha256));
-	json_object_object_add(rec, "expected-measurement",
-			       json_object_new_string(plan->md.measurement ? plan->md.measurement : ""));
-	json_object_object_add(rec, "strategy", json_object_new_string(plan->md.strategy));
+	set_image_md(rec, &plan->md);
 }
 
 static json_object *
@@ -85,6 +93,34 @@ name_is_free(virConnectPtr conn, CvmState *state, const char *name, GError **err
 	return TRUE;
 }
 
+/* Every string of a spec ends up in the record (and all the record's
+ * strings together, each escaped as JSON at worst 6 bytes a byte, stay
+ * below what the state directory will store and read back). */
+G_STATIC_ASSERT(32 * 6 * CVM_LAUNCH_STRING_MAX < CVM_STATE_RECORD_MAX);
+
+static gboolean
+check_sizes(const CvmGuestSpec *spec, GError **error)
+{
+	const struct {
+		const char *key, *value;
+	} strings[] = {
+		{ "igvm", spec->igvm_path }, { "serial-log", spec->serial_log }, { "disk", spec->disk },
+		{ "network", spec->network }, { "command-line", spec->command_line },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(strings); i++) {
+		gsize len = strings[i].value ? strlen(strings[i].value) : 0;
+
+		if (len > CVM_LAUNCH_STRING_MAX) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+				    "launch spec: \"%s\" is %zu bytes; the limit is %d", strings[i].key, len,
+				    CVM_LAUNCH_STRING_MAX);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 static CvmLaunchPlan *
 plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GError **error)
 {
@@ -96,7 +132,7 @@ plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GError *
 			    "[A-Za-z0-9_.-]{1,64}", spec->name ? spec->name : "");
 		return NULL;
 	}
-	if (!cvm_host_probe(conn, &host, error))
+	if (!check_sizes(spec, error) || !cvm_host_probe(conn, &host, error))
 		return NULL;
 	dir = cvm_launch_guest_dir(cvm_state_get_dir(state), spec->name);
 	return cvm_launch_plan_new(spec, &host, dir, error);
@@ -160,18 +196,30 @@ cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, 
 	return dom;
 }
 
-/* Destroy and undefine @name if libvirt has it. A QEMU that died while we
- * destroyed it (see guest-local.c) is fine. FALSE with libvirt's error set. */
+/* Destroy and undefine the guest's domain, found by the record's UUID, if
+ * libvirt has it. A QEMU that died while we destroyed it (see guest-local.c)
+ * is fine. A domain that only has the guest's name is not the guest's: it is
+ * left alone, with CVM_ERROR_STATE when @strict (a relaunch could not define
+ * the guest's domain beside it), silently otherwise (forgetting the guest
+ * needs nothing from it). */
 static gboolean
-remove_domain(virConnectPtr conn, const char *name)
+remove_domain(virConnectPtr conn, const char *name, json_object *rec, gboolean strict, GError **error)
 {
-	virDomainPtr dom = virDomainLookupByName(conn, name);
+	g_autoptr(GError) local = NULL;
+	virDomainPtr dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), &local);
 	gboolean ok;
 
-	if (dom == NULL)
-		return TRUE;
+	if (dom == NULL) {
+		if (g_error_matches(local, CVM_ERROR, CVM_ERROR_NOT_FOUND) ||
+		    (!strict && g_error_matches(local, CVM_ERROR, CVM_ERROR_STATE)))
+			return TRUE;
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
 	ok = (virDomainIsActive(dom) != 1 || virDomainDestroy(dom) == 0 || virDomainIsActive(dom) == 0) &&
 	     (virDomainIsPersistent(dom) != 1 || virDomainUndefine(dom) == 0);
+	if (!ok)
+		cvm_libvirt_set_error(error, "cannot remove domain %s", name);
 	virDomainFree(dom);
 	return ok;
 }
@@ -180,15 +228,19 @@ gboolean
 cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError **error)
 {
 	g_autofree gchar *dir = NULL;
+	json_object *rec;
+	gboolean ok;
 
 	if (!cvm_name_is_valid(name)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
 		return FALSE;
 	}
-	if (!remove_domain(conn, name)) {
-		cvm_libvirt_set_error(error, "cannot remove domain %s", name);
+	/* No record, no UUID: nothing of libvirt's is known to be the guest's. */
+	rec = cvm_state_read(state, "guests", name, NULL);
+	ok = rec == NULL || remove_domain(conn, name, rec, FALSE, error);
+	json_object_put(rec);
+	if (!ok)
 		return FALSE;
-	}
 	dir = cvm_launch_guest_dir(cvm_state_get_dir(state), name);
 	cvmi_rm_rf(dir);
 	return cvm_state_remove(state, "guests", name, error);
@@ -227,8 +279,8 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 	if (plan == NULL)
 		return FALSE;
 	/* The reset: the old domain goes, the new one is made from the new image. */
-	if (!remove_domain(conn, name)) {
-		cvm_libvirt_set_error(error, "cannot stop %s for its firmware update", name);
+	if (!remove_domain(conn, name, rec, TRUE, error)) {
+		g_prefix_error(error, "cannot stop %s for its firmware update: ", name);
 		return FALSE;
 	}
 	g_autofree gchar *firmware = g_build_filename(plan->guest_dir, "firmware", NULL);
@@ -244,4 +296,47 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 	set_image(rec, plan);
 	json_object_object_add(rec, "state", json_object_new_string("running"));
 	return TRUE;
+}
+
+json_object *
+cvm_launch_record_from_domain(virDomainPtr dom, GError **error)
+{
+	CvmLaunchMetadata md = { 0 };
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	char *xml = virDomainGetXMLDesc(dom, 0), *uri;
+	int state = VIR_DOMAIN_NOSTATE, reason;
+	virDomainInfo info;
+	json_object *rec;
+	gboolean ok;
+
+	if (xml == NULL) {
+		cvm_libvirt_set_error(error, "cannot read the XML of domain %s", virDomainGetName(dom));
+		return NULL;
+	}
+	ok = cvm_launch_metadata_from_domain_xml(xml, &md, error);
+	free(xml);
+	if (!ok || virDomainGetUUIDString(dom, uuid) < 0 || virDomainGetInfo(dom, &info) < 0) {
+		if (ok)
+			cvm_libvirt_set_error(error, "cannot read domain %s", virDomainGetName(dom));
+		else
+			g_prefix_error(error, "domain %s: ", virDomainGetName(dom));
+		cvm_launch_metadata_clear(&md);
+		return NULL;
+	}
+	rec = json_object_new_object();
+	json_object_object_add(rec, "name", json_object_new_string(virDomainGetName(dom)));
+	json_object_object_add(rec, "uuid", json_object_new_string(uuid));
+	json_object_object_add(rec, "state", json_object_new_string(virDomainGetState(dom, &state, &reason, 0) == 0
+									    ? cvm_domain_state_name(state)
+									    : "unknown"));
+	set_image_md(rec, &md);
+	cvm_launch_metadata_clear(&md);
+	json_object_object_add(rec, "memory-mib", json_object_new_int64((gint64)(info.maxMem >> 10)));
+	json_object_object_add(rec, "vcpus", json_object_new_int(info.nrVirtCpu));
+	uri = virConnectGetURI(virDomainGetConnect(dom));
+	json_object_object_add(rec, "uri", json_object_new_string(uri != NULL ? uri : ""));
+	free(uri);
+	json_object_object_add(rec, "created", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
+	virResetLastError();
+	return rec;
 }

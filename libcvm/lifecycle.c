@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Define+start that undoes itself on failure; graceful stop then destroy. */
+/* Define+start that undoes itself on failure; graceful stop then destroy;
+ * a guest's domain found, acted on and read by its UUID. */
+#include <string.h>
 #include <libvirt/virterror.h>
+#include <cvm/client.h>
 #include <cvm/error.h>
 #include <cvm/lifecycle.h>
+#include <cvm/state.h>
 
 static void
 set_libvirt_error(GError **error, const char *what, const char *name)
@@ -77,4 +81,95 @@ cvm_lifecycle_stop(virConnectPtr conn, const char *name, guint timeout_ms, GErro
 	}
 	virDomainFree(dom);
 	return ok;
+}
+
+virDomainPtr
+cvm_lifecycle_lookup(virConnectPtr conn, const char *name, const char *uuid, GError **error)
+{
+	virDomainPtr dom, other;
+	char found[VIR_UUID_STRING_BUFLEN] = "";
+	virErrorPtr e;
+
+	if (uuid == NULL || *uuid == '\0') {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND,
+			    "guest %s has no recorded domain UUID; it is not acted on by name", name);
+		return NULL;
+	}
+	dom = virDomainLookupByUUIDString(conn, uuid);
+	if (dom != NULL)
+		return dom;
+	e = virGetLastError();
+	if (e != NULL && e->code != VIR_ERR_NO_DOMAIN) {
+		set_libvirt_error(error, "cannot look up the domain of", name);
+		return NULL;
+	}
+	virResetLastError();
+	other = virDomainLookupByName(conn, name);
+	virResetLastError();
+	if (other == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "guest %s has no libvirt domain (UUID %s)", name,
+			    uuid);
+		return NULL;
+	}
+	if (virDomainGetUUIDString(other, found) < 0)
+		g_strlcpy(found, "(unknown)", sizeof(found));
+	virResetLastError();
+	virDomainFree(other);
+	g_set_error(error, CVM_ERROR, CVM_ERROR_STATE,
+		    "guest %s: the libvirt domain named %s has UUID %s, not the guest's %s; "
+		    "it replaced the guest's domain outside cvm and is left alone",
+		    name, name, found, uuid);
+	return NULL;
+}
+
+gboolean
+cvm_lifecycle_action(virDomainPtr dom, const char *action, GError **error)
+{
+	int rc;
+
+	if (g_strcmp0(action, "start") == 0)
+		rc = virDomainCreate(dom);
+	else if (g_strcmp0(action, "stop") == 0)
+		rc = virDomainShutdown(dom);
+	else if (g_strcmp0(action, "destroy") == 0)
+		/* Opening the embedded driver reconnects to running QEMUs in a
+		 * thread; destroy kills QEMU before taking the job, so the
+		 * reconnect may see it die first and destroy then reports "not
+		 * running": what was asked for happened. */
+		rc = is_active(dom) && virDomainDestroy(dom) < 0 && virDomainIsActive(dom) != 0 ? -1 : 0;
+	else {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown action %s", action);
+		return FALSE;
+	}
+	if (rc < 0) {
+		set_libvirt_error(error, action, virDomainGetName(dom));
+		return FALSE;
+	}
+	virResetLastError();
+	return TRUE;
+}
+
+const char *
+cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec)
+{
+	g_autoptr(GError) error = NULL;
+	const char *was = cvm_record_get_string(rec, "state", "");
+	int s = VIR_DOMAIN_NOSTATE, reason;
+	virDomainPtr dom;
+	const char *out;
+
+	if (conn == NULL)
+		return "unknown";
+	dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), &error);
+	if (dom == NULL) {
+		if (g_error_matches(error, CVM_ERROR, CVM_ERROR_STATE))
+			return "replaced";
+		if (g_error_matches(error, CVM_ERROR, CVM_ERROR_LIBVIRT))
+			return "unknown";
+		return strcmp(was, "launching") == 0 || strcmp(was, "failed") == 0 ? "failed" : "vanished";
+	}
+	out = virDomainGetState(dom, &s, &reason, 0) == 0 ? cvm_domain_state_name(s) : "unknown";
+	virResetLastError();
+	virDomainFree(dom);
+	return out;
 }

@@ -9,8 +9,9 @@
 #include <cvm/state.h>
 #include "libcvm/libcvm-private.h"
 
-/* Records are small; a bigger file is not ours and is set aside as corrupt. */
-#define RECORD_MAX (1024 * 1024)
+/* Records are small; a bigger file is not ours and is set aside as corrupt.
+ * The writer refuses the same size, so cvm never writes what it refuses. */
+#define RECORD_MAX CVM_STATE_RECORD_MAX
 
 struct _CvmState {
 	gchar *dir;
@@ -141,6 +142,13 @@ cvm_state_write(CvmState *state, const char *kind, const char *name, json_object
 
 	if (!check_names(kind, name, error))
 		return FALSE;
+	text = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (strlen(text) + 1 > RECORD_MAX) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "record %s/%s would be %zu bytes; the limit is %d", kind, name, strlen(text) + 1, RECORD_MAX);
+		return FALSE;
+	}
 	kdir = g_build_filename(state->dir, kind, NULL);
 	if (g_mkdir_with_parents(kdir, 0700) < 0)
 		return io_error(error, "cannot create", kdir);
@@ -149,8 +157,6 @@ cvm_state_write(CvmState *state, const char *kind, const char *name, json_object
 	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return io_error(error, "cannot create", tmp);
-	text = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!write_all(fd, text, strlen(text), tmp, error) ||
 	    !write_all(fd, "\n", 1, tmp, error) ||
 	    (fsync(fd) < 0 && !io_error(error, "cannot fsync", tmp))) {
@@ -182,7 +188,7 @@ set_aside(const char *path)
 }
 
 static json_object *
-read_path(const char *path, GError **error)
+read_path(const char *kind, const char *path, GError **error)
 {
 	g_autofree gchar *data = NULL;
 	g_autoptr(GError) local = NULL;
@@ -208,6 +214,9 @@ read_path(const char *path, GError **error)
 		g_clear_pointer(&obj, json_object_put);
 		g_set_error(&local, CVM_ERROR, CVM_ERROR_INVALID_DATA,
 			    "%s: record is not a JSON object", path);
+	} else if (obj != NULL && strcmp(kind, "guests") == 0 && !cvm_guest_record_check(obj, &local)) {
+		g_clear_pointer(&obj, json_object_put);
+		g_prefix_error(&local, "%s: ", path);
 	}
 	if (obj != NULL)
 		return obj;
@@ -229,7 +238,7 @@ cvm_state_read(CvmState *state, const char *kind, const char *name, GError **err
 	if (!check_names(kind, name, error))
 		return NULL;
 	path = g_strdup_printf("%s/%s/%s.json", state->dir, kind, name);
-	return read_path(path, error);
+	return read_path(kind, path, error);
 }
 
 gboolean
@@ -256,7 +265,8 @@ put_json(gpointer obj)
 }
 
 static void
-load_entry(const char *kdir, const char *entry, GHashTable *table, GPtrArray *problems)
+load_entry(const char *kind, const char *kdir, const char *entry, GHashTable *table, GPtrArray *problems,
+	   GPtrArray *set_aside)
 {
 	g_autofree gchar *name = NULL, *path = NULL;
 	g_autoptr(GError) err = NULL;
@@ -277,9 +287,11 @@ load_entry(const char *kdir, const char *entry, GHashTable *table, GPtrArray *pr
 		g_ptr_array_add(problems, g_strdup_printf("%s: not a valid record name, skipped", path));
 		return;
 	}
-	obj = read_path(path, &err);
+	obj = read_path(kind, path, &err);
 	if (obj == NULL) {
 		g_ptr_array_add(problems, g_strdup(err->message));
+		if (g_error_matches(err, CVM_ERROR, CVM_ERROR_INVALID_DATA))
+			g_ptr_array_add(set_aside, g_steal_pointer(&name));
 		return;
 	}
 	g_hash_table_replace(table, g_steal_pointer(&name), obj);
@@ -288,7 +300,15 @@ load_entry(const char *kdir, const char *entry, GHashTable *table, GPtrArray *pr
 GHashTable *
 cvm_state_load_all(CvmState *state, const char *kind, GPtrArray **problems, GError **error)
 {
+	return cvm_state_load_all_full(state, kind, problems, NULL, error);
+}
+
+GHashTable *
+cvm_state_load_all_full(CvmState *state, const char *kind, GPtrArray **problems, GPtrArray **set_aside,
+			GError **error)
+{
 	g_autoptr(GPtrArray) probs = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) aside = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GHashTable) table = NULL;
 	g_autofree gchar *kdir = NULL;
 	g_autoptr(GError) local = NULL;
@@ -308,10 +328,12 @@ cvm_state_load_all(CvmState *state, const char *kind, GPtrArray **problems, GErr
 		return NULL;
 	}
 	while (d != NULL && (entry = g_dir_read_name(d)) != NULL)
-		load_entry(kdir, entry, table, probs);
+		load_entry(kind, kdir, entry, table, probs, aside);
 	if (d != NULL)
 		g_dir_close(d);
 	if (problems != NULL)
 		*problems = g_steal_pointer(&probs);
+	if (set_aside != NULL)
+		*set_aside = g_steal_pointer(&aside);
 	return g_steal_pointer(&table);
 }

@@ -2,7 +2,10 @@
 #include "tests/lib/testlib.h"
 #include <libvirt/virterror.h>
 #include <cvm/error.h>
+#include <cvm/client.h>
+#include <cvm/launch.h>
 #include <cvm/lifecycle.h>
+#include <cvm/state.h>
 
 static void
 quiet(void *data, virErrorPtr err)
@@ -110,6 +113,99 @@ test_stop_of_unknown_domain_is_not_found(void **state)
 	virConnectClose(conn);
 }
 
+/* g1 launched by cvm (the guest's UUID is @ours), then replaced behind
+ * cvm's back by @stranger, another domain named g1 (UUID @theirs), running. */
+typedef struct {
+	virConnectPtr conn;
+	virDomainPtr stranger;
+	char ours[VIR_UUID_STRING_BUFLEN], theirs[VIR_UUID_STRING_BUFLEN];
+} Replaced;
+
+static int
+replaced_setup(void **state)
+{
+	Replaced *f = g_new0(Replaced, 1);
+	g_autofree gchar *xml = test_xml("g1");
+	g_autoptr(GError) error = NULL;
+	virDomainPtr dom;
+
+	f->conn = open_test();
+	dom = cvm_lifecycle_define_start(f->conn, "g1", xml, &error);
+	cvmt_assert_no_error(error);
+	assert_int_equal(virDomainGetUUIDString(dom, f->ours), 0);
+	assert_int_equal(virDomainDestroy(dom), 0);
+	assert_int_equal(virDomainUndefine(dom), 0);
+	virDomainFree(dom);
+	f->stranger = cvm_lifecycle_define_start(f->conn, "g1", xml, &error);
+	cvmt_assert_no_error(error);
+	assert_int_equal(virDomainGetUUIDString(f->stranger, f->theirs), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+replaced_teardown(void **state)
+{
+	Replaced *f = *state;
+
+	virDomainDestroy(f->stranger);
+	virDomainUndefine(f->stranger);
+	virDomainFree(f->stranger);
+	virConnectClose(f->conn);
+	g_free(f);
+	return 0;
+}
+
+static void
+test_replaced_domain_is_not_found_by_the_guest_uuid(void **state)
+{
+	Replaced *f = *state;
+	g_autoptr(GError) error = NULL;
+	json_object *rec = json_object_new_object();
+
+	assert_null(cvm_lifecycle_lookup(f->conn, "g1", f->ours, &error));
+	cvmt_assert_error(error, CVM_ERROR_STATE);
+	assert_non_null(strstr(error->message, f->ours));
+	assert_non_null(strstr(error->message, f->theirs));
+	g_clear_error(&error);
+	/* no UUID recorded: never by name */
+	assert_null(cvm_lifecycle_lookup(f->conn, "g1", NULL, &error));
+	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
+	json_object_object_add(rec, "uuid", json_object_new_string(f->ours));
+	assert_string_equal(cvm_lifecycle_guest_state(f->conn, "g1", rec), "replaced");
+	assert_int_equal(virDomainIsActive(f->stranger), 1);
+	json_object_put(rec);
+}
+
+/* cvmctl without cvmd: stop --force (destroy) and forget of the guest leave
+ * the stranger running; the error names both UUIDs. */
+static void
+test_in_process_actions_leave_a_replacing_domain_alone(void **state)
+{
+	Replaced *f = *state;
+	g_autofree gchar *dir = cvmt_mkdtemp();
+	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
+	g_autoptr(GError) error = NULL;
+	json_object *rec = json_object_new_object();
+
+	json_object_object_add(rec, "uuid", json_object_new_string(f->ours));
+	json_object_object_add(rec, "state", json_object_new_string("running"));
+	assert_true(cvm_state_write(st, "guests", "g1", rec, NULL));
+	json_object_put(rec);
+	for (const char *const *a = (const char *const[]){ "destroy", "stop", "start", NULL }; *a; a++) {
+		assert_false(cvm_local_guest_action(dir, "test:///default", "g1", *a, &error));
+		cvmt_assert_error(error, CVM_ERROR_STATE);
+		assert_non_null(strstr(error->message, f->theirs));
+		g_clear_error(&error);
+		assert_int_equal(virDomainIsActive(f->stranger), 1);
+	}
+	assert_true(cvm_local_guest_action(dir, "test:///default", "g1", "forget", &error));
+	cvmt_assert_no_error(error);
+	assert_int_equal(virDomainIsActive(f->stranger), 1);
+	assert_int_equal(virDomainIsPersistent(f->stranger), 1);
+	cvmt_rm_rf(dir);
+}
+
 int
 main(void)
 {
@@ -120,6 +216,10 @@ main(void)
 		cmocka_unit_test(test_stop_shuts_down_a_running_domain),
 		cmocka_unit_test(test_forced_stop_destroys_and_repeats_fine),
 		cmocka_unit_test(test_stop_of_unknown_domain_is_not_found),
+		cmocka_unit_test_setup_teardown(test_replaced_domain_is_not_found_by_the_guest_uuid, replaced_setup,
+						replaced_teardown),
+		cmocka_unit_test_setup_teardown(test_in_process_actions_leave_a_replacing_domain_alone, replaced_setup,
+						replaced_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

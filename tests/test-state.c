@@ -201,6 +201,64 @@ test_relative_dir_is_refused(void **state)
 	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
 }
 
+/* What the writer stores, the reader takes back: one limit for both. */
+static void
+test_record_over_the_read_limit_is_not_written(void **state)
+{
+	g_autofree gchar *dir = cvmt_mkdtemp();
+	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *big = g_strnfill(CVM_STATE_RECORD_MAX, 'x');
+	json_object *r = record("u1"), *back;
+
+	assert_true(cvm_state_write(st, "guests", "g", r, NULL));
+	json_object_object_add(r, "command-line", json_object_new_string(big));
+	assert_false(cvm_state_write(st, "guests", "g", r, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	json_object_put(r);
+	back = cvm_state_read(st, "guests", "g", &error);
+	assert_non_null(back); /* the old record stays */
+	json_object_put(back);
+	cvmt_rm_rf(dir);
+}
+
+static void
+test_guest_record_with_wrong_types_is_set_aside(void **state)
+{
+	g_autofree gchar *dir = cvmt_mkdtemp();
+	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) problems = NULL, aside = NULL;
+	g_autoptr(GHashTable) all = NULL;
+	json_object *ok = record("u1"), *bad = json_object_new_object();
+
+	json_object_object_add(bad, "uuid", json_object_new_int(7));
+	assert_false(cvm_guest_record_check(bad, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_DATA);
+	assert_non_null(strstr(error->message, "\"uuid\" is int, not string"));
+	g_clear_error(&error);
+	assert_true(cvm_state_write(st, "guests", "bad", bad, NULL));
+	assert_true(cvm_state_write(st, "guests", "ok", ok, NULL));
+	/* other kinds keep their own shapes */
+	assert_true(cvm_state_write(st, "attest", "bad", bad, NULL));
+	all = cvm_state_load_all_full(st, "guests", &problems, &aside, &error);
+	cvmt_assert_no_error(error);
+	assert_int_equal(g_hash_table_size(all), 1);
+	assert_true(g_hash_table_contains(all, "ok"));
+	assert_int_equal(aside->len, 1);
+	assert_string_equal(aside->pdata[0], "bad");
+	assert_int_equal(problems->len, 1);
+	assert_non_null(strstr(problems->pdata[0], "set aside"));
+	assert_null(cvm_state_read(st, "guests", "bad", &error));
+	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND); /* it was renamed */
+	g_clear_error(&error);
+	json_object_put(cvm_state_read(st, "attest", "bad", &error));
+	cvmt_assert_no_error(error);
+	json_object_put(ok);
+	json_object_put(bad);
+	cvmt_rm_rf(dir);
+}
+
 int
 main(void)
 {
@@ -216,6 +274,8 @@ main(void)
 		cmocka_unit_test(test_invalid_names_are_refused),
 		cmocka_unit_test(test_default_dir_honours_override),
 		cmocka_unit_test(test_relative_dir_is_refused),
+		cmocka_unit_test(test_record_over_the_read_limit_is_not_written),
+		cmocka_unit_test(test_guest_record_with_wrong_types_is_set_aside),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

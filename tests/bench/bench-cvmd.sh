@@ -1,7 +1,10 @@
 #!/bin/sh
 # cvmd benchmark: read-only call latency vs Peer.Ping (same run), ListGuests
 # with 1,000 guests, cvmd RSS idle and with 1,000 guests (libvirt test driver
-# with 1,000 domains). Goals: p99 read <= 3x ping; idle RSS < 16 MiB.
+# with 1,000 domains); read latency while a QEMU guest (embedded driver) is
+# destroyed and started, against the idle read latency of the same run.
+# Goals: p99 read <= 3x ping; idle RSS < 16 MiB; p99 read during lifecycle
+# work < 50 ms.
 set -eu
 . tests/integration/lib-cvmd.sh
 N=1000
@@ -48,4 +51,23 @@ echo "cvmd start-up with $N guests (load + reconcile + name): ${startup_ms} ms"
 echo "cvmd RSS idle: $(mib "$idle") MiB (anonymous $(mib "$idle_anon") MiB); goal < 16 MiB: $([ "$idle" -lt 16384 ] && echo met || echo MISSED)"
 echo "cvmd RSS with $N guests: $(mib "$full") MiB (anonymous $(mib "$full_anon") MiB)"
 [ "$rc" -eq 0 ] && echo "p99 goal (<= 3x ping): met" || echo "p99 goal (<= 3x ping): MISSED"
+[ "$rc" -le 3 ] || exit 1
+
+# reads during lifecycle work: 5 Destroy+Start cycles of a diskless TCG guest
+stop_cvmd
+rm -f "$CVM_STATE_DIR"/guests/*.json
+URI="qemu:///embed?root=$TMP/embed"
+CLEANUP_HOOK='pkill -f "qemu-system.*$TMP" 2>/dev/null || true'
+start_cvmd "$URI" # writes the embedded root's qemu.conf
+stop_cvmd
+define_qemu_domain "$URI" life 33333333-4444-5555-6666-777777777777
+write_record life 33333333-4444-5555-6666-777777777777 shutoff
+start_cvmd "$URI"
+call /org/cvm/Cvmd1/guest/life org.cvm.Cvmd1.Guest.Start
+[ "$rc" -eq 0 ] || fail "Start of the lifecycle guest: $(cat "$TMP/out")"
+set +e
+"$HELPERS/cvmd-bench-client" "$BUS" /org/cvm/Cvmd1/guest/life 1000 --lifecycle 5
+rc=$?
+set -e
+call /org/cvm/Cvmd1/guest/life org.cvm.Cvmd1.Guest.Destroy
 [ "$rc" -le 3 ] || exit 1

@@ -131,3 +131,17 @@ write_record() {
 	printf '{"name":"%s","uuid":"%s","state":"%s","platform":"sev-snp","uri":"test:///default"}\n' \
 		"$1" "$2" "$3" >"$CVM_STATE_DIR/guests/$1.json"
 }
+
+# define_qemu_domain URI NAME UUID [EMULATOR]: a small diskless TCG domain
+# defined on the embedded QEMU driver at URI (cvmd must not hold it: the
+# driver admits one process); start_cvmd URI once before writes its qemu.conf.
+define_qemu_domain() {
+	emu=${4:-$(command -v qemu-system-x86_64)} || fail "no qemu-system-x86_64"
+	cat >"$TMP/$2.xml" <<XML
+<domain type='qemu'><name>$2</name><uuid>$3</uuid>
+<memory unit='MiB'>32</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>$emu</emulator></devices></domain>
+XML
+	virsh -q -c "$1" define "$TMP/$2.xml" >"$TMP/virsh.out" 2>&1 || fail "define $2: $(cat "$TMP/virsh.out")"
+}

@@ -209,6 +209,14 @@ GVariant *cvm_guest_spec_to_variant(const CvmGuestSpec *spec);
 /** CVM_LAUNCH_DEFAULT_MEMORY: 512 MiB. */
 #define CVM_LAUNCH_DEFAULT_MEMORY (G_GUINT64_CONSTANT(512) << 20)
 
+/* The longest string a launch spec may carry ("igvm", "serial-log", "disk",
+ * "network", "command-line"), in bytes: PATH_MAX, and twice the x86 kernel's
+ * command line. cvm_launch_guest() refuses a longer one
+ * (CVM_ERROR_INVALID_ARGUMENT naming the key and the limit) before it
+ * writes anything, so the guest's record stays far below
+ * CVM_STATE_RECORD_MAX. */
+#define CVM_LAUNCH_STRING_MAX 4096
+
 typedef struct _CvmLaunchPlan CvmLaunchPlan;
 
 /**
@@ -306,10 +314,30 @@ virDomainPtr cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGues
  * @name: a guest name
  * @error: return location for a #GError
  *
- * Destroys the domain if it runs, undefines it, and removes the guest's
- * record and files. A guest already gone from libvirt is not an error.
+ * Destroys the guest's domain (the one with the record's UUID) if it runs,
+ * undefines it, and removes the guest's record and files. A guest already
+ * gone from libvirt is not an error; a domain that merely has the name is
+ * left alone.
  */
 gboolean cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError **error);
+
+/**
+ * cvm_launch_record_from_domain:
+ * @dom: a domain cvm launched (its XML carries the cvm metadata element)
+ * @error: return location for a #GError
+ *
+ * A guest record rebuilt from libvirt, for a guest whose record was lost or
+ * damaged: name, UUID, state, the image fields of the cvm metadata
+ * (platform, IGVM path and digest, expected measurement, strategy), memory,
+ * vCPUs, the connection URI. What only the record held (disk, network,
+ * kernel command line, serial log path, firmware update history) is not
+ * recoverable and stays absent.
+ *
+ * Returns: (transfer full): the record; CVM_ERROR_NOT_FOUND when @dom has
+ * no cvm metadata (cvm did not launch it), CVM_ERROR_INVALID_DATA when it is
+ * malformed, CVM_ERROR_LIBVIRT when libvirt could not be asked.
+ */
+json_object *cvm_launch_record_from_domain(virDomainPtr dom, GError **error);
 
 /**
  * cvm_libvirt_open:

@@ -19,6 +19,11 @@ G_BEGIN_DECLS
 
 typedef struct _CvmState CvmState;
 
+/* The largest record, in bytes as stored: cvm_state_write() refuses a
+ * bigger one (CVM_ERROR_INVALID_ARGUMENT) and readers set a bigger file
+ * aside as not cvm's, so nothing cvm writes is refused when read back. */
+#define CVM_STATE_RECORD_MAX (1024 * 1024)
+
 /**
  * cvm_name_is_valid:
  * @name: a guest or record name
@@ -61,7 +66,9 @@ const char *cvm_state_get_dir(const CvmState *state);
  * @record: the JSON value to store
  * @error: return location for a #GError
  *
- * Atomically replaces <dir>/<kind>/<name>.json.
+ * Atomically replaces <dir>/<kind>/<name>.json. A record whose text is
+ * over %CVM_STATE_RECORD_MAX bytes is refused (CVM_ERROR_INVALID_ARGUMENT)
+ * and the old one kept.
  */
 gboolean cvm_state_write(CvmState *state, const char *kind, const char *name,
 			 json_object *record, GError **error);
@@ -71,7 +78,8 @@ gboolean cvm_state_write(CvmState *state, const char *kind, const char *name,
  *
  * Returns: (transfer full): the record, or %NULL with CVM_ERROR_NOT_FOUND
  * (missing) or CVM_ERROR_INVALID_DATA (corrupt; the file has been set aside
- * and the message names the new file name).
+ * and the message names the new file name). A "guests" record whose known
+ * fields have the wrong JSON type (cvm_guest_record_check()) is corrupt.
  */
 json_object *cvm_state_read(CvmState *state, const char *kind, const char *name,
 			    GError **error);
@@ -100,6 +108,31 @@ gboolean cvm_state_remove(CvmState *state, const char *kind, const char *name,
  */
 GHashTable *cvm_state_load_all(CvmState *state, const char *kind, GPtrArray **problems,
 			       GError **error);
+
+/**
+ * cvm_state_load_all_full:
+ * @set_aside: (out) (optional) (transfer full): the names (strings) of the
+ *   records set aside as corrupt by this load, so their owner can rebuild
+ *   them (cvmd does, from a running guest's libvirt metadata)
+ *
+ * cvm_state_load_all() that also says which records it set aside.
+ */
+GHashTable *cvm_state_load_all_full(CvmState *state, const char *kind, GPtrArray **problems,
+				    GPtrArray **set_aside, GError **error);
+
+/**
+ * cvm_guest_record_check:
+ * @rec: a "guests" record
+ * @error: return location for a #GError
+ *
+ * Checks the JSON type of every field cvm reads from a guest record
+ * (strings such as "uuid", "state", "igvm-path"; integers such as
+ * "memory-mib", "vcpus"); other fields are not looked at.
+ *
+ * Returns: %TRUE when they are right; else CVM_ERROR_INVALID_DATA naming
+ * the field and the type it should have.
+ */
+gboolean cvm_guest_record_check(json_object *rec, GError **error);
 
 /* A record's string field, or @fallback when it is absent or not a string
  * (borrowed from @rec). */
