@@ -6,3 +6,11 @@ HOOK      := $(BUILDDIR)/cvm-qemu-hook
 build: $(HOOK)
 $(HOOK): $(HOOK_OBJS) $(BUILDDIR)/libcvm.a
 	$(CC) $(LDFLAGS) -o $@ $(HOOK_OBJS) $(BUILDDIR)/libcvm.a $(PKG_LIBS)
+
+# tests/test-hook.c and the domain-XML fuzz target link the hook's sources
+# (all but main.c) besides libcvm.
+HOOK_LIB_OBJS := $(filter-out %/main.o,$(HOOK_OBJS))
+HOOK_TESTLIB  := $(patsubst %.c,$(BUILDDIR)/obj/%.o,$(sort $(wildcard tests/lib/*.c)))
+$(BUILDDIR)/tests/test-hook: $(BUILDDIR)/obj/tests/test-hook.o $(HOOK_LIB_OBJS) $(HOOK_TESTLIB) $(BUILDDIR)/libcvm.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
