@@ -31,11 +31,10 @@ read_igvm(const char *path, GError **error)
 	return g_mapped_file_get_bytes(mf);
 }
 
-gboolean
-hook_check_launch(const HookDomain *dom, GError **error)
+/* One IGVM file of the domain. */
+static gboolean
+check_file(const HookDomain *dom, const char *path, const CvmPolicy *policy, GError **error)
 {
-	g_autofree gchar *dir = cvm_policy_default_dir();
-	g_autoptr(CvmPolicy) policy = cvm_policy_load_dir(dir, error);
 	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(CvmIgvm) igvm = NULL;
 	CvmMeasureOptions opts;
@@ -43,10 +42,8 @@ hook_check_launch(const HookDomain *dom, GError **error)
 	const guint8 *p;
 	gsize len = 0;
 
-	if (policy == NULL)
-		return FALSE; /* a broken policy refuses (fail closed) */
 	/* The file must be readable and sane even when no digest is pinned. */
-	bytes = read_igvm(dom->igvm, error);
+	bytes = read_igvm(path, error);
 	if (bytes == NULL || (igvm = cvm_igvm_new_from_bytes(bytes, CVM_IGVM_NONE, error)) == NULL)
 		return FALSE;
 	if (dom->platform == NULL || g_strcmp0(dom->platform, "native") == 0)
@@ -57,7 +54,7 @@ hook_check_launch(const HookDomain *dom, GError **error)
 	opts.vcpus = dom->vcpus;
 	p = g_bytes_get_data(bytes, &len);
 	if (!cvm_measure_igvm(p, len, &opts, &digest, NULL, error)) {
-		g_prefix_error(error, "cannot measure %s: ", dom->igvm);
+		g_prefix_error(error, "cannot measure %s: ", path);
 		return FALSE;
 	}
 	return cvm_policy_check_igvm(policy, dom->name, igvm,
@@ -65,4 +62,23 @@ hook_check_launch(const HookDomain *dom, GError **error)
 				     : opts.platform == CVM_MEASURE_TDX ? CVM_IGVM_PLATFORM_TDX
 									  : CVM_IGVM_PLATFORM_SEV,
 				     &digest, error);
+}
+
+gboolean
+hook_check_domain(const HookDomain *dom, const CvmPolicy *policy, GError **error)
+{
+	/* A policy that applies to this guest makes an argument of unknown
+	 * effect a refusal: it may load an IGVM file nobody checked. Without
+	 * one every launch is allowed anyway. */
+	if (dom->unclassified != NULL && (cvm_policy_has_launch_rules(policy, dom->name) ||
+					  cvm_policy_has_id_key_rules(policy, dom->name))) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_POLICY_DENIED,
+			    "qemu:commandline cannot be checked against the host policy: %s",
+			    dom->unclassified);
+		return FALSE;
+	}
+	for (guint i = 0; i < dom->igvm->len; i++)
+		if (!check_file(dom, dom->igvm->pdata[i], policy, error))
+			return FALSE;
+	return TRUE;
 }

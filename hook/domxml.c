@@ -9,12 +9,14 @@
 
 /* The element the launch library writes into <metadata>. */
 #define CVM_XMLNS "http://cvm.org/schemas/domain/1"
+#define QEMU_XMLNS "http://libvirt.org/schemas/domain/qemu/1.0"
 
 void
 hook_domain_clear(HookDomain *dom)
 {
 	g_clear_pointer(&dom->name, g_free);
-	g_clear_pointer(&dom->igvm, g_free);
+	g_clear_pointer(&dom->igvm, g_ptr_array_unref);
+	g_clear_pointer(&dom->unclassified, g_free);
 	g_clear_pointer(&dom->platform, g_free);
 }
 
@@ -30,28 +32,50 @@ xpath_string(xmlXPathContextPtr ctx, const char *expr)
 	return out;
 }
 
-/* "-object igvm-cfg,id=igvm0,file=/path" passed through <qemu:commandline>. */
-static gchar *
-igvm_from_passthrough(xmlXPathContextPtr ctx)
+/* libvirt reads <qemu:arg value=.../> of this namespace only, in document
+ * order, and appends them to QEMU's command line. */
+static void
+scan_passthrough(xmlXPathContextPtr ctx, HookDomain *dom)
 {
-	xmlXPathObjectPtr o = xmlXPathEvalExpression(
-		(const xmlChar *)"/domain/*[local-name()='commandline']/*[local-name()='arg']/@value",
-		ctx);
-	gchar *out = NULL;
+	xmlXPathObjectPtr o =
+		xmlXPathEvalExpression((const xmlChar *)"/domain/qemu:commandline/qemu:arg", ctx);
+	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(xmlFree);
 
-	for (int i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr && !out; i++) {
-		g_autofree gchar *v = (gchar *)xmlNodeGetContent(o->nodesetval->nodeTab[i]);
-		g_auto(GStrv) parts = NULL;
+	for (int i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+		xmlChar *v = xmlGetProp(o->nodesetval->nodeTab[i], (const xmlChar *)"value");
 
-		if (v == NULL || !g_str_has_prefix(v, "igvm-cfg,"))
-			continue;
-		parts = g_strsplit(v, ",", -1);
-		for (int j = 0; parts[j] && !out; j++)
-			if (g_str_has_prefix(parts[j], "file="))
-				out = g_strdup(parts[j] + 5);
+		/* libvirt refuses an arg without value; so does the hook. */
+		g_ptr_array_add(args, v ? v : xmlStrdup((const xmlChar *)""));
 	}
 	xmlXPathFreeObject(o);
-	return out;
+	hook_qemu_args_scan((const char *const *)args->pdata, args->len, dom);
+}
+
+void
+hook_domain_add_igvm(HookDomain *dom, const char *path)
+{
+	if (path == NULL || path[0] == '\0')
+		return;
+	for (guint i = 0; i < dom->igvm->len; i++)
+		if (strcmp(dom->igvm->pdata[i], path) == 0)
+			return;
+	g_ptr_array_add(dom->igvm, g_strdup(path));
+}
+
+/* Every node @expr selects (an element's text or an attribute's value). */
+static void
+add_igvm_nodes(xmlXPathContextPtr ctx, HookDomain *dom, const char *expr)
+{
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+
+	for (int i = 0; o && o->nodesetval && i < o->nodesetval->nodeNr; i++) {
+		xmlChar *v = xmlNodeGetContent(o->nodesetval->nodeTab[i]);
+		g_autofree gchar *path = v ? g_strstrip(g_strdup((const char *)v)) : NULL;
+
+		xmlFree(v);
+		hook_domain_add_igvm(dom, path);
+	}
+	xmlXPathFreeObject(o);
 }
 
 static gchar *
@@ -82,12 +106,17 @@ extract(xmlDocPtr doc, HookDomain *dom, GError **error)
 		return FALSE;
 	}
 	xmlXPathRegisterNs(ctx, (const xmlChar *)"cvm", (const xmlChar *)CVM_XMLNS);
+	xmlXPathRegisterNs(ctx, (const xmlChar *)"qemu", (const xmlChar *)QEMU_XMLNS);
 	dom->name = xpath_string(ctx, "string(/domain/name)");
-	dom->igvm = xpath_string(ctx, "string(/domain/metadata/cvm:guest/cvm:igvm/@path)");
-	if (dom->igvm == NULL)
-		dom->igvm = xpath_string(ctx, "string(/domain/metadata/cvm:guest/cvm:igvm)");
-	if (dom->igvm == NULL)
-		dom->igvm = igvm_from_passthrough(ctx);
+	dom->igvm = g_ptr_array_new_with_free_func(g_free);
+	/* Every place that can name an IGVM file counts, not the first found:
+	 * the launch library's metadata, libvirt's own IGVM firmware
+	 * (<os><loader type="igvm">) and QEMU pass-through arguments. */
+	add_igvm_nodes(ctx, dom, "/domain/metadata/cvm:guest/cvm:igvm/@path");
+	if (dom->igvm->len == 0)
+		add_igvm_nodes(ctx, dom, "/domain/metadata/cvm:guest/cvm:igvm");
+	add_igvm_nodes(ctx, dom, "/domain/os/loader[@type='igvm' or @format='igvm']");
+	scan_passthrough(ctx, dom);
 	dom->platform = platform_of(ctx);
 	vcpus = xpath_string(ctx, "string(/domain/vcpu)");
 	dom->vcpus = vcpus ? (guint)g_ascii_strtoull(vcpus, NULL, 10) : 1;

@@ -33,19 +33,28 @@ prepare(const char *name)
 	g_autoptr(GByteArray) xml = read_stdin();
 	g_auto(HookDomain) dom = { 0 };
 	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmPolicy) policy = NULL;
+	g_autofree gchar *dir = NULL;
+	const char *text = (const char *)xml->data;
 
-	/* Cheap exit for the common case: no IGVM anywhere in the document. */
-	if (g_strstr_len((const char *)xml->data, xml->len, "igvm") == NULL)
+	/* Cheap exit for the common case: no IGVM anywhere in the document.
+	 * Pass-through arguments may spell "igvm" with JSON escapes, and XML
+	 * references (&#105;) hide it from a substring search: those are read. */
+	if (g_strstr_len(text, xml->len, "igvm") == NULL &&
+	    g_strstr_len(text, xml->len, "commandline") == NULL &&
+	    memchr(text, '&', xml->len) == NULL)
 		return 0;
-	if (!hook_domain_parse((const char *)xml->data, xml->len, &dom, &error)) {
+	if (!hook_domain_parse(text, xml->len, &dom, &error)) {
 		fprintf(stderr, "cvm: %s: %s\n", name, error->message);
 		return 1;
 	}
-	if (dom.igvm == NULL)
+	if (dom.igvm->len == 0 && dom.unclassified == NULL)
 		return 0;
 	if (dom.name == NULL)
 		dom.name = g_strdup(name);
-	if (!hook_check_launch(&dom, &error)) {
+	dir = cvm_policy_default_dir();
+	policy = cvm_policy_load_dir(dir, &error); /* a broken policy refuses */
+	if (policy == NULL || !hook_check_domain(&dom, policy, &error)) {
 		fprintf(stderr, "cvm: refusing to start %s: %s\n", name, error->message);
 		return 1;
 	}

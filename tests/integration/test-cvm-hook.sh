@@ -123,4 +123,48 @@ metadata_xml g1 "$TMP/g.igvm" | hook 0 g1 prepare begin
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -lt 3000 ] || fail "6 hook runs took ${ms} ms"
 hook 2 </dev/null
+
+# 7. a deny-all policy refuses every spelling QEMU accepts for the IGVM
+# object (issue 22: only "igvm-cfg,..." was looked for), and what the hook
+# cannot classify, with a message naming the argument.
+rm -f "$CVM_POLICY_DIR"/*.json
+echo '{"require": true}' >"$CVM_POLICY_DIR/10-deny.json"
+args_xml() { # NAME ARG...
+	name=$1; shift
+	echo "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>$name</name>"
+	echo "<launchSecurity type='sev-snp'><policy>0x30000</policy></launchSecurity><qemu:commandline>"
+	for a in "$@"; do echo "<qemu:arg value=\"$a\"/>"; done
+	echo "</qemu:commandline></domain>"
+}
+F="$TMP/g.igvm"
+Q='&quot;'
+n=0
+for spelling in \
+	"-object|igvm-cfg,id=i,file=$F" \
+	"--object|igvm-cfg,id=i,file=$F" \
+	"-object|qom-type=igvm-cfg,id=i,file=$F" \
+	"-object|id=i,file=$F,qom-type=igvm-cfg" \
+	"-object|{${Q}qom-type${Q}:${Q}igvm-cfg${Q},${Q}id${Q}:${Q}i${Q},${Q}file${Q}:${Q}$F${Q}}" \
+	"-object|{${Q}qom-type${Q}:${Q}\\u0069gvm-cfg${Q},${Q}id${Q}:${Q}i${Q},${Q}file${Q}:${Q}$F${Q}}" \
+	"-object=igvm-cfg,id=i,file=$F" \
+	"-object|&#105;gvm-cfg,id=i,file=$F" \
+	"-machine|q35,igvm-cfg=i" \
+	"-M|igvm-cfg=i" \
+	"-readconfig|$TMP/qemu.cfg" \
+	"-no-such-option|x"; do
+	n=$((n + 1))
+	old_ifs=$IFS; IFS='|'
+	# shellcheck disable=SC2086
+	args_xml "s$n" $spelling | hook 1 "s$n" prepare begin
+	IFS=$old_ifs
+	grep -q "cvm: refusing to start s$n: " "$TMP/err" || fail "spelling $spelling: $(cat "$TMP/err")"
+done
+args_xml s0 -M igvm-cfg=i | hook 1 s0 prepare begin
+grep -q "qemu:commandline cannot be checked.*igvm-cfg=i" "$TMP/err" || fail "message: $(cat "$TMP/err")"
+# the libvirt IGVM loader too
+echo "<domain type='qemu'><name>l1</name><os><type>hvm</type><loader type='igvm'>$F</loader></os>
+<launchSecurity type='sev-snp'><policy>0x30000</policy></launchSecurity></domain>" | hook 1 l1 prepare begin
+grep -q "refusing to start l1: host policy requires" "$TMP/err" || fail "loader: $(cat "$TMP/err")"
+# arguments that cannot load IGVM still pass
+args_xml ok1 -trace events=/dev/null -device virtio-rng-pci | hook 0 ok1 prepare begin
 echo "ok (6 runs in ${ms} ms)"
