@@ -11,15 +11,6 @@ mode=${1:-all}
 BUILDDIR=${BUILDDIR:-build}
 export BUILDDIR
 export CVM_SRCDIR="$(pwd)"
-# shared/ sits next to the checkout; a git worktree lives elsewhere, so fall
-# back to the folder next to the repository that owns it.
-if [ -z "${CVM_SHARED_DIR:-}" ] && [ ! -d "$CVM_SRCDIR/../shared" ]; then
-	common=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
-	if [ -n "$common" ] && [ -d "$common/../../shared" ]; then
-		CVM_SHARED_DIR=$(cd "$common/../../shared" && pwd)
-		export CVM_SHARED_DIR
-	fi
-fi
 export CMOCKA_MESSAGE_OUTPUT=STDOUT
 export G_DEBUG=fatal-criticals
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1:exitcode=99:suppressions=$CVM_SRCDIR/tests/asan.supp"

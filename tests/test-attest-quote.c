@@ -15,54 +15,107 @@
 
 #define BUF_GPA 0x10000u
 #define BUF_SIZE 8192u
+/* How long a test waits for a state before it fails: far beyond what a
+ * loaded, sanitised machine needs, so only a real hang reaches it. */
+#define STATE_WAIT_US (60 * G_USEC_PER_SEC)
+
+/* While closed, the stub QGS holds every request it has read: a quote is
+ * "in flight" for as long as the test says, not for a guessed delay.
+ * Reference-counted: an answering thread may outlive the fixture. */
+typedef struct {
+	GMutex lock;
+	GCond cond;
+	gboolean closed;
+} Gate;
 
 typedef struct {
 	gchar *dir, *sock;
 	GSocket *listener;
 	GThread *thread;
-	guint delay_ms;
+	Gate *gate;
 	gsize quote_len;
 	guint32 qgs_error;
 	gboolean stop;
 	gint accepted; /* connections the stub QGS took */
+	gint holding; /* requests read and held at the closed gate */
 	CvmGuestMemory *mem;
 } Fixture;
 
-/* What one connection needs, copied: it may outlive the fixture. */
+/* What one connection needs: it may outlive the fixture (the counter is
+ * only touched while the fixture waits for it at the gate). */
 typedef struct {
 	GSocket *conn;
-	guint delay_ms;
+	Gate *gate;
+	gint *holding;
 	gsize quote_len;
 	guint32 qgs_error;
 } Conn;
+
+static void
+gate_clear(Gate *g)
+{
+	g_mutex_clear(&g->lock);
+	g_cond_clear(&g->cond);
+}
+
+static void
+gate_set(Gate *g, gboolean closed)
+{
+	g_mutex_lock(&g->lock);
+	g->closed = closed;
+	g_cond_broadcast(&g->cond);
+	g_mutex_unlock(&g->lock);
+}
+
+/* Waits until @counter reaches @want; fails the test after STATE_WAIT_US. */
+static void
+wait_count(gint *counter, gint want)
+{
+	gint64 end = g_get_monotonic_time() + STATE_WAIT_US;
+
+	while (g_atomic_int_get(counter) < want && g_get_monotonic_time() < end)
+		g_usleep(5 * 1000);
+	assert_int_equal(g_atomic_int_get(counter), want);
+}
 
 static gpointer
 answer(gpointer data)
 {
 	Conn *cn = data;
 	g_autoptr(GSocket) c = cn->conn;
-	guint delay_ms = cn->delay_ms;
+	Gate *gate = cn->gate;
+	gint *holding = cn->holding;
 	gsize quote_len = cn->quote_len;
 	guint32 qgs_error = cn->qgs_error;
+	g_autofree guint8 *body = NULL;
+	g_autoptr(GBytes) out = NULL;
+	CvmQgsMessage resp;
 	guint8 prefix[4];
 	guint32 len;
+	gsize got = 0;
 	g_free(cn);
 	if (g_socket_receive(c, (gchar *)prefix, 4, NULL, NULL) != 4 || !cvm_qgs_frame_length(prefix, &len, NULL))
-		return NULL;
-	g_autofree guint8 *body = g_malloc(len);
-	gsize got = 0;
+		goto done;
+	body = g_malloc(len);
 	while (got < len) {
 		gssize n = g_socket_receive(c, (gchar *)body + got, len - got, NULL, NULL);
 		if (n <= 0)
-			return NULL;
+			goto done;
 		got += (gsize)n;
 	}
-	g_usleep(delay_ms * 1000);
-	CvmQgsMessage resp = {.type = CVM_QGS_GET_QUOTE_RESP, .error_code = qgs_error,
-			      .data = g_bytes_new_take(memset(g_malloc(quote_len), 0x51, quote_len), quote_len)};
-	g_autoptr(GBytes) out = cvm_qgs_message_encode(&resp, NULL);
+	g_mutex_lock(&gate->lock);
+	if (gate->closed)
+		g_atomic_int_inc(holding);
+	while (gate->closed)
+		g_cond_wait(&gate->cond, &gate->lock);
+	g_mutex_unlock(&gate->lock);
+	resp = (CvmQgsMessage){.type = CVM_QGS_GET_QUOTE_RESP, .error_code = qgs_error,
+			       .data = g_bytes_new_take(memset(g_malloc(quote_len), 0x51, quote_len), quote_len)};
+	out = cvm_qgs_message_encode(&resp, NULL);
 	cvm_qgs_message_clear(&resp);
 	g_socket_send(c, g_bytes_get_data(out, NULL), g_bytes_get_size(out), NULL, NULL);
+done:
+	g_atomic_rc_box_release_full(gate, (GDestroyNotify)gate_clear);
 	return NULL;
 }
 
@@ -79,7 +132,8 @@ qgs(gpointer data)
 		g_atomic_int_inc(&f->accepted);
 		Conn *cn = g_new0(Conn, 1);
 		cn->conn = c;
-		cn->delay_ms = f->delay_ms;
+		cn->gate = g_atomic_rc_box_acquire(f->gate);
+		cn->holding = &f->holding;
 		cn->quote_len = f->quote_len;
 		cn->qgs_error = f->qgs_error;
 		g_thread_unref(g_thread_new("qgs-conn", answer, cn));
@@ -98,6 +152,9 @@ setup(void **state)
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(f->sock);
 	assert_true(g_socket_bind(f->listener, addr, TRUE, &error) && g_socket_listen(f->listener, &error));
 	f->quote_len = 600;
+	f->gate = g_atomic_rc_box_new0(Gate);
+	g_mutex_init(&f->gate->lock);
+	g_cond_init(&f->gate->cond);
 	f->thread = g_thread_new("qgs", qgs, f);
 	f->mem = cvm_guest_memory_new_memfd(1 << 20, 0, &error);
 	cvmt_assert_no_error(error);
@@ -111,6 +168,8 @@ teardown(void **state)
 	Fixture *f = *state;
 	f->stop = TRUE;
 	g_thread_join(f->thread);
+	gate_set(f->gate, FALSE);
+	g_atomic_rc_box_release_full(f->gate, (GDestroyNotify)gate_clear);
 	g_object_unref(f->listener);
 	cvm_guest_memory_free(f->mem);
 	cvmt_rm_rf(f->dir);
@@ -162,9 +221,8 @@ static void
 test_seventeenth_quote_in_flight_gets_retry(void **state)
 {
 	Fixture *f = *state;
-	/* Long enough that none of the 16 is done before the 17th is asked,
-	 * even on a loaded 2-core machine (400 ms was not, once). */
-	f->delay_ms = 1500;
+	/* None of the 16 is done before the 17th is asked: the QGS holds them. */
+	gate_set(f->gate, TRUE);
 	g_autoptr(CvmTdxQuoteService) svc = cvm_tdx_quote_service_new(f->sock, 5000);
 	for (guint i = 0; i < 16; i++) {
 		put_request(f, BUF_GPA + i * BUF_SIZE);
@@ -177,6 +235,7 @@ test_seventeenth_quote_in_flight_gets_retry(void **state)
 	/* Another guest has its own 16. */
 	assert_true(cvm_tdx_quote_service_submit(svc, "h", f->mem, BUF_GPA + 16 * BUF_SIZE, BUF_SIZE) ==
 		    CVM_TDVMCALL_SUCCESS);
+	gate_set(f->gate, FALSE);
 	cvm_tdx_quote_service_wait_idle(svc);
 	assert_true(result(f, BUF_GPA).status == CVM_TDX_QUOTE_STATUS_SUCCESS);
 }
@@ -185,7 +244,7 @@ static void
 test_deadline_gives_error_and_no_qgs_gives_service_unavailable(void **state)
 {
 	Fixture *f = *state;
-	f->delay_ms = 1500;
+	gate_set(f->gate, TRUE); /* a QGS that never answers in time */
 	g_autoptr(CvmTdxQuoteService) slow = cvm_tdx_quote_service_new(f->sock, 300);
 	put_request(f, BUF_GPA);
 	assert_true(cvm_tdx_quote_service_submit(slow, "g", f->mem, BUF_GPA, BUF_SIZE) == CVM_TDVMCALL_SUCCESS);
@@ -311,7 +370,7 @@ qemu_receive(GSocket *s, guint32 *error_code, gsize *quote_len)
 {
 	guint8 prefix[4];
 	guint32 len;
-	g_socket_set_timeout(s, 10);
+	g_socket_set_timeout(s, 60); /* a bound on a state, not a timing check */
 	assert_int_equal(g_socket_receive(s, (gchar *)prefix, 4, NULL, NULL), 4);
 	assert_true(cvm_qgs_frame_length(prefix, &len, NULL));
 	g_autofree guint8 *body = g_malloc(len);
@@ -358,21 +417,19 @@ test_qgs_front_bounds_in_flight_and_answers_failures(void **state)
 	gsize qlen;
 	GSocket *held[16];
 
-	/* Long enough for the 16 to stay in flight on a slow (sanitised,
-	 * loaded) machine while the 17th is answered. */
-	f->delay_ms = 3000;
-	Front *fr = front_start(f, f->sock, 8000);
+	/* The stub QGS holds the 16 until the 17th has had its answer: were
+	 * the 17th queued behind them, it would never be answered. The front
+	 * end's deadline is far away, so only the bound can answer it. */
+	gate_set(f->gate, TRUE);
+	Front *fr = front_start(f, f->sock, 120000);
 	for (guint i = 0; i < 16; i++)
 		held[i] = qemu_send(fr, req);
-	/* All 16 forwarded to the QGS before the 17th arrives. */
-	for (guint i = 0; i < 500 && g_atomic_int_get(&f->accepted) < 16; i++)
-		g_usleep(10 * 1000);
-	assert_int_equal(g_atomic_int_get(&f->accepted), 16);
+	wait_count(&f->holding, 16);
 	g_autoptr(GSocket) extra = qemu_send(fr, req);
-	gint64 t0 = g_get_monotonic_time();
 	qemu_receive(extra, &code, &qlen);
 	assert_int_equal(code, CVM_QGS_ERROR_UNEXPECTED);
-	assert_true(g_get_monotonic_time() - t0 < 500 * 1000); /* answered, not queued behind the 16 */
+	assert_int_equal(g_atomic_int_get(&f->accepted), 16); /* not forwarded */
+	gate_set(f->gate, FALSE);
 	for (guint i = 0; i < 16; i++) {
 		qemu_receive(held[i], &code, &qlen);
 		assert_int_equal(code, 0);
@@ -380,8 +437,8 @@ test_qgs_front_bounds_in_flight_and_answers_failures(void **state)
 	}
 	front_stop(fr);
 
-	/* A QGS slower than the deadline, and no QGS at all. */
-	f->delay_ms = 1500;
+	/* A QGS that does not answer before the deadline, and no QGS at all. */
+	gate_set(f->gate, TRUE);
 	fr = front_start(f, f->sock, 300);
 	g_autoptr(GSocket) slow = qemu_send(fr, req);
 	qemu_receive(slow, &code, &qlen);

@@ -7,7 +7,7 @@
 static GBytes *
 milan_report(void)
 {
-	g_autofree gchar *path = cvmt_shared_path("snp-attestation/report-milan-v2.bin");
+	g_autofree gchar *path = cvmt_third_party_path("trustee/report-milan-v2.bin");
 
 	return cvmt_read_file(path);
 }

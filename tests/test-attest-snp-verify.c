@@ -10,11 +10,11 @@ typedef struct {
 	gchar *roots;
 } Fixture;
 
+/* ORIGIN/FILE under tests/data/third-party. */
 static GBytes *
-shared(const char *name)
+third_party(const char *rel)
 {
-	g_autofree gchar *rel = g_strconcat("snp-attestation/", name, NULL);
-	g_autofree gchar *path = cvmt_shared_path(rel);
+	g_autofree gchar *path = cvmt_third_party_path(rel);
 
 	return cvmt_read_file(path);
 }
@@ -23,10 +23,10 @@ static int
 setup(void **state)
 {
 	Fixture *f = g_new0(Fixture, 1);
-	g_autofree gchar *ark = cvmt_shared_path("snp-attestation/ark-milan.pem");
+	g_autofree gchar *ark = cvmt_third_party_path("virtee-sev/ark-milan.pem");
 
-	f->report = shared("report-milan-v2.bin");
-	f->vcek = shared("vcek-milan.der");
+	f->report = third_party("trustee/report-milan-v2.bin");
+	f->vcek = third_party("trustee/vcek-milan.der");
 	f->roots = g_path_get_dirname(ark);
 	*state = f;
 	return 0;
@@ -74,7 +74,7 @@ test_invalid_vcek_fails_the_chain(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) bad = shared("vcek-invalid.der");
+	g_autoptr(GBytes) bad = third_party("trustee/vcek-invalid.der");
 	CvmSnpVerifyStep step;
 
 	assert_false(run(f, NULL, NULL, bad, &step, &error));
@@ -102,8 +102,8 @@ test_genoa_chain_is_rejected_for_a_milan_vcek(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) ask = shared("ask-genoa.pem");
-	g_autoptr(GBytes) ark = shared("ark-genoa.pem");
+	g_autoptr(GBytes) ask = third_party("virtee-sev/ask-genoa.pem");
+	g_autoptr(GBytes) ark = third_party("virtee-sev/ark-genoa.pem");
 	g_autoptr(GByteArray) chain = g_byte_array_new();
 	g_autoptr(GBytes) chain_bytes = NULL;
 	CvmSnpVerifyOptions o = { 0 };

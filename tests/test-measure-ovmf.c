@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* OVMF measurement parity with sev-snp-measure: the 18 vectors of
- * shared/testdata/sev-snp-measure/VECTORS.md, plus bad input. */
+ * tests/data/third-party/sev-snp-measure/PROVENANCE.md, plus bad input. */
 #include "tests/lib/testlib.h"
 
 #include <cvm/error.h>
@@ -92,7 +92,7 @@ teardown(void **state)
 static gchar *
 measure_hex(const char *fixture, const CvmMeasureOptions *opts)
 {
-	g_autofree gchar *path = cvmt_shared_path(fixture);
+	g_autofree gchar *path = cvmt_third_party_path(fixture);
 	g_autoptr(GError) error = NULL;
 	CvmDigest d;
 
@@ -131,7 +131,7 @@ static void
 test_snp_ovmf_hash_matches_and_seeds_the_digest(void **state)
 {
 	Fixture *f = *state;
-	g_autofree gchar *path = cvmt_shared_path(AMDSEV);
+	g_autofree gchar *path = cvmt_third_party_path(AMDSEV);
 	g_autoptr(GBytes) fw = cvmt_read_file(path);
 	g_autoptr(GError) error = NULL;
 	CvmMeasureOptions o;
@@ -163,7 +163,7 @@ test_snp_svsm_vectors_match(void **state)
 		{ 4, "27d154c27b7b359c935e250ec6fee72aa0ae8c1225e3b0e1cf46a9567e938066d7d6f94bbdc4a857818bdb79277a44b2" },
 		{ 2, "9b94745036aafddf4f7f8b00c7513abb5b7703178cb95aaa57928bd963d68d3bfcb715d6019b9167ee2517b11b0d9be7" },
 	};
-	g_autofree gchar *svsm_path = cvmt_shared_path("sev-snp-measure/svsm.bin");
+	g_autofree gchar *svsm_path = cvmt_third_party_path("sev-snp-measure/svsm.bin");
 
 	for (gsize i = 0; i < G_N_ELEMENTS(svsm); i++) {
 		CvmMeasureOptions o;
@@ -180,7 +180,7 @@ static void
 test_kernel_without_hash_section_is_rejected(void **state)
 {
 	Fixture *f = *state;
-	g_autofree gchar *path = cvmt_shared_path(OVMFX64);
+	g_autofree gchar *path = cvmt_third_party_path(OVMFX64);
 	g_autoptr(GError) error = NULL;
 	CvmMeasureOptions o;
 	CvmDigest d;
@@ -198,7 +198,7 @@ test_kernel_without_hash_section_is_rejected(void **state)
 static void
 test_truncated_firmware_is_rejected(void **state)
 {
-	g_autofree gchar *path = cvmt_shared_path(AMDSEV);
+	g_autofree gchar *path = cvmt_third_party_path(AMDSEV);
 	g_autoptr(GBytes) fw = cvmt_read_file(path);
 	g_autoptr(GError) error = NULL;
 	CvmMeasureOptions o;

@@ -5,8 +5,10 @@
 set -u
 BUILDDIR=${BUILDDIR:-build}
 CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-D="${CVM_SHARED_DIR:-$(pwd)/../shared}/testdata/snp-attestation"
-[ -f "$D/report-milan-v2.bin" ] || D=/work/shared/testdata/snp-attestation
+# The report and VCEKs (trustee) and AMD's roots (virtee/sev) are in the tree.
+CVM_SRCDIR=${CVM_SRCDIR:-$(pwd)}
+D="$CVM_SRCDIR/tests/data/third-party/trustee"
+ROOTS="$CVM_SRCDIR/tests/data/third-party/virtee-sev"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
@@ -14,21 +16,21 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 R="$D/report-milan-v2.bin"
 M=$(od -An -tx1 -j 144 -N 48 "$R" | tr -d ' \n')
-"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$D" --expect-measurement "$M" \
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --expect-measurement "$M" \
 	>/dev/null || fail "real Milan report did not verify"
-"$CVMCTL" attest verify "$R" --vcek "$D/vcek-invalid.der" --roots "$D" --json >"$TMP/out"
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-invalid.der" --roots "$ROOTS" --json >"$TMP/out"
 [ $? -eq 3 ] || fail "invalid VCEK: exit is not 3"
 grep -q '"failed-check":"chain"' "$TMP/out" || fail "invalid VCEK not named as a chain failure"
 cp "$R" "$TMP/flipped.bin" && chmod u+w "$TMP/flipped.bin"
 printf '\377' | dd of="$TMP/flipped.bin" bs=1 seek=80 conv=notrunc 2>/dev/null
-"$CVMCTL" attest verify "$TMP/flipped.bin" --vcek "$D/vcek-milan.der" --roots "$D" --json >"$TMP/out"
+"$CVMCTL" attest verify "$TMP/flipped.bin" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --json >"$TMP/out"
 [ $? -eq 3 ] || fail "flipped byte: exit is not 3"
 grep -q '"failed-check":"signature"' "$TMP/out" || fail "flipped byte not a signature failure"
-cat "$D/ask-genoa.pem" "$D/ark-genoa.pem" >"$TMP/genoa.pem"
-"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$D" --chain "$TMP/genoa.pem" \
+cat "$ROOTS/ask-genoa.pem" "$ROOTS/ark-genoa.pem" >"$TMP/genoa.pem"
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --chain "$TMP/genoa.pem" \
 	2>"$TMP/err"
 [ $? -eq 3 ] || fail "Genoa chain: exit is not 3"
 grep -q "chain check failed" "$TMP/err" || fail "Genoa chain not named"
-"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$D" --expect-measurement zz 2>/dev/null
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --expect-measurement zz 2>/dev/null
 [ $? -eq 2 ] || fail "bad hex: exit is not 2"
 echo "ok"

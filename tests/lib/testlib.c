@@ -13,16 +13,12 @@ srcdir(void)
 }
 
 gchar *
-cvmt_shared_path(const char *relative)
+cvmt_third_party_path(const char *relative)
 {
-	const char *env = g_getenv("CVM_SHARED_DIR");
-	g_autofree gchar *dir = env != NULL ? g_strdup(env)
-					    : g_build_filename(srcdir(), "..", "shared", NULL);
-	gchar *path = g_build_filename(dir, "testdata", relative, NULL);
+	gchar *path = g_build_filename(srcdir(), "tests", "data", "third-party", relative, NULL);
 
 	if (!g_file_test(path, G_FILE_TEST_EXISTS))
-		fail_msg("shared test data %s not found (set CVM_SHARED_DIR to the shared/ folder)",
-			 path);
+		fail_msg("third-party test input %s not found", path);
 	return path;
 }
 

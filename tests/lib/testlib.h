@@ -9,10 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-/* Path of a file in ../shared/testdata (real third-party inputs). Looks in
- * $CVM_SHARED_DIR, then next to the source tree. A missing file fails the
- * test: these inputs are part of the project's contract. */
-gchar *cvmt_shared_path(const char *relative);
+/* Path of a real third-party input in tests/data/third-party/ (ORIGIN/FILE;
+ * each origin's licence and provenance lie beside it). A missing file fails
+ * the test: these inputs are part of the project's contract. */
+gchar *cvmt_third_party_path(const char *relative);
 
 /* Path of a file in the source tree (tests/data/..., examples/...). */
 gchar *cvmt_src_path(const char *relative);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * IGVM wire format (microsoft/igvm igvm_defs, see docs/igvm.md and
- * shared/specs/igvm-format.md). Every structure here mirrors bytes in a file:
+ * IGVM wire format (microsoft/igvm's igvm_defs/src/lib.rs; see docs/igvm.md).
+ * Every structure here mirrors bytes in a file:
  * all integers are little-endian, structures are packed, and their sizes and
  * field offsets are checked at compile time. Read fields through the
  * cvm_le*() accessors so the code stays correct on big-endian hosts.
