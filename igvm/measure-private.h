@@ -3,6 +3,7 @@
  * vmsa.c, hash-pool.c). */
 #pragma once
 
+#include <cvm/igvm.h>
 #include <cvm/measure.h>
 #include <openssl/evp.h>
 
@@ -130,6 +131,7 @@ enum {
 
 typedef struct {
 	guint8 kind;
+	gboolean unmeasured; /* the PAGE_DATA carried UNMEASURED (also for SECRETS/CPUID) */
 	guint16 vp_index;
 	guint64 gpa;
 	const guint8 *page; /* 4096 bytes, or NULL for a zero page */
@@ -148,6 +150,14 @@ typedef struct {
 
 gboolean cvmi_igvm_ops(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmiMeasureOps *out,
 		       GError **error);
+/* The same for a file already open (and validated by the caller). */
+gboolean cvmi_igvm_ops_from(const CvmIgvm *igvm, const CvmMeasureOptions *opts, CvmiMeasureOps *out,
+			    GError **error);
+
+/* The SEV-SNP digest of @igvm (default options) against its SNP_ID_BLOCK's
+ * launch digest: NULL when they agree or the file has no SEV-SNP ID block,
+ * else a message naming both values. */
+gchar *cvmi_igvm_id_block_mismatch(const CvmIgvm *igvm);
 void cvmi_measure_ops_clear(CvmiMeasureOps *ops);
 
 /* Page hashes computed by worker threads, consumed in order by the caller:
