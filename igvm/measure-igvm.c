@@ -14,9 +14,14 @@ op_is_hashed(const CvmiMeasureOp *op, const CvmMeasureOptions *opts)
 	return op->kind == CVMI_OP_VMSA || (op->kind == CVMI_OP_DATA && !(op->page == NULL && opts->native_zero));
 }
 
+/* --check-kvm: what QEMU/KVM launch must be what the file measures. The
+ * VMSA rules are cvmi_vmsa_kvm_check(), shared with validate --for-qemu;
+ * the two ordering rules are about the digest: KVM measures the VMSAs at
+ * SNP_LAUNCH_FINISH, after every page, and one per vCPU from its state. */
 static void
 check_kvm(const CvmiMeasureOps *ops, GPtrArray *diags)
 {
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	guint nvmsa = 0;
 	gboolean after_vmsa = FALSE;
 
@@ -24,26 +29,19 @@ check_kvm(const CvmiMeasureOps *ops, GPtrArray *diags)
 		const CvmiMeasureOp *op = &g_array_index(ops->ops, CvmiMeasureOp, i);
 		if (op->kind != CVMI_OP_VMSA) {
 			if (after_vmsa)
-				g_ptr_array_add(diags, g_strdup_printf("check-kvm: page at 0x%" G_GINT64_MODIFIER
-								       "x comes after a VMSA; KVM measures VMSAs last",
-								       op->gpa));
+				g_ptr_array_add(problems, g_strdup_printf("page at 0x%" G_GINT64_MODIFIER "x comes after a "
+									  "VMSA; KVM measures VMSAs last", op->gpa));
 			after_vmsa = FALSE;
 			continue;
 		}
 		nvmsa++;
 		after_vmsa = TRUE;
-		guint64 cr0;
-		memcpy(&cr0, op->page + CVM_VMSA_CR0, 8);
-		cr0 = GUINT64_FROM_LE(cr0);
-		if (op->gpa != CVMI_SNP_VMSA_GPA)
-			g_ptr_array_add(diags, g_strdup_printf("check-kvm: VMSA at 0x%" G_GINT64_MODIFIER
-							       "x, KVM only launches one at 0xfffffffff000", op->gpa));
-		if (cr0 != 0x31 && cr0 != 0x30)
-			g_ptr_array_add(diags, g_strdup_printf("check-kvm: VMSA CR0 0x%" G_GINT64_MODIFIER
-							       "x, KVM expects 0x31 or 0x30", cr0));
+		cvmi_vmsa_kvm_check(op->page, op->gpa, TRUE, problems);
 	}
 	if (nvmsa != 1)
-		g_ptr_array_add(diags, g_strdup_printf("check-kvm: %u VMSAs, KVM launches exactly one", nvmsa));
+		g_ptr_array_add(problems, g_strdup_printf("%u VMSAs, KVM launches exactly one", nvmsa));
+	for (guint i = 0; i < problems->len; i++)
+		g_ptr_array_add(diags, g_strdup_printf("check-kvm: %s", (const char *)problems->pdata[i]));
 }
 
 static guint8
