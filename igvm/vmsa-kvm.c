@@ -48,22 +48,6 @@ static const struct {
 	{ CVM_VMSA_X87_FCW, 2 },
 };
 
-static guint64
-rd64(const guint8 *p, gsize off)
-{
-	guint64 v;
-	memcpy(&v, p + off, 8);
-	return GUINT64_FROM_LE(v);
-}
-
-static guint16
-rd16(const guint8 *p, gsize off)
-{
-	guint16 v;
-	memcpy(&v, p + off, 2);
-	return GUINT16_FROM_LE(v);
-}
-
 static void G_GNUC_PRINTF(2, 3)
 add(GPtrArray *problems, const char *fmt, ...)
 {
@@ -119,23 +103,23 @@ check_segments(const guint8 *vmsa, GPtrArray *problems)
 
 	/* QEMU keeps the 12 architectural attribute bits, KVM rebuilds the rest as 0. */
 	for (gsize i = 0; i < G_N_ELEMENTS(segs); i++)
-		if (rd16(vmsa, segs[i].off + 2) & 0xf000)
+		if (cvm_read_le16(vmsa + segs[i].off + 2) & 0xf000)
 			add(problems, "VMSA %s attributes 0x%x have bits 12-15 set, which KVM drops", segs[i].name,
-			    rd16(vmsa, segs[i].off + 2));
+			    cvm_read_le16(vmsa + segs[i].off + 2));
 	/* KVM takes only base and limit of the descriptor tables (KVM_SET_SREGS). */
-	if (rd16(vmsa, CVM_VMSA_GDTR) || rd16(vmsa, CVM_VMSA_GDTR + 2) || rd16(vmsa, CVM_VMSA_IDTR) ||
-	    rd16(vmsa, CVM_VMSA_IDTR + 2))
+	if (cvm_read_le32(vmsa + CVM_VMSA_GDTR) || cvm_read_le32(vmsa + CVM_VMSA_IDTR))
 		add(problems, "VMSA GDTR/IDTR selector or attributes are not 0; KVM keeps only base and limit");
 	/* KVM derives CPL from SS.DPL; QEMU requires the CPL byte to be 0. */
-	if ((rd16(vmsa, CVM_VMSA_SS + 2) >> 5) & 3)
+	if ((cvm_read_le16(vmsa + CVM_VMSA_SS + 2) >> 5) & 3)
 		add(problems, "VMSA SS.DPL is %u; KVM sets CPL from it and QEMU requires CPL 0",
-		    (rd16(vmsa, CVM_VMSA_SS + 2) >> 5) & 3);
+		    (cvm_read_le16(vmsa + CVM_VMSA_SS + 2) >> 5) & 3);
 }
 
 static void
 check_control(const guint8 *vmsa, GPtrArray *problems)
 {
-	guint64 cr0 = rd64(vmsa, CVM_VMSA_CR0), cr4 = rd64(vmsa, CVM_VMSA_CR4), efer = rd64(vmsa, CVM_VMSA_EFER);
+	guint64 cr0 = cvm_read_le64(vmsa + CVM_VMSA_CR0), cr4 = cvm_read_le64(vmsa + CVM_VMSA_CR4);
+	guint64 efer = cvm_read_le64(vmsa + CVM_VMSA_EFER);
 
 	/* QEMU: cpu_x86_update_cr0(env, (uint32_t)cr0) stores cr0 | CR0_ET;
 	 * KVM: svm_set_cr0() clears CD and NW (KVM_X86_QUIRK_CD_NW_CLEARED, on by default). */
@@ -161,9 +145,10 @@ check_control(const guint8 *vmsa, GPtrArray *problems)
 static void
 check_state(const guint8 *vmsa, GPtrArray *problems)
 {
-	guint64 dr7 = rd64(vmsa, CVM_VMSA_DR7), dr6 = rd64(vmsa, CVM_VMSA_DR6), rflags = rd64(vmsa, CVM_VMSA_RFLAGS);
-	guint64 xcr0 = rd64(vmsa, CVM_VMSA_XCR0), pat = rd64(vmsa, CVM_VMSA_G_PAT);
-	guint32 mxcsr = (guint32)rd64(vmsa, CVM_VMSA_MXCSR);
+	guint64 dr7 = cvm_read_le64(vmsa + CVM_VMSA_DR7), dr6 = cvm_read_le64(vmsa + CVM_VMSA_DR6);
+	guint64 rflags = cvm_read_le64(vmsa + CVM_VMSA_RFLAGS);
+	guint64 xcr0 = cvm_read_le64(vmsa + CVM_VMSA_XCR0), pat = cvm_read_le64(vmsa + CVM_VMSA_G_PAT);
+	guint32 mxcsr = cvm_read_le32(vmsa + CVM_VMSA_MXCSR);
 
 	/* sev_es_sync_vmsa() fails the launch for any DR7 bit but the fixed one. */
 	if (dr7 & ~DR7_FIXED_1)
@@ -185,7 +170,7 @@ check_state(const guint8 *vmsa, GPtrArray *problems)
 void
 cvmi_vmsa_kvm_check(const guint8 *vmsa, guint64 gpa, gboolean snp, GPtrArray *problems)
 {
-	guint64 features = rd64(vmsa, CVM_VMSA_SEV_FEATURES);
+	guint64 features = cvm_read_le64(vmsa + CVM_VMSA_SEV_FEATURES);
 
 	/* KVM always measures the VMSA at this GPA; QEMU refuses any other. */
 	if (gpa != CVM_SNP_KVM_VMSA_GPA)
