@@ -108,8 +108,10 @@ memory_section(const CvmctlIgvmFile *f, guint32 filter)
 		json_object_object_add(o, "data_type", json_object_new_string(type ? type : "unknown"));
 		json_object_object_add(o, "contents",
 				       json_object_new_string(r->has_data ? "data" : "zero"));
+		/* A shared page is host-visible and never part of a launch digest
+		 * (docs/measurement.md, "Page data flags"). */
 		json_object_object_add(o, "measured", json_object_new_boolean(
-				       !(r->flags & CVM_IGVM_PAGE_FLAG_UNMEASURED)));
+				       !(r->flags & (CVM_IGVM_PAGE_FLAG_UNMEASURED | CVM_IGVM_PAGE_FLAG_SHARED))));
 		json_object_object_add(o, "shared", json_object_new_boolean(
 				       (r->flags & CVM_IGVM_PAGE_FLAG_SHARED) != 0));
 		json_object_object_add(o, "platforms", platforms_of(f, r->mask));

@@ -84,7 +84,8 @@ cvmctl_igvm_validate(int argc, char **argv)
 		}
 		return CVMCTL_EXIT_CHECK_FAILED;
 	}
-	problems = cvm_igvm_validate(igvm, (strict ? CVM_IGVM_STRICT : 0) | (for_qemu ? CVM_IGVM_FOR_QEMU : 0));
+	problems = cvm_igvm_validate(igvm, CVM_IGVM_CHECK_ID_BLOCK | (strict ? CVM_IGVM_STRICT : 0) |
+						  (for_qemu ? CVM_IGVM_FOR_QEMU : 0));
 	print_problems(argv[1], problems, json);
 	return cvm_igvm_problems_count_errors(problems) == 0 ? CVMCTL_EXIT_OK : CVMCTL_EXIT_CHECK_FAILED;
 }

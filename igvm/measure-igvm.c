@@ -14,9 +14,14 @@ op_is_hashed(const CvmiMeasureOp *op, const CvmMeasureOptions *opts)
 	return op->kind == CVMI_OP_VMSA || (op->kind == CVMI_OP_DATA && !(op->page == NULL && opts->native_zero));
 }
 
+/* --check-kvm: what QEMU/KVM launch must be what the file measures. The
+ * VMSA rules are cvmi_vmsa_kvm_check(), shared with validate --for-qemu;
+ * the two ordering rules are about the digest: KVM measures the VMSAs at
+ * SNP_LAUNCH_FINISH, after every page, and one per vCPU from its state. */
 static void
 check_kvm(const CvmiMeasureOps *ops, GPtrArray *diags)
 {
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	guint nvmsa = 0;
 	gboolean after_vmsa = FALSE;
 
@@ -24,26 +29,19 @@ check_kvm(const CvmiMeasureOps *ops, GPtrArray *diags)
 		const CvmiMeasureOp *op = &g_array_index(ops->ops, CvmiMeasureOp, i);
 		if (op->kind != CVMI_OP_VMSA) {
 			if (after_vmsa)
-				g_ptr_array_add(diags, g_strdup_printf("check-kvm: page at 0x%" G_GINT64_MODIFIER
-								       "x comes after a VMSA; KVM measures VMSAs last",
-								       op->gpa));
+				g_ptr_array_add(problems, g_strdup_printf("page at 0x%" G_GINT64_MODIFIER "x comes after a "
+									  "VMSA; KVM measures VMSAs last", op->gpa));
 			after_vmsa = FALSE;
 			continue;
 		}
 		nvmsa++;
 		after_vmsa = TRUE;
-		guint64 cr0;
-		memcpy(&cr0, op->page + CVM_VMSA_CR0, 8);
-		cr0 = GUINT64_FROM_LE(cr0);
-		if (op->gpa != CVMI_SNP_VMSA_GPA)
-			g_ptr_array_add(diags, g_strdup_printf("check-kvm: VMSA at 0x%" G_GINT64_MODIFIER
-							       "x, KVM only launches one at 0xfffffffff000", op->gpa));
-		if (cr0 != 0x31 && cr0 != 0x30)
-			g_ptr_array_add(diags, g_strdup_printf("check-kvm: VMSA CR0 0x%" G_GINT64_MODIFIER
-							       "x, KVM expects 0x31 or 0x30", cr0));
+		cvmi_vmsa_kvm_check(op->page, op->gpa, TRUE, problems);
 	}
 	if (nvmsa != 1)
-		g_ptr_array_add(diags, g_strdup_printf("check-kvm: %u VMSAs, KVM launches exactly one", nvmsa));
+		g_ptr_array_add(problems, g_strdup_printf("%u VMSAs, KVM launches exactly one", nvmsa));
+	for (guint i = 0; i < problems->len; i++)
+		g_ptr_array_add(diags, g_strdup_printf("check-kvm: %s", (const char *)problems->pdata[i]));
 }
 
 static guint8
@@ -150,7 +148,9 @@ measure_tdx(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest 
 		if (op->kind == CVMI_OP_VMSA)
 			continue;
 		cvmi_tdx_page_add(ctx, op->gpa);
-		gboolean extend = op->kind != CVMI_OP_UNMEASURED && op->kind != CVMI_OP_PARAMETER;
+		/* UNMEASURED also drops the extends of SECRETS/CPUID pages, which
+		 * TDX measures like any other (microsoft/igvm measurement/tdx.rs). */
+		gboolean extend = op->kind != CVMI_OP_UNMEASURED && op->kind != CVMI_OP_PARAMETER && !op->unmeasured;
 		if (extend)
 			cvmi_tdx_extend_page(ctx, op->gpa, op->page ? op->page : zero);
 		if (opts->trace)
@@ -162,27 +162,69 @@ measure_tdx(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest 
 	EVP_DigestFinal_ex(ctx, out->bytes, &n);
 }
 
+static gchar *
+id_block_mismatch(const CvmiMeasureOps *ops, const CvmDigest *digest)
+{
+	CvmDigest ld = {.platform = CVM_MEASURE_SEV_SNP, .len = 48};
+
+	if (!ops->has_id_block || memcmp(ops->id_block_ld, digest->bytes, 48) == 0)
+		return NULL;
+	memcpy(ld.bytes, ops->id_block_ld, 48);
+	g_autofree gchar *want = cvm_digest_to_hex(&ld);
+	g_autofree gchar *got = cvm_digest_to_hex(digest);
+	return g_strdup_printf("SNP_ID_BLOCK launch digest %s differs from the computed SEV-SNP digest %s "
+			       "(SNP_LAUNCH_FINISH would fail with \"bad measurement\")", want, got);
+}
+
+static gboolean
+measure_ops(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest *out, GPtrArray *diags,
+	    GError **error)
+{
+	if (opts->platform == CVM_MEASURE_SEV_SNP) {
+		measure_snp(ops, opts, out);
+		if (opts->check_kvm)
+			check_kvm(ops, diags);
+		gchar *msg = id_block_mismatch(ops, out);
+		if (msg != NULL)
+			g_ptr_array_add(diags, msg);
+		return TRUE;
+	}
+	if (opts->platform == CVM_MEASURE_TDX) {
+		measure_tdx(ops, opts, out);
+		return TRUE;
+	}
+	return measure_sev(ops, opts, out, error);
+}
+
+gchar *
+cvmi_igvm_id_block_mismatch(const CvmIgvm *igvm)
+{
+	CvmMeasureOptions opts;
+	CvmiMeasureOps ops;
+	CvmDigest digest;
+	gchar *msg = NULL;
+
+	cvm_measure_options_init(&opts);
+	if (!cvmi_igvm_ops_from(igvm, &opts, &ops, NULL))
+		return NULL;
+	if (ops.has_id_block) {
+		measure_snp(&ops, &opts, &digest);
+		msg = id_block_mismatch(&ops, &digest);
+	}
+	cvmi_measure_ops_clear(&ops);
+	return msg;
+}
+
 gboolean
 cvm_measure_igvm(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmDigest *out,
 		 gchar ***diagnostics, GError **error)
 {
 	CvmiMeasureOps ops;
-	gboolean ok = TRUE;
 	g_autoptr(GPtrArray) diags = g_ptr_array_new_with_free_func(g_free);
 
 	if (!cvmi_igvm_ops(data, len, opts, &ops, error))
 		return FALSE;
-	if (opts->platform == CVM_MEASURE_SEV_SNP) {
-		measure_snp(&ops, opts, out);
-		if (opts->check_kvm)
-			check_kvm(&ops, diags);
-		if (ops.has_id_block && memcmp(ops.id_block_ld, out->bytes, 48) != 0)
-			g_ptr_array_add(diags, g_strdup("SNP_ID_BLOCK launch digest differs from the computed digest"));
-	} else if (opts->platform == CVM_MEASURE_TDX) {
-		measure_tdx(&ops, opts, out);
-	} else {
-		ok = measure_sev(&ops, opts, out, error);
-	}
+	gboolean ok = measure_ops(&ops, opts, out, diags, error);
 	cvmi_measure_ops_clear(&ops);
 	if (ok && diagnostics != NULL) {
 		g_ptr_array_add(diags, NULL);

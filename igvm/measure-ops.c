@@ -34,9 +34,9 @@ platform_type(CvmMeasurePlatform p)
 
 /* Page @page of the file data at @file_offset; NULL for "no data". */
 static gboolean
-file_page(Walk *w, guint32 file_offset, gsize page, const CvmIgvmHeader *h, const guint8 **out, GError **error)
+file_page(Walk *w, guint32 file_offset, const CvmIgvmHeader *h, const guint8 **out, GError **error)
 {
-	guint64 start = (guint64)file_offset + page * CVMI_PAGE_SIZE;
+	guint64 start = file_offset;
 
 	*out = NULL;
 	if (file_offset == 0)
@@ -66,33 +66,43 @@ add_op(Walk *w, guint8 kind, guint64 gpa, const guint8 *page, guint16 vp_index)
 	g_array_append_val(w->out->ops, op);
 }
 
+/* What each PAGE_DATA flag does to a launch digest (docs/measurement.md,
+ * "Page data flags"): SHARED pages are host-visible memory, neither
+ * validated nor measured on any platform (igvm_defs IgvmPageDataFlags;
+ * microsoft/igvm measurement/{snp,tdx}.rs skip them), so they produce no
+ * operation at all; UNMEASURED turns a NORMAL page into an UNMEASURED one
+ * (SNP page type 4, TDX PAGE.ADD without MR.EXTEND, nothing for SEV/SEV-ES);
+ * SECRETS and CPUID pages keep their type whatever UNMEASURED says on SNP.
+ * The reserved bits 3..31 change nothing (no loader reads them; the
+ * validator warns). 2 MiB pages never get here: the validator refuses them. */
 static gboolean
 page_data(Walk *w, const CvmIgvmHeader *h, const CvmIgvmPageData *pd, GError **error)
 {
 	guint32 flags = cvm_le32(pd->flags);
 	guint16 dtype = cvm_le16(pd->data_type);
 	guint64 gpa = cvm_le64(pd->gpa);
-	gsize npages = (flags & CVM_IGVM_PAGE_FLAG_2MB) ? 512 : 1;
 	guint8 kind = CVMI_OP_DATA;
+	const guint8 *page;
 
-	if (gpa % CVMI_PAGE_SIZE != 0 || dtype > CVM_IGVM_PAGE_DATA_CPUID_XF) {
+	if (gpa % CVMI_PAGE_SIZE != 0 || dtype > CVM_IGVM_PAGE_DATA_CPUID_XF || (flags & CVM_IGVM_PAGE_FLAG_2MB)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
 			    "header %u at offset 0x%x: PAGE_DATA gpa 0x%" G_GINT64_MODIFIER
-			    "x unaligned or data type %u unknown", h->index, h->payload_offset, gpa, dtype);
+			    "x unaligned, data type %u unknown or a 2 MiB page", h->index, h->payload_offset, gpa, dtype);
 		return FALSE;
 	}
+	if (flags & CVM_IGVM_PAGE_FLAG_SHARED)
+		return TRUE;
 	if (dtype == CVM_IGVM_PAGE_DATA_SECRETS)
 		kind = CVMI_OP_SECRETS;
 	else if (dtype != CVM_IGVM_PAGE_DATA_NORMAL)
 		kind = CVMI_OP_CPUID;
 	else if (flags & CVM_IGVM_PAGE_FLAG_UNMEASURED)
 		kind = CVMI_OP_UNMEASURED;
-	for (gsize i = 0; i < npages; i++) {
-		const guint8 *page;
-		if (!file_page(w, cvm_le32(pd->file_offset), i, h, &page, error))
-			return FALSE;
-		add_op(w, kind, gpa + i * CVMI_PAGE_SIZE, page, 0);
-	}
+	if (!file_page(w, cvm_le32(pd->file_offset), h, &page, error))
+		return FALSE;
+	add_op(w, kind, gpa, page, 0);
+	if (flags & CVM_IGVM_PAGE_FLAG_UNMEASURED)
+		g_array_index(w->out->ops, CvmiMeasureOp, w->out->ops->len - 1).unmeasured = TRUE;
 	return TRUE;
 }
 
@@ -144,7 +154,7 @@ vp_context(Walk *w, const CvmIgvmHeader *h, const CvmIgvmVpContext *vp, GError *
 
 	if (!(cvm_le32(vp->compatibility_mask) & w->mask))
 		return TRUE;
-	if (!file_page(w, cvm_le32(vp->file_offset), 0, h, &page, error))
+	if (!file_page(w, cvm_le32(vp->file_offset), h, &page, error))
 		return FALSE;
 	if (page == NULL) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA, "header %u at offset 0x%x: VP_CONTEXT without data",
@@ -186,18 +196,15 @@ header(Walk *w, const CvmIgvmHeader *h, GError **error)
 }
 
 gboolean
-cvmi_igvm_ops(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmiMeasureOps *out, GError **error)
+cvmi_igvm_ops_from(const CvmIgvm *igvm, const CvmMeasureOptions *opts, CvmiMeasureOps *out, GError **error)
 {
-	g_autoptr(GBytes) bytes = g_bytes_new_static(data, len);
-	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(bytes, CVM_IGVM_NONE, error);
 	g_autoptr(GHashTable) areas = NULL;
-	Walk w = {.igvm = igvm, .data = data, .len = len, .opts = opts, .out = out};
+	Walk w = {.igvm = igvm, .opts = opts, .out = out};
 	CvmIgvmHeader h;
 	gboolean ok = TRUE;
 
 	memset(out, 0, sizeof(*out));
-	if (igvm == NULL)
-		return FALSE;
+	w.data = cvm_igvm_get_data(igvm, &w.len);
 	w.mask = cvm_igvm_platform_mask(igvm, platform_type(opts->platform));
 	if (w.mask == 0) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "the IGVM file has no %s platform",
@@ -214,6 +221,16 @@ cvmi_igvm_ops(const guint8 *data, gsize len, const CvmMeasureOptions *opts, Cvmi
 	if (!ok)
 		cvmi_measure_ops_clear(out);
 	return ok;
+}
+
+gboolean
+cvmi_igvm_ops(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmiMeasureOps *out, GError **error)
+{
+	g_autoptr(GBytes) bytes = g_bytes_new_static(data, len);
+	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(bytes, CVM_IGVM_NONE, error);
+
+	memset(out, 0, sizeof(*out));
+	return igvm != NULL && cvmi_igvm_ops_from(igvm, opts, out, error);
 }
 
 void

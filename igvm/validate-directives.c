@@ -20,6 +20,7 @@ typedef struct {
 	guint64 data_start;
 	guint32 declared;
 	guint32 unsorted; /* platform bits whose PAGE_DATA GPAs are not ascending */
+	guint32 qemu_isolated; /* --for-qemu: SEV, SEV-ES and SEV-SNP masks */
 	guint64 next_gpa[32];
 } Ctx;
 
@@ -38,7 +39,8 @@ check_page(Ctx *c, const CvmIgvmHeader *h)
 	gboolean bad_file = file_offset != 0 && (file_offset < c->data_start || (guint64)file_offset + PAGE > c->igvm->size);
 
 	if (G_UNLIKELY((gpa % PAGE) | ((type_reserved & 0xFFFF) > CVM_IGVM_PAGE_DATA_CPUID_XF) | (type_reserved >> 16) |
-		       (flags & CVM_IGVM_PAGE_FLAG_2MB) | bad_file | (mask & ~c->declared))) {
+		       (flags & (CVM_IGVM_PAGE_FLAG_2MB | ~CVM_IGVM_PAGE_FLAGS_KNOWN)) | bad_file | (mask & ~c->declared) |
+		       ((flags & CVM_IGVM_PAGE_FLAG_SHARED) && (mask & c->qemu_isolated)))) {
 		if (gpa % PAGE)
 			PROBLEM(c, CVM_IGVM_RULE_PAGE_GPA_ALIGN, h, 0, "PAGE_DATA gpa 0x%" G_GINT64_MODIFIER "x is not 4 KiB aligned", gpa);
 		if ((type_reserved & 0xFFFF) > CVM_IGVM_PAGE_DATA_CPUID_XF)
@@ -47,6 +49,16 @@ check_page(Ctx *c, const CvmIgvmHeader *h)
 			PROBLEM(c, CVM_IGVM_RULE_RESERVED_NONZERO, h, 22, "PAGE_DATA reserved field is not zero");
 		if (flags & CVM_IGVM_PAGE_FLAG_2MB)
 			PROBLEM(c, CVM_IGVM_RULE_PAGE_2MB, h, 16, "2 MiB pages are not supported");
+		/* Reserved: no loader or measurement reads them (igvm_defs IgvmPageDataFlags). */
+		if (flags & ~CVM_IGVM_PAGE_FLAGS_KNOWN)
+			PROBLEM(c, CVM_IGVM_RULE_PAGE_FLAGS_RESERVED, h, 16,
+				"PAGE_DATA flags 0x%x set reserved bits (3-31), which loaders ignore", flags);
+		/* QEMU's loader (backends/igvm.c) never reads the shared bit: it
+		 * imports and measures the page like a private one. */
+		if ((flags & CVM_IGVM_PAGE_FLAG_SHARED) && (mask & c->qemu_isolated))
+			PROBLEM(c, CVM_IGVM_RULE_QEMU_UNSUPPORTED, h, 16,
+				"QEMU ignores the shared flag: it would import this page private and measure it, "
+				"so the guest's launch digest would not be the file's");
 		if (bad_file)
 			cvmi_igvm_check_file_range(c->igvm, c->flags, c->pr, h, 12, file_offset, PAGE);
 		cvmi_igvm_check_hygiene(c->igvm, c->flags, c->pr, h, c->declared);
@@ -184,9 +196,14 @@ cvmi_igvm_validate_directives(const CvmIgvm *igvm, guint flags, GPtrArray *pr)
 {
 	g_autoptr(GHashTable) areas = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	g_autoptr(GArray) pt = g_array_new(FALSE, FALSE, sizeof(guint64));
-	Ctx c = { igvm, flags, pr, areas, pt, (guint64)igvm->vh_offset + igvm->vh_size, cvmi_igvm_declared_masks(igvm), 0, { 0 } };
+	Ctx c = { igvm, flags, pr, areas, pt, (guint64)igvm->vh_offset + igvm->vh_size, cvmi_igvm_declared_masks(igvm), 0, 0,
+		  { 0 } };
 	CvmIgvmHeader h;
 
+	if (flags & CVM_IGVM_FOR_QEMU)
+		c.qemu_isolated = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV) |
+				  cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_ES) |
+				  cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_SNP);
 	collect_pt_regions(&c);
 	for (guint i = 0; cvmi_igvm_header_at(igvm, i, &h); i++) {
 		if (h.type == CVM_IGVM_VHT_PAGE_DATA && h.length == sizeof(CvmIgvmPageData)) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* IGVM hygiene rules the reference parser leaves out (warnings unless
  * CVM_IGVM_STRICT) and the --for-qemu check (spec section 11). */
+#include "igvm/measure-private.h"
 #include "igvm/reader-private.h"
 
 #include <stdlib.h>
@@ -79,13 +80,31 @@ cvmi_igvm_check_hygiene(const CvmIgvm *igvm, guint flags, GPtrArray *pr, const C
 				      cvm_igvm_header_type_name(h->type) ? cvm_igvm_header_type_name(h->type) : "unknown");
 }
 
+/* The VMSA QEMU hands to KVM: the same rules as `igvm measure --check-kvm`. */
+static void
+check_qemu_vmsa(const CvmIgvm *igvm, guint flags, GPtrArray *pr, const CvmIgvmHeader *h, const CvmIgvmVpContext *vp,
+		gboolean snp)
+{
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	guint32 file_offset = cvm_le32(vp->file_offset);
+	const guint8 *page = NULL;
+
+	/* A missing or truncated page is the file-offset rule's to report. */
+	if (file_offset == 0 || !cvm_igvm_get_file_data(igvm, file_offset, CVM_VMSA_SIZE, &page, NULL))
+		return;
+	cvmi_vmsa_kvm_check(page, cvm_le64(vp->gpa), snp, problems);
+	for (guint i = 0; i < problems->len; i++)
+		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_QEMU_UNSUPPORTED, (gint)h->index, h->payload_offset,
+				      "%s", (const char *)problems->pdata[i]);
+}
+
 void
 cvmi_igvm_check_qemu_file(const CvmIgvm *igvm, guint flags, GPtrArray *pr)
 {
 	guint32 snp = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_SNP);
-	guint32 usable = snp | cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_NATIVE) |
-			 cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV) |
-			 cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_ES);
+	guint32 es = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_ES);
+	guint32 usable = snp | es | cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_NATIVE) |
+			 cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV);
 	guint directives = 0;
 	CvmIgvmHeader h;
 
@@ -98,11 +117,8 @@ cvmi_igvm_check_qemu_file(const CvmIgvm *igvm, guint flags, GPtrArray *pr)
 		const CvmIgvmVpContext *vp = cvm_igvm_header_vp_context(&h);
 		if (h.section == CVM_IGVM_SECTION_DIRECTIVE)
 			directives++;
-		if (vp != NULL && (cvm_le32(vp->compatibility_mask) & snp) != 0 &&
-		    cvm_le64(vp->gpa) != CVM_SNP_KVM_VMSA_GPA)
-			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_QEMU_UNSUPPORTED, (gint)h.index, h.payload_offset,
-					      "SEV-SNP VMSA at 0x%" G_GINT64_MODIFIER "x; QEMU/KVM require 0x%"
-					      G_GINT64_MODIFIER "x", cvm_le64(vp->gpa), (guint64)CVM_SNP_KVM_VMSA_GPA);
+		if (vp != NULL && (cvm_le32(vp->compatibility_mask) & (snp | es)) != 0)
+			check_qemu_vmsa(igvm, flags, pr, &h, vp, (cvm_le32(vp->compatibility_mask) & snp) != 0);
 	}
 	if (directives == 0)
 		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_QEMU_UNSUPPORTED, -1, igvm->vh_offset,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* IGVM validator: the problem list, rule names and severities; the rules
  * themselves live in validate-*.c by family (docs/igvm.md has the table). */
+#include "igvm/measure-private.h"
 #include "igvm/reader-private.h"
 
 typedef struct {
@@ -65,6 +66,8 @@ static const RuleInfo rules[CVM_IGVM_RULE_LAST_] = {
 	[CVM_IGVM_RULE_MASK_UNDECLARED] = { "mask-undeclared", TRUE },
 	[CVM_IGVM_RULE_PAGE_OVERLAP] = { "page-overlap", TRUE },
 	[CVM_IGVM_RULE_QEMU_UNSUPPORTED] = { "qemu-unsupported", FALSE },
+	[CVM_IGVM_RULE_PAGE_FLAGS_RESERVED] = { "page-flags-reserved", TRUE },
+	[CVM_IGVM_RULE_ID_BLOCK_DIGEST] = { "id-block-digest", TRUE },
 };
 
 const char *
@@ -141,6 +144,13 @@ cvm_igvm_validate(const CvmIgvm *igvm, guint flags)
 	cvmi_igvm_validate_init(igvm, flags, problems);
 	cvmi_igvm_validate_directives(igvm, flags, problems);
 	cvmi_igvm_check_qemu_file(igvm, flags, problems);
+	/* A digest of a file with errors would mean nothing. */
+	if ((flags & CVM_IGVM_CHECK_ID_BLOCK) && cvm_igvm_problems_count_errors(problems) == 0) {
+		g_autofree gchar *msg = cvmi_igvm_id_block_mismatch(igvm);
+		if (msg != NULL)
+			cvmi_igvm_problem_add(problems, flags, CVM_IGVM_RULE_ID_BLOCK_DIGEST, -1, igvm->vh_offset, "%s",
+					      msg);
+	}
 	/* Stable sort: file order, rule order within one offset. */
 	g_ptr_array_sort(problems, by_offset);
 	return problems;

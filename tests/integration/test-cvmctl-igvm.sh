@@ -79,6 +79,11 @@ assert all("secrets" != m["data_type"] for m in r["memory"]), r["memory"]
 PY
 expect 0 "$CVMCTL" igvm inspect "$TMP/hello.igvm"
 grep -q '0xfffff000-0xffffffff .* 1 page(s) normal .*data measured \[native\]' "$TMP/out" || fail "inspect text: $(cat "$TMP/out")"
+# A shared page is host-visible: never measured (docs/measurement.md, "Page data flags").
+printf '{"platforms":[{"type":"sev-snp"}],"directives":[{"type":"zero_pages","gpa":"0x1000","shared":true}]}' >"$TMP/shared.json"
+expect 0 "$CVMCTL" igvm build "$TMP/shared.json" -o "$TMP/shared.igvm"
+expect 0 "$CVMCTL" igvm inspect "$TMP/shared.igvm"
+grep -q '0x1000-0x1fff .* 1 page(s) normal .*zero unmeasured shared \[sev-snp\]' "$TMP/out" || fail "inspect shared: $(cat "$TMP/out")"
 expect 1 "$CVMCTL" igvm inspect "$TMP/snp.igvm" --platform tdx
 expect 2 "$CVMCTL" igvm inspect "$TMP/snp.igvm" --platform pdp11
 head -c 100 "$TMP/snp.igvm" >"$TMP/short.igvm"

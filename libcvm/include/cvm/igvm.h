@@ -32,12 +32,16 @@ typedef struct _CvmIgvm CvmIgvm;
  * @CVM_IGVM_STRICT: hygiene warnings count as errors (`--strict`)
  * @CVM_IGVM_FOR_QEMU: also flag header types upstream QEMU refuses even for
  *   other platforms (spec section 11, `--for-qemu`); errors
+ * @CVM_IGVM_CHECK_ID_BLOCK: also compute the SEV-SNP launch digest and
+ *   compare it with the file's SNP_ID_BLOCK (rule id-block-digest; costs a
+ *   full measurement, so opening a file never does it)
  */
 typedef enum {
 	CVM_IGVM_NONE = 0,
 	CVM_IGVM_NO_VALIDATE = 1 << 0,
 	CVM_IGVM_STRICT = 1 << 1,
 	CVM_IGVM_FOR_QEMU = 1 << 2,
+	CVM_IGVM_CHECK_ID_BLOCK = 1 << 3,
 } CvmIgvmFlags;
 
 typedef enum {
@@ -214,6 +218,9 @@ typedef enum {
 	CVM_IGVM_RULE_PAGE_OVERLAP,
 	/* CVM_IGVM_FOR_QEMU */
 	CVM_IGVM_RULE_QEMU_UNSUPPORTED,
+	/* hygiene, added later (values above stay stable) */
+	CVM_IGVM_RULE_PAGE_FLAGS_RESERVED,
+	CVM_IGVM_RULE_ID_BLOCK_DIGEST, /* CVM_IGVM_CHECK_ID_BLOCK */
 	CVM_IGVM_RULE_LAST_,
 } CvmIgvmRule;
 
@@ -246,7 +253,7 @@ const char *cvm_igvm_rule_name(CvmIgvmRule rule);
 gchar *cvm_igvm_problem_to_string(const CvmIgvmProblem *problem);
 
 /* Runs every rule; returns all problems in file order (element-free set,
- * never NULL). @flags: CVM_IGVM_STRICT, CVM_IGVM_FOR_QEMU. */
+ * never NULL). @flags: CVM_IGVM_STRICT, CVM_IGVM_FOR_QEMU, CVM_IGVM_CHECK_ID_BLOCK. */
 GPtrArray *cvm_igvm_validate(const CvmIgvm *igvm, guint flags);
 /* Number of CVM_IGVM_SEVERITY_ERROR entries in @problems. */
 guint cvm_igvm_problems_count_errors(GPtrArray *problems);
