@@ -83,7 +83,17 @@ typedef struct {
 	gboolean measured;     /* the last MeasureIgvm: a digest, */
 	GError *measure_error; /* or this error */
 	guint n_measured, n_busy, n_failed;
+	gint64 start_us;
 } Replies;
+
+/* The replies in the order they came, each with its time since the start
+ * (for the reader: only the order is checked). */
+static void
+note(Replies *r, const char *what)
+{
+	g_string_append_printf(r->order, "%s%s@%ums", r->order->len ? " " : "", what,
+			       (guint)((g_get_monotonic_time() - r->start_us) / 1000));
+}
 
 static void
 on_reply(GObject *source, GAsyncResult *res, gpointer data)
@@ -99,7 +109,7 @@ on_reply(GObject *source, GAsyncResult *res, gpointer data)
 	} else if (v == NULL) {
 		die(what, error);
 	}
-	g_string_append_printf(r->order, "%s%s", r->order->len ? " " : "", what);
+	note(r, what);
 	r->left--;
 }
 
@@ -127,7 +137,7 @@ on_fd_reply(GObject *source, GAsyncResult *res, gpointer data)
 	}
 	g_clear_error(&r->measure_error);
 	r->measure_error = g_steal_pointer(&error);
-	g_string_append_printf(r->order, "%s%s", r->order->len ? " " : "", "measure");
+	note(r, "measure");
 	r->left--;
 }
 
@@ -202,7 +212,7 @@ main(int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDBusConnection) bus = NULL;
-	Replies r = { .order = g_string_new("") };
+	Replies r = { .order = g_string_new(""), .start_us = g_get_monotonic_time() };
 	int fd;
 
 	if (argc != 4) {
@@ -256,6 +266,7 @@ main(int argc, char **argv)
 		g_autofree gchar *maps = cvmd_maps(bus);
 
 		fd = memfd_with(p, len, TRUE);
+		r.start_us = g_get_monotonic_time();
 		measure_async(bus, fd, &r);
 		/* A sealed memfd is mapped for as long as cvmd measures it: once
 		 * the mapping shows, cvmd is measuring, and reads sent now test
@@ -265,6 +276,7 @@ main(int argc, char **argv)
 			g_main_context_iteration(NULL, FALSE);
 		if (r.left == 0)
 			die("the measurement ended before it was seen running; use a larger file", NULL);
+		note(&r, "mapped");
 		read_async(bus, "org.cvm.Cvmd1.Manager", "ListGuests", NULL, "listguests", &r);
 		read_async(bus, "org.freedesktop.DBus.Properties", "GetAll", g_variant_new("(s)", "org.cvm.Cvmd1.Manager"),
 			   "getall", &r);
@@ -273,7 +285,7 @@ main(int argc, char **argv)
 		printf("%s\n", r.order->str);
 		if (!r.measured)
 			die("MeasureIgvm", r.measure_error);
-		return g_str_has_suffix(r.order->str, "measure") ? 0 : 1;
+		return g_str_has_prefix(strrchr(r.order->str, ' ') + 1, "measure@") ? 0 : 1;
 	}
 	if (strcmp(argv[2], "flood") == 0) {
 		fd = memfd_with(p, len, TRUE);

@@ -48,4 +48,6 @@ refused InvalidArgument "MeasureIgvm with an unknown platform" org.cvm.Cvmd1.Man
 refused InvalidArgument "InspectIgvm without a source" org.cvm.Cvmd1.Manager.InspectIgvm "{}"
 refused NotFound "InspectIgvm of a missing file" org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'/nonexistent'>}"
 kill -0 "$CVMD_PID" || fail "cvmd died"
+# a clean exit (under ASan: nothing leaked)
+kill "$CVMD_PID"; wait "$CVMD_PID" || fail "cvmd exit status $?"; CVMD_PID=""
 echo ok

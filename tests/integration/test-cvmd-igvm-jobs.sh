@@ -36,4 +36,6 @@ grep -q "InvalidArgument.*outside 1 byte .. 1024 MiB" "$TMP/out" || fail "file o
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'$TMP/big.igvm'>}"
 grep -q "InvalidArgument.*1024 MiB" "$TMP/out" || fail "path over 1 GiB: $(cat "$TMP/out")"
 kill -0 "$CVMD_PID" || fail "cvmd died"
+# a clean exit (under ASan: nothing leaked)
+kill "$CVMD_PID"; wait "$CVMD_PID" || fail "cvmd exit status $?"; CVMD_PID=""
 echo ok

@@ -106,7 +106,8 @@ typedef void (*CvmMigrateJobFunc)(CvmMigrateJob *job, const CvmMigrateJobProgres
  * @opts: options (copied)
  * @error: return location for a #GError
  *
- * Checks the options that need no host: names, URI syntax, page alignment.
+ * Checks the options that need no host: names, URI syntax, page alignment,
+ * absolute memory file paths, a non-empty @dest_connect.
  *
  * Returns: (transfer full): the job, or %NULL
  */
