@@ -12,6 +12,7 @@ typedef struct {
 	Cvmd *daemon;
 	char *name;
 	char *state;
+	const char *reason; /* static, cvm_domain_state_reason_name() */
 } StateChange;
 
 static gboolean
@@ -20,8 +21,10 @@ apply_change(gpointer data)
 	StateChange *c = data;
 	CvmdGuest *g = cvmd_guest_lookup(c->daemon, c->name);
 
-	if (g != NULL)
+	if (g != NULL) {
 		cvmd_guest_set_state(g, c->state);
+		cvmd_guest_set_reason(g, c->reason);
+	}
 	g_free(c->name);
 	g_free(c->state);
 	g_free(c);
@@ -38,9 +41,10 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
 	c->name = g_strdup(virDomainGetName(dom));
 	if (event == VIR_DOMAIN_EVENT_UNDEFINED)
 		c->state = g_strdup("vanished");
-	else if (virDomainGetState(dom, &state, &reason, 0) == 0)
+	else if (virDomainGetState(dom, &state, &reason, 0) == 0) {
 		c->state = g_strdup(cvm_domain_state_name(state));
-	else
+		c->reason = cvm_domain_state_reason_name(state, reason);
+	} else
 		c->state = g_strdup("unknown");
 	g_main_context_invoke(NULL, apply_change, c);
 	return 0;

@@ -33,13 +33,15 @@ lookup(virConnectPtr conn, const char *name, json_object *rec)
 	return dom;
 }
 
+/* The state in cvm's words; @reason_out its libvirt reason, if there is one. */
 static const char *
-current_state(virConnectPtr conn, const char *name, json_object *rec)
+current_state(virConnectPtr conn, const char *name, json_object *rec, const char **reason_out)
 {
 	virDomainPtr dom;
 	int s = VIR_DOMAIN_NOSTATE, reason;
 	const char *out;
 
+	*reason_out = NULL;
 	if (conn == NULL)
 		return "unknown";
 	dom = lookup(conn, name, rec);
@@ -49,7 +51,11 @@ current_state(virConnectPtr conn, const char *name, json_object *rec)
 		return was && (strcmp(was, "launching") == 0 || strcmp(was, "failed") == 0) ? "failed"
 											 : "vanished";
 	}
-	out = virDomainGetState(dom, &s, &reason, 0) == 0 ? cvm_domain_state_name(s) : "unknown";
+	out = "unknown";
+	if (virDomainGetState(dom, &s, &reason, 0) == 0) {
+		out = cvm_domain_state_name(s);
+		*reason_out = cvm_domain_state_reason_name(s, reason);
+	}
 	virDomainFree(dom);
 	return out;
 }
@@ -81,9 +87,13 @@ cvm_local_list_guests(const char *state_dir, const char *uri, GError **error)
 	g_hash_table_iter_init(&it, recs);
 	while (g_hash_table_iter_next(&it, &name, &rec)) {
 		json_object *o = json_object_get(rec);
+		const char *reason;
 
 		json_object_object_add(o, "name", json_object_new_string(name));
-		json_object_object_add(o, "state", json_object_new_string(current_state(conn, name, rec)));
+		json_object_object_add(o, "state", json_object_new_string(current_state(conn, name, rec, &reason)));
+		if (cvm_record_get_string(o, "uri", NULL) == NULL)
+			json_object_object_add(o, "uri", json_object_new_string(uri));
+		cvm_guest_status_diagnose(o, reason);
 		json_object_array_add(arr, o);
 	}
 	if (conn != NULL)
