@@ -32,10 +32,38 @@ drain(FILE *f)
 	return TRUE;
 }
 
-int
-cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s)
+/* A guest being followed, asked about every WATCH_US. */
+#define WATCH_US (2 * G_USEC_PER_SEC)
+typedef struct {
+	CvmClient *client;
+	const char *bus, *uri, *name;
+	gint64 next;
+} Watch;
+
+/* FALSE (after saying why) once the watched guest has failed. */
+static gboolean
+guest_ok(Watch *w)
+{
+	g_autoptr(GError) error = NULL;
+	json_object *status;
+	gboolean failed;
+
+	if (w == NULL || g_get_monotonic_time() < w->next)
+		return TRUE;
+	w->next = g_get_monotonic_time() + WATCH_US;
+	status = cvmctl_guest_status(w->client, w->bus, w->uri, w->name, &error);
+	if (status == NULL)
+		return TRUE; /* not knowing is no reason to stop showing the console */
+	failed = cvmctl_print_failure(status);
+	json_object_put(status);
+	return !failed;
+}
+
+static int
+follow_log(const char *path, gboolean follow, gdouble timeout_s, Watch *watch)
 {
 	gint64 deadline = timeout_s > 0 ? g_get_monotonic_time() + (gint64)(timeout_s * G_USEC_PER_SEC) : 0;
+	gboolean alive = TRUE;
 	FILE *f = NULL;
 
 	/* QEMU creates the log when the guest starts: wait for it a little. */
@@ -51,12 +79,27 @@ cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s)
 		return CVMCTL_EXIT_UNAVAILABLE;
 	}
 	gboolean ok = drain(f);
-	while (ok && follow && (deadline == 0 || g_get_monotonic_time() < deadline)) {
+	while (ok && alive && follow && (deadline == 0 || g_get_monotonic_time() < deadline)) {
 		g_usleep(POLL_US);
 		ok = drain(f);
+		alive = guest_ok(watch);
 	}
 	fclose(f);
-	return ok ? CVMCTL_EXIT_OK : CVMCTL_EXIT_FAILURE;
+	return ok && alive ? CVMCTL_EXIT_OK : CVMCTL_EXIT_FAILURE;
+}
+
+int
+cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s)
+{
+	return follow_log(path, follow, timeout_s, NULL);
+}
+
+int
+cvmctl_follow_guest(const char *path, CvmClient *client, const char *bus, const char *uri, const char *name)
+{
+	Watch w = { client, bus, uri, name, 0 };
+
+	return follow_log(path, TRUE, 0, &w);
 }
 
 /* The guest's serial log: from cvmd's record or the local one. */

@@ -61,6 +61,22 @@ gchar *cvmctl_local_uri(const char *explicit_uri, const char *state_dir, GError 
  * Ctrl-C or @timeout_s seconds (0: no limit) (cvmctl/console.c). */
 int cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s);
 
+/* Like cvmctl_follow_log_for() with follow, for a guest that was just
+ * launched: every 2 s its status is asked (through @client, else
+ * in-process on @bus's state and @uri); when it has failed, crashed or
+ * stopped on an error, why (cvmctl_print_failure()) and CVMCTL_EXIT_FAILURE. */
+int cvmctl_follow_guest(const char *path, CvmClient *client, const char *bus, const char *uri, const char *name);
+
+/* One guest's status (the JSON of `cvmctl status --json`) through @client,
+ * else in-process (cvmctl/guests.c). */
+json_object *cvmctl_guest_status(CvmClient *client, const char *bus, const char *uri, const char *name,
+				 GError **error);
+
+/* When @status says the guest failed (cvm_guest_status_diagnose() found
+ * QEMU's log for it), prints its state, reason and QEMU's last lines to
+ * stderr and returns TRUE. */
+gboolean cvmctl_print_failure(struct json_object *status);
+
 /* "512M", "2G", "1024" (MiB) into bytes. */
 gboolean cvmctl_parse_size(const char *text, guint64 *out, GError **error);
 

@@ -54,6 +54,58 @@ list_guests(const GuestOpts *o, GError **error)
 	return uri != NULL ? cvm_local_list_guests(dir, uri, error) : NULL;
 }
 
+json_object *
+cvmctl_guest_status(CvmClient *client, const char *bus, const char *uri, const char *name, GError **error)
+{
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *local_uri = NULL;
+	json_object *arr, *found = NULL;
+
+	if (client != NULL)
+		return cvm_client_guest_status(client, name, error);
+	dir = cvm_state_default_dir(g_strcmp0(bus, "session") != 0);
+	local_uri = cvmctl_local_uri(uri, dir, error);
+	arr = local_uri != NULL ? cvm_local_list_guests(dir, local_uri, error) : NULL;
+	if (arr == NULL)
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(arr) && !found; i++) {
+		json_object *g = json_object_array_get_idx(arr, i);
+
+		if (g_strcmp0(cvm_record_get_string(g, "name", NULL), name) == 0)
+			found = json_object_get(g);
+	}
+	json_object_put(arr);
+	if (found == NULL)
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no guest named %s", name);
+	return found;
+}
+
+/* QEMU's last words, indented under the status. */
+static void
+print_log_tail(FILE *out, const char *tail)
+{
+	g_auto(GStrv) lines = g_strsplit(tail, "\n", -1);
+
+	for (guint i = 0; lines[i] != NULL; i++)
+		fprintf(out, "  | %s\n", lines[i]);
+}
+
+gboolean
+cvmctl_print_failure(json_object *status)
+{
+	const char *log = cvm_record_get_string(status, "qemu-log", NULL);
+	const char *tail = cvm_record_get_string(status, "qemu-log-tail", NULL);
+	const char *reason = cvm_record_get_string(status, "state-reason", NULL);
+
+	if (log == NULL)
+		return FALSE;
+	fprintf(stderr, "cvmctl: %s is %s%s%s%s; QEMU's log %s ends:\n", cvm_record_get_string(status, "name", "?"),
+		cvm_record_get_string(status, "state", "?"), reason ? " (" : "", reason ? reason : "", reason ? ")" : "",
+		log);
+	print_log_tail(stderr, tail ? tail : "(empty or unreadable)");
+	return TRUE;
+}
+
 /* One guest action through cvmd, or in-process. */
 static int
 act(const GuestOpts *o, const char *name, const char *action)
@@ -150,7 +202,12 @@ cvmctl_cmd_status(int argc, char **argv)
 		cvmctl_print_json(found);
 	} else {
 		json_object_object_foreach(found, key, val)
-			printf("%-22s %s\n", key, json_object_get_string(val));
+			if (strcmp(key, "qemu-log-tail") != 0)
+				printf("%-22s %s\n", key, json_object_get_string(val));
+		if (cvm_record_get_string(found, "qemu-log-tail", NULL) != NULL) {
+			printf("%-22s\n", "qemu-log-tail");
+			print_log_tail(stdout, cvm_record_get_string(found, "qemu-log-tail", NULL));
+		}
 	}
 	json_object_put(arr);
 	return CVMCTL_EXIT_OK;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 typedef struct {
-	gchar *igvm, *name, *memory, *platform, *uri, *bus, *serial_log, *disk, *network, *cmdline, *snp_policy;
+	gchar *igvm, *name, *memory, *platform, *uri, *bus, *serial_log, *disk, *network, *cmdline, *snp_policy, *accel;
 	gint vcpus;
 	gboolean console, json;
 	gchar *files_dir;
@@ -35,6 +35,7 @@ clear_opts(LaunchOpts *o)
 	g_free(o->network);
 	g_free(o->cmdline);
 	g_free(o->snp_policy);
+	g_free(o->accel);
 	g_free(o->igvm_abs);
 	g_free(o->files_dir);
 }
@@ -50,6 +51,8 @@ parse(int *argc, char ***argv, const char *what, LaunchOpts *o)
 		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &o->vcpus, "vCPUs (default 1)", "N" },
 		{ "platform", 'p', 0, G_OPTION_ARG_STRING, &o->platform,
 		  "auto, native, sev, sev-es, sev-snp or tdx (default auto)", "P" },
+		{ "accel", 0, 0, G_OPTION_ARG_STRING, &o->accel,
+		  "auto (KVM where it works, else TCG; TCG again after a KVM internal error), kvm or tcg", "A" },
 		{ "snp-policy", 0, 0, G_OPTION_ARG_STRING, &o->snp_policy, "SEV-SNP policy instead of the file's", "HEX" },
 		{ "serial-log", 0, 0, G_OPTION_ARG_FILENAME, &o->serial_log, "serial log file", "PATH" },
 		{ "disk", 0, 0, G_OPTION_ARG_FILENAME, &o->disk, "disk image to attach", "PATH" },
@@ -94,6 +97,8 @@ make_spec(LaunchOpts *o, GError **error)
 	if (o->memory != NULL && !cvmctl_parse_size(o->memory, &s->memory_bytes, error))
 		return FALSE;
 	if (o->platform != NULL && !cvm_launch_platform_from_string(o->platform, &s->platform, error))
+		return FALSE;
+	if (o->accel != NULL && !cvm_launch_accel_from_string(o->accel, &s->accel, error))
 		return FALSE;
 	if (o->snp_policy != NULL) {
 		gchar *end = NULL;
@@ -174,10 +179,19 @@ print_launched(const LaunchOpts *o, json_object *status)
 	json_object *v;
 	const char *platform = json_object_object_get_ex(status, "platform", &v) ? json_object_get_string(v) : "";
 	const char *log = json_object_object_get_ex(status, "serial-log", &v) ? json_object_get_string(v) : NULL;
-	printf("launched %s (%s)", o->name, platform);
+	const char *accel = json_object_object_get_ex(status, "accel", &v) ? json_object_get_string(v) : "";
+	const char *fallback = json_object_object_get_ex(status, "accel-fallback", &v) ? json_object_get_string(v)
+										     : "";
+	printf("launched %s (%s", o->name, platform);
+	if (*accel != '\0')
+		printf(", %s", accel);
+	printf(")");
 	if (log != NULL)
 		printf(", serial log %s", log);
 	printf("\n");
+	/* Through cvmd the warning stays in the daemon: the record says it. */
+	if (*fallback != '\0')
+		printf("%s\n", fallback);
 }
 
 static json_object *
@@ -235,7 +249,7 @@ cvmctl_cmd_launch(int argc, char **argv)
 	json_object_put(status);
 	if (o.console && log != NULL) {
 		fprintf(stderr, "cvmctl: following %s (Ctrl-C to stop)\n", log);
-		return cvmctl_follow_log_for(log, TRUE, 0);
+		return cvmctl_follow_guest(log, c, o.bus, o.uri, o.name);
 	}
 	return CVMCTL_EXIT_OK;
 }

@@ -111,6 +111,9 @@ void cvmd_guest_remove(Cvmd *d, CvmdGuest *g);
 CvmdGuest *cvmd_guest_lookup(Cvmd *d, const char *name);
 /* Updates the State property (and the stored record when it changed). */
 void cvmd_guest_set_state(CvmdGuest *g, const char *state);
+/* StateReason (libvirt's reason for the current state, %NULL: unknown) and,
+ * for a failed guest, QemuLog and QemuLogTail (cvm_guest_status_diagnose()). */
+void cvmd_guest_set_reason(CvmdGuest *g, const char *reason);
 gboolean cvmd_guest_save(CvmdGuest *g, GError **error);
 /* Re-reads the record (another part of libcvm changed it) and updates the properties. */
 gboolean cvmd_guest_reload(CvmdGuest *g, GError **error);

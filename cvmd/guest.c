@@ -3,6 +3,7 @@
  * /org/cvm/Cvmd1/guest/<escaped name> with org.cvm.Cvmd1.Guest plus the
  * optional interfaces of interfaces.c. */
 #include <string.h>
+#include <cvm/client.h>
 #include "cvmd/cvmd.h"
 
 static void
@@ -17,6 +18,25 @@ sync_properties(CvmdGuest *g)
 	cvm_dbus_guest_set_expected_measurement(g->iface, cvm_record_get_string(g->record, "expected-measurement", ""));
 	cvm_dbus_guest_set_connection_uri(g->iface, cvm_record_get_string(g->record, "uri", ""));
 	cvm_dbus_guest_set_created(g->iface, (guint64)cvm_record_get_int(g->record, "created", 0));
+	cvm_dbus_guest_set_accel(g->iface, cvm_record_get_string(g->record, "accel", ""));
+	cvm_dbus_guest_set_accel_fallback(g->iface, cvm_record_get_string(g->record, "accel-fallback", ""));
+}
+
+void
+cvmd_guest_set_reason(CvmdGuest *g, const char *reason)
+{
+	/* The library's diagnosis of a status, so cvmd and the in-process path
+	 * say the same about a failed guest. */
+	json_object *status = json_object_new_object();
+
+	json_object_object_add(status, "name", json_object_new_string(g->name));
+	json_object_object_add(status, "uri", json_object_new_string(cvm_record_get_string(g->record, "uri", "")));
+	json_object_object_add(status, "state", json_object_new_string(cvm_dbus_guest_get_state(g->iface)));
+	cvm_guest_status_diagnose(status, reason);
+	cvm_dbus_guest_set_state_reason(g->iface, cvm_record_get_string(status, "state-reason", ""));
+	cvm_dbus_guest_set_qemu_log(g->iface, cvm_record_get_string(status, "qemu-log", ""));
+	cvm_dbus_guest_set_qemu_log_tail(g->iface, cvm_record_get_string(status, "qemu-log-tail", ""));
+	json_object_put(status);
 }
 
 gboolean

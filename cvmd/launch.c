@@ -5,6 +5,7 @@
  * the bus stays responsive, and the guest object appears when it is done. */
 #include "cvmd/cvmd.h"
 
+#include <cvm/client.h>
 #include <cvm/launch.h>
 
 typedef struct {
@@ -12,6 +13,7 @@ typedef struct {
 	GDBusMethodInvocation *inv;
 	GVariant *spec; /* the strings of @guest point into it */
 	CvmGuestSpec guest;
+	const char *reason; /* the new domain's state reason, asked in the worker */
 } Launch;
 
 static void
@@ -28,6 +30,7 @@ run(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 	Launch *l = data;
 	g_autoptr(GError) error = NULL;
 	virDomainPtr dom;
+	int state, reason;
 
 	(void)source;
 	(void)cancellable;
@@ -36,6 +39,9 @@ run(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
+	/* The guest object does not exist yet to take the start's events. */
+	if (virDomainGetState(dom, &state, &reason, 0) == 0)
+		l->reason = cvm_domain_state_reason_name(state, reason);
 	virDomainFree(dom);
 	g_task_return_boolean(task, TRUE);
 }
@@ -60,6 +66,7 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 	g = cvmd_guest_lookup(d, l->guest.name);
 	if (g == NULL)
 		g = cvmd_guest_add(d, l->guest.name, rec);
+	cvmd_guest_set_reason(g, l->reason);
 	json_object_put(rec);
 	g_dbus_method_invocation_return_value(l->inv, g_variant_new("(o)", g->path));
 	launch_free(l);

@@ -14,6 +14,7 @@ typedef struct {
 	char *name;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	char *state;
+	const char *reason; /* static, cvm_domain_state_reason_name() */
 } StateChange;
 
 /* The guest an event is about: the one whose record has the domain's UUID.
@@ -28,6 +29,7 @@ apply_change(gpointer data)
 
 	if (g != NULL && strcmp(uuid, c->uuid) == 0) {
 		cvmd_guest_set_state(g, c->state);
+		cvmd_guest_set_reason(g, c->reason);
 	} else if (g != NULL && g->busy == NULL) {
 		/* A worker that holds the guest relaunches it under a new UUID
 		 * and records that itself; otherwise a stranger took the name. */
@@ -53,9 +55,10 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
 		c->uuid[0] = '\0';
 	if (event == VIR_DOMAIN_EVENT_UNDEFINED)
 		c->state = g_strdup("vanished");
-	else if (virDomainGetState(dom, &state, &reason, 0) == 0)
+	else if (virDomainGetState(dom, &state, &reason, 0) == 0) {
 		c->state = g_strdup(cvm_domain_state_name(state));
-	else
+		c->reason = cvm_domain_state_reason_name(state, reason);
+	} else
 		c->state = g_strdup("unknown");
 	virResetLastError();
 	g_main_context_invoke(NULL, apply_change, c);

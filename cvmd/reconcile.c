@@ -16,7 +16,7 @@
 static char *
 current_state(Cvmd *d, const char *name, json_object *rec)
 {
-	return g_strdup(cvm_lifecycle_guest_state(d->conn, name, rec));
+	return g_strdup(cvm_lifecycle_guest_state(d->conn, name, rec, NULL));
 }
 
 /* A record set aside as damaged while its guest still runs would drop the

@@ -12,14 +12,18 @@ struct _CvmClient {
 	GDBusConnection *bus;
 };
 
+/* @optional: left out of the JSON when empty, as the in-process path does. */
 static const struct {
 	const char *prop;
 	const char *key;
+	gboolean optional;
 } props[] = {
-	{ "Name", "name" }, { "UUID", "uuid" }, { "State", "state" },
-	{ "Platform", "platform" }, { "IgvmPath", "igvm-path" },
-	{ "IgvmSha256", "igvm-sha256" }, { "ExpectedMeasurement", "expected-measurement" },
-	{ "ConnectionUri", "uri" },
+	{ "Name", "name", FALSE }, { "UUID", "uuid", FALSE }, { "State", "state", FALSE },
+	{ "Platform", "platform", FALSE }, { "IgvmPath", "igvm-path", FALSE },
+	{ "IgvmSha256", "igvm-sha256", FALSE }, { "ExpectedMeasurement", "expected-measurement", FALSE },
+	{ "ConnectionUri", "uri", FALSE }, { "Accel", "accel", TRUE }, { "AccelFallback", "accel-fallback", TRUE },
+	{ "StateReason", "state-reason", TRUE }, { "QemuLog", "qemu-log", TRUE },
+	{ "QemuLogTail", "qemu-log-tail", TRUE },
 };
 
 CvmClient *
@@ -93,7 +97,8 @@ guest_json(CvmClient *c, const char *path, GError **error)
 		const char *v = "";
 
 		g_variant_lookup(dict, props[i].prop, "&s", &v);
-		json_object_object_add(o, props[i].key, json_object_new_string(v));
+		if (!props[i].optional || *v != '\0')
+			json_object_object_add(o, props[i].key, json_object_new_string(v));
 	}
 	g_variant_lookup(dict, "Created", "t", &created);
 	json_object_object_add(o, "created", json_object_new_int64((gint64)created));

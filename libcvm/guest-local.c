@@ -50,9 +50,14 @@ cvm_local_list_guests(const char *state_dir, const char *uri, GError **error)
 	g_hash_table_iter_init(&it, recs);
 	while (g_hash_table_iter_next(&it, &name, &rec)) {
 		json_object *o = json_object_get(rec);
+		const char *reason;
 
 		json_object_object_add(o, "name", json_object_new_string(name));
-		json_object_object_add(o, "state", json_object_new_string(cvm_lifecycle_guest_state(conn, name, rec)));
+		json_object_object_add(o, "state",
+				       json_object_new_string(cvm_lifecycle_guest_state(conn, name, rec, &reason)));
+		if (cvm_record_get_string(o, "uri", NULL) == NULL)
+			json_object_object_add(o, "uri", json_object_new_string(uri));
+		cvm_guest_status_diagnose(o, reason);
 		json_object_array_add(arr, o);
 	}
 	if (conn != NULL)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Host features from libvirt's versions and domain capabilities. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -109,6 +111,30 @@ emulator_path(const char *caps)
 	return out;
 }
 
+/* Whether libvirt runs its QEMU on this machine. */
+static gboolean
+is_local(virConnectPtr conn)
+{
+	char *uri = virConnectGetURI(conn);
+	gboolean local = uri != NULL && (g_str_has_prefix(uri, "qemu:///") || g_str_has_prefix(uri, "qemu+unix:///"));
+
+	free(uri);
+	return local;
+}
+
+/* Whether KVM works here: libvirt may offer kvm domains from cached
+ * capabilities, or run as a user who can probe what QEMU cannot open. */
+static gboolean
+kvm_opens(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return FALSE;
+	close(fd);
+	return TRUE;
+}
+
 /* Whether a local emulator can create igvm-cfg objects: asked of the binary
  * itself, as distributions may build QEMU 10.1+ without IGVM support. FALSE
  * with @known FALSE when it cannot be asked (remote host, no binary). */
@@ -117,11 +143,9 @@ emulator_has_igvm(virConnectPtr conn, const char *caps, gboolean *known)
 {
 	g_autofree gchar *path = emulator_path(caps);
 	g_autofree gchar *out = NULL;
-	char *uri = virConnectGetURI(conn);
-	gboolean local = uri != NULL && (g_str_has_prefix(uri, "qemu:///") || g_str_has_prefix(uri, "qemu+unix:///"));
+	gboolean local = is_local(conn);
 	gint status = -1;
 
-	free(uri);
 	*known = FALSE;
 	if (!local || path == NULL || !g_path_is_absolute(path) || !g_file_test(path, G_FILE_TEST_IS_EXECUTABLE))
 		return FALSE;
@@ -155,5 +179,7 @@ cvm_host_probe(virConnectPtr conn, CvmHostInfo *out, GError **error)
 	gboolean has = emulator_has_igvm(conn, caps, &known);
 	if (known)
 		out->qemu_igvm = has;
+	if (out->kvm && is_local(conn) && !kvm_opens())
+		out->kvm = FALSE;
 	return TRUE;
 }

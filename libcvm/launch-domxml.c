@@ -208,7 +208,7 @@ cvmi_launch_build_xml(CvmLaunchPlan *plan, GError **error)
 	int len = 0;
 
 	xmlDocSetRootElement(doc, x.root);
-	attr(x.root, "type", plan->host.kvm ? "kvm" : "qemu");
+	attr(x.root, "type", plan->accel == CVM_LAUNCH_ACCEL_KVM ? "kvm" : "qemu");
 	child(x.root, "name", plan->name);
 	attr(child(x.root, "memory", kib), "unit", "KiB");
 	child(x.root, "vcpu", vcpus);

@@ -39,6 +39,7 @@ add_spec(json_object *rec, const CvmLaunchPlan *plan, const CvmGuestSpec *spec)
 	add_str(rec, "command-line", spec->command_line);
 	if (spec->has_snp_policy)
 		json_object_object_add(rec, "snp-policy", json_object_new_int64((gint64)spec->snp_policy));
+	add_str(rec, "accel-requested", cvm_launch_accel_to_string(spec->accel));
 }
 
 static void
@@ -55,6 +56,7 @@ static void
 set_image(json_object *rec, const CvmLaunchPlan *plan)
 {
 	set_image_md(rec, &plan->md);
+	json_object_object_add(rec, "accel", json_object_new_string(cvm_launch_accel_to_string(plan->accel)));
 }
 
 static json_object *
@@ -138,11 +140,28 @@ plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GError *
 	return cvm_launch_plan_new(spec, &host, dir, error);
 }
 
+/* Records @dom as @name's running domain; when the record cannot be
+ * written, the domain goes (destroyed, undefined, freed) and FALSE. */
+static gboolean
+record_running(CvmState *state, const char *name, json_object *rec, virDomainPtr dom, GError **error)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	if (virDomainGetUUIDString(dom, uuid) == 0)
+		json_object_object_add(rec, "uuid", json_object_new_string(uuid));
+	json_object_object_add(rec, "state", json_object_new_string("running"));
+	if (cvm_state_write(state, "guests", name, rec, error))
+		return TRUE;
+	virDomainDestroy(dom);
+	virDomainUndefine(dom);
+	virDomainFree(dom);
+	return FALSE;
+}
+
 static virDomainPtr
 start(virConnectPtr conn, CvmState *state, CvmLaunchPlan *plan, json_object *rec, GError **error)
 {
 	virDomainPtr dom;
-	char uuid[VIR_UUID_STRING_BUFLEN];
 
 	if (!cvm_state_write(state, "guests", plan->name, rec, error))
 		return NULL;
@@ -151,49 +170,14 @@ start(virConnectPtr conn, CvmState *state, CvmLaunchPlan *plan, json_object *rec
 	if (!cvm_launch_plan_write_files(plan, error))
 		goto undo_record;
 	dom = cvm_lifecycle_define_start(conn, plan->name, plan->xml, error);
-	if (dom == NULL)
+	if (dom == NULL || !record_running(state, plan->name, rec, dom, error))
 		goto undo_files;
-	if (virDomainGetUUIDString(dom, uuid) == 0)
-		json_object_object_add(rec, "uuid", json_object_new_string(uuid));
-	json_object_object_add(rec, "state", json_object_new_string("running"));
-	if (!cvm_state_write(state, "guests", plan->name, rec, error)) {
-		virDomainDestroy(dom);
-		virDomainUndefine(dom);
-		virDomainFree(dom);
-		goto undo_files;
-	}
 	return dom;
 undo_files:
 	cvmi_rm_rf(plan->guest_dir);
 undo_record:
 	cvm_state_remove(state, "guests", plan->name, NULL);
 	return NULL;
-}
-
-virDomainPtr
-cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GStrv *warnings, GError **error)
-{
-	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, spec, error);
-	json_object *rec;
-	virDomainPtr dom;
-	char *uri;
-
-	g_autofree gchar *policy_dir = cvm_policy_default_dir();
-	g_autoptr(CvmPolicy) policy = NULL;
-
-	if (plan == NULL || !name_is_free(conn, state, spec->name, error))
-		return NULL;
-	policy = cvm_policy_load_dir(policy_dir, error);
-	if (policy == NULL || !cvm_launch_plan_check_policy(plan, policy, error))
-		return NULL;
-	uri = virConnectGetURI(conn);
-	rec = new_record(plan, spec, uri != NULL ? uri : "");
-	free(uri);
-	dom = start(conn, state, plan, rec, error);
-	json_object_put(rec);
-	if (dom != NULL && warnings != NULL)
-		*warnings = g_strdupv((gchar **)plan->warnings->pdata);
-	return dom;
 }
 
 /* Destroy and undefine the guest's domain, found by the record's UUID, if
@@ -222,6 +206,81 @@ remove_domain(virConnectPtr conn, const char *name, json_object *rec, gboolean s
 		cvm_libvirt_set_error(error, "cannot remove domain %s", name);
 	virDomainFree(dom);
 	return ok;
+}
+
+/* AUTO's second chance: @dom, which KVM could not run (@why), goes and the
+ * guest is launched again under TCG on the same record. NULL (the record
+ * and files removed) when that fails too. */
+static virDomainPtr
+relaunch_tcg(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, virDomainPtr dom, json_object *rec,
+	     const char *why, GError **error)
+{
+	CvmGuestSpec tcg = *spec;
+	g_autoptr(CvmLaunchPlan) plan = NULL;
+	g_autofree gchar *note = g_strdup_printf("%s; relaunched under TCG (--accel auto)", why);
+	g_autofree gchar *dir = cvm_launch_guest_dir(cvm_state_get_dir(state), spec->name);
+	g_autofree gchar *firmware = g_build_filename(dir, "firmware", NULL);
+
+	virDomainFree(dom);
+	tcg.accel = CVM_LAUNCH_ACCEL_TCG;
+	plan = plan_for(conn, state, &tcg, error);
+	if (plan == NULL)
+		goto undo;
+	if (!remove_domain(conn, spec->name, rec, TRUE, error)) {
+		g_prefix_error(error, "%s: cannot remove the KVM domain: ", why);
+		goto undo;
+	}
+	cvmi_rm_rf(firmware);
+	if (!cvm_launch_plan_write_files(plan, error))
+		goto undo;
+	set_image(rec, plan);
+	json_object_object_add(rec, "accel-fallback", json_object_new_string(note));
+	dom = cvm_lifecycle_define_start(conn, plan->name, plan->xml, error);
+	if (dom == NULL) {
+		g_prefix_error(error, "%s; under TCG: ", why);
+		goto undo;
+	}
+	if (!record_running(state, plan->name, rec, dom, error))
+		goto undo;
+	return dom;
+undo:
+	remove_domain(conn, spec->name, rec, FALSE, NULL);
+	cvmi_rm_rf(dir);
+	cvm_state_remove(state, "guests", spec->name, NULL);
+	return NULL;
+}
+
+virDomainPtr
+cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GStrv *warnings, GError **error)
+{
+	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, spec, error);
+	g_autofree gchar *why = NULL;
+	json_object *rec;
+	virDomainPtr dom;
+	char *uri;
+
+	g_autofree gchar *policy_dir = cvm_policy_default_dir();
+	g_autoptr(CvmPolicy) policy = NULL;
+
+	if (plan == NULL || !name_is_free(conn, state, spec->name, error))
+		return NULL;
+	policy = cvm_policy_load_dir(policy_dir, error);
+	if (policy == NULL || !cvm_launch_plan_check_policy(plan, policy, error))
+		return NULL;
+	uri = virConnectGetURI(conn);
+	rec = new_record(plan, spec, uri != NULL ? uri : "");
+	free(uri);
+	dom = start(conn, state, plan, rec, error);
+	/* Only a native guest: TCG has no confidential platform, and a guest
+	 * must never quietly lose its protection. */
+	if (dom != NULL && spec->accel == CVM_LAUNCH_ACCEL_AUTO && plan->accel == CVM_LAUNCH_ACCEL_KVM &&
+	    plan->platform == CVM_LAUNCH_PLATFORM_NATIVE &&
+	    cvmi_launch_watch_kvm(dom, cvm_record_get_string(rec, "uri", NULL), spec->name, plan->serial_log, &why))
+		dom = relaunch_tcg(conn, state, spec, dom, rec, why, error);
+	json_object_put(rec);
+	if (dom != NULL && warnings != NULL)
+		*warnings = g_strdupv((gchar **)plan->warnings->pdata);
+	return dom;
 }
 
 gboolean
@@ -254,6 +313,10 @@ cvmi_launch_spec_from_record(json_object *rec, const char *name, CvmGuestSpec *s
 			       .vcpus = (guint)cvm_record_get_int(rec, "vcpus", 0), .serial_log = cvm_record_get_string(rec, "serial-log", NULL),
 			       .disk = cvm_record_get_string(rec, "disk", NULL), .network = cvm_record_get_string(rec, "network", NULL),
 			       .command_line = cvm_record_get_string(rec, "command-line", NULL)};
+	/* A guest AUTO moved to TCG gets AUTO's choice again on a relaunch. */
+	if (cvm_record_get_string(rec, "accel-requested", NULL) != NULL &&
+	    !cvm_launch_accel_from_string(cvm_record_get_string(rec, "accel-requested", NULL), &spec->accel, error))
+		return FALSE;
 	if (cvm_record_get_string(rec, "platform", NULL) != NULL &&
 	    !cvm_launch_platform_from_string(cvm_record_get_string(rec, "platform", NULL), &spec->platform, error))
 		return FALSE;

@@ -51,6 +51,8 @@ check_spec(const CvmGuestSpec *spec, GError **error)
 	if (mem < (16u << 20) || mem > MAX_MEMORY || mem % (1u << 20) != 0)
 		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT,
 				  "memory must be a multiple of 1 MiB between 16 MiB and 4 TiB");
+	if ((guint)spec->accel > CVM_LAUNCH_ACCEL_TCG)
+		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "unknown accelerator %d", (int)spec->accel);
 	if (spec->vcpus > 512)
 		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "at most 512 vCPUs");
 	if (spec->network != NULL && !cvm_name_is_valid(spec->network))
@@ -138,6 +140,8 @@ fill(CvmLaunchPlan *plan, const CvmGuestSpec *spec, GError **error)
 
 	if (igvm == NULL)
 		return FALSE;
+	if (!cvmi_launch_choose_accel(spec->accel, spec->platform, &plan->host, &plan->accel, error))
+		return FALSE;
 	if (!cvmi_launch_choose_platform(igvm, &plan->host, spec->platform, &plan->platform, error))
 		return FALSE;
 	plan->strategy = plan->host.qemu_igvm ? CVM_LAUNCH_STRATEGY_IGVM_CFG : CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE;
@@ -221,6 +225,12 @@ CvmLaunchStrategy
 cvm_launch_plan_get_strategy(const CvmLaunchPlan *plan)
 {
 	return plan->strategy;
+}
+
+CvmLaunchAccel
+cvm_launch_plan_get_accel(const CvmLaunchPlan *plan)
+{
+	return plan->accel;
 }
 
 const CvmLaunchMetadata *

@@ -10,26 +10,48 @@ static const char *const platform_names[] = {
 	[CVM_LAUNCH_PLATFORM_AUTO] = "auto",	   [CVM_LAUNCH_PLATFORM_NATIVE] = "native",
 	[CVM_LAUNCH_PLATFORM_SEV] = "sev",	   [CVM_LAUNCH_PLATFORM_SEV_ES] = "sev-es",
 	[CVM_LAUNCH_PLATFORM_SEV_SNP] = "sev-snp", [CVM_LAUNCH_PLATFORM_TDX] = "tdx",
+	NULL,
 };
+
+const char *
+cvmi_launch_name(const char *const *names, guint n, guint value)
+{
+	return value < n ? names[value] : "unknown";
+}
+
+gboolean
+cvmi_launch_name_lookup(const char *const *names, guint n, const char *what, const char *name, guint *out,
+			GError **error)
+{
+	g_autofree gchar *all = NULL;
+
+	for (guint i = 0; i < n; i++) {
+		if (g_strcmp0(name, names[i]) == 0) {
+			*out = i;
+			return TRUE;
+		}
+	}
+	all = g_strjoinv(", ", (gchar **)names);
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown %s \"%s\" (%s)", what, name ? name : "",
+		    all);
+	return FALSE;
+}
 
 const char *
 cvm_launch_platform_to_string(CvmLaunchPlatform platform)
 {
-	return (guint)platform < G_N_ELEMENTS(platform_names) ? platform_names[platform] : "unknown";
+	return cvmi_launch_name(platform_names, G_N_ELEMENTS(platform_names) - 1, platform);
 }
 
 gboolean
 cvm_launch_platform_from_string(const char *name, CvmLaunchPlatform *out, GError **error)
 {
-	for (guint i = 0; i < G_N_ELEMENTS(platform_names); i++) {
-		if (g_strcmp0(name, platform_names[i]) == 0) {
-			*out = i;
-			return TRUE;
-		}
-	}
-	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-		    "unknown platform \"%s\" (auto, native, sev, sev-es, sev-snp, tdx)", name ? name : "");
-	return FALSE;
+	guint i;
+
+	if (!cvmi_launch_name_lookup(platform_names, G_N_ELEMENTS(platform_names) - 1, "platform", name, &i, error))
+		return FALSE;
+	*out = i;
+	return TRUE;
 }
 
 const char *

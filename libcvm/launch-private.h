@@ -19,6 +19,7 @@ struct _CvmLaunchPlan {
 	CvmHostInfo host;
 	CvmLaunchPlatform platform;
 	CvmLaunchStrategy strategy;
+	CvmLaunchAccel accel; /* KVM or TCG */
 	CvmLaunchMetadata md;
 	guint64 snp_policy;
 	gboolean has_id_block;
@@ -32,6 +33,12 @@ struct _CvmLaunchPlan {
 	gchar *xml;
 };
 
+/* A NULL-terminated table of @n names indexed by an enum's values: the
+ * name of @value ("unknown" outside it), and the value of @name
+ * (CVM_ERROR_INVALID_ARGUMENT "unknown @what" listing the names). */
+const char *cvmi_launch_name(const char *const *names, guint n, guint value);
+gboolean cvmi_launch_name_lookup(const char *const *names, guint n, const char *what, const char *name, guint *out,
+				 GError **error);
 CvmIgvmPlatformType cvmi_launch_igvm_platform(CvmLaunchPlatform p);
 /* The measurement a platform's launch digest is computed with (SEV-SNP for
  * native, which has none of its own). */
@@ -48,6 +55,17 @@ struct json_object;
 gboolean cvmi_launch_spec_from_record(struct json_object *rec, const char *name, CvmGuestSpec *spec, GError **error);
 gboolean cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, struct json_object *rec,
 			      const char *igvm_path, GError **error);
+
+/* The accelerator for @wanted on @host (CVM_ERROR_NOT_SUPPORTED when KVM is
+ * asked for without one, or TCG for a confidential @platform); for TCG,
+ * @host is changed to offer no confidential platform. */
+gboolean cvmi_launch_choose_accel(CvmLaunchAccel wanted, CvmLaunchPlatform platform, CvmHostInfo *host,
+				  CvmLaunchAccel *out, GError **error);
+/* Watches a just started KVM guest until it has printed on its serial log,
+ * CVM_LAUNCH_KVM_WATCH_SECONDS have passed or it stopped: TRUE with @why
+ * (naming QEMU's log and its line) when KVM could not run it. */
+gboolean cvmi_launch_watch_kvm(virDomainPtr dom, const char *uri, const char *name, const char *serial_log,
+			       gchar **why);
 
 /* Builds plan->xml from the rest of the plan. */
 gboolean cvmi_launch_build_xml(CvmLaunchPlan *plan, GError **error);

@@ -44,7 +44,7 @@ get_num(GVariantDict *d, const char *key, const GVariantType *type, guint64 *out
 
 static const char *const known_keys[] = {
 	"name", "igvm", "memory-mib", "vcpus", "platform", "snp-policy",
-	"serial-log", "disk", "network", "command-line", NULL,
+	"serial-log", "disk", "network", "command-line", "accel", NULL,
 };
 
 gboolean
@@ -52,7 +52,7 @@ cvm_guest_spec_from_variant(GVariant *spec, CvmGuestSpec *out, GError **error)
 {
 	g_autoptr(GVariantDict) d = NULL;
 	GVariantIter it;
-	const char *key, *platform = NULL;
+	const char *key, *platform = NULL, *accel = NULL;
 	guint64 mib = 0, vcpus = 0;
 	gboolean has_mib, has_vcpus;
 
@@ -69,7 +69,7 @@ cvm_guest_spec_from_variant(GVariant *spec, CvmGuestSpec *out, GError **error)
 	if (!get_str(d, "name", &out->name, error) || !get_str(d, "igvm", &out->igvm_path, error) ||
 	    !get_str(d, "platform", &platform, error) || !get_str(d, "serial-log", &out->serial_log, error) ||
 	    !get_str(d, "disk", &out->disk, error) || !get_str(d, "network", &out->network, error) ||
-	    !get_str(d, "command-line", &out->command_line, error) ||
+	    !get_str(d, "command-line", &out->command_line, error) || !get_str(d, "accel", &accel, error) ||
 	    !get_num(d, "memory-mib", G_VARIANT_TYPE_UINT64, &mib, &has_mib, error) ||
 	    !get_num(d, "vcpus", G_VARIANT_TYPE_UINT32, &vcpus, &has_vcpus, error) ||
 	    !get_num(d, "snp-policy", G_VARIANT_TYPE_UINT64, &out->snp_policy, &out->has_snp_policy, error))
@@ -84,7 +84,8 @@ cvm_guest_spec_from_variant(GVariant *spec, CvmGuestSpec *out, GError **error)
 	}
 	out->memory_bytes = mib << 20;
 	out->vcpus = (guint)vcpus;
-	return platform == NULL || cvm_launch_platform_from_string(platform, &out->platform, error);
+	return (platform == NULL || cvm_launch_platform_from_string(platform, &out->platform, error)) &&
+	       (accel == NULL || cvm_launch_accel_from_string(accel, &out->accel, error));
 }
 
 static void
@@ -114,5 +115,7 @@ cvm_guest_spec_to_variant(const CvmGuestSpec *spec)
 	add_str(&b, "disk", spec->disk);
 	add_str(&b, "network", spec->network);
 	add_str(&b, "command-line", spec->command_line);
+	if (spec->accel != CVM_LAUNCH_ACCEL_AUTO)
+		add_str(&b, "accel", cvm_launch_accel_to_string(spec->accel));
 	return g_variant_builder_end(&b);
 }

@@ -150,7 +150,7 @@ cvm_lifecycle_action(virDomainPtr dom, const char *action, GError **error)
 }
 
 const char *
-cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec)
+cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec, const char **reason_out)
 {
 	g_autoptr(GError) error = NULL;
 	const char *was = cvm_record_get_string(rec, "state", "");
@@ -158,6 +158,8 @@ cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec
 	virDomainPtr dom;
 	const char *out;
 
+	if (reason_out != NULL)
+		*reason_out = NULL;
 	if (conn == NULL)
 		return "unknown";
 	dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), &error);
@@ -168,7 +170,12 @@ cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec
 			return "unknown";
 		return strcmp(was, "launching") == 0 || strcmp(was, "failed") == 0 ? "failed" : "vanished";
 	}
-	out = virDomainGetState(dom, &s, &reason, 0) == 0 ? cvm_domain_state_name(s) : "unknown";
+	out = "unknown";
+	if (virDomainGetState(dom, &s, &reason, 0) == 0) {
+		out = cvm_domain_state_name(s);
+		if (reason_out != NULL)
+			*reason_out = cvm_domain_state_reason_name(s, reason);
+	}
 	virResetLastError();
 	virDomainFree(dom);
 	return out;

@@ -360,13 +360,58 @@ test_policy_checks_digest_and_id_key(void **state)
 	assert_non_null(strstr(error->message, "ID-block key"));
 }
 
+static CvmLaunchPlan *
+plan_accel(Fixture *f, const CvmHostInfo *host, CvmLaunchPlatform platform, CvmLaunchAccel accel, GError **error)
+{
+	CvmGuestSpec spec = {.name = "g1", .igvm_path = f->igvm, .memory_bytes = 256 << 20, .platform = platform,
+			     .accel = accel};
+	return cvm_launch_plan_new(&spec, host, f->guest_dir, error);
+}
+
+static void
+test_accel_picks_the_domain_type_and_refuses_what_cannot_run(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+
+	/* auto: KVM where the host has it, TCG where it has not. */
+	g_autoptr(CvmLaunchPlan) kvm = plan_accel(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_AUTO,
+						  &error);
+	cvmt_assert_no_error(error);
+	assert_int_equal(cvm_launch_plan_get_accel(kvm), CVM_LAUNCH_ACCEL_KVM);
+	assert_xpath(cvm_launch_plan_get_xml(kvm), "/domain/@type", "kvm");
+	g_autoptr(CvmLaunchPlan) none = plan_accel(f, &host_debian12, CVM_LAUNCH_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_AUTO,
+						   &error);
+	cvmt_assert_no_error(error);
+	assert_int_equal(cvm_launch_plan_get_accel(none), CVM_LAUNCH_ACCEL_TCG);
+	/* tcg on a KVM host: a qemu domain, and the native platform, as TCG has no SEV. */
+	g_autoptr(CvmLaunchPlan) tcg = plan_accel(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_TCG,
+						  &error);
+	cvmt_assert_no_error(error);
+	assert_int_equal(cvm_launch_plan_get_accel(tcg), CVM_LAUNCH_ACCEL_TCG);
+	assert_int_equal(cvm_launch_plan_get_platform(tcg), CVM_LAUNCH_PLATFORM_NATIVE);
+	assert_xpath(cvm_launch_plan_get_xml(tcg), "/domain/@type", "qemu");
+	assert_xpath(cvm_launch_plan_get_xml(tcg), "/domain/launchSecurity", NULL);
+	/* kvm where there is none, and tcg for a confidential platform. */
+	assert_null(plan_accel(f, &host_debian12, CVM_LAUNCH_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_KVM, &error));
+	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
+	assert_non_null(strstr(error->message, "no usable KVM"));
+	g_clear_error(&error);
+	assert_null(plan_accel(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_SEV_SNP, CVM_LAUNCH_ACCEL_TCG, &error));
+	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
+	assert_non_null(strstr(error->message, "sev-snp guest needs KVM"));
+	g_clear_error(&error);
+	assert_null(plan_accel(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_AUTO, (CvmLaunchAccel)7, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+}
+
 static void
 test_spec_round_trips_through_the_dbus_variant(void **state)
 {
 	(void)state;
 	CvmGuestSpec in = {.name = "g", .igvm_path = "/x.igvm", .memory_bytes = 1 << 30, .vcpus = 3,
 			   .platform = CVM_LAUNCH_PLATFORM_SEV_ES, .snp_policy = 0x30000, .has_snp_policy = TRUE,
-			   .network = "user"};
+			   .network = "user", .accel = CVM_LAUNCH_ACCEL_TCG};
 	g_autoptr(GVariant) v = g_variant_ref_sink(cvm_guest_spec_to_variant(&in));
 	CvmGuestSpec out;
 	g_autoptr(GError) error = NULL;
@@ -379,6 +424,7 @@ test_spec_round_trips_through_the_dbus_variant(void **state)
 	assert_int_equal(out.platform, CVM_LAUNCH_PLATFORM_SEV_ES);
 	assert_true(out.has_snp_policy && out.snp_policy == 0x30000);
 	assert_string_equal(out.network, "user");
+	assert_int_equal(out.accel, CVM_LAUNCH_ACCEL_TCG);
 	assert_null(out.disk);
 	g_autoptr(GVariant) bad = g_variant_ref_sink(g_variant_new_parsed("{'name': <'g'>, 'igvm': <'/x'>, "
 									  "'vcpus': <'two'>}"));
@@ -389,6 +435,12 @@ test_spec_round_trips_through_the_dbus_variant(void **state)
 									      "'colour': <'red'>}"));
 	assert_false(cvm_guest_spec_from_variant(unknown, &out, &error));
 	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	g_autoptr(GVariant) bad_accel = g_variant_ref_sink(g_variant_new_parsed("{'name': <'g'>, 'igvm': <'/x'>, "
+										"'accel': <'hvf'>}"));
+	assert_false(cvm_guest_spec_from_variant(bad_accel, &out, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	assert_non_null(strstr(error->message, "auto, kvm, tcg"));
 }
 
 int
@@ -406,6 +458,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_specs_are_refused_before_anything_is_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages_outside_guest_ram_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_checks_digest_and_id_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accel_picks_the_domain_type_and_refuses_what_cannot_run, setup,
+						teardown),
 		cmocka_unit_test(test_spec_round_trips_through_the_dbus_variant),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,13 @@ grep -q "'qemu-igvm': <false>" "$TMP/caps" || fail "QEMU 7.2 has no igvm-cfg: $(
 grep -q "running in-process" "$TMP/launch.out" && fail "launch did not go through cvmd"
 prop /org/cvm/Cvmd1/guest/g1 org.cvm.Cvmd1.Guest State | grep -q "'running'" || fail "g1 not running"
 prop /org/cvm/Cvmd1/guest/g1 org.cvm.Cvmd1.Guest Platform | grep -q "'native'" || fail "g1 platform"
+# --accel auto: KVM where it works, else TCG; the reason libvirt gives.
+if [ -w /dev/kvm ]; then want=kvm; else want=tcg; fi
+prop /org/cvm/Cvmd1/guest/g1 org.cvm.Cvmd1.Guest Accel | grep -q "'$want'" || fail "g1 accel is not $want"
+prop /org/cvm/Cvmd1/guest/g1 org.cvm.Cvmd1.Guest StateReason | grep -q "'booted'" || fail "g1 state reason"
+"$CVMCTL" status --json --bus "$BUS" g1 2>/dev/null | tr -d ' \n' >"$TMP/status"
+grep -q "\"accel\":\"$want\"" "$TMP/status" && grep -q '"state-reason":"booted"' "$TMP/status" &&
+	! grep -q '"qemu-log' "$TMP/status" || fail "cvmctl status through cvmd: $(cat "$TMP/status")"
 for _ in $(seq 120); do
 	grep -q 'Hello from a cvm IGVM guest' "$CVM_STATE_DIR/guests.d/g1/serial.log" 2>/dev/null && break
 	sleep 0.25
@@ -40,6 +47,8 @@ call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'g2'>, 'igvm': 
 grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "bad type: $(cat "$TMP/out")"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'g2'>, 'igvm': <'$TMP/hello.igvm'>, 'platform': <'sev-snp'>}"
 grep -q org.cvm.Cvmd1.Error.NotSupported "$TMP/out" || fail "platform: $(cat "$TMP/out")"
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.LaunchGuest "{'name': <'g2'>, 'igvm': <'$TMP/hello.igvm'>, 'accel': <'hvf'>}"
+grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "accel: $(cat "$TMP/out")"
 [ ! -e "$CVM_STATE_DIR/guests/g2.json" ] || fail "a refused launch left a record"
 
 # Migration on a stock QEMU: asking for the fork's HMP commands is refused
@@ -124,6 +133,20 @@ virsh -q -c "$URI" destroy g3 >/dev/null 2>&1 || true
 start_cvmd "$URI"
 ls "$CVM_STATE_DIR/guests" | grep -q '\.tmp' && fail "temporary file left"
 
-"$CVMCTL" stop --force --bus "$BUS" g1 >/dev/null 2>&1 || fail "stop g1"
+# A QEMU that dies under the guest: the state's reason and QEMU's log come
+# with the status, through the bus and through cvmctl.
+qpid=$(pgrep -f "qemu-system.*guest=g1," | head -1)
+[ -n "$qpid" ] || fail "no QEMU for g1"
+kill -9 "$qpid"
+for _ in $(seq 120); do
+	prop "$G1" org.cvm.Cvmd1.Guest State | grep -q "'shutoff'" && break
+	sleep 0.25
+done
+prop "$G1" org.cvm.Cvmd1.Guest StateReason | grep -q "'crashed'" ||
+	fail "killed QEMU: StateReason $(prop "$G1" org.cvm.Cvmd1.Guest StateReason), State $(prop "$G1" org.cvm.Cvmd1.Guest State)"
+prop "$G1" org.cvm.Cvmd1.Guest QemuLog | grep -q "$ROOT/log/qemu/g1.log" || fail "QemuLog"
+"$CVMCTL" status --bus "$BUS" g1 >"$TMP/status" 2>/dev/null || fail "status of the crashed g1"
+grep -q '^qemu-log-tail' "$TMP/status" && grep -q '^  | ' "$TMP/status" ||
+	fail "status lacks QEMU's last lines: $(cat "$TMP/status")"
 stop_cvmd
 echo ok

@@ -138,4 +138,31 @@ gboolean cvm_local_guest_action(const char *state_dir, const char *uri, const ch
  */
 const char *cvm_domain_state_name(int state);
 
+/**
+ * cvm_domain_state_reason_name:
+ * @state: a virDomainState value
+ * @reason: its reason (virDomainGetState(), a virDomain*Reason of @state)
+ *
+ * Returns: the reason's name ("booted", "user", "I/O error", "crashed",
+ * "shutdown", "destroyed", "failed", ...; "unknown" for what libvirt does
+ * not know either or this version does not name): Guest.StateReason.
+ */
+const char *cvm_domain_state_reason_name(int state, int reason);
+
+/**
+ * cvm_guest_status_diagnose:
+ * @status: a guest's status (cvm_local_list_guests() shape: "name", "uri"
+ *   and "state" are read)
+ * @reason: (nullable): the state's reason (cvm_domain_state_reason_name())
+ *
+ * Adds "state-reason" and, for a guest that failed, crashed, shut off after
+ * a crash or a failed start, or is paused by an error (reason unknown, I/O
+ * error, watchdog, crashed, api-error), where QEMU's log is ("qemu-log",
+ * cvm_launch_qemu_log_path()) and its last lines ("qemu-log-tail"): what
+ * QEMU said about it. A shut-off guest whose reason libvirt no longer knows
+ * (an embedded driver opened by another process) gets the one libvirt wrote
+ * into the log when it stopped the domain ("shutting down, reason=crashed").
+ */
+void cvm_guest_status_diagnose(json_object *status, const char *reason);
+
 G_END_DECLS

@@ -143,6 +143,44 @@ gboolean cvm_launch_platform_from_string(const char *name, CvmLaunchPlatform *ou
 gboolean cvm_launch_host_supports(const CvmHostInfo *host, CvmLaunchPlatform platform, gchar **why);
 
 /**
+ * CvmLaunchAccel:
+ * @CVM_LAUNCH_ACCEL_AUTO: KVM where libvirt offers it and /dev/kvm opens,
+ *   else TCG; a KVM guest that stops in its first seconds with a KVM
+ *   internal error is relaunched once under TCG (cvm_launch_guest(); native
+ *   guests only)
+ * @CVM_LAUNCH_ACCEL_KVM: KVM or nothing (never falls back)
+ * @CVM_LAUNCH_ACCEL_TCG: QEMU's emulator (native guests only: the
+ *   confidential platforms need KVM)
+ *
+ * How QEMU runs the guest: the domain type, `kvm` or `qemu`.
+ */
+typedef enum {
+	CVM_LAUNCH_ACCEL_AUTO,
+	CVM_LAUNCH_ACCEL_KVM,
+	CVM_LAUNCH_ACCEL_TCG,
+} CvmLaunchAccel;
+
+/* "auto", "kvm", "tcg". */
+const char *cvm_launch_accel_to_string(CvmLaunchAccel accel);
+/* CVM_ERROR_INVALID_ARGUMENT listing the names for an unknown @name. */
+gboolean cvm_launch_accel_from_string(const char *name, CvmLaunchAccel *out, GError **error);
+
+/**
+ * cvm_launch_kvm_failed:
+ * @state: a virDomainState
+ * @reason: its reason (virDomainGetState)
+ * @qemu_log: (nullable): the end of the domain's QEMU log
+ *
+ * Whether a KVM guest stopped because KVM could not run it: paused for an
+ * unknown reason (how libvirt reports QEMU's internal-error run state) or
+ * because it crashed, crashed, or shut off after a crash or a failure to
+ * start, and QEMU's log says
+ * "KVM internal error" (nested KVM that cannot emulate what the firmware
+ * does, for one). What CVM_LAUNCH_ACCEL_AUTO falls back to TCG on.
+ */
+gboolean cvm_launch_kvm_failed(int state, int reason, const char *qemu_log);
+
+/**
  * CvmLaunchStrategy:
  * @CVM_LAUNCH_STRATEGY_IGVM_CFG: QEMU 10.1+ loads the file itself
  *   (`-object igvm-cfg` through `<qemu:commandline>`)
@@ -173,6 +211,7 @@ const char *cvm_launch_strategy_to_string(CvmLaunchStrategy strategy);
  * @network: (nullable): a libvirt network name, or "user" for user-mode
  *   networking
  * @command_line: (nullable): text for the file's COMMAND_LINE parameter
+ * @accel: CVM_LAUNCH_ACCEL_AUTO (0) or a forced accelerator
  *
  * What a user asks for. Strings are borrowed.
  */
@@ -188,13 +227,14 @@ typedef struct {
 	const char *disk;
 	const char *network;
 	const char *command_line;
+	CvmLaunchAccel accel;
 } CvmGuestSpec;
 
 /**
  * cvm_guest_spec_from_variant:
  * @spec: an a{sv} with the keys `name` (s), `igvm` (s), `memory-mib` (t),
  *   `vcpus` (u), `platform` (s), `snp-policy` (t), `serial-log` (s),
- *   `disk` (s), `network` (s), `command-line` (s)
+ *   `disk` (s), `network` (s), `command-line` (s), `accel` (s)
  * @out: (out caller-allocates): strings borrowed from @spec
  * @error: return location for a #GError
  *
@@ -235,8 +275,10 @@ typedef struct _CvmLaunchPlan CvmLaunchPlan;
  * Returns: (transfer full): the plan; %NULL with CVM_ERROR_INVALID_ARGUMENT
  * (bad spec), CVM_ERROR_NOT_FOUND (no such file), CVM_ERROR_VALIDATION or
  * CVM_ERROR_INVALID_DATA (bad file, pages outside guest RAM) or
- * CVM_ERROR_NOT_SUPPORTED (the file or the host lacks the platform; the
- * message names the missing QEMU/libvirt feature and the versions found).
+ * CVM_ERROR_NOT_SUPPORTED (the file or the host lacks the platform, or
+ * KVM was asked for where there is none, or TCG for a confidential
+ * platform; the message names the missing QEMU/libvirt feature and the
+ * versions found).
  */
 CvmLaunchPlan *cvm_launch_plan_new(const CvmGuestSpec *spec, const CvmHostInfo *host, const char *guest_dir,
 				   GError **error);
@@ -247,6 +289,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmLaunchPlan, cvm_launch_plan_free)
 const char *cvm_launch_plan_get_xml(const CvmLaunchPlan *plan);
 CvmLaunchPlatform cvm_launch_plan_get_platform(const CvmLaunchPlan *plan);
 CvmLaunchStrategy cvm_launch_plan_get_strategy(const CvmLaunchPlan *plan);
+/** cvm_launch_plan_get_accel: the accelerator chosen (KVM or TCG, never AUTO). */
+CvmLaunchAccel cvm_launch_plan_get_accel(const CvmLaunchPlan *plan);
 /** cvm_launch_plan_get_metadata: what the cvm metadata element holds. */
 const CvmLaunchMetadata *cvm_launch_plan_get_metadata(const CvmLaunchPlan *plan);
 /** cvm_launch_plan_get_serial_log: the serial log path. */
@@ -299,13 +343,46 @@ gchar *cvm_launch_guest_dir(const char *state_dir, const char *name);
  * the libvirt hook's rules), refuses a name already used in libvirt or in
  * @state, records the guest as "launching", writes its files, defines and
  * starts the domain and records it as "running" (with its UUID, platform,
- * IGVM path and digest, expected measurement and URI). A failure at any
+ * IGVM path and digest, expected measurement, URI and accelerator: "accel"
+ * the one used, "accel-requested" the one asked for). A failure at any
  * step removes what earlier steps made: no domain, record or file is left.
+ *
+ * With CVM_LAUNCH_ACCEL_AUTO a native KVM guest is watched for its first
+ * seconds (CVM_LAUNCH_KVM_WATCH_SECONDS, until it has written to its serial
+ * log): when it stops with a KVM internal error (cvm_launch_kvm_failed()) it
+ * is destroyed and launched once more under TCG, and the record's
+ * "accel-fallback" says so, naming QEMU's log and its line. A confidential
+ * guest never falls back: TCG cannot give it its protection.
  *
  * Returns: (transfer full): the running domain, or %NULL.
  */
 virDomainPtr cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GStrv *warnings,
 			      GError **error);
+
+/** CVM_LAUNCH_KVM_WATCH_SECONDS: how long an AUTO launch watches a KVM guest. */
+#define CVM_LAUNCH_KVM_WATCH_SECONDS 5
+
+/**
+ * cvm_launch_qemu_log_path:
+ * @uri: the guest's libvirt URI
+ * @name: the guest (domain) name
+ *
+ * Returns: (transfer full) (nullable): where libvirt's QEMU driver keeps the
+ * domain's QEMU log (stderr, libvirt's notes): `<root>/log/qemu/NAME.log`
+ * for the embedded driver, `/var/log/libvirt/qemu/NAME.log` for
+ * qemu:///system; %NULL for other URIs.
+ */
+gchar *cvm_launch_qemu_log_path(const char *uri, const char *name);
+
+/**
+ * cvm_launch_log_tail:
+ * @path: a text file
+ * @lines: how many lines at most
+ *
+ * Returns: (transfer full) (nullable): the last @lines lines of @path (the
+ * last 64 KiB at most are read), %NULL when it cannot be read.
+ */
+gchar *cvm_launch_log_tail(const char *path, guint lines);
 
 /**
  * cvm_launch_forget:

@@ -75,6 +75,8 @@ gboolean cvm_lifecycle_action(virDomainPtr dom, const char *action, GError **err
  * @conn: (nullable): a libvirt connection; %NULL when unreachable
  * @name: the guest's name
  * @rec: the guest's record
+ * @reason_out: (out) (optional): libvirt's reason for that state
+ *   (cvm_domain_state_reason_name()), %NULL when there is none
  *
  * The guest's State from libvirt, its domain matched by the record's UUID:
  * a cvm_domain_state_name(), "replaced" (another domain holds the name),
@@ -83,6 +85,7 @@ gboolean cvm_lifecycle_action(virDomainPtr dom, const char *action, GError **err
  *
  * Returns: (transfer none): a static string.
  */
-const char *cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec);
+const char *cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec,
+				      const char **reason_out);
 
 G_END_DECLS
