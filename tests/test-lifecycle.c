@@ -172,7 +172,7 @@ test_replaced_domain_is_not_found_by_the_guest_uuid(void **state)
 	assert_null(cvm_lifecycle_lookup(f->conn, "g1", NULL, &error));
 	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
 	json_object_object_add(rec, "uuid", json_object_new_string(f->ours));
-	assert_string_equal(cvm_lifecycle_guest_state(f->conn, "g1", rec), "replaced");
+	assert_string_equal(cvm_lifecycle_guest_state(f->conn, "g1", rec, NULL), "replaced");
 	assert_int_equal(virDomainIsActive(f->stranger), 1);
 	json_object_put(rec);
 }
