@@ -83,11 +83,11 @@ cvmctl_attest_verify(int argc, char **argv)
 	CvmSnpVerifyStep step = CVM_SNP_VERIFY_INPUT;
 	const GOptionEntry entries[] = {
 		{ "vcek", 0, 0, G_OPTION_ARG_FILENAME, &vcek_path, "VCEK or VLEK certificate (DER or PEM)", "FILE" },
-		{ "chain", 0, 0, G_OPTION_ARG_FILENAME, &chain_path, "ASK/ASVK (+ARK) PEM instead of the built-in ASKs", "PEM" },
+		{ "chain", 0, 0, G_OPTION_ARG_FILENAME, &chain_path, "ASK/ASVK (+ARK) PEM instead of the built-in ASKs/ASVKs", "PEM" },
 		{ "roots", 0, 0, G_OPTION_ARG_FILENAME, &roots, "Directory of trusted ark-*.pem (default: installed AMD roots)", "DIR" },
 		{ "expect-measurement", 0, 0, G_OPTION_ARG_STRING, &meas_hex, "Expected launch measurement (96 hex digits)", "HEX" },
 		{ "expect-report-data", 0, 0, G_OPTION_ARG_STRING, &rd_hex, "Expected report_data (128 hex digits)", "HEX" },
-		{ "at", 0, 0, G_OPTION_ARG_STRING, &at, "Check the certificates' validity at this time (RFC 3339) instead of now", "TIME" },
+		{ "at", 0, 0, G_OPTION_ARG_STRING, &at, "Certificates valid at this RFC 3339 time, not now", "TIME" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Result as JSON", NULL },
 		{ NULL }
 	};
