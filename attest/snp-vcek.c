@@ -93,17 +93,36 @@ root_product(X509_STORE_CTX *ctx)
 	return g_ascii_strdown(g_str_has_prefix(cn, "ARK-") ? cn + 4 : cn, -1);
 }
 
+/* The certificate's own kind, from its CN ("SEV-VCEK" or "SEV-VLEK"). */
+static gboolean
+check_kind(X509 *cert, gboolean vlek, GError **error)
+{
+	char cn[64] = "";
+	const char *want = vlek ? "SEV-VLEK" : "SEV-VCEK", *other = vlek ? "SEV-VCEK" : "SEV-VLEK";
+
+	X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
+	ERR_clear_error();
+	if (g_strcmp0(cn, other) == 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_CRYPTO,
+			    "the report's signing key (key_info bits 4:2) is a %s, but the certificate is a %s",
+			    want + 4, other + 4);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
-cvmi_snp_verify_chain(X509 *vcek, const CvmSnpVerifyOptions *opts, gchar **product,
+cvmi_snp_verify_chain(X509 *vcek, gboolean vlek, const CvmSnpVerifyOptions *opts, gchar **product,
 		      GError **error)
 {
+	const char *kind = vlek ? "asvk" : "ask";
 	const char *dir = opts->roots_dir != NULL ? opts->roots_dir : CVM_DATADIR "/amd";
 	X509_STORE *store = X509_STORE_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	gboolean ok = FALSE;
 
-	if (!load_builtin(dir, "ark", NULL, store, error))
+	if (!check_kind(vcek, vlek, error) || !load_builtin(dir, "ark", NULL, store, error))
 		goto out;
 	if (opts->chain_pem != NULL) {
 		gsize len = 0;
@@ -114,10 +133,18 @@ cvmi_snp_verify_chain(X509 *vcek, const CvmSnpVerifyOptions *opts, gchar **produ
 					    "--chain holds no PEM certificate");
 			goto out;
 		}
-	} else if (!load_builtin(dir, "ask", untrusted, NULL, error)) {
+	} else if (!load_builtin(dir, kind, untrusted, NULL, error)) {
+		goto out;
+	} else if (sk_X509_num(untrusted) == 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND,
+			    "no AMD %s certificates (%s-*.pem) in %s: pass the %s chain with --chain", vlek ? "ASVK" : "ASK",
+			    kind, dir, vlek ? "ASVK" : "ASK");
 		goto out;
 	}
 	X509_STORE_CTX_init(ctx, store, vcek, untrusted);
+	/* Check validity at the time asked for (e.g. when the report was made). */
+	if (opts->at != 0)
+		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)opts->at);
 	if (X509_verify_cert(ctx) != 1) {
 		int err = X509_STORE_CTX_get_error(ctx);
 
@@ -185,7 +212,7 @@ cvmi_snp_check_tcb(X509 *vcek, const CvmSnpReport *r, const char *product, GErro
 
 		if (!ext_spl(vcek, spl[i].oid, &v)) {
 			g_set_error(error, CVM_ERROR, CVM_ERROR_CRYPTO,
-				    "VCEK lacks the %s SPL extension %s", spl[i].name, spl[i].oid);
+				    "the certificate lacks the %s SPL extension %s", spl[i].name, spl[i].oid);
 			return FALSE;
 		}
 		if (v != tcb[spl[i].at]) {

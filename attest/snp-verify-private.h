@@ -5,7 +5,8 @@
 #include <openssl/x509.h>
 
 X509 *cvmi_snp_cert_load(GBytes *bytes, GError **error);
-gboolean cvmi_snp_verify_chain(X509 *vcek, const CvmSnpVerifyOptions *opts, gchar **product,
+/* @vlek: the certificate is a VLEK, so the intermediates are ASVKs. */
+gboolean cvmi_snp_verify_chain(X509 *vcek, gboolean vlek, const CvmSnpVerifyOptions *opts, gchar **product,
 			       GError **error);
 gboolean cvmi_snp_check_tcb(X509 *vcek, const CvmSnpReport *r, const char *product, GError **error);
 gboolean cvmi_snp_check_chip_id(X509 *vcek, const CvmSnpReport *r, GError **error);

@@ -17,7 +17,7 @@ cvm_snp_verify_step_to_string(CvmSnpVerifyStep step)
 }
 
 static gboolean
-verify_signature(X509 *vcek, const CvmSnpReport *r, GError **error)
+verify_signature(X509 *vcek, const char *key_name, const CvmSnpReport *r, GError **error)
 {
 	/* r and s are 72-byte little-endian fields; ECDSA wants DER of big ints. */
 	ECDSA_SIG *sig = ECDSA_SIG_new();
@@ -44,9 +44,9 @@ verify_signature(X509 *vcek, const CvmSnpReport *r, GError **error)
 	ECDSA_SIG_free(sig);
 	ERR_clear_error();
 	if (rc != 1) {
-		g_set_error_literal(error, CVM_ERROR, CVM_ERROR_CRYPTO,
-				    "report signature (offset 0x2a0) does not verify with the VCEK's key "
-				    "over bytes 0x000-0x29f");
+		g_set_error(error, CVM_ERROR, CVM_ERROR_CRYPTO,
+			    "report signature (offset 0x2a0) does not verify with the %s's key over bytes 0x000-0x29f",
+			    key_name);
 		return FALSE;
 	}
 	return TRUE;
@@ -78,9 +78,18 @@ verify_steps(const CvmSnpReport *r, X509 *vcek, const CvmSnpVerifyOptions *o,
 	     CvmSnpVerifyStep *step, GError **error)
 {
 	g_autofree gchar *product = NULL;
+	guint key = CVM_SNP_REPORT_SIGNING_KEY(r);
 
+	/* The signing-key field picks the certificate kind and its chain. */
+	*step = CVM_SNP_VERIFY_SIGNATURE;
+	if (key != CVM_SNP_SIGNING_KEY_VCEK && key != CVM_SNP_SIGNING_KEY_VLEK) {
+		g_set_error(error, CVM_ERROR, key == CVM_SNP_SIGNING_KEY_NONE ? CVM_ERROR_CRYPTO : CVM_ERROR_NOT_SUPPORTED,
+			    "key_info 0x%x (offset 0x48): signing key %u is %s", cvm_le32(r->key_info), key,
+			    key == CVM_SNP_SIGNING_KEY_NONE ? "none: the report is not signed" : "neither VCEK nor VLEK");
+		return FALSE;
+	}
 	*step = CVM_SNP_VERIFY_CHAIN;
-	if (!cvmi_snp_verify_chain(vcek, o, &product, error))
+	if (!cvmi_snp_verify_chain(vcek, key == CVM_SNP_SIGNING_KEY_VLEK, o, &product, error))
 		return FALSE;
 	*step = CVM_SNP_VERIFY_SIGNATURE;
 	if (cvm_le32(r->signature_algo) != CVM_SNP_SIG_ALGO_ECDSA_P384_SHA384) {
@@ -89,7 +98,7 @@ verify_steps(const CvmSnpReport *r, X509 *vcek, const CvmSnpVerifyOptions *o,
 			    cvm_le32(r->signature_algo));
 		return FALSE;
 	}
-	if (!verify_signature(vcek, r, error))
+	if (!verify_signature(vcek, key == CVM_SNP_SIGNING_KEY_VLEK ? "VLEK" : "VCEK", r, error))
 		return FALSE;
 	*step = CVM_SNP_VERIFY_TCB;
 	if (!cvmi_snp_check_tcb(vcek, r, product, error))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmctl attest verify REPORT --vcek VCEK [--chain PEM] [--roots DIR]
- * [--expect-measurement HEX] [--expect-report-data HEX] [--json] */
+ * [--expect-measurement HEX] [--expect-report-data HEX] [--at RFC3339] [--json] */
 #include "cvmctl/cvmctl.h"
 #include "cvmctl/attest.h"
 
@@ -75,7 +75,7 @@ int
 cvmctl_attest_verify(int argc, char **argv)
 {
 	g_autofree gchar *vcek_path = NULL, *chain_path = NULL, *roots = NULL;
-	g_autofree gchar *meas_hex = NULL, *rd_hex = NULL;
+	g_autofree gchar *meas_hex = NULL, *rd_hex = NULL, *at = NULL;
 	g_autofree guint8 *meas = NULL, *rd = NULL;
 	g_autoptr(GBytes) report = NULL, vcek = NULL, chain = NULL;
 	g_autoptr(GError) error = NULL;
@@ -83,10 +83,11 @@ cvmctl_attest_verify(int argc, char **argv)
 	CvmSnpVerifyStep step = CVM_SNP_VERIFY_INPUT;
 	const GOptionEntry entries[] = {
 		{ "vcek", 0, 0, G_OPTION_ARG_FILENAME, &vcek_path, "VCEK or VLEK certificate (DER or PEM)", "FILE" },
-		{ "chain", 0, 0, G_OPTION_ARG_FILENAME, &chain_path, "ASK/ASVK (+ARK) PEM instead of the built-in ASKs", "PEM" },
+		{ "chain", 0, 0, G_OPTION_ARG_FILENAME, &chain_path, "ASK/ASVK (+ARK) PEM instead of the built-in ASKs/ASVKs", "PEM" },
 		{ "roots", 0, 0, G_OPTION_ARG_FILENAME, &roots, "Directory of trusted ark-*.pem (default: installed AMD roots)", "DIR" },
 		{ "expect-measurement", 0, 0, G_OPTION_ARG_STRING, &meas_hex, "Expected launch measurement (96 hex digits)", "HEX" },
 		{ "expect-report-data", 0, 0, G_OPTION_ARG_STRING, &rd_hex, "Expected report_data (128 hex digits)", "HEX" },
+		{ "at", 0, 0, G_OPTION_ARG_STRING, &at, "Certificates valid at this RFC 3339 time, not now", "TIME" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Result as JSON", NULL },
 		{ NULL }
 	};
@@ -105,6 +106,15 @@ cvmctl_attest_verify(int argc, char **argv)
 		rd = parse_hex(rd_hex, 64, "--expect-report-data", &error);
 	if (error != NULL)
 		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+	if (at != NULL) {
+		g_autoptr(GDateTime) when = g_date_time_new_from_iso8601(at, NULL);
+		if (when == NULL) {
+			fprintf(stderr, "cvmctl attest verify: --at %s is not an RFC 3339 time "
+					"(e.g. 2025-06-01T12:00:00Z)\n", at);
+			return CVMCTL_EXIT_USAGE;
+		}
+		opts.at = g_date_time_to_unix(when);
+	}
 	report = read_bytes(argv[1], &error);
 	if (report != NULL)
 		vcek = read_bytes(vcek_path, &error);
@@ -112,7 +122,7 @@ cvmctl_attest_verify(int argc, char **argv)
 		chain = read_bytes(chain_path, &error);
 	if (error != NULL)
 		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-	opts = (CvmSnpVerifyOptions){ roots, chain, meas, rd };
+	opts = (CvmSnpVerifyOptions){ roots, chain, meas, rd, opts.at };
 	ok = cvm_snp_verify_report(g_bytes_get_data(report, NULL), g_bytes_get_size(report), vcek,
 				   &opts, &step, &error);
 	return report_result(ok, step, error, argv[1], json);

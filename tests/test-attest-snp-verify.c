@@ -149,6 +149,30 @@ test_truncated_report_is_an_input_failure(void **state)
 	assert_int_equal(step, CVM_SNP_VERIFY_INPUT);
 }
 
+static void
+test_at_checks_the_chain_at_that_time(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	CvmSnpVerifyStep step;
+	/* vcek-milan.der is valid from 2023-01-24 to 2030-01-24. */
+	g_autoptr(GDateTime) inside = g_date_time_new_from_iso8601("2024-06-01T00:00:00Z", NULL);
+	g_autoptr(GDateTime) after = g_date_time_new_from_iso8601("2031-01-01T00:00:00Z", NULL);
+	g_autoptr(GDateTime) before = g_date_time_new_from_iso8601("2022-01-01T00:00:00Z", NULL);
+	CvmSnpVerifyOptions o = { .at = g_date_time_to_unix(inside) };
+
+	assert_true(run(f, NULL, &o, NULL, &step, &error));
+	cvmt_assert_no_error(error);
+	o.at = g_date_time_to_unix(after);
+	assert_false(run(f, NULL, &o, NULL, &step, &error));
+	assert_int_equal(step, CVM_SNP_VERIFY_CHAIN);
+	assert_non_null(strstr(error->message, "expired"));
+	g_clear_error(&error);
+	o.at = g_date_time_to_unix(before);
+	assert_false(run(f, NULL, &o, NULL, &step, &error));
+	assert_non_null(strstr(error->message, "not yet valid"));
+}
+
 int
 main(void)
 {
@@ -159,6 +183,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_genoa_chain_is_rejected_for_a_milan_vcek, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_expected_measurement_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_report_is_an_input_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_checks_the_chain_at_that_time, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -132,6 +132,33 @@ test_ram_pages_are_coalesced_into_blobs(void **state)
 	assert_memory_equal(g_bytes_get_data(second->data, NULL), g_bytes_get_data(b, NULL), 4096);
 }
 
+/* The NATIVE platform has no private memory: unmeasured and shared pages
+ * are guest memory like any other and their contents are loaded. */
+static void
+test_unmeasured_and_shared_pages_are_loaded(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GBytes) a = pattern(4096, 5);
+	g_autoptr(GBytes) b = pattern(4096, 11);
+	g_autoptr(GError) error = NULL;
+	gsize size;
+
+	add_reset_page(f);
+	assert_true(cvm_igvm_builder_add_page_data(f->b, f->mask, 0x200000, CVM_IGVM_PAGE_FLAG_UNMEASURED,
+						   CVM_IGVM_PAGE_DATA_NORMAL, a, &error));
+	assert_true(cvm_igvm_builder_add_page_data(f->b, f->mask, 0x201000, CVM_IGVM_PAGE_FLAG_SHARED,
+						   CVM_IGVM_PAGE_DATA_NORMAL, b, &error));
+	g_autoptr(CvmNativePlan) plan = plan_for(f, 256 * MiB, &error);
+	cvmt_assert_no_error(error);
+	GPtrArray *blobs = cvm_native_plan_get_blobs(plan);
+	assert_int_equal(blobs->len, 1);
+	const CvmNativeBlob *blob = g_ptr_array_index(blobs, 0);
+	const guint8 *data = g_bytes_get_data(blob->data, &size);
+	assert_int_equal(size, 2 * 4096);
+	assert_memory_equal(data, g_bytes_get_data(a, NULL), 4096);
+	assert_memory_equal(data + 4096, g_bytes_get_data(b, NULL), 4096);
+}
+
 static void
 test_parameter_areas_are_filled_like_a_loader(void **state)
 {
@@ -342,6 +369,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rom_is_padded_to_64k_and_ends_at_4g, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ram_pages_are_coalesced_into_blobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmeasured_and_shared_pages_are_loaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parameter_areas_are_filled_like_a_loader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_outside_ram_is_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_in_mmio_hole_is_rejected, setup, teardown),

@@ -205,19 +205,29 @@ const char *cvm_snp_verify_step_to_string(CvmSnpVerifyStep step);
 /**
  * CvmSnpVerifyOptions:
  * @roots_dir: directory holding the trusted ARKs (ark-*.pem) and built-in
- *   ASK/ASVKs (ask-*.pem); %NULL means CVM_DATADIR "/amd"
+ *   intermediates: ASKs (ask-*.pem) for VCEK-signed reports, ASVKs
+ *   (asvk-*.pem) for VLEK-signed ones; %NULL means CVM_DATADIR "/amd"
  * @chain_pem: optional PEM bundle (ASK or ASVK, optionally ARK) used as the
- *   intermediates instead of the built-in ASKs; ARKs it holds are NOT trusted
+ *   intermediates instead of the built-in ones; ARKs it holds are NOT trusted
  *   unless identical to a root in @roots_dir
  * @expect_measurement: optional 48 bytes
  * @expect_report_data: optional 64 bytes
+ * @at: time the certificates must be valid at, seconds since the epoch;
+ *   0 means now
  */
 typedef struct {
 	const char *roots_dir;
 	GBytes *chain_pem;
 	const guint8 *expect_measurement;
 	const guint8 *expect_report_data;
+	gint64 at;
 } CvmSnpVerifyOptions;
+
+/* key_info bits 4:2 (SIGNING_KEY): which key signed the report. */
+#define CVM_SNP_SIGNING_KEY_VCEK 0u
+#define CVM_SNP_SIGNING_KEY_VLEK 1u
+#define CVM_SNP_SIGNING_KEY_NONE 7u
+#define CVM_SNP_REPORT_SIGNING_KEY(r) ((cvm_le32((r)->key_info) >> 2) & 7u)
 
 /**
  * cvm_snp_verify_report:
@@ -229,9 +239,12 @@ typedef struct {
  * @error: return location; CVM_ERROR_CRYPTO for chain/signature failures,
  *   CVM_ERROR_MEASUREMENT_MISMATCH for TCB/chip/expected-value mismatches
  *
- * Verifies ARK -> ASK -> VCEK (or ARK -> ASVK -> VLEK) with OpenSSL, the
- * report signature with the VCEK's P-384 key, the VCEK's TCB extensions
- * against reported_tcb and its hwID against chip_id, then the expected values.
+ * The report's signing-key field (key_info bits 4:2) says which key signed
+ * it: a VCEK (chain ARK -> ASK -> VCEK) or a VLEK (ARK -> ASVK -> VLEK);
+ * @vcek must be that kind of certificate. Verifies the chain with OpenSSL
+ * (at @opts->at), the report signature with the certificate's P-384 key, its
+ * TCB extensions against reported_tcb and (VCEK) its hwID against chip_id,
+ * then the expected values.
  *
  * Returns: %TRUE when every check passed
  */
