@@ -159,6 +159,8 @@ static const char *const harmless[] = {
 	ARGS(A("-machine") A("q35,confidential-guest-support=sev0") A("-set") A("device.net0.mac=52:54:00:00:00:01")),
 	"<os><type>hvm</type><loader type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader></os>",
 	"<qemu:capabilities/>",
+	/* launch's native-translate arguments for a guest named "igvm-1" */
+	ARGS(A("-device") A("loader,file=/var/lib/cvm/guests.d/igvm-1/firmware/blob-0,addr=0x1000,force-raw=on") A("-name") A("igvm-1")),
 };
 
 static CvmPolicy *
