@@ -60,13 +60,14 @@ static const char QEMU_CONF_USER[] =
 	"# A private /dev with only the guest's devices.\n"
 	"namespaces = [ \"mount\" ]\n";
 /* Fallback when that user is missing or cannot reach the state directory:
- * QEMU runs as root, without namespaces (as before). */
+ * QEMU runs as root, still in its own mount namespace. */
 static const char QEMU_CONF_ROOT[] =
 	"user = \"root\"\n"
 	"group = \"root\"\n"
 	"dynamic_ownership = 0\n"
 	"remember_owner = 0\n"
-	"namespaces = [ ]\n";
+	"namespaces = [ \"mount\" ]\n";
+/* An unprivileged driver cannot create namespaces or chown. */
 static const char QEMU_CONF_UNPRIVILEGED[] =
 	"dynamic_ownership = 0\n"
 	"remember_owner = 0\n"

@@ -65,6 +65,7 @@ test_qemu_stays_root_below_a_private_directory(void **state)
 	text = conf_under(dir);
 	assert_non_null(strstr(text, "user = \"root\""));
 	assert_non_null(strstr(text, "dynamic_ownership = 0"));
+	assert_non_null(strstr(text, "namespaces = [ \"mount\" ]"));
 	cvmt_rm_rf(dir);
 }
 
