@@ -18,6 +18,7 @@ hook_domain_clear(HookDomain *dom)
 	g_clear_pointer(&dom->igvm, g_ptr_array_unref);
 	g_clear_pointer(&dom->unclassified, g_free);
 	g_clear_pointer(&dom->platform, g_free);
+	g_clear_pointer(&dom->qemu_platform, g_free);
 }
 
 static gchar *
@@ -79,20 +80,40 @@ add_igvm_nodes(xmlXPathContextPtr ctx, HookDomain *dom, const char *expr)
 }
 
 static gchar *
-platform_of(xmlXPathContextPtr ctx)
+launch_security(xmlXPathContextPtr ctx)
 {
 	g_autofree gchar *type = xpath_string(ctx, "string(/domain/launchSecurity/@type)");
 	g_autofree gchar *policy = NULL;
 	guint64 pol;
 
-	if (type == NULL) /* launch may translate IGVM for a QEMU without it */
-		return xpath_string(ctx, "string(/domain/metadata/cvm:guest/cvm:igvm/@platform)");
-	if (strcmp(type, "sev") != 0)
-		return g_strdup(type); /* sev-snp, tdx */
+	if (type == NULL || strcmp(type, "sev") != 0)
+		return g_steal_pointer(&type); /* sev-snp, tdx */
 	/* SEV policy bit 2 (ES) selects SEV-ES. */
 	policy = xpath_string(ctx, "string(/domain/launchSecurity/policy)");
 	pol = policy ? g_ascii_strtoull(policy, NULL, 0) : 0;
 	return g_strdup(pol & 0x4 ? "sev-es" : "sev");
+}
+
+/* The platform QEMU runs the guest as: a confidential-guest object passed
+ * through (what launch writes for a libvirt without sev-snp support; QEMU
+ * uses the machine's last confidential-guest-support), else
+ * <launchSecurity>, else launch's metadata (IGVM translated for a QEMU
+ * without it). */
+static gchar *
+platform_of(xmlXPathContextPtr ctx, HookDomain *dom)
+{
+	g_autofree gchar *ls = launch_security(ctx);
+
+	if (dom->qemu_platform != NULL) {
+		if (ls != NULL && strcmp(ls, dom->qemu_platform) != 0 && dom->unclassified == NULL)
+			dom->unclassified = g_strdup_printf(
+				"a %s object in qemu:commandline and <launchSecurity type=%s> disagree",
+				dom->qemu_platform, ls);
+		return g_strdup(dom->qemu_platform);
+	}
+	if (ls != NULL)
+		return g_steal_pointer(&ls);
+	return xpath_string(ctx, "string(/domain/metadata/cvm:guest/cvm:igvm/@platform)");
 }
 
 static gboolean
@@ -117,7 +138,7 @@ extract(xmlDocPtr doc, HookDomain *dom, GError **error)
 		add_igvm_nodes(ctx, dom, "/domain/metadata/cvm:guest/cvm:igvm");
 	add_igvm_nodes(ctx, dom, "/domain/os/loader[@type='igvm' or @format='igvm']");
 	scan_passthrough(ctx, dom);
-	dom->platform = platform_of(ctx);
+	dom->platform = platform_of(ctx, dom);
 	vcpus = xpath_string(ctx, "string(/domain/vcpu)");
 	dom->vcpus = vcpus ? (guint)g_ascii_strtoull(vcpus, NULL, 10) : 1;
 	if (dom->vcpus == 0 || dom->vcpus > 4096)

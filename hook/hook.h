@@ -12,6 +12,7 @@ typedef struct {
 	gchar *unclassified; /* why a qemu:commandline argument could not be
 			      * classified (the first one), or NULL */
 	gchar *platform;     /* "sev-snp", "sev-es", "sev", "tdx" or NULL (native) */
+	gchar *qemu_platform; /* the same from a QEMU pass-through object, or NULL */
 	guint vcpus;
 } HookDomain;
 

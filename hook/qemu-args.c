@@ -17,10 +17,14 @@
 typedef enum {
 	OPT_FLAG,    /* takes no argument */
 	OPT_PLAIN,   /* argument that cannot name an IGVM file */
+	OPT_GLOBAL,  /* -global DRIVER.PROP=VALUE: devices' defaults; one that
+		      * names IGVM is not followed */
 	OPT_OBJECT,  /* -object: keyval (implied qom-type) or JSON */
 	OPT_MACHINE, /* -machine/-M: keyval (implied type) or JSON */
 	OPT_SET,     /* -set GROUP.ID.PROP=VALUE */
 	OPT_REFUSE,  /* reads options from elsewhere (-readconfig) */
+	OPT_MEASURED, /* changes the launch digest the hook computes from the
+		       * domain XML (-smp: vCPU count, -cpu: VMSA signature) */
 } OptKind;
 
 /* The QEMU options the hook knows (name without dashes). Any other option is
@@ -37,10 +41,10 @@ static const struct {
 	{ "append", OPT_PLAIN }, { "audio", OPT_PLAIN }, { "audiodev", OPT_PLAIN },
 	{ "bios", OPT_PLAIN }, { "blockdev", OPT_PLAIN }, { "boot", OPT_PLAIN },
 	{ "cdrom", OPT_PLAIN }, { "chardev", OPT_PLAIN }, { "compat", OPT_PLAIN },
-	{ "cpu", OPT_PLAIN }, { "D", OPT_PLAIN }, { "d", OPT_PLAIN },
+	{ "cpu", OPT_MEASURED }, { "D", OPT_PLAIN }, { "d", OPT_PLAIN },
 	{ "debugcon", OPT_PLAIN }, { "device", OPT_PLAIN }, { "display", OPT_PLAIN },
 	{ "drive", OPT_PLAIN }, { "fw_cfg", OPT_PLAIN }, { "gdb", OPT_PLAIN },
-	{ "global", OPT_PLAIN }, { "icount", OPT_PLAIN }, { "incoming", OPT_PLAIN },
+	{ "global", OPT_GLOBAL }, { "icount", OPT_PLAIN }, { "incoming", OPT_PLAIN },
 	{ "initrd", OPT_PLAIN }, { "k", OPT_PLAIN }, { "kernel", OPT_PLAIN },
 	{ "L", OPT_PLAIN }, { "loadvm", OPT_PLAIN }, { "m", OPT_PLAIN },
 	{ "mem-path", OPT_PLAIN }, { "mon", OPT_PLAIN }, { "monitor", OPT_PLAIN },
@@ -49,7 +53,7 @@ static const struct {
 	{ "parallel", OPT_PLAIN }, { "pflash", OPT_PLAIN }, { "pidfile", OPT_PLAIN },
 	{ "plugin", OPT_PLAIN }, { "qmp", OPT_PLAIN }, { "qmp-pretty", OPT_PLAIN },
 	{ "rtc", OPT_PLAIN }, { "sandbox", OPT_PLAIN }, { "serial", OPT_PLAIN },
-	{ "smbios", OPT_PLAIN }, { "smp", OPT_PLAIN }, { "tpmdev", OPT_PLAIN },
+	{ "smbios", OPT_PLAIN }, { "smp", OPT_MEASURED }, { "tpmdev", OPT_PLAIN },
 	{ "trace", OPT_PLAIN }, { "uuid", OPT_PLAIN }, { "vga", OPT_PLAIN },
 	{ "vnc", OPT_PLAIN },
 	/* no argument: */
@@ -179,6 +183,30 @@ parse_opts(Scan *sc, const char *opt, const char *value, const char *implied, GH
 	return FALSE;
 }
 
+/* QEMU's confidential-guest objects: the platform the IGVM file is
+ * measured for. SEV's policy bit 2 (ES) selects SEV-ES. */
+static void
+scan_guest_object(Scan *sc, const char *opt, const char *value, const char *type, GHashTable *kv)
+{
+	const char *platform = NULL;
+	const char *policy = g_hash_table_lookup(kv, "policy");
+
+	if (strcmp(type, "sev-snp-guest") == 0)
+		platform = "sev-snp";
+	else if (strcmp(type, "tdx-guest") == 0)
+		platform = "tdx";
+	else if (strcmp(type, "sev-guest") == 0)
+		platform = policy != NULL && (g_ascii_strtoull(policy, NULL, 0) & 0x4) ? "sev-es" : "sev";
+	if (platform == NULL)
+		return;
+	if (sc->dom->qemu_platform != NULL && strcmp(sc->dom->qemu_platform, platform) != 0) {
+		unclassified(sc, "-%s %s: a second confidential-guest object", opt, value);
+		return;
+	}
+	g_free(sc->dom->qemu_platform);
+	sc->dom->qemu_platform = g_strdup(platform);
+}
+
 static void
 scan_object(Scan *sc, const char *opt, const char *value)
 {
@@ -188,6 +216,8 @@ scan_object(Scan *sc, const char *opt, const char *value)
 	if (!parse_opts(sc, opt, value, "qom-type", kv))
 		return;
 	type = g_hash_table_lookup(kv, "qom-type");
+	if (type != NULL)
+		scan_guest_object(sc, opt, value, type, kv);
 	if (type == NULL || !mentions_igvm(type)) {
 		/* JSON escapes or repeated keys may decode differently in QEMU. */
 		if (is_json(value) && (mentions_igvm(value) || strchr(value, '\\')))
@@ -312,10 +342,16 @@ hook_qemu_args_scan(const char *const *args, guint n, HookDomain *dom)
 			unclassified(&sc, "-%s %s: options read from a file cannot be checked", name,
 				     value);
 			break;
-		default:
+		case OPT_MEASURED:
+			unclassified(&sc, "-%s %s: changes the launch digest the hook computes", name,
+				     value);
+			break;
+		case OPT_GLOBAL:
 			if (mentions_igvm(value))
 				unclassified(&sc, "-%s %s: mentions IGVM where the hook does not look", name,
 					     value);
+			break;
+		default: /* a path may well contain "igvm" (a guest's name) */
 			break;
 		}
 	}

@@ -261,7 +261,7 @@ cvm_launch_plan_check_policy(const CvmLaunchPlan *plan, const CvmPolicy *policy,
 gboolean
 cvm_launch_plan_write_files(CvmLaunchPlan *plan, GError **error)
 {
-	if (g_mkdir_with_parents(plan->guest_dir, 0700) < 0)
+	if (g_mkdir_with_parents(plan->guest_dir, 0711) < 0)
 		return spec_error(error, CVM_ERROR_IO, "cannot create %s: %s", plan->guest_dir, g_strerror(errno));
 	if (plan->native != NULL && !cvm_native_plan_write(plan->native, plan->firmware_dir, error)) {
 		g_rmdir(plan->guest_dir);

@@ -55,7 +55,9 @@ cvm_state_open(const char *dir, GError **error)
 			    "state directory must be an absolute path");
 		return NULL;
 	}
-	if (g_mkdir_with_parents(dir, 0700) < 0) {
+	/* 0711: QEMU, run as libvirt-qemu, reaches guests.d/NAME below it
+	 * (docs/launch.md); records and keys stay in 0700 subdirectories. */
+	if (g_mkdir_with_parents(dir, 0711) < 0) {
 		int e = errno;
 
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "cannot create state directory %s: %s",

@@ -145,6 +145,10 @@ static const struct {
 	{ "IGVM type spelt otherwise", ARGS(A("-object") A("IGVM-cfg,id=i,file=@F@")) },
 	{ "-global mentioning IGVM", ARGS(A("-global") A("driver=q35-machine,property=igvm-cfg,value=i")) },
 	{ "flag given a value", ARGS(A("-S=igvm")) },
+	{ "-smp changes the measured vCPUs", ARGS(A("-object") A("igvm-cfg,id=i,file=@F@") A("-smp") A("4")) },
+	{ "-cpu changes the measured VMSA", ARGS(A("-cpu") A("host")) },
+	{ "two confidential-guest objects", ARGS(A("-object") A("sev-snp-guest,id=s") A("-object") A("tdx-guest,id=t")) },
+	{ "object and launchSecurity disagree", ARGS(A("-object") A("sev-guest,id=s,policy=0x1")) },
 };
 
 /* Arguments that cannot load IGVM: neither found nor refused. */
@@ -155,6 +159,8 @@ static const char *const harmless[] = {
 	ARGS(A("-machine") A("q35,confidential-guest-support=sev0") A("-set") A("device.net0.mac=52:54:00:00:00:01")),
 	"<os><type>hvm</type><loader type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader></os>",
 	"<qemu:capabilities/>",
+	/* launch's native-translate arguments for a guest named "igvm-1" */
+	ARGS(A("-device") A("loader,file=/var/lib/cvm/guests.d/igvm-1/firmware/blob-0,addr=0x1000,force-raw=on") A("-name") A("igvm-1")),
 };
 
 static CvmPolicy *
@@ -251,6 +257,44 @@ test_arguments_outside_the_qemu_namespace_are_ignored(void **state)
 	assert_null(dom.unclassified);
 }
 
+/* Without <launchSecurity>, QEMU's own confidential-guest object decides
+ * the platform (what launch writes for a libvirt without sev-snp): the
+ * file is measured and checked, not let through as a native guest. */
+static void
+test_platform_of_a_passed_through_guest_object(void **state)
+{
+	const Fixture *f = *state;
+	static const struct {
+		const char *object, *platform;
+	} cases[] = {
+		{ "sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000", "sev-snp" },
+		{ "{&quot;qom-type&quot;:&quot;sev-guest&quot;,&quot;id&quot;:&quot;s&quot;,&quot;policy&quot;:&quot;0x5&quot;}", "sev-es" },
+		{ "sev-guest,id=s,policy=0x1", "sev" },
+		{ "tdx-guest,id=t", "tdx" },
+	};
+	g_autoptr(CvmPolicy) deny = deny_all();
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *body = g_strdup_printf(
+			"<name>p</name><qemu:commandline>" A("-object") A("%s") A("-object")
+			A("igvm-cfg,id=i,file=@F@") A("-machine") A("confidential-guest-support=s")
+			"</qemu:commandline>", cases[i].object);
+		g_autofree gchar *xml = NULL;
+		g_auto(HookDomain) dom = { 0 };
+		g_autoptr(GError) error = NULL;
+		g_auto(GStrv) parts = g_strsplit(body, "@F@", -1);
+		g_autofree gchar *joined = g_strjoinv(f->igvm, parts);
+
+		/* No <launchSecurity>: a domain of its own. */
+		xml = g_strdup_printf("<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>%s</domain>",
+				      joined);
+		assert_true(hook_domain_parse(xml, strlen(xml), &dom, &error));
+		assert_string_equal(dom.platform, cases[i].platform);
+		assert_null(dom.unclassified);
+		assert_false(hook_check_domain(&dom, deny, &error));
+	}
+}
+
 static void
 test_keyval_follows_qemu(void **state)
 {
@@ -292,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_arguments_the_hook_cannot_classify_are_denied_by_a_policy),
 		cmocka_unit_test(test_arguments_that_cannot_load_igvm_are_left_alone),
 		cmocka_unit_test(test_arguments_outside_the_qemu_namespace_are_ignored),
+		cmocka_unit_test(test_platform_of_a_passed_through_guest_object),
 		cmocka_unit_test(test_keyval_follows_qemu),
 	};
 

@@ -165,6 +165,13 @@ grep -q "qemu:commandline cannot be checked.*igvm-cfg=i" "$TMP/err" || fail "mes
 echo "<domain type='qemu'><name>l1</name><os><type>hvm</type><loader type='igvm'>$F</loader></os>
 <launchSecurity type='sev-snp'><policy>0x30000</policy></launchSecurity></domain>" | hook 1 l1 prepare begin
 grep -q "refusing to start l1: host policy requires" "$TMP/err" || fail "loader: $(cat "$TMP/err")"
+# SEV-SNP through QEMU's own object, no <launchSecurity>: measured, not native
+echo "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>o1</name>
+<qemu:commandline><qemu:arg value='-object'/><qemu:arg value='sev-snp-guest,id=sev0,policy=0x30000'/>
+<qemu:arg value='-object'/><qemu:arg value='igvm-cfg,id=i,file=$F'/>
+<qemu:arg value='-machine'/><qemu:arg value='confidential-guest-support=sev0,igvm-cfg=i'/></qemu:commandline></domain>" |
+	hook 1 o1 prepare begin
+grep -q "refusing to start o1: host policy requires" "$TMP/err" || fail "object platform: $(cat "$TMP/err")"
 # arguments that cannot load IGVM still pass
 args_xml ok1 -trace events=/dev/null -device virtio-rng-pci | hook 0 ok1 prepare begin
 echo "ok (6 runs in ${ms} ms)"

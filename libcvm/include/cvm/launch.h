@@ -52,10 +52,13 @@ gchar *cvm_launch_embed_root(const char *uri);
  * @root: the embedded driver's root directory
  * @error: return location for a #GError
  *
- * Creates @root and writes @root/etc/qemu.conf (atomically, mode
- * 0644) so that the embedded driver runs QEMU as root:root without dynamic
- * ownership or a security driver: a fresh machine has no libvirt-qemu user.
- * An existing qemu.conf is left alone (the administrator may have tuned it).
+ * Creates @root (its parent, the state directory, 0711) and writes
+ * @root/etc/qemu.conf (atomically, mode 0644). Run as root, the embedded
+ * driver then runs QEMU as libvirt-qemu with dynamic ownership and a mount
+ * namespace, or as root:root when that user is missing or cannot search
+ * the directories down to the state directory (docs/launch.md). An
+ * existing qemu.conf is rewritten only when cvm wrote it (its first line)
+ * and its settings changed; any other is left alone.
  *
  * Returns: %TRUE on success; CVM_ERROR_IO naming the path otherwise.
  */
