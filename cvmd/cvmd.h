@@ -138,7 +138,9 @@ int cvmd_reboot_register(Cvmd *d);
 
 /* reconcile.c */
 gboolean cvmd_reconcile_load(Cvmd *d, GError **error);
-guint cvmd_reconcile(Cvmd *d);
+/* Reconcile(): answers @inv with the number of guests whose state changed;
+ * libvirt is asked from a worker thread. */
+void cvmd_reconcile_async(Cvmd *d, GDBusMethodInvocation *inv);
 /* One guest's state from libvirt; TRUE if it changed. */
 gboolean cvmd_reconcile_guest(CvmdGuest *g);
 
