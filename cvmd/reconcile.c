@@ -21,31 +21,18 @@ current_state(Cvmd *d, const char *name, json_object *rec)
 
 /* A record set aside as damaged while its guest still runs would drop the
  * guest from management and keep its name blocked: the domain's cvm
- * metadata (written at launch) tells enough to manage it again. The record
- * held no trustworthy UUID any more, so the domain is looked up by name,
- * and adopted only when it carries cvm's metadata. */
+ * metadata (written at launch) tells enough to manage it again. */
 static json_object *
 rebuild(Cvmd *d, const char *name)
 {
 	g_autoptr(GError) error = NULL;
-	virDomainPtr dom;
 	json_object *rec;
 
 	if (d->conn == NULL)
 		return NULL;
-	dom = virDomainLookupByName(d->conn, name);
-	virResetLastError();
-	if (dom == NULL)
-		return NULL;
-	rec = cvm_launch_record_from_domain(dom, &error);
-	virDomainFree(dom);
+	rec = cvm_launch_rebuild_record(d->conn, d->state, name, &error);
 	if (rec == NULL) {
-		g_printerr("cvmd: %s: record set aside; libvirt domain not rebuilt from: %s\n", name, error->message);
-		return NULL;
-	}
-	if (!cvm_state_write(d->state, "guests", name, rec, &error)) {
-		g_printerr("cvmd: %s: cannot store the rebuilt record: %s\n", name, error->message);
-		json_object_put(rec);
+		g_printerr("cvmd: %s: record set aside, not rebuilt from libvirt: %s\n", name, error->message);
 		return NULL;
 	}
 	g_printerr("cvmd: %s: record rebuilt from the cvm metadata of libvirt domain %s "

@@ -340,3 +340,26 @@ cvm_launch_record_from_domain(virDomainPtr dom, GError **error)
 	virResetLastError();
 	return rec;
 }
+
+json_object *
+cvm_launch_rebuild_record(virConnectPtr conn, CvmState *state, const char *name, GError **error)
+{
+	virDomainPtr dom = virDomainLookupByName(conn, name);
+	json_object *rec;
+
+	virResetLastError();
+	if (dom == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no libvirt domain named %s", name);
+		return NULL;
+	}
+	rec = cvm_launch_record_from_domain(dom, error);
+	virDomainFree(dom);
+	if (rec == NULL)
+		return NULL;
+	json_object_object_add(rec, "rebuilt", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
+	if (!cvm_state_write(state, "guests", name, rec, error)) {
+		json_object_put(rec);
+		return NULL;
+	}
+	return rec;
+}
