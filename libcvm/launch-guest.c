@@ -12,6 +12,8 @@
 #include <json-c/json.h>
 #include <cvm/client.h>
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,12 +140,49 @@ plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GError *
 	return cvm_launch_plan_new(spec, &host, dir, error);
 }
 
+/* The guest's identity is its domain's UUID (cvm_lifecycle_lookup()), so it
+ * is chosen here and recorded before the domain is defined: a launch killed
+ * between define and start leaves a record that names its domain, and a
+ * relaunch keeps the guest's UUID. */
+static gboolean
+set_uuid(CvmLaunchPlan *plan, const char *uuid, GError **error)
+{
+	xmlDocPtr doc = xmlReadMemory(plan->xml, (int)strlen(plan->xml), "domain.xml", NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL, node;
+	xmlChar *buf = NULL;
+	int len = 0;
+
+	if (root == NULL) {
+		xmlFreeDoc(doc);
+		g_set_error(error, CVM_ERROR, CVM_ERROR_FAILED, "domain XML of %s is not well-formed", plan->name);
+		return FALSE;
+	}
+	for (node = root->children; node != NULL; node = node->next)
+		if (node->type == XML_ELEMENT_NODE && xmlStrcmp(node->name, (const xmlChar *)"uuid") == 0)
+			break;
+	if (node != NULL)
+		xmlNodeSetContent(node, (const xmlChar *)uuid);
+	else
+		xmlNewTextChild(root, NULL, (const xmlChar *)"uuid", (const xmlChar *)uuid);
+	xmlDocDumpMemory(doc, &buf, &len);
+	xmlFreeDoc(doc);
+	g_free(plan->xml);
+	plan->xml = g_strndup((const char *)buf, len);
+	xmlFree(buf);
+	return TRUE;
+}
+
 static virDomainPtr
 start(virConnectPtr conn, CvmState *state, CvmLaunchPlan *plan, json_object *rec, GError **error)
 {
 	virDomainPtr dom;
 	char uuid[VIR_UUID_STRING_BUFLEN];
+	g_autofree gchar *chosen = g_uuid_string_random();
 
+	if (!set_uuid(plan, chosen, error))
+		return NULL;
+	json_object_object_add(rec, "uuid", json_object_new_string(chosen));
 	if (!cvm_state_write(state, "guests", plan->name, rec, error))
 		return NULL;
 	/* Leftovers of a launch killed before it recorded anything are ours. */
@@ -276,7 +315,10 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 		return FALSE;
 	spec.igvm_path = igvm_path;
 	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, &spec, error);
-	if (plan == NULL)
+	const char *old_uuid = cvm_record_get_string(rec, "uuid", "");
+	g_autofree gchar *chosen = g_uuid_string_is_valid(old_uuid) ? g_strdup(old_uuid) : g_uuid_string_random();
+
+	if (plan == NULL || !set_uuid(plan, chosen, error))
 		return FALSE;
 	/* The reset: the old domain goes, the new one is made from the new image. */
 	if (!remove_domain(conn, name, rec, TRUE, error)) {
