@@ -130,8 +130,8 @@ gboolean cvmd_guest_check_idle(CvmdGuest *g, GError **error);
 gboolean cvmd_libvirt_open(Cvmd *d, GError **error);
 void cvmd_libvirt_close(Cvmd *d);
 /* Start, stop or destroy the guest's domain, found by @uuid (never by name
- * alone); thread-safe. *@state: the guest's state afterwards, also on
- * failure when known ("replaced", "vanished"), else NULL. */
+ * alone); thread-safe. *@state: the guest's state afterwards, or NULL;
+ * "replaced" on failure when another domain holds the guest's name. */
 gboolean cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *uuid, const char *action, char **state,
 				GError **error);
 
@@ -152,7 +152,9 @@ int cvmd_reboot_register(Cvmd *d);
 
 /* reconcile.c */
 gboolean cvmd_reconcile_load(Cvmd *d, GError **error);
-guint cvmd_reconcile(Cvmd *d);
+/* Reconcile(): answers @inv with the number of guests whose state changed;
+ * libvirt is asked from a worker thread. */
+void cvmd_reconcile_async(Cvmd *d, GDBusMethodInvocation *inv);
 /* One guest's state from libvirt; TRUE if it changed. */
 gboolean cvmd_reconcile_guest(CvmdGuest *g);
 

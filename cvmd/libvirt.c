@@ -120,8 +120,6 @@ cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *uuid, const char *
 	if (dom == NULL) {
 		if (g_error_matches(local, CVM_ERROR, CVM_ERROR_STATE))
 			*state = g_strdup("replaced");
-		else if (g_error_matches(local, CVM_ERROR, CVM_ERROR_NOT_FOUND))
-			*state = g_strdup("vanished");
 		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
 	}

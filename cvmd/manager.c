@@ -47,7 +47,8 @@ on_get_guest(CvmDbusManager *m, GDBusMethodInvocation *inv, const char *name, gp
 static gboolean
 on_reconcile(CvmDbusManager *m, GDBusMethodInvocation *inv, gpointer data)
 {
-	cvm_dbus_manager_complete_reconcile(m, inv, cvmd_reconcile(data));
+	(void)m;
+	cvmd_reconcile_async(data, inv);
 	return TRUE;
 }
 

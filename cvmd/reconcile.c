@@ -21,31 +21,18 @@ current_state(Cvmd *d, const char *name, json_object *rec)
 
 /* A record set aside as damaged while its guest still runs would drop the
  * guest from management and keep its name blocked: the domain's cvm
- * metadata (written at launch) tells enough to manage it again. The record
- * held no trustworthy UUID any more, so the domain is looked up by name,
- * and adopted only when it carries cvm's metadata. */
+ * metadata (written at launch) tells enough to manage it again. */
 static json_object *
 rebuild(Cvmd *d, const char *name)
 {
 	g_autoptr(GError) error = NULL;
-	virDomainPtr dom;
 	json_object *rec;
 
 	if (d->conn == NULL)
 		return NULL;
-	dom = virDomainLookupByName(d->conn, name);
-	virResetLastError();
-	if (dom == NULL)
-		return NULL;
-	rec = cvm_launch_record_from_domain(dom, &error);
-	virDomainFree(dom);
+	rec = cvm_launch_rebuild_record(d->conn, d->state, name, &error);
 	if (rec == NULL) {
-		g_printerr("cvmd: %s: record set aside; libvirt domain not rebuilt from: %s\n", name, error->message);
-		return NULL;
-	}
-	if (!cvm_state_write(d->state, "guests", name, rec, &error)) {
-		g_printerr("cvmd: %s: cannot store the rebuilt record: %s\n", name, error->message);
-		json_object_put(rec);
+		g_printerr("cvmd: %s: record set aside, not rebuilt from libvirt: %s\n", name, error->message);
 		return NULL;
 	}
 	g_printerr("cvmd: %s: record rebuilt from the cvm metadata of libvirt domain %s "
@@ -98,13 +85,85 @@ cvmd_reconcile_guest(CvmdGuest *g)
 	return TRUE;
 }
 
-guint
-cvmd_reconcile(Cvmd *d)
+/* Reconcile(): every guest's state asked of libvirt from a worker thread
+ * (a thousand guests, or a libvirt busy with a QEMU, must not stall the
+ * bus); the worker reads snapshots, never the guest objects, and the
+ * answers are applied here, to guests that are still the same and not held
+ * by another worker (which reconciles its guest itself when it ends). */
+typedef struct {
+	char *name;
+	json_object *rec; /* uuid and state, a copy */
+	const char *state; /* the worker's answer (static) */
+} Snapshot;
+
+typedef struct {
+	Cvmd *daemon;
+	GDBusMethodInvocation *inv;
+	GArray *guests; /* of Snapshot */
+} Reconcile;
+
+static void
+reconcile_run(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
-	g_autoptr(GList) guests = g_hash_table_get_values(d->guests);
+	Reconcile *r = data;
+
+	(void)source;
+	(void)cancellable;
+	for (guint i = 0; i < r->guests->len; i++) {
+		Snapshot *s = &g_array_index(r->guests, Snapshot, i);
+
+		s->state = cvm_lifecycle_guest_state(r->daemon->conn, s->name, s->rec);
+	}
+	g_task_return_boolean(task, TRUE);
+}
+
+static void
+reconcile_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+	Reconcile *r = data;
 	guint changed = 0;
 
-	for (GList *l = guests; l != NULL; l = l->next)
-		changed += cvmd_reconcile_guest(l->data) ? 1 : 0;
-	return changed;
+	(void)source;
+	(void)res;
+	for (guint i = 0; i < r->guests->len; i++) {
+		Snapshot *s = &g_array_index(r->guests, Snapshot, i);
+		CvmdGuest *g = cvmd_guest_lookup(r->daemon, s->name);
+
+		if (g != NULL && g->busy == NULL &&
+		    g_strcmp0(cvm_record_get_string(g->record, "uuid", NULL), cvm_record_get_string(s->rec, "uuid", NULL)) == 0 &&
+		    strcmp(s->state, cvm_record_get_string(g->record, "state", "")) != 0) {
+			cvmd_guest_set_state(g, s->state);
+			changed++;
+		}
+		g_free(s->name);
+		json_object_put(s->rec);
+	}
+	cvm_dbus_manager_complete_reconcile(r->daemon->manager, r->inv, changed);
+	g_object_unref(r->inv);
+	g_array_unref(r->guests);
+	g_free(r);
+}
+
+void
+cvmd_reconcile_async(Cvmd *d, GDBusMethodInvocation *inv)
+{
+	Reconcile *r = g_new0(Reconcile, 1);
+	GHashTableIter it;
+	gpointer g;
+
+	r->daemon = d;
+	r->inv = g_object_ref(inv);
+	r->guests = g_array_new(FALSE, TRUE, sizeof(Snapshot));
+	g_hash_table_iter_init(&it, d->guests);
+	while (g_hash_table_iter_next(&it, NULL, &g)) {
+		CvmdGuest *guest = g;
+		Snapshot s = { .name = g_strdup(guest->name), .rec = json_object_new_object() };
+
+		json_object_object_add(s.rec, "uuid", json_object_new_string(cvm_record_get_string(guest->record, "uuid", "")));
+		json_object_object_add(s.rec, "state", json_object_new_string(cvm_record_get_string(guest->record, "state", "")));
+		g_array_append_val(r->guests, s);
+	}
+	g_autoptr(GTask) task = g_task_new(NULL, NULL, reconcile_done, r);
+	g_task_set_task_data(task, r, NULL);
+	g_task_run_in_thread(task, reconcile_run);
 }

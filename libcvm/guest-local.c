@@ -36,16 +36,25 @@ cvm_local_list_guests(const char *state_dir, const char *uri, GError **error)
 {
 	g_autoptr(CvmState) st = cvm_state_open(state_dir, error);
 	g_autoptr(GHashTable) recs = NULL;
+	g_autoptr(GPtrArray) aside = NULL;
 	virConnectPtr conn;
 	GHashTableIter it;
 	gpointer name, rec;
 	json_object *arr;
 
-	if (st == NULL || (recs = cvm_state_load_all(st, "guests", NULL, error)) == NULL)
+	if (st == NULL || (recs = cvm_state_load_all_full(st, "guests", NULL, &aside, error)) == NULL)
 		return NULL;
 	/* A guest whose record names no URI is on @uri; opening also registers
 	 * the event loop the embedded driver needs. */
 	conn = cvm_libvirt_open(uri, NULL);
+	/* as cvmd does: a damaged record of a guest cvm launched is rebuilt from
+	 * its domain (the record's "rebuilt" field says so) */
+	for (guint i = 0; conn != NULL && i < aside->len; i++) {
+		json_object *r = cvm_launch_rebuild_record(conn, st, aside->pdata[i], NULL);
+
+		if (r != NULL)
+			g_hash_table_insert(recs, g_strdup(aside->pdata[i]), r);
+	}
 	arr = json_object_new_array();
 	g_hash_table_iter_init(&it, recs);
 	while (g_hash_table_iter_next(&it, &name, &rec)) {

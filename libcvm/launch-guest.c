@@ -12,6 +12,8 @@
 #include <json-c/json.h>
 #include <cvm/client.h>
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,11 +160,48 @@ record_running(CvmState *state, const char *name, json_object *rec, virDomainPtr
 	return FALSE;
 }
 
+/* The guest's identity is its domain's UUID (cvm_lifecycle_lookup()), so it
+ * is chosen here and recorded before the domain is defined: a launch killed
+ * between define and start leaves a record that names its domain, and a
+ * relaunch keeps the guest's UUID. */
+static gboolean
+set_uuid(CvmLaunchPlan *plan, const char *uuid, GError **error)
+{
+	xmlDocPtr doc = xmlReadMemory(plan->xml, (int)strlen(plan->xml), "domain.xml", NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL, node;
+	xmlChar *buf = NULL;
+	int len = 0;
+
+	if (root == NULL) {
+		xmlFreeDoc(doc);
+		g_set_error(error, CVM_ERROR, CVM_ERROR_FAILED, "domain XML of %s is not well-formed", plan->name);
+		return FALSE;
+	}
+	for (node = root->children; node != NULL; node = node->next)
+		if (node->type == XML_ELEMENT_NODE && xmlStrcmp(node->name, (const xmlChar *)"uuid") == 0)
+			break;
+	if (node != NULL)
+		xmlNodeSetContent(node, (const xmlChar *)uuid);
+	else
+		xmlNewTextChild(root, NULL, (const xmlChar *)"uuid", (const xmlChar *)uuid);
+	xmlDocDumpMemory(doc, &buf, &len);
+	xmlFreeDoc(doc);
+	g_free(plan->xml);
+	plan->xml = g_strndup((const char *)buf, len);
+	xmlFree(buf);
+	return TRUE;
+}
+
 static virDomainPtr
 start(virConnectPtr conn, CvmState *state, CvmLaunchPlan *plan, json_object *rec, GError **error)
 {
 	virDomainPtr dom;
+	g_autofree gchar *chosen = g_uuid_string_random();
 
+	if (!set_uuid(plan, chosen, error))
+		return NULL;
+	json_object_object_add(rec, "uuid", json_object_new_string(chosen));
 	if (!cvm_state_write(state, "guests", plan->name, rec, error))
 		return NULL;
 	/* Leftovers of a launch killed before it recorded anything are ours. */
@@ -224,7 +263,8 @@ relaunch_tcg(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, virD
 	virDomainFree(dom);
 	tcg.accel = CVM_LAUNCH_ACCEL_TCG;
 	plan = plan_for(conn, state, &tcg, error);
-	if (plan == NULL)
+	/* The guest keeps its identity under TCG. */
+	if (plan == NULL || !set_uuid(plan, cvm_record_get_string(rec, "uuid", ""), error))
 		goto undo;
 	if (!remove_domain(conn, spec->name, rec, TRUE, error)) {
 		g_prefix_error(error, "%s: cannot remove the KVM domain: ", why);
@@ -339,7 +379,10 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 		return FALSE;
 	spec.igvm_path = igvm_path;
 	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, &spec, error);
-	if (plan == NULL)
+	const char *old_uuid = cvm_record_get_string(rec, "uuid", "");
+	g_autofree gchar *chosen = g_uuid_string_is_valid(old_uuid) ? g_strdup(old_uuid) : g_uuid_string_random();
+
+	if (plan == NULL || !set_uuid(plan, chosen, error))
 		return FALSE;
 	/* The reset: the old domain goes, the new one is made from the new image. */
 	if (!remove_domain(conn, name, rec, TRUE, error)) {
@@ -401,5 +444,28 @@ cvm_launch_record_from_domain(virDomainPtr dom, GError **error)
 	free(uri);
 	json_object_object_add(rec, "created", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
 	virResetLastError();
+	return rec;
+}
+
+json_object *
+cvm_launch_rebuild_record(virConnectPtr conn, CvmState *state, const char *name, GError **error)
+{
+	virDomainPtr dom = virDomainLookupByName(conn, name);
+	json_object *rec;
+
+	virResetLastError();
+	if (dom == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no libvirt domain named %s", name);
+		return NULL;
+	}
+	rec = cvm_launch_record_from_domain(dom, error);
+	virDomainFree(dom);
+	if (rec == NULL)
+		return NULL;
+	json_object_object_add(rec, "rebuilt", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
+	if (!cvm_state_write(state, "guests", name, rec, error)) {
+		json_object_put(rec);
+		return NULL;
+	}
 	return rec;
 }

@@ -74,6 +74,7 @@ static const struct {
 	{ "vcpus", json_type_int },
 	{ "snp-policy", json_type_int },
 	{ "created", json_type_int },
+	{ "rebuilt", json_type_int },
 };
 
 gboolean

@@ -67,7 +67,7 @@ call /org/cvm/Cvmd1/guest/life org.cvm.Cvmd1.Guest.Start
 [ "$rc" -eq 0 ] || fail "Start of the lifecycle guest: $(cat "$TMP/out")"
 set +e
 "$HELPERS/cvmd-bench-client" "$BUS" /org/cvm/Cvmd1/guest/life 1000 --lifecycle 5
-rc=$?
+life_rc=$?
 set -e
-call /org/cvm/Cvmd1/guest/life org.cvm.Cvmd1.Guest.Destroy
-[ "$rc" -le 3 ] || exit 1
+call /org/cvm/Cvmd1/guest/life org.cvm.Cvmd1.Guest.Destroy # sets $rc
+[ "$life_rc" -le 3 ] || exit 1

@@ -78,6 +78,7 @@ json.dump(m, open(sys.argv[2], "w"))
 PY
 "$CVMCTL" igvm build "$TMP/b.json" -o "$TMP/b.igvm" >/dev/null
 G1=/org/cvm/Cvmd1/guest/g1
+UUID1=$(prop "$G1" org.cvm.Cvmd1.Guest UUID)
 start_monitor "$G1" "$TMP/monitor"
 call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Stage "$TMP/b.igvm"
 [ $rc = 0 ] || fail "Stage: $(cat "$TMP/out")"
@@ -92,6 +93,7 @@ done
 grep -q 'Firmware B says' "$CVM_STATE_DIR/guests.d/g1/serial.log" || fail "no line B after Apply"
 SHA_B=$(sha256sum "$TMP/b.igvm" | cut -d' ' -f1)
 prop "$G1" org.cvm.Cvmd1.Guest IgvmSha256 | grep -q "$SHA_B" || fail "IgvmSha256 not updated"
+[ "$(prop "$G1" org.cvm.Cvmd1.Guest UUID)" = "$UUID1" ] || fail "the relaunch changed the guest's UUID"
 call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Status
 grep -q previous "$TMP/out" || fail "Status: $(cat "$TMP/out")"
 call "$G1" org.cvm.Cvmd1.FirmwareUpdate.Rollback
@@ -126,6 +128,7 @@ dom=$(virsh -q -c "$URI" domstate g3 2>/dev/null | tr -dc 'a-z' || true)
 echo "after kill -9: record count $n, cvmd state $state, libvirt $dom"
 case "$n/$state/$dom" in
 1/running/running | 1/shutoff/shutoff) ;; # the launch got as far as the domain
+1/paused/paused) ;; # killed while libvirt started QEMU (it starts paused)
 1/failed/absent | 0/absent/absent) ;;     # it had not: a record saying failed, or nothing
 *) fail "inconsistent after kill -9: record $n, cvmd $state, libvirt $dom" ;;
 esac

@@ -47,14 +47,14 @@ for n in torn typed; do
 done
 prop $G/torn org.cvm.Cvmd1.Guest UUID | grep -q "$U1" || fail "torn: UUID not from libvirt"
 prop $G/typed org.cvm.Cvmd1.Guest UUID | grep -q "$U2" || fail "typed: UUID not from libvirt"
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["uuid"]==sys.argv[2] and r["memory-mib"]==128 and r["vcpus"]==2, r' \
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["uuid"]==sys.argv[2] and r["memory-mib"]==128 and r["vcpus"]==2 and r["rebuilt"] > 0, r' \
 	"$CVM_STATE_DIR/guests/torn.json" "$U1" || fail "rebuilt record: $(cat "$CVM_STATE_DIR/guests/torn.json")"
 call $G/torn org.cvm.Cvmd1.Guest.Destroy
 [ "$rc" -eq 0 ] || fail "Destroy of a rebuilt guest: $(cat "$TMP/out")"
 # no cvm metadata (plain) or no domain (nodom): set aside, not adopted
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.ListGuests
 grep -q "$G/plain'\|$G/nodom'" "$TMP/out" && fail "a damaged record without cvm metadata was adopted: $(cat "$TMP/out")"
-grep -q "plain: record set aside; libvirt domain not rebuilt from" "$TMP/cvmd.log" || fail "plain: no log line"
+grep -q "plain: record set aside, not rebuilt from libvirt: .*no cvm metadata" "$TMP/cvmd.log" || fail "plain: no log line"
 
 # sizes: refused before launching, with the key and the limit
 long=$(python3 -c 'print("x" * 100000)')
@@ -63,4 +63,12 @@ grep -q "org.cvm.Cvmd1.Error.InvalidArgument.*command-line.*100000 bytes; the li
 	fail "oversized command line: $(cut -c1-300 "$TMP/out")"
 [ ! -e "$CVM_STATE_DIR/guests/big.json" ] || fail "a refused launch left a record"
 stop_cvmd
+
+# cvmctl without cvmd rebuilds alike (and the record says so)
+printf '{"name": "typed", "vcpus": "two"}\n' >"$CVM_STATE_DIR/guests/typed.json"
+"$CVMCTL" list --bus "unix:path=$TMP/nobus" --connect "test://$TMP/node.xml" --json >"$TMP/local" 2>/dev/null ||
+	fail "cvmctl list in-process"
+python3 -c 'import json,sys; g={x["name"]: x for x in json.load(open(sys.argv[1]))}; assert g["typed"]["state"]=="running" and g["typed"]["uuid"]==sys.argv[2], g' \
+	"$TMP/local" "$U2" || fail "in-process rebuild: $(cat "$TMP/local")"
+grep -q '"rebuilt"' "$CVM_STATE_DIR/guests/typed.json" || fail "in-process rebuild not stored"
 echo ok

@@ -41,6 +41,11 @@ done
 prop $G/test org.cvm.Cvmd1.Guest State | grep -q "'replaced'" ||
 	fail "the stranger's event moved the guest: $(prop $G/test org.cvm.Cvmd1.Guest State)"
 grep -q '"state": "replaced"' "$CVM_STATE_DIR/guests/test.json" || fail "record state not replaced"
+# Reconcile (libvirt asked from a worker) agrees and changes nothing more
+call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.Reconcile
+[ "$rc" -eq 0 ] && grep -q "(uint32 0,)" "$TMP/out" || fail "Reconcile: $(cat "$TMP/out")"
+prop $G/test org.cvm.Cvmd1.Guest State | grep -q "'replaced'" || fail "replaced guest after Reconcile"
+prop $G/moved org.cvm.Cvmd1.Guest State | grep -q "'shutoff'" || fail "stranger after Reconcile"
 
 # In-process (cvmctl without cvmd) behaves alike.
 stop_cvmd

@@ -12,7 +12,7 @@ UUID=22222222-3333-4444-5555-666666666666
 G=/org/cvm/Cvmd1/guest/slow
 START=""
 cleanup_guests() {
-	touch "$TMP/gate.open"
+	[ -d "$TMP/gate" ] && touch "$TMP/gate/open"
 	[ -n "$START" ] && kill "$START" 2>/dev/null
 	[ -n "$CVMD_PID" ] && kill -9 "$CVMD_PID" 2>/dev/null && wait "$CVMD_PID" 2>/dev/null; CVMD_PID=""
 	pkill -f "qemu-system.*$TMP" 2>/dev/null || true
@@ -23,14 +23,17 @@ start_bus
 start_cvmd "$URI" # writes the embedded root's qemu.conf
 stop_cvmd
 QEMU=$(command -v qemu-system-x86_64) || fail "no qemu-system-x86_64"
+# QEMU may run as another user than the test: the gate is writable by all.
+GATE="$TMP/gate"
+mkdir -p "$GATE" && chmod 1777 "$GATE"
 cat >"$TMP/slow-qemu" <<SH
 #!/bin/sh
 # libvirt's capability probe passes; the guest's own start waits (30 s at most).
 case " \$* " in
 *" guest=slow,"* | *" guest=slow "*)
-	: >"$TMP/gate.reached"
+	: >"$GATE/reached"
 	i=0
-	while [ ! -e "$TMP/gate.open" ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done ;;
+	while [ ! -e "$GATE/open" ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done ;;
 esac
 exec "$QEMU" "\$@"
 SH
@@ -43,11 +46,11 @@ prop $G org.cvm.Cvmd1.Guest State | grep -q "'shutoff'" || fail "slow not shutof
 gdbus call --address "$BUS" -d org.cvm.Cvmd1 -o $G -m org.cvm.Cvmd1.Guest.Start >"$TMP/start.out" 2>&1 &
 START=$!
 for _ in $(seq 300); do
-	[ -e "$TMP/gate.reached" ] && break
+	[ -e "$GATE/reached" ] && break
 	kill -0 "$START" 2>/dev/null || fail "Start ended before libvirt ran the emulator: $(cat "$TMP/start.out")"
 	sleep 0.1
 done
-[ -e "$TMP/gate.reached" ] || fail "the emulator was not started"
+[ -e "$GATE/reached" ] || fail "the emulator was not started"
 
 # libvirt is inside virDomainCreate now, until the gate opens.
 gdbus call --timeout 10 --address "$BUS" -d org.cvm.Cvmd1 -o $G -m org.freedesktop.DBus.Properties.GetAll \
@@ -61,7 +64,7 @@ call $G org.cvm.Cvmd1.Guest.Forget
 grep -q "org.cvm.Cvmd1.Error.Busy" "$TMP/out" || fail "Forget during Start: $(cat "$TMP/out")"
 kill -0 "$START" 2>/dev/null || fail "Start returned while libvirt was held: $(cat "$TMP/start.out")"
 
-touch "$TMP/gate.open"
+touch "$GATE/open"
 wait "$START" || fail "Start: $(cat "$TMP/start.out")"
 START=""
 prop $G org.cvm.Cvmd1.Guest State | grep -q "'running'" || fail "not running after Start"

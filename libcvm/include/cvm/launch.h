@@ -420,6 +420,24 @@ gboolean cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name
 json_object *cvm_launch_record_from_domain(virDomainPtr dom, GError **error);
 
 /**
+ * cvm_launch_rebuild_record:
+ * @conn: an open libvirt connection
+ * @state: the cvm state directory
+ * @name: a guest whose record was set aside as damaged
+ * @error: return location for a #GError
+ *
+ * The damaged record held no trustworthy UUID, so the domain is looked up
+ * by name, and adopted only when it carries cvm's metadata: its record is
+ * rebuilt (cvm_launch_record_from_domain(), plus "rebuilt": the unix time)
+ * and stored.
+ *
+ * Returns: (transfer full): the stored record; CVM_ERROR_NOT_FOUND when no
+ * domain has @name or it has no cvm metadata, else as
+ * cvm_launch_record_from_domain() and cvm_state_write().
+ */
+json_object *cvm_launch_rebuild_record(virConnectPtr conn, CvmState *state, const char *name, GError **error);
+
+/**
  * cvm_libvirt_open:
  * @uri: a libvirt URI
  * @error: return location for a #GError
