@@ -12,11 +12,12 @@
 #include <cvm/launch.h>
 #include <cvm/lifecycle.h>
 
-/* What the guest's state is now, judged from libvirt and the record. */
+/* What the guest's state is now, judged from libvirt and the record;
+ * @reason_out: libvirt's reason for it, when there is one. */
 static char *
-current_state(Cvmd *d, const char *name, json_object *rec)
+current_state(Cvmd *d, const char *name, json_object *rec, const char **reason_out)
 {
-	return g_strdup(cvm_lifecycle_guest_state(d->conn, name, rec, NULL));
+	return g_strdup(cvm_lifecycle_guest_state(d->conn, name, rec, reason_out));
 }
 
 /* A record set aside as damaged while its guest still runs would drop the
@@ -63,13 +64,15 @@ cvmd_reconcile_load(Cvmd *d, GError **error)
 	}
 	g_hash_table_iter_init(&it, records);
 	while (g_hash_table_iter_next(&it, &name, &rec)) {
-		g_autofree char *state = current_state(d, name, rec);
+		const char *reason;
+		g_autofree char *state = current_state(d, name, rec, &reason);
 		CvmdGuest *g = cvmd_guest_add(d, name, rec);
 
 		if (strcmp(state, cvm_record_get_string(rec, "state", "")) != 0)
 			g_printerr("cvmd: %s: %s -> %s (changed while cvmd was down)\n",
 				   (const char *)name, cvm_record_get_string(rec, "state", ""), state);
 		cvmd_guest_set_state(g, state);
+		cvmd_guest_set_reason(g, reason);
 	}
 	return TRUE;
 }
@@ -77,11 +80,13 @@ cvmd_reconcile_load(Cvmd *d, GError **error)
 gboolean
 cvmd_reconcile_guest(CvmdGuest *g)
 {
-	g_autofree char *state = current_state(g->daemon, g->name, g->record);
+	const char *reason;
+	g_autofree char *state = current_state(g->daemon, g->name, g->record, &reason);
 
 	if (strcmp(state, cvm_record_get_string(g->record, "state", "")) == 0)
 		return FALSE;
 	cvmd_guest_set_state(g, state);
+	cvmd_guest_set_reason(g, reason);
 	return TRUE;
 }
 
@@ -94,6 +99,7 @@ typedef struct {
 	char *name;
 	json_object *rec; /* uuid and state, a copy */
 	const char *state; /* the worker's answer (static) */
+	const char *reason; /* libvirt's reason for it (static, nullable) */
 } Snapshot;
 
 typedef struct {
@@ -112,7 +118,7 @@ reconcile_run(GTask *task, gpointer source, gpointer data, GCancellable *cancell
 	for (guint i = 0; i < r->guests->len; i++) {
 		Snapshot *s = &g_array_index(r->guests, Snapshot, i);
 
-		s->state = cvm_lifecycle_guest_state(r->daemon->conn, s->name, s->rec);
+		s->state = cvm_lifecycle_guest_state(r->daemon->conn, s->name, s->rec, &s->reason);
 	}
 	g_task_return_boolean(task, TRUE);
 }
@@ -133,6 +139,7 @@ reconcile_done(GObject *source, GAsyncResult *res, gpointer data)
 		    g_strcmp0(cvm_record_get_string(g->record, "uuid", NULL), cvm_record_get_string(s->rec, "uuid", NULL)) == 0 &&
 		    strcmp(s->state, cvm_record_get_string(g->record, "state", "")) != 0) {
 			cvmd_guest_set_state(g, s->state);
+			cvmd_guest_set_reason(g, s->reason);
 			changed++;
 		}
 		g_free(s->name);
