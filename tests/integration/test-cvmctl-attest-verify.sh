@@ -35,11 +35,11 @@ grep -q "chain check failed" "$TMP/err" || fail "Genoa chain not named"
 "$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --expect-measurement zz 2>/dev/null
 [ $? -eq 2 ] || fail "bad hex: exit is not 2"
 # --at: the certificates' validity at another time (the VCEK runs 2023-01-24 to 2030-01-24).
-"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$D" --at 2024-06-01T00:00:00Z >/dev/null \
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --at 2024-06-01T00:00:00Z >/dev/null \
 	|| fail "--at inside the VCEK's validity did not verify"
-"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$D" --at 2031-01-01T00:00:00Z --json >"$TMP/out"
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --at 2031-01-01T00:00:00Z --json >"$TMP/out"
 [ $? -eq 3 ] || fail "--at after expiry: exit is not 3"
 grep -q '"failed-check":"chain"' "$TMP/out" || fail "--at after expiry not a chain failure"
-"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$D" --at yesterday 2>/dev/null
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --at yesterday 2>/dev/null
 [ $? -eq 2 ] || fail "bad --at: exit is not 2"
 echo "ok"
