@@ -267,6 +267,9 @@ cvmi_service_new(const char *where, const CvmiServiceSpec *spec, gpointer owner,
 	/* Queued requests dropped at stop free their connection. */
 	svc->pool = g_thread_pool_new_full(work, svc, (GDestroyNotify)conn_drop, (gint)MAX(spec->workers, 1), FALSE, NULL);
 	svc->accept_src = g_socket_create_source(svc->listener, G_IO_IN, NULL);
+	/* Connections that closed are counted out before new ones are
+	 * counted in: churn alone does not reach the cap. */
+	g_source_set_priority(svc->accept_src, G_PRIORITY_LOW);
 	g_source_set_callback(svc->accept_src, (GSourceFunc)(void (*)(void))on_accept, svc, NULL);
 	g_source_attach(svc->accept_src, svc->ctx);
 	svc->thread = g_thread_new("cvm-service", loop_thread, svc);

@@ -164,6 +164,19 @@ cvmt_load_ask(CvmtLoadKind kind, const char *path, guint timeout_ms)
 	return ok;
 }
 
+gboolean
+cvmt_load_ask_within(CvmtLoadKind kind, const char *path, guint within_ms)
+{
+	gint64 until = g_get_monotonic_time() + (gint64)within_ms * 1000;
+
+	while (!cvmt_load_ask(kind, path, 2000)) {
+		if (g_get_monotonic_time() >= until)
+			return FALSE;
+		g_usleep(50 * 1000);
+	}
+	return TRUE;
+}
+
 typedef struct {
 	CvmtLoadKind kind;
 	const char *path;

@@ -16,6 +16,11 @@ gboolean cvmt_load_kind_parse(const char *name, CvmtLoadKind *out);
  * a well-formed answer came back within @timeout_ms. */
 gboolean cvmt_load_ask(CvmtLoadKind kind, const char *path, guint timeout_ms);
 
+/* The same, asked again every 50 ms until one is answered or @within_ms
+ * have passed: after a load, what the service still had to read is
+ * allowed to drain first. */
+gboolean cvmt_load_ask_within(CvmtLoadKind kind, const char *path, guint within_ms);
+
 /* @threads threads each open and drop @each connections, alternately
  * sending nothing, half a request, or a request without reading the
  * answer. */
