@@ -23,7 +23,24 @@ typedef struct {
 	CvmSnpCertEndpoint *endpoint;
 	CvmTdxQuoteService *quotes;
 	CvmTdxQgsFront *front;
+	GMainLoop *loop; /* the default context's, as cvmctl runs it */
+	GThread *loop_thread;
 } Fixture;
+
+static gpointer
+run_loop(gpointer data)
+{
+	g_main_loop_run(data);
+	return NULL;
+}
+
+/* Run inside the loop: a quit before it had started would be lost. */
+static gboolean
+quit_loop(gpointer data)
+{
+	g_main_loop_quit(data);
+	return G_SOURCE_REMOVE;
+}
 
 static int
 setup(void **state)
@@ -32,6 +49,10 @@ setup(void **state)
 	g_autoptr(GError) error = NULL;
 	CvmAttestBackend b;
 
+	/* The services must not depend on it, but the programs that host them
+	 * run one: so does this test. */
+	f->loop = g_main_loop_new(NULL, FALSE);
+	f->loop_thread = g_thread_new("main-loop", run_loop, f->loop);
 	f->dir = cvmt_mkdtemp();
 	for (guint i = 0; i < 3; i++)
 		f->path[i] = g_strdup_printf("%s/s%u.sock", f->dir, i);
@@ -66,6 +87,9 @@ teardown(void **state)
 	cvm_snp_cert_endpoint_free(f->endpoint);
 	cvm_snp_cert_store_free(f->store);
 	cvm_attest_proxy_free(f->proxy);
+	g_main_context_invoke(NULL, quit_loop, f->loop);
+	g_thread_join(f->loop_thread);
+	g_main_loop_unref(f->loop);
 	cvmt_rm_rf(f->dir);
 	for (guint i = 0; i < 3; i++)
 		g_free(f->path[i]);
