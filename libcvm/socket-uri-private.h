@@ -49,6 +49,8 @@ void cvmi_service_uri_unlink(const char *unix_path, const char *file_id);
 #define CVMI_SERVICE_REQUEST_MS 5000
 #define CVMI_SERVICE_IDLE_MS 30000
 #define CVMI_SERVICE_CONNECTIONS_MAX 128
+#define CVMI_SERVICE_POLL_US 100
+#define CVMI_SERVICE_WAIT_US 2000
 typedef struct _CvmiService CvmiService;
 /* How many of @len bytes make the first request: 0 while more are needed,
  * -1 when they never will (the connection is closed). */
