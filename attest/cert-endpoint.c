@@ -2,6 +2,7 @@
 /* The SNP certificate endpoint: a VMM handling KVM_EXIT_SNP_REQ_CERTS asks
  * over a unix socket and gets the exit's ret value and, with 0, the table to
  * write at the guest's gpa. Framing as the attestation proxy's. */
+#include "attest/cert-private.h"
 #include "attest/proxy-private.h"
 #include "libcvm/socket-uri-private.h"
 
@@ -12,16 +13,12 @@
 
 struct _CvmSnpCertEndpoint {
 	CvmSnpCertStore *store;
-	gchar *path;
-	GSocketService *service;
-	CvmiServiceGuard *guard;
+	CvmiService *service;
 };
 
-static GBytes *
-handle(CvmSnpCertStore *store, GBytes *req)
+GBytes *
+cvmi_cert_endpoint_handle(CvmSnpCertStore *store, const guint8 *p, gsize len)
 {
-	gsize len;
-	const guint8 *p = g_bytes_get_data(req, &len);
 	CvmSnpCertAnswer a;
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	guint64 head[2];
@@ -39,41 +36,38 @@ handle(CvmSnpCertStore *store, GBytes *req)
 	if (a.table != NULL)
 		g_byte_array_append(out, g_bytes_get_data(a.table, NULL), g_bytes_get_size(a.table));
 	cvm_snp_cert_answer_clear(&a);
-	return g_byte_array_free_to_bytes(g_steal_pointer(&out));
+	g_autoptr(GBytes) body = g_byte_array_free_to_bytes(g_steal_pointer(&out));
+	return cvmi_attest_frame(body);
 }
 
-static void
-serve_conn(gpointer owner, GSocketConnection *conn)
+static gssize
+frame(const guint8 *buf, gsize len)
+{
+	return cvmi_service_frame_le32(buf, len, CVMI_CERT_REQUEST_MAX);
+}
+
+static GBytes *
+serve_request(gpointer owner, const guint8 *req, gsize len, gint64 started, gboolean *keep)
 {
 	CvmSnpCertEndpoint *e = owner;
-	GSocket *s = g_socket_connection_get_socket(conn);
 
-	if (!cvmi_attest_socket_prepare(s, 30000, NULL))
-		return;
-	for (;;) {
-		g_autoptr(GBytes) req = cvmi_attest_recv(s, 4096, NULL);
-		if (req == NULL)
-			return;
-		g_autoptr(GBytes) resp = handle(e->store, req);
-		if (!cvmi_attest_send(s, resp, NULL))
-			return;
-	}
+	(void)started;
+	*keep = TRUE;
+	return cvmi_cert_endpoint_handle(e->store, req + 4, len - 4);
 }
 
 CvmSnpCertEndpoint *
 cvm_snp_cert_endpoint_new(CvmSnpCertStore *store, const char *listen, GError **error)
 {
 	CvmSnpCertEndpoint *e = g_new0(CvmSnpCertEndpoint, 1);
+	CvmiServiceSpec spec = {.frame = frame, .handle = serve_request, .workers = 8};
 
 	e->store = store;
-	e->service = g_threaded_socket_service_new(8);
-	if (!cvmi_service_uri_listen(G_SOCKET_LISTENER(e->service), listen, &e->path, error)) {
-		g_clear_object(&e->service);
-		cvm_snp_cert_endpoint_free(e);
+	e->service = cvmi_service_new(listen, &spec, e, error);
+	if (e->service == NULL) {
+		g_free(e);
 		return NULL;
 	}
-	e->guard = cvmi_service_serve(e->service, serve_conn, e);
-	g_socket_service_start(e->service);
 	return e;
 }
 
@@ -82,8 +76,6 @@ cvm_snp_cert_endpoint_free(CvmSnpCertEndpoint *e)
 {
 	if (e == NULL)
 		return;
-	if (e->service != NULL)
-		cvmi_service_uri_stop(e->service, e->path, e->guard);
-	g_free(e->path);
+	cvmi_service_free(e->service);
 	g_free(e);
 }

@@ -2,7 +2,8 @@
 /* The certificate store's fill command: a table the store lacks is fetched
  * by the operator's command (cvm itself never contacts AMD), in the
  * background, while VMMs are answered BUSY, so the guest retries instead of
- * erasing its VMPCK or getting the empty table for good. */
+ * erasing its VMPCK or getting the empty table for good. Fills run on a
+ * small pool with a bounded queue: a guest can name any chip ID and TCB. */
 #include "attest/cert-private.h"
 #include "attest/proxy-private.h"
 #include "libcvm/libcvm-private.h"
@@ -24,24 +25,35 @@ typedef struct {
 	guint64 tcb;
 } FillJob;
 
+static void fill_job(gpointer data, gpointer user);
+
+static void
+job_free(gpointer data)
+{
+	FillJob *j = data;
+	g_free(j->key);
+	g_strfreev(j->argv);
+	g_free(j);
+}
+
 void
 cvmi_cert_fill_init(CvmSnpCertStore *s)
 {
 	g_mutex_init(&s->lock);
 	s->fills = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	s->threads = g_ptr_array_new();
+	/* Queued fills dropped at free are freed with job_free. */
+	s->fill_pool = g_thread_pool_new_full(fill_job, s, job_free, CVMI_CERT_FILL_RUNNING_MAX, FALSE, NULL);
 }
 
 void
 cvmi_cert_fill_clear(CvmSnpCertStore *s)
 {
 	g_mutex_lock(&s->lock);
-	GPtrArray *threads = g_steal_pointer(&s->threads);
+	GThreadPool *pool = g_steal_pointer(&s->fill_pool);
 	g_mutex_unlock(&s->lock);
-	/* Outside the lock: a finishing fill takes it. */
-	for (guint i = 0; i < threads->len; i++)
-		g_thread_join(threads->pdata[i]);
-	g_ptr_array_unref(threads);
+	/* Outside the lock: a finishing fill takes it. Queued fills are
+	 * dropped, running ones (each bounded by its timeout) waited for. */
+	g_thread_pool_free(pool, TRUE, TRUE);
 	g_hash_table_unref(s->fills);
 	g_strfreev(s->fill_argv);
 	g_mutex_clear(&s->lock);
@@ -74,30 +86,30 @@ fill(FillJob *j, GError **error)
 	return cvm_snp_cert_store_import(j->store, j->chip_id, j->tcb, out, error);
 }
 
-static gpointer
-fill_thread(gpointer data)
+static void
+fill_job(gpointer data, gpointer user)
 {
 	FillJob *j = data;
+	CvmSnpCertStore *s = user;
 	g_autoptr(GError) error = NULL;
 	gboolean ok = fill(j, &error);
 
 	if (!ok)
 		g_warning("SNP certificate fill for TCB %016" G_GINT64_MODIFIER "x: %s", j->tcb, error->message);
-	g_mutex_lock(&j->store->lock);
-	CvmiCertFill *f = g_hash_table_lookup(j->store->fills, j->key);
+	g_mutex_lock(&s->lock);
+	CvmiCertFill *f = g_hash_table_lookup(s->fills, j->key);
 	if (f != NULL) {
 		f->running = FALSE;
 		f->failed_at = ok ? 0 : g_get_monotonic_time();
 	}
-	g_mutex_unlock(&j->store->lock);
-	g_free(j->key);
-	g_strfreev(j->argv);
-	g_free(j);
-	return NULL;
+	s->fill_pending--;
+	g_mutex_unlock(&s->lock);
+	job_free(j);
 }
 
+/* Under the lock. */
 static void
-spawn(CvmSnpCertStore *s, const char *key, const guint8 chip_id[64], guint64 tcb)
+queue_fill(CvmSnpCertStore *s, const char *key, const guint8 chip_id[64], guint64 tcb)
 {
 	FillJob *j = g_new0(FillJob, 1);
 	guint n = g_strv_length(s->fill_argv);
@@ -112,7 +124,8 @@ spawn(CvmSnpCertStore *s, const char *key, const guint8 chip_id[64], guint64 tcb
 		j->argv[i] = g_strdup(s->fill_argv[i]);
 	j->argv[n] = cvmi_hex(chip_id, 64);
 	j->argv[n + 1] = g_strdup_printf("%016" G_GINT64_MODIFIER "x", tcb);
-	g_ptr_array_add(s->threads, g_thread_new("cvm-cert-fill", fill_thread, j));
+	s->fill_pending++;
+	g_thread_pool_push(s->fill_pool, j, NULL);
 }
 
 gboolean
@@ -122,7 +135,7 @@ cvmi_cert_fill_start(CvmSnpCertStore *s, const char *key, const guint8 chip_id[6
 
 	g_mutex_lock(&s->lock);
 	CvmiCertFill *f = g_hash_table_lookup(s->fills, key);
-	if (s->fill_argv == NULL || s->threads == NULL)
+	if (s->fill_argv == NULL || s->fill_pool == NULL)
 		busy = FALSE;
 	else if (f != NULL && f->running)
 		busy = TRUE;
@@ -130,13 +143,23 @@ cvmi_cert_fill_start(CvmSnpCertStore *s, const char *key, const guint8 chip_id[6
 		busy = TRUE; /* filled since the caller looked: the next ask gets it */
 	else if (f != NULL && g_get_monotonic_time() - f->failed_at < CVMI_CERT_FILL_RETRY_S * G_USEC_PER_SEC)
 		busy = FALSE;
-	else {
+	else if (s->fill_pending >= CVMI_CERT_FILL_RUNNING_MAX + CVMI_CERT_FILL_QUEUE_MAX) {
+		/* Refused: the empty table, as without a fill command. Logged
+		 * once per spell of refusals, not once per guest request. */
+		if (!s->fill_refusing)
+			g_warning("SNP certificate fill: %u fills queued or running, the most there may be; "
+				  "chip IDs and TCBs beyond them get the empty table until the queue drains",
+				  s->fill_pending);
+		s->fill_refusing = TRUE;
+		busy = FALSE;
+	} else {
 		if (f == NULL) {
 			f = g_new0(CvmiCertFill, 1);
 			g_hash_table_insert(s->fills, g_strdup(key), f);
 		}
 		f->running = TRUE;
-		spawn(s, key, chip_id, tcb);
+		s->fill_refusing = FALSE;
+		queue_fill(s, key, chip_id, tcb);
 	}
 	g_mutex_unlock(&s->lock);
 	return busy;

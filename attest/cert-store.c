@@ -17,7 +17,9 @@
 CvmSnpCertStore *
 cvm_snp_cert_store_open(const char *dir, GError **error)
 {
-	if (g_mkdir_with_parents(dir, 0755) < 0) {
+	/* 0700 like the rest of cvm's state: what the fill command fetched is
+	 * nobody else's to read or replace. */
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "cannot create %s: %s", dir, g_strerror(errno));
 		return NULL;
 	}

@@ -103,15 +103,9 @@ call_command(const CvmAttestBackend *b, GBytes *request, CvmiAttempt *why)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) out = NULL;
 	gsize len;
-	const guint8 *data = g_bytes_get_data(request, &len);
-	guint32 le = GUINT32_TO_LE((guint32)len);
-	g_autoptr(GByteArray) framed = g_byte_array_new();
 	gboolean late = FALSE;
 	int status;
-
-	g_byte_array_append(framed, (const guint8 *)&le, 4);
-	g_byte_array_append(framed, data, len);
-	g_autoptr(GBytes) in = g_byte_array_free_to_bytes(g_steal_pointer(&framed));
+	g_autoptr(GBytes) in = cvmi_attest_frame(request);
 	if (!cvmi_command_run(b->agent_argv, in, b->timeout_ms, &out, &status, &late, &error))
 		return late ? fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_TIMEOUT, "the agent command did not answer in time", error)
 			    : fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "cannot run the agent", error);

@@ -99,6 +99,20 @@ cvmi_attest_send(GSocket *s, GBytes *msg, GError **error)
 }
 
 GBytes *
+cvmi_attest_frame(GBytes *msg)
+{
+	gsize len;
+	const guint8 *data = g_bytes_get_data(msg, &len);
+	guint32 le = GUINT32_TO_LE((guint32)len);
+	GByteArray *framed = g_byte_array_sized_new((guint)len + 4);
+
+	g_byte_array_append(framed, (const guint8 *)&le, 4);
+	if (len > 0)
+		g_byte_array_append(framed, data, (guint)len);
+	return g_byte_array_free_to_bytes(framed);
+}
+
+GBytes *
 cvmi_attest_recv(GSocket *s, gsize max, GError **error)
 {
 	guint32 le;

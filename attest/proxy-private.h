@@ -12,6 +12,12 @@ gboolean cvmi_attest_socket_prepare(GSocket *s, guint timeout_ms, GError **error
  * length above @max. */
 gboolean cvmi_attest_send(GSocket *s, GBytes *msg, GError **error);
 GBytes *cvmi_attest_recv(GSocket *s, gsize max, GError **error);
+/* @msg with its length prefix. */
+GBytes *cvmi_attest_frame(GBytes *msg);
+/* How many bytes of @buf make the first framed request a VMM sends the
+ * proxy: 0 while more are needed, -1 when it exceeds
+ * CVM_IGVM_ATTEST_REQUEST_MAX (the front end's receive path). */
+gssize cvmi_attest_frame_length(const guint8 *buf, gsize len);
 /* Whether a proxy thread may poll a socket for up to CVMI_ATTEST_POLL_US
  * before it blocks: one thread at a time, and only while no other request
  * is being worked on (under load, polling would take the CPU from the

@@ -11,13 +11,11 @@
 typedef struct {
 	CvmAttestProxy *proxy;
 	gchar *name;
-	gchar *path;
 	CvmAttestBackend backend;
 	GStrv argv;
 	gchar *agent_socket;
 	CvmiAgentPool pool;
-	GSocketService *service;
-	CvmiServiceGuard *guard;
+	CvmiService *service;
 	GMutex lock;      /* inflight and the breaker */
 	guint inflight;
 	guint failures;   /* consecutive failed requests */
@@ -43,10 +41,8 @@ cvm_attest_backend_init(CvmAttestBackend *b)
 static void
 guest_free(Guest *g)
 {
-	if (g->service != NULL)
-		cvmi_service_uri_stop(g->service, g->path, g->guard);
+	cvmi_service_free(g->service);
 	g_free(g->name);
-	g_free(g->path);
 	g_strfreev(g->argv);
 	g_free(g->agent_socket);
 	cvmi_agent_pool_clear(&g->pool);
@@ -246,29 +242,27 @@ cvm_attest_proxy_handle(CvmAttestProxy *p, const char *guest, GBytes *request)
 	return g != NULL ? handle_guest(p, g, request) : g_bytes_new(NULL, 0);
 }
 
-static void
-serve_conn(gpointer owner, GSocketConnection *conn)
+gssize
+cvmi_attest_frame_length(const guint8 *buf, gsize len)
+{
+	return cvmi_service_frame_le32(buf, len, CVM_IGVM_ATTEST_REQUEST_MAX);
+}
+
+/* A whole framed request from the guest's VMM; the connection may carry
+ * any number of them, one after another. */
+static GBytes *
+serve_request(gpointer owner, const guint8 *req, gsize len, gint64 started, gboolean *keep)
 {
 	Guest *g = owner;
 	CvmAttestProxy *p = g->proxy;
-	GSocket *s = g_socket_connection_get_socket(conn);
-	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) body = g_bytes_new(req + 4, len - 4);
 
-	if (!cvmi_attest_socket_prepare(s, 30000, NULL))
-		return;
-	/* A connection may carry any number of requests, one after another. */
-	g_autoptr(GByteArray) carry = g_byte_array_new();
-	for (;;) {
-		g_autoptr(GBytes) req = cvmi_attest_recv_buffered(s, CVM_IGVM_ATTEST_REQUEST_MAX, carry, &p->gate, FALSE, &error);
-		if (req == NULL)
-			return;
-		g_atomic_int_inc(&p->gate.active);
-		g_autoptr(GBytes) resp = handle_guest(p, g, req);
-		gboolean sent = cvmi_attest_send(s, resp, &error);
-		g_atomic_int_add(&p->gate.active, -1);
-		if (!sent)
-			return;
-	}
+	(void)started;
+	g_atomic_int_inc(&p->gate.active);
+	g_autoptr(GBytes) resp = handle_guest(p, g, body);
+	g_atomic_int_add(&p->gate.active, -1);
+	*keep = TRUE;
+	return cvmi_attest_frame(resp);
 }
 
 gboolean
@@ -300,14 +294,15 @@ cvm_attest_proxy_add_guest(CvmAttestProxy *p, const char *guest, const char *lis
 	g->backend.agent_argv = (const char *const *)g->argv;
 	g->agent_socket = g_strdup(backend->agent_socket);
 	g->backend.agent_socket = g->agent_socket;
-	g->service = g_threaded_socket_service_new((gint)backend->max_inflight + 4);
-	if (!cvmi_service_uri_listen(G_SOCKET_LISTENER(g->service), listen, &g->path, error)) {
-		g_clear_object(&g->service);
+	/* A few workers more than max_inflight: the request past the bound is
+	 * answered OVERLOADED at once rather than queued. */
+	CvmiServiceSpec spec = {.frame = cvmi_attest_frame_length, .handle = serve_request,
+				.workers = backend->max_inflight + 4};
+	g->service = cvmi_service_new(listen, &spec, g, error);
+	if (g->service == NULL) {
 		guest_free(g);
 		return FALSE;
 	}
-	g->guard = cvmi_service_serve(g->service, serve_conn, g);
-	g_socket_service_start(g->service);
 	g_mutex_lock(&p->lock);
 	Guest *old = g_hash_table_lookup(p->guests, guest);
 	g_hash_table_replace(p->guests, g->name, g);

@@ -19,10 +19,17 @@ struct _CvmTdxQuoteService {
 /* One more quote in flight for @guest, unless it has the maximum already. */
 gboolean cvmi_quote_take(CvmTdxQuoteService *svc, const char *guest);
 void cvmi_quote_release(CvmTdxQuoteService *svc, const char *guest);
-/* Send or receive all of @buf on a non-blocking socket before @deadline. */
-gboolean cvmi_quote_io(GSocket *s, guint8 *buf, gsize len, gboolean out, gint64 deadline);
 /* One GET_QUOTE exchange with the QGS: its response (any error code), or
  * NULL with *status SERVICE_UNAVAILABLE (no QGS) or ERROR (it failed or was
  * late). */
 CvmQgsMessage *cvmi_quote_roundtrip(CvmTdxQuoteService *svc, const CvmQgsMessage *req, gint64 deadline,
 				    guint64 *status);
+
+/* The QGS front end's receive path: how many bytes of @buf make QEMU's
+ * first request (0: more needed; a bad length prefix is a whole, malformed
+ * request of 4 bytes), and the framed QGS response to such a request
+ * (INVALID_PARAMETER when malformed, UNEXPECTED when over the guest's bound
+ * or the QGS failed; @deadline bounds the QGS exchange). */
+gssize cvmi_qgs_front_frame(const guint8 *buf, gsize len);
+GBytes *cvmi_qgs_front_handle(CvmTdxQuoteService *svc, const char *guest, const guint8 *req, gsize len,
+			      gint64 deadline);

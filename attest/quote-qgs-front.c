@@ -11,97 +11,85 @@
 struct _CvmTdxQgsFront {
 	CvmTdxQuoteService *svc;
 	gchar *guest;
-	gchar *path;
-	GSocketService *service;
-	CvmiServiceGuard *guard;
+	CvmiService *service;
 };
 
-static void
-answer(GSocket *s, const CvmQgsMessage *resp, gint64 deadline)
-{
-	g_autoptr(GBytes) framed = cvm_qgs_message_encode(resp, NULL);
-	if (framed != NULL)
-		cvmi_quote_io(s, (guint8 *)g_bytes_get_data(framed, NULL), g_bytes_get_size(framed), TRUE, deadline);
-}
-
-static void
-answer_error(GSocket *s, guint32 code, gint64 deadline)
+static GBytes *
+answer_error(guint32 code)
 {
 	CvmQgsMessage resp = {.type = CVM_QGS_GET_QUOTE_RESP, .error_code = code, .data = g_bytes_new(NULL, 0)};
-	answer(s, &resp, deadline);
+	GBytes *framed = cvm_qgs_message_encode(&resp, NULL);
 	cvm_qgs_message_clear(&resp);
+	return framed;
 }
 
-/* One request from QEMU: NULL (answered already) when it is malformed. */
-static gboolean
-read_request(GSocket *s, gint64 deadline, CvmQgsMessage *req)
+gssize
+cvmi_qgs_front_frame(const guint8 *buf, gsize len)
 {
-	guint8 prefix[4];
-	guint32 len;
+	guint32 n;
 
-	if (!cvmi_quote_io(s, prefix, sizeof prefix, FALSE, deadline))
-		return FALSE; /* gone or silent: nobody to answer */
-	if (!cvm_qgs_frame_length(prefix, &len, NULL)) {
-		answer_error(s, CVM_QGS_ERROR_INVALID_PARAMETER, deadline);
-		return FALSE;
-	}
-	g_autofree guint8 *body = g_malloc(len);
-	if (!cvmi_quote_io(s, body, len, FALSE, deadline))
-		return FALSE;
-	if (!cvm_qgs_message_decode(body, len, req, NULL) || req->type != CVM_QGS_GET_QUOTE_REQ) {
-		cvm_qgs_message_clear(req);
-		answer_error(s, CVM_QGS_ERROR_INVALID_PARAMETER, deadline);
-		return FALSE;
-	}
-	return TRUE;
+	if (len < 4)
+		return 0;
+	/* A bad prefix is a whole (malformed) request: it gets its answer. */
+	if (!cvm_qgs_frame_length(buf, &n, NULL))
+		return 4;
+	return len - 4 >= n ? (gssize)(4 + n) : 0;
 }
 
-static void
-serve_conn(gpointer owner, GSocketConnection *conn)
+GBytes *
+cvmi_qgs_front_handle(CvmTdxQuoteService *svc, const char *guest, const guint8 *req, gsize len, gint64 deadline)
+{
+	CvmQgsMessage msg = {0};
+	guint64 status;
+	guint32 n;
+
+	if (len < 4 || !cvm_qgs_frame_length(req, &n, NULL) || n != len - 4 ||
+	    !cvm_qgs_message_decode(req + 4, n, &msg, NULL) || msg.type != CVM_QGS_GET_QUOTE_REQ) {
+		cvm_qgs_message_clear(&msg);
+		return answer_error(CVM_QGS_ERROR_INVALID_PARAMETER);
+	}
+	if (!cvmi_quote_take(svc, guest)) {
+		cvm_qgs_message_clear(&msg);
+		return answer_error(CVM_QGS_ERROR_UNEXPECTED);
+	}
+	CvmQgsMessage *resp = cvmi_quote_roundtrip(svc, &msg, deadline, &status);
+	cvmi_quote_release(svc, guest);
+	cvm_qgs_message_clear(&msg);
+	if (resp == NULL)
+		return answer_error(CVM_QGS_ERROR_UNEXPECTED);
+	GBytes *framed = cvm_qgs_message_encode(resp, NULL);
+	cvm_qgs_message_clear(resp);
+	g_free(resp);
+	return framed;
+}
+
+/* One request per connection, as QEMU sends; its deadline runs from the
+ * first byte. */
+static GBytes *
+serve_request(gpointer owner, const guint8 *req, gsize len, gint64 started, gboolean *keep)
 {
 	CvmTdxQgsFront *f = owner;
-	GSocket *s = g_socket_connection_get_socket(conn);
-	gint64 deadline = g_get_monotonic_time() + (gint64)f->svc->deadline_ms * 1000;
-	CvmQgsMessage req = {0};
-	guint64 status;
 
-	g_socket_set_blocking(s, FALSE);
-	if (!read_request(s, deadline, &req))
-		return;
-	if (!cvmi_quote_take(f->svc, f->guest)) {
-		answer_error(s, CVM_QGS_ERROR_UNEXPECTED, deadline);
-	} else {
-		CvmQgsMessage *resp = cvmi_quote_roundtrip(f->svc, &req, deadline, &status);
-		if (resp != NULL)
-			answer(s, resp, deadline);
-		else /* the deadline may be spent already: a second more to say so */
-			answer_error(s, CVM_QGS_ERROR_UNEXPECTED, deadline + G_USEC_PER_SEC);
-		if (resp != NULL) {
-			cvm_qgs_message_clear(resp);
-			g_free(resp);
-		}
-		cvmi_quote_release(f->svc, f->guest);
-	}
-	cvm_qgs_message_clear(&req);
+	*keep = FALSE;
+	return cvmi_qgs_front_handle(f->svc, f->guest, req, len, started + (gint64)f->svc->deadline_ms * 1000);
 }
 
 CvmTdxQgsFront *
 cvm_tdx_qgs_front_new(CvmTdxQuoteService *svc, const char *guest, const char *listen, GError **error)
 {
 	CvmTdxQgsFront *f = g_new0(CvmTdxQgsFront, 1);
+	/* More workers than the per-guest bound, so the 17th request is
+	 * answered, not queued. */
+	CvmiServiceSpec spec = {.frame = cvmi_qgs_front_frame, .handle = serve_request,
+				.workers = CVM_TDX_QUOTES_IN_FLIGHT_MAX + 4};
 
 	f->svc = svc;
 	f->guest = g_strdup(guest);
-	/* More than the per-guest bound, so the 17th request is answered, not queued. */
-	f->service = g_threaded_socket_service_new((int)CVM_TDX_QUOTES_IN_FLIGHT_MAX + 4);
-	g_socket_listener_set_backlog(G_SOCKET_LISTENER(f->service), 64);
-	if (!cvmi_service_uri_listen(G_SOCKET_LISTENER(f->service), listen, &f->path, error)) {
-		g_clear_object(&f->service);
+	f->service = cvmi_service_new(listen, &spec, f, error);
+	if (f->service == NULL) {
 		cvm_tdx_qgs_front_free(f);
 		return NULL;
 	}
-	f->guard = cvmi_service_serve(f->service, serve_conn, f);
-	g_socket_service_start(f->service);
 	return f;
 }
 
@@ -110,9 +98,7 @@ cvm_tdx_qgs_front_free(CvmTdxQgsFront *f)
 {
 	if (f == NULL)
 		return;
-	if (f->service != NULL)
-		cvmi_service_uri_stop(f->service, f->path, f->guard);
+	cvmi_service_free(f->service);
 	g_free(f->guest);
-	g_free(f->path);
 	g_free(f);
 }

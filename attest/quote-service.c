@@ -2,6 +2,7 @@
 /* TDX GetQuote through a Quote Generation Service, with QEMU's rules for
  * in-flight requests, the deadline and the status codes (cvm/attest-quote.h). */
 #include "attest/quote-private.h"
+#include "libcvm/socket-uri-private.h"
 
 #include <cvm/error.h>
 #include <gio/gio.h>
@@ -13,22 +14,6 @@ typedef struct {
 	CvmGuestMemory *mem;
 	guint64 gpa, size;
 } Job;
-
-gboolean
-cvmi_quote_io(GSocket *s, guint8 *buf, gsize len, gboolean out, gint64 deadline)
-{
-	for (gsize done = 0; done < len;) {
-		gint64 left = deadline - g_get_monotonic_time();
-		if (left <= 0 || !g_socket_condition_timed_wait(s, out ? G_IO_OUT : G_IO_IN, left, NULL, NULL))
-			return FALSE;
-		gssize n = out ? g_socket_send(s, (gchar *)buf + done, len - done, NULL, NULL)
-			       : g_socket_receive(s, (gchar *)buf + done, len - done, NULL, NULL);
-		if (n <= 0)
-			return FALSE;
-		done += (gsize)n;
-	}
-	return TRUE;
-}
 
 CvmQgsMessage *
 cvmi_quote_roundtrip(CvmTdxQuoteService *svc, const CvmQgsMessage *req, gint64 deadline, guint64 *status)
@@ -46,12 +31,12 @@ cvmi_quote_roundtrip(CvmTdxQuoteService *svc, const CvmQgsMessage *req, gint64 d
 	g_socket_set_blocking(s, FALSE);
 	*status = CVM_TDX_QUOTE_STATUS_ERROR;
 	if (framed == NULL ||
-	    !cvmi_quote_io(s, (guint8 *)g_bytes_get_data(framed, NULL), g_bytes_get_size(framed), TRUE, deadline) ||
-	    !cvmi_quote_io(s, prefix, 4, FALSE, deadline) || !cvm_qgs_frame_length(prefix, &len, NULL))
+	    !cvmi_socket_io(s, (guint8 *)g_bytes_get_data(framed, NULL), g_bytes_get_size(framed), TRUE, deadline) ||
+	    !cvmi_socket_io(s, prefix, 4, FALSE, deadline) || !cvm_qgs_frame_length(prefix, &len, NULL))
 		return NULL;
 	g_autofree guint8 *body = g_malloc(len);
 	CvmQgsMessage *resp = g_new0(CvmQgsMessage, 1);
-	if (!cvmi_quote_io(s, body, len, FALSE, deadline) || !cvm_qgs_message_decode(body, len, resp, NULL) ||
+	if (!cvmi_socket_io(s, body, len, FALSE, deadline) || !cvm_qgs_message_decode(body, len, resp, NULL) ||
 	    resp->type != CVM_QGS_GET_QUOTE_RESP) {
 		cvm_qgs_message_clear(resp);
 		g_free(resp);

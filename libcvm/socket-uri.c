@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static gboolean
@@ -173,143 +175,120 @@ cvmi_service_uri_check(const char *where, GError **error)
 	return ok;
 }
 
-gboolean
-cvmi_service_uri_listen(GSocketListener *listener, const char *where, gchar **unix_path, GError **error)
+/* The socket files this process's services hold (by file_id()): one of
+ * them may be replaced by a reconfiguration, a live socket of anyone
+ * else's never. */
+static GMutex held_lock;
+static GHashTable *held;
+
+static gchar *
+file_id(const char *path)
+{
+	GStatBuf st;
+	return g_lstat(path, &st) == 0 ? g_strdup_printf("%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino) : NULL;
+}
+
+static gboolean
+held_by_us(const char *path)
+{
+	g_autofree gchar *id = file_id(path);
+	g_mutex_lock(&held_lock);
+	gboolean ours = id != NULL && held != NULL && g_hash_table_contains(held, id);
+	g_mutex_unlock(&held_lock);
+	return ours;
+}
+
+/* What may be bound at @path: nothing, a socket nobody listens on, or one
+ * of ours (removed here). A live socket or any other file is an error. */
+static gboolean
+clear_unix_path(const char *where, const char *path, GError **error)
+{
+	struct sockaddr_un sa;
+	GStatBuf st;
+
+	if (strlen(path) >= sizeof sa.sun_path) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "%s: a unix socket path has at most %zu bytes, this one has %zu", where,
+			    sizeof sa.sun_path - 1, strlen(path));
+		return FALSE;
+	}
+	if (g_lstat(path, &st) < 0)
+		return TRUE;
+	if (!S_ISSOCK(st.st_mode)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_EXISTS, "%s: exists and is not a socket", where);
+		return FALSE;
+	}
+	if (held_by_us(path)) {
+		g_unlink(path);
+		return TRUE;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: %s", where, g_strerror(errno));
+		return FALSE;
+	}
+	sa = (struct sockaddr_un){.sun_family = AF_UNIX};
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa), e = errno;
+	close(fd);
+	/* EAGAIN: a full backlog, which only a live listener has. */
+	if (rc == 0 || e == EAGAIN) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_EXISTS, "%s: another service is listening there", where);
+		return FALSE;
+	}
+	g_unlink(path);
+	return TRUE;
+}
+
+GSocket *
+cvmi_service_uri_bind(const char *where, gint backlog, gchar **unix_path, gchar **id, GError **error)
 {
 	CvmiUri uri;
 	g_autoptr(GError) local = NULL;
 
 	*unix_path = NULL;
+	*id = NULL;
 	if (!service_uri_parse(where, &uri, error))
-		return FALSE;
+		return NULL;
+	if (uri.kind == CVMI_URI_UNIX && !clear_unix_path(where, uri.path, error)) {
+		cvmi_uri_clear(&uri);
+		return NULL;
+	}
 	g_autoptr(GSocketAddress) addr = cvmi_uri_address(&uri, NULL, error);
 	g_autoptr(GSocket) s = addr ? cvmi_uri_socket(&uri, addr, error) : NULL;
 	if (s == NULL) {
 		cvmi_uri_clear(&uri);
-		return FALSE;
+		return NULL;
 	}
-	if (uri.kind == CVMI_URI_UNIX)
-		g_unlink(uri.path);
-	gint backlog = 10;
-	g_object_get(listener, "listen-backlog", &backlog, NULL);
 	g_socket_set_listen_backlog(s, backlog);
-	if (!g_socket_bind(s, addr, TRUE, &local) || !g_socket_listen(s, &local) ||
-	    !g_socket_listener_add_socket(listener, s, NULL, &local)) {
+	if (!g_socket_bind(s, addr, TRUE, &local) || !g_socket_listen(s, &local)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: %s", where, local->message);
 		cvmi_uri_clear(&uri);
-		return FALSE;
+		return NULL;
 	}
 	/* Which file is ours: a later service on the same path replaces it,
 	 * and this one's stop must then leave it alone. */
-	GStatBuf st;
-	if (uri.kind == CVMI_URI_UNIX && g_stat(uri.path, &st) == 0)
-		g_object_set_data_full(G_OBJECT(listener), "cvm-unix-file",
-				       g_strdup_printf("%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino), g_free);
+	if (uri.kind == CVMI_URI_UNIX && (*id = file_id(uri.path)) != NULL) {
+		g_mutex_lock(&held_lock);
+		if (held == NULL)
+			held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		g_hash_table_add(held, g_strdup(*id));
+		g_mutex_unlock(&held_lock);
+	}
 	*unix_path = g_steal_pointer(&uri.path);
 	cvmi_uri_clear(&uri);
-	return TRUE;
-}
-
-struct _CvmiServiceGuard {
-	gint refs; /* the service's handler, the owner's stop */
-	GMutex lock;
-	GCond idle;
-	gpointer owner;     /* NULL once stopping */
-	CvmiServeFunc serve;
-	GHashTable *active; /* GSocketConnection * being served */
-};
-
-static void
-guard_unref(gpointer data, GClosure *closure)
-{
-	CvmiServiceGuard *g = data;
-
-	(void)closure;
-	if (!g_atomic_int_dec_and_test(&g->refs))
-		return;
-	g_hash_table_unref(g->active);
-	g_cond_clear(&g->idle);
-	g_mutex_clear(&g->lock);
-	g_free(g);
-}
-
-static gpointer
-guard_enter(CvmiServiceGuard *g, GSocketConnection *conn)
-{
-	g_mutex_lock(&g->lock);
-	gpointer owner = g->owner;
-	if (owner != NULL)
-		g_hash_table_add(g->active, conn);
-	g_mutex_unlock(&g->lock);
-	return owner;
-}
-
-static void
-guard_leave(CvmiServiceGuard *g, GSocketConnection *conn)
-{
-	g_mutex_lock(&g->lock);
-	g_hash_table_remove(g->active, conn);
-	if (g_hash_table_size(g->active) == 0)
-		g_cond_broadcast(&g->idle);
-	g_mutex_unlock(&g->lock);
-}
-
-static gboolean
-on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
-{
-	CvmiServiceGuard *g = data;
-	gpointer owner = guard_enter(g, conn);
-
-	(void)service;
-	(void)source;
-	if (owner != NULL) {
-		g->serve(owner, conn);
-		guard_leave(g, conn);
-	}
-	return TRUE;
-}
-
-CvmiServiceGuard *
-cvmi_service_serve(GSocketService *service, CvmiServeFunc serve, gpointer owner)
-{
-	CvmiServiceGuard *g = g_new0(CvmiServiceGuard, 1);
-
-	g->refs = 2;
-	g_mutex_init(&g->lock);
-	g_cond_init(&g->idle);
-	g->owner = owner;
-	g->serve = serve;
-	g->active = g_hash_table_new(NULL, NULL);
-	/* The service keeps its handler's data until it is finalized, which a
-	 * GThreadedSocketService defers until its last handler has returned. */
-	g_signal_connect_data(service, "run", G_CALLBACK(on_run), g, guard_unref, 0);
-	return g;
+	return g_steal_pointer(&s);
 }
 
 void
-cvmi_service_uri_stop(GSocketService *service, const char *unix_path, CvmiServiceGuard *guard)
+cvmi_service_uri_unlink(const char *unix_path, const char *id)
 {
-	const char *ours = g_object_get_data(G_OBJECT(service), "cvm-unix-file");
-	GStatBuf st;
-	g_autofree gchar *now = unix_path && g_stat(unix_path, &st) == 0 ?
-		g_strdup_printf("%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino) : NULL;
+	g_autofree gchar *now = unix_path ? file_id(unix_path) : NULL;
 
-	if (now != NULL && g_strcmp0(now, ours) == 0)
+	g_mutex_lock(&held_lock);
+	if (id != NULL && held != NULL)
+		g_hash_table_remove(held, id);
+	g_mutex_unlock(&held_lock);
+	if (now != NULL && g_strcmp0(now, id) == 0)
 		g_unlink(unix_path);
-	g_socket_service_stop(service);
-	g_socket_listener_close(G_SOCKET_LISTENER(service));
-	if (guard != NULL) {
-		GHashTableIter it;
-		gpointer conn;
-		g_mutex_lock(&guard->lock);
-		guard->owner = NULL;
-		g_hash_table_iter_init(&it, guard->active);
-		while (g_hash_table_iter_next(&it, &conn, NULL))
-			g_socket_shutdown(g_socket_connection_get_socket(conn), TRUE, TRUE, NULL);
-		while (g_hash_table_size(guard->active) > 0)
-			g_cond_wait(&guard->idle, &guard->lock);
-		g_mutex_unlock(&guard->lock);
-		guard_unref(guard, NULL);
-	}
-	g_object_unref(service);
 }

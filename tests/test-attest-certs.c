@@ -241,6 +241,75 @@ test_fill_command_fetches_missing_tables_busy_meanwhile(void **state)
 	assert_int_equal(g_strv_length(lines), 4); /* three runs and the empty tail */
 }
 
+/* Issue 22: every distinct chip ID and TCB a guest names started a fill
+ * process and a thread of its own. Now two run at once and sixteen wait
+ * (BUSY meanwhile); beyond them the guest gets the empty table at once. */
+static void
+test_fills_are_bounded_and_queued(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *log = g_build_filename(f->dir, "started.log", NULL);
+	g_autofree gchar *go = g_build_filename(f->dir, "go", NULL);
+	/* Each fill notes its start, then waits (bounded) for the test's go. */
+	g_autofree gchar *script = g_strdup_printf("echo \"$2\" >>'%s'; i=0; "
+						   "while [ ! -e '%s' ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; exit 1",
+						   log, go);
+	const char *argv[] = {"/bin/sh", "-c", script, "fill", NULL};
+	CvmSnpCertAnswer a;
+	guint busy = 0, empty = 0;
+
+	cvm_snp_cert_store_set_fill_command(f->store, argv, 20000);
+	for (guint64 tcb = 1; tcb <= 40; tcb++) {
+		cvm_snp_cert_store_answer(f->store, f->chip, tcb, 4, &a);
+		if (a.ret == EAGAIN)
+			busy++;
+		else if (a.ret == 0 && a.table != NULL && g_bytes_get_size(a.table) == 24)
+			empty++;
+		cvm_snp_cert_answer_clear(&a);
+	}
+	assert_int_equal(busy, 18);
+	assert_int_equal(empty, 22);
+	/* A queued one is still BUSY when asked again, not refused. */
+	cvm_snp_cert_store_answer(f->store, f->chip, 18, 4, &a);
+	assert_int_equal(a.ret, EAGAIN);
+	cvm_snp_cert_answer_clear(&a);
+	/* Two processes start, and no more while they run. */
+	g_autofree gchar *ran = NULL;
+	for (guint i = 0; i < 500; i++) {
+		g_clear_pointer(&ran, g_free);
+		if (g_file_get_contents(log, &ran, NULL, NULL) && strchr(ran, '\n') != strrchr(ran, '\n'))
+			break;
+		g_usleep(10 * 1000);
+	}
+	g_usleep(300 * 1000);
+	g_clear_pointer(&ran, g_free);
+	assert_true(g_file_get_contents(log, &ran, NULL, NULL));
+	g_auto(GStrv) lines = g_strsplit(ran, "\n", -1);
+	assert_int_equal(g_strv_length(lines), 3); /* two runs and the empty tail */
+	/* Freeing the store drops the queued fills and waits for the two. */
+	assert_true(g_file_set_contents(go, "", 0, NULL));
+	g_clear_pointer(&f->store, cvm_snp_cert_store_free);
+	g_clear_pointer(&ran, g_free);
+	assert_true(g_file_get_contents(log, &ran, NULL, NULL));
+	g_auto(GStrv) after = g_strsplit(ran, "\n", -1);
+	assert_true(g_strv_length(after) <= 5);
+	f->store = cvm_snp_cert_store_open(f->dir, NULL);
+}
+
+/* Issue 22: the store's folder was created 0755. */
+static void
+test_store_folder_is_private(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *dir = g_build_filename(f->dir, "new", "snp-certs", NULL);
+	GStatBuf st;
+
+	g_autoptr(CvmSnpCertStore) s = cvm_snp_cert_store_open(dir, NULL);
+	assert_non_null(s);
+	assert_int_equal(g_stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+}
+
 int
 main(void)
 {
@@ -251,6 +320,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable_store_is_eio_and_bad_tables_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_answers_over_its_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fill_command_fetches_missing_tables_busy_meanwhile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fills_are_bounded_and_queued, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_folder_is_private, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,8 @@
 #include <cvm/error.h>
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <gio/gunixsocketaddress.h>
+#include <string.h>
 #include <linux/vm_sockets.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -79,63 +81,155 @@ test_uris_parse_and_services_refuse_tcp(void **state)
 	}
 }
 
+typedef struct {
+	gint entered;
+	gint left;
+	GSocket *client; /* what the handler waits on */
+} Counts;
+
+static gssize
+frame_one_byte(const guint8 *buf, gsize len)
+{
+	(void)buf;
+	return len >= 1 ? 1 : 0;
+}
+
+/* Answers "ok" at once, or, for "w", waits on a socket nobody writes to
+ * (until the service's stop shuts it) and then still uses its owner. */
+static GBytes *
+handle_byte(gpointer owner, const guint8 *req, gsize len, gint64 started, gboolean *keep)
+{
+	Counts *c = owner;
+	gchar b;
+
+	(void)len;
+	(void)started;
+	*keep = TRUE;
+	if (req[0] != 'w')
+		return g_bytes_new_static("ok", 2);
+	g_atomic_int_inc(&c->entered);
+	g_socket_condition_timed_wait(c->client, G_IO_IN, 5 * G_USEC_PER_SEC, NULL, NULL);
+	g_socket_receive(c->client, &b, 1, NULL, NULL);
+	g_usleep(50 * 1000);
+	g_atomic_int_inc(&c->left);
+	return NULL;
+}
+
+static const CvmiServiceSpec byte_spec = {.frame = frame_one_byte, .handle = handle_byte, .workers = 2};
+
+static gboolean
+ask_byte(const char *path)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
+	g_autoptr(GSocketConnection) conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, NULL);
+	gchar got[2];
+
+	if (conn == NULL)
+		return FALSE;
+	GSocket *s = g_socket_connection_get_socket(conn);
+	g_socket_set_timeout(s, 5);
+	return g_socket_send(s, "a", 1, NULL, NULL) == 1 && g_socket_receive(s, got, 2, NULL, NULL) == 2 &&
+	       memcmp(got, "ok", 2) == 0;
+}
+
 static void
-test_unix_service_replaces_a_stale_file_and_removes_it_at_stop(void **state)
+test_unix_service_replaces_a_stale_socket_and_removes_it_at_stop(void **state)
 {
 	(void)state;
 	g_autofree gchar *dir = g_dir_make_tmp("cvm-uri-XXXXXX", NULL);
 	g_autofree gchar *path = g_build_filename(dir, "s.sock", NULL);
 	g_autofree gchar *where = g_strdup_printf("unix:%s", path);
-	g_autofree gchar *held = NULL;
-	assert_true(g_file_set_contents(path, "stale", -1, NULL));
-
-	GSocketService *svc = g_socket_service_new();
+	Counts c = {0};
 	g_autoptr(GError) error = NULL;
-	assert_true(cvmi_service_uri_listen(G_SOCKET_LISTENER(svc), where, &held, &error));
-	assert_string_equal(held, path);
-	g_autoptr(GSocketClient) c = g_socket_client_new();
+
+	/* A socket file nobody listens on any more: replaced. */
+	g_autoptr(GSocket) stale = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-	g_autoptr(GSocketConnection) conn = g_socket_client_connect(c, G_SOCKET_CONNECTABLE(addr), NULL, &error);
-	assert_non_null(conn);
-	/* A second service on the same path (a reconfiguration) replaces the
-	 * file; stopping the first must leave the second's file alone. */
-	GSocketService *svc2 = g_socket_service_new();
-	g_autofree gchar *held2 = NULL;
-	assert_true(cvmi_service_uri_listen(G_SOCKET_LISTENER(svc2), path, &held2, &error));
-	cvmi_service_uri_stop(svc, held, NULL);
-	assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
-	g_autoptr(GSocketConnection) conn2 = g_socket_client_connect(c, G_SOCKET_CONNECTABLE(addr), NULL, &error);
-	assert_non_null(conn2);
-	cvmi_service_uri_stop(svc2, held2, NULL);
+	assert_true(g_socket_bind(stale, addr, TRUE, NULL));
+	g_socket_close(stale, NULL);
+	CvmiService *svc = cvmi_service_new(where, &byte_spec, &c, &error);
+	assert_non_null(svc);
+	assert_true(ask_byte(path));
+	cvmi_service_free(svc);
 	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 
-	svc = g_socket_service_new();
-	g_clear_pointer(&held, g_free);
+	/* A second service of this process on the same path (a
+	 * reconfiguration) replaces the file; stopping the first must leave
+	 * the second's file alone. */
+	svc = cvmi_service_new(path, &byte_spec, &c, &error);
+	assert_non_null(svc);
+	CvmiService *svc2 = cvmi_service_new(path, &byte_spec, &c, &error);
+	assert_non_null(svc2);
+	cvmi_service_free(svc);
+	assert_true(ask_byte(path));
+	cvmi_service_free(svc2);
+	assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+
 	g_clear_error(&error);
-	assert_false(cvmi_service_uri_listen(G_SOCKET_LISTENER(svc), "tcp:127.0.0.1:0", &held, &error));
-	assert_true(g_error_matches(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT));
-	assert_null(held);
-	g_object_unref(svc);
+	assert_null(cvmi_service_new("tcp:127.0.0.1:0", &byte_spec, &c, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
 	g_rmdir(dir);
 }
 
-typedef struct {
-	gint entered;
-	gint left;
-} Counts;
-
-/* A handler that waits on its client (which never sends), then still uses
- * its owner after the connection is gone. */
+/* Issue 22: a regular file at the path was unlinked, and a path longer
+ * than sun_path was truncated (a socket appeared elsewhere, never
+ * removed). Both are refused by name, the file left alone; so is a socket
+ * another service listens on. */
 static void
-blocking_serve(gpointer owner, GSocketConnection *conn)
+test_listen_refuses_files_live_sockets_and_over_long_paths(void **state)
 {
-	Counts *c = owner;
-	gchar b;
+	(void)state;
+	g_autofree gchar *dir = g_dir_make_tmp("cvm-uri-XXXXXX", NULL);
+	g_autofree gchar *file = g_build_filename(dir, "config", NULL);
+	g_autofree gchar *live = g_build_filename(dir, "live.sock", NULL);
+	g_autofree gchar *certs = g_build_filename(dir, "certs", NULL);
+	g_autoptr(CvmSnpCertStore) store = cvm_snp_cert_store_open(certs, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *content = NULL;
 
-	g_atomic_int_inc(&c->entered);
-	g_socket_receive(g_socket_connection_get_socket(conn), &b, 1, NULL, NULL);
-	g_usleep(50 * 1000);
-	g_atomic_int_inc(&c->left);
+	assert_true(g_file_set_contents(file, "precious", -1, NULL));
+	assert_null(cvm_snp_cert_endpoint_new(store, file, &error));
+	cvmt_assert_error(error, CVM_ERROR_EXISTS);
+	assert_non_null(strstr(error->message, file));
+	assert_true(g_file_get_contents(file, &content, NULL, NULL));
+	assert_string_equal(content, "precious");
+
+	/* Someone else's live socket. */
+	g_autoptr(GSocket) other = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(live);
+	assert_true(g_socket_bind(other, addr, TRUE, NULL) && g_socket_listen(other, NULL));
+	g_clear_error(&error);
+	assert_null(cvm_snp_cert_endpoint_new(store, live, &error));
+	cvmt_assert_error(error, CVM_ERROR_EXISTS);
+	g_socket_close(other, NULL);
+	g_unlink(live);
+
+	/* 108 bytes: one more than sun_path holds with its NUL. */
+	g_autoptr(GString) longp = g_string_new(dir);
+	g_string_append(longp, "/");
+	while (longp->len < 108)
+		g_string_append_c(longp, 'x');
+	g_clear_error(&error);
+	assert_null(cvm_snp_cert_endpoint_new(store, longp->str, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
+	assert_non_null(strstr(error->message, longp->str));
+	assert_non_null(strstr(error->message, "108"));
+	/* Nothing was created, under the name or a truncated one. */
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	while ((name = g_dir_read_name(d)) != NULL)
+		assert_true(strcmp(name, "config") == 0 || strcmp(name, "certs") == 0);
+	g_clear_pointer(&store, cvm_snp_cert_store_free);
+	cvmt_rm_rf(dir);
+}
+
+static gpointer
+close_later(gpointer data)
+{
+	g_usleep(100 * 1000);
+	close(GPOINTER_TO_INT(data));
+	return NULL;
 }
 
 /* Stopping a service shuts down the connections being served and returns
@@ -146,25 +240,29 @@ test_stop_waits_for_handlers_after_shutting_their_connections(void **state)
 	(void)state;
 	g_autofree gchar *dir = g_dir_make_tmp("cvm-uri-XXXXXX", NULL);
 	g_autofree gchar *path = g_build_filename(dir, "s.sock", NULL);
-	g_autofree gchar *held = NULL;
 	Counts *c = g_new0(Counts, 1);
-	GSocketService *svc = g_threaded_socket_service_new(4);
 	g_autoptr(GError) error = NULL;
+	int pair[2];
 
-	assert_true(cvmi_service_uri_listen(G_SOCKET_LISTENER(svc), path, &held, &error));
-	CvmiServiceGuard *guard = cvmi_service_serve(svc, blocking_serve, c);
-	g_socket_service_start(svc);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+	c->client = g_socket_new_from_fd(pair[0], NULL);
+	CvmiService *svc = cvmi_service_new(path, &byte_spec, c, &error);
+	assert_non_null(svc);
 	g_autoptr(GSocketClient) client = g_socket_client_new();
 	g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
 	g_autoptr(GSocketConnection) conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, &error);
 	assert_non_null(conn);
-	for (guint i = 0; i < 500 && g_atomic_int_get(&c->entered) == 0; i++) {
-		g_main_context_iteration(NULL, FALSE);
+	assert_int_equal(g_socket_send(g_socket_connection_get_socket(conn), "w", 1, NULL, NULL), 1);
+	for (guint i = 0; i < 500 && g_atomic_int_get(&c->entered) == 0; i++)
 		g_usleep(10 * 1000);
-	}
 	assert_int_equal(g_atomic_int_get(&c->entered), 1);
-	cvmi_service_uri_stop(svc, held, guard);
+	/* The handler waits on its own socket until the far end closes, a
+	 * while after the stop has begun: the stop waits for it. */
+	GThread *t = g_thread_new("close", close_later, GINT_TO_POINTER(pair[1]));
+	cvmi_service_free(svc);
+	g_thread_join(t);
 	assert_int_equal(g_atomic_int_get(&c->left), 1);
+	g_object_unref(c->client);
 	g_free(c);
 	g_rmdir(dir);
 }
@@ -226,7 +324,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uris_parse_and_services_refuse_tcp),
-		cmocka_unit_test(test_unix_service_replaces_a_stale_file_and_removes_it_at_stop),
+		cmocka_unit_test(test_unix_service_replaces_a_stale_socket_and_removes_it_at_stop),
+		cmocka_unit_test(test_listen_refuses_files_live_sockets_and_over_long_paths),
 		cmocka_unit_test(test_front_ends_listen_on_vsock),
 		cmocka_unit_test(test_stop_waits_for_handlers_after_shutting_their_connections),
 	};
