@@ -76,11 +76,19 @@ serve_certs(Cvmd *d, json_object *rec, GError **error)
 	const char *listen = cvmd_attest_listen(rec, error);
 	g_autofree gchar *dir = g_build_filename(cvm_state_get_dir(d->state), "snp-certs", NULL);
 
+	g_auto(GStrv) fill = cvm_record_get_strv(rec, "fill-command");
+
 	if (listen == NULL)
 		return FALSE;
+	/* An empty list means no fill; a list whose program is empty would
+	 * only fail later, at the first table a guest asks for. */
+	if (fill != NULL && fill[0] != NULL && fill[0][0] == '\0') {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "\"fill-command\" must name a program (an empty name is not one)");
+		return FALSE;
+	}
 	Certs *c = g_new0(Certs, 1);
 	c->store = cvm_snp_cert_store_open(dir, error);
-	g_auto(GStrv) fill = cvm_record_get_strv(rec, "fill-command");
 	if (c->store != NULL)
 		cvm_snp_cert_store_set_fill_command(c->store, (const char *const *)fill,
 						    (guint)cvm_record_get_int(rec, "fill-timeout-ms", 0));

@@ -37,6 +37,9 @@ refused InvalidArgument "Serve with two agents" $S g1 "{$L, 'agent-socket': <'/a
 refused InvalidArgument "Serve with a relative agent socket" $S g1 "{$L, 'agent-socket': <'a.sock'>}"
 refused InvalidArgument "Serve with no attempts" $S g1 "{$L, 'agent-socket': <'/a.sock'>, 'attempts': <uint32 0>}"
 refused InvalidArgument "Serve of a bad guest name" $S '../g' "{$L, 'agent-socket': <'/a.sock'>}"
+refused InvalidArgument "ServeCertificates with an empty fill program" org.cvm.Cvmd1.Attestation.ServeCertificates \
+	"{'listen': <'$TMP/certs.sock'>, 'fill-command': <['']>}"
+[ ! -e "$TMP/certs.sock" ] || fail "a refused ServeCertificates listens"
 [ ! -e "$TMP/front.sock" ] || fail "a refused Serve listens"
 [ -z "$(ls "$CVM_STATE_DIR/attest" 2>/dev/null)" ] || fail "a refused Serve was kept: $(ls "$CVM_STATE_DIR/attest")"
 # a well-formed one is taken (the guest may be launched later: Serve names it)
