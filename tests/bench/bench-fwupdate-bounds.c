@@ -9,6 +9,9 @@
  *   copy-list   COPY regions of the most bytes the limit allows
  *   image-areas a 64 MiB image by vm-launch-update (16,383 data pages and
  *               parameter areas up to the page limit)
+ *   bad-headers a 64 MiB image whose every header is a PAGE_DATA with an
+ *               unaligned GPA, by vm-launch-update (refused; the validator
+ *               once listed a problem per header: 1 GiB, 20 s)
  *   probe       the 94-byte request of issue 21 (refused) */
 #include <cvm/fwupdate.h>
 #include <cvm/igvm-builder.h>
@@ -17,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define LIMIT CVM_FWUPDATE_MAX_IMAGE
 #define PAGES (LIMIT / 4096 * 16)
@@ -103,6 +107,37 @@ image_areas(void)
 	return cvm_fwupdate_plan_vmlaunchupdate(&guest, g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), mem);
 }
 
+/* Written straight into guest memory: an IGVM file the builder would refuse. */
+static CvmFwupdatePlan *
+bad_headers(void)
+{
+	guint32 n = (LIMIT - 24 - 24 - 4096) / 32, vh_size = 24 + n * 32, data = 24 + vh_size, total = data + 4096;
+	g_autofree guint8 *buf = g_malloc0(data);
+	CvmIgvmFixedHeaderV1 fixed = {GUINT32_TO_LE(CVM_IGVM_MAGIC), GUINT32_TO_LE(1), GUINT32_TO_LE(24),
+				      GUINT32_TO_LE(vh_size), GUINT32_TO_LE(total), 0};
+	CvmIgvmVhsHeader platform_tlv = {GUINT32_TO_LE(CVM_IGVM_VHT_SUPPORTED_PLATFORM), GUINT32_TO_LE(16)};
+	CvmIgvmSupportedPlatform platform = {GUINT32_TO_LE(1), 0, CVM_IGVM_PLATFORM_SEV_SNP, GUINT16_TO_LE(1), 0};
+	CvmIgvmVhsHeader page_tlv = {GUINT32_TO_LE(CVM_IGVM_VHT_PAGE_DATA), GUINT32_TO_LE(24)};
+
+	memcpy(buf, &fixed, 24);
+	memcpy(buf + 24, &platform_tlv, 8);
+	memcpy(buf + 32, &platform, 16);
+	for (guint32 i = 0; i < n; i++) {
+		CvmIgvmPageData pd = {GUINT64_TO_LE(0x1001 + (guint64)i * 4096), GUINT32_TO_LE(1), 0, 0, 0, 0};
+		memcpy(buf + 48 + (gsize)i * 32, &page_tlv, 8);
+		memcpy(buf + 56 + (gsize)i * 32, &pd, 24);
+	}
+	fixed.checksum = GUINT32_TO_LE((guint32)crc32(0, buf, data));
+	memcpy(buf, &fixed, 24);
+	cvm_guest_memory_write(mem, DATA, buf, data, NULL);
+	g_clear_pointer(&buf, g_free);
+	CvmVmlaunchupdate req = {.version = 1, .control = CVM_VMLAUNCHUPDATE_FORMAT_IGVM, .fw_image_addr = DATA,
+				 .fw_image_size = total};
+	g_autoptr(GBytes) raw = cvm_vmlaunchupdate_encode(&req);
+	started = g_get_monotonic_time();
+	return cvm_fwupdate_plan_vmlaunchupdate(&guest, g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), mem);
+}
+
 static CvmFwupdatePlan *
 probe(void)
 {
@@ -125,6 +160,7 @@ static const struct {
 	{"zero-list", zero_list, CVM_FWUPDATE_ACTION_REPLACE},
 	{"copy-list", copy_list, CVM_FWUPDATE_ACTION_REPLACE},
 	{"image-areas", image_areas, CVM_FWUPDATE_ACTION_REPLACE},
+	{"bad-headers", bad_headers, CVM_FWUPDATE_ACTION_NONE},
 	{"probe", probe, CVM_FWUPDATE_ACTION_NONE},
 };
 
@@ -152,7 +188,7 @@ child(guint i)
 	double s = (g_get_monotonic_time() - started) / 1e6;
 	if (plan == NULL)
 		return 2;
-	printf("%-12s %7.2f s  %s: %.100s\n", cases[i].name, s,
+	printf("%-12s %7.2f s  %s: %.140s\n", cases[i].name, s,
 	       cvm_fwupdate_plan_get_action(plan) == CVM_FWUPDATE_ACTION_REPLACE ? "replace" : "refused",
 	       cvm_fwupdate_plan_get_message(plan));
 	fflush(stdout);
@@ -182,7 +218,8 @@ main(void)
 		if (pid < 0 || wait4(pid, &status, 0, &ru) != pid)
 			return 2;
 		/* ru_maxrss counts the memfd pages the child touched (guest RAM)
-		 * and, for image-areas, building the image: an upper bound. */
+		 * and, for image-areas and bad-headers, making the image: an
+		 * upper bound of the engine's own. */
 		long mib = ru.ru_maxrss / 1024;
 		printf("%-12s peak RSS %ld MiB (with up to %u MiB of guest RAM it touched), child CPU %.2f s\n",
 		       cases[i].name, mib, (LIMIT >> 20) + 2,
