@@ -65,8 +65,10 @@ described_pages(const CvmIgvm *igvm, guint32 mask, guint64 limit, CvmIgvmHeader 
 			pages += (cvm_le32(pd->flags) & CVM_IGVM_PAGE_FLAG_2MB) ? 512 : 1;
 		else if (vp != NULL && (cvm_le32(vp->compatibility_mask) & mask))
 			pages++;
-		else if (pa != NULL) /* areas have no mask; each is inserted once */
-			pages += MIN(cvm_le64(pa->number_of_bytes) / CVM_IGVM_PAGE_SIZE + 1, limit + 1);
+		else if (pa != NULL) { /* areas have no mask; each is inserted once */
+			guint64 bytes = cvm_le64(pa->number_of_bytes);
+			pages += MIN(bytes / CVM_IGVM_PAGE_SIZE + (bytes % CVM_IGVM_PAGE_SIZE != 0), limit + 1);
+		}
 	}
 	return pages;
 }
