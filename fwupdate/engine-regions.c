@@ -50,11 +50,15 @@ by_dst(gconstpointer a, gconstpointer b)
 }
 
 /* The regions together: one IGVM_IMAGE alone, destinations apart, the
- * total within firmware_size. */
+ * total within firmware_size, and the image they make within the engine's
+ * limits (checked here, before a byte is read or a page built: a ZERO region
+ * costs 32 bytes of image a page but a page each to build and measure). */
 static CvmFwupdatePlan *
-check_all(CvmFwupdatePlan *plan, const CvmVmfwupdate *dev, CvmVmfwupdateRegion *regions, guint n)
+check_all(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, const CvmVmfwupdate *dev,
+	  CvmVmfwupdateRegion *regions, guint n)
 {
-	guint64 total = 0;
+	const guint64 per_page = sizeof(CvmIgvmVhsHeader) + sizeof(CvmIgvmPageData);
+	guint64 total = 0, pages = 0, bytes = 0;
 
 	for (guint i = 0; i < n; i++) {
 		if ((regions[i].flags & CVM_VMFWUPDATE_REGION_IGVM_IMAGE) && n != 1)
@@ -63,6 +67,23 @@ check_all(CvmFwupdatePlan *plan, const CvmVmfwupdate *dev, CvmVmfwupdateRegion *
 			return plan;
 		if (total + regions[i].size < total || (total += regions[i].size) > dev->firmware_size)
 			return bad(plan, i, "the regions exceed firmware_size");
+		/* At most 256 regions of < 2^52 pages each: no overflow. */
+		pages += regions[i].size / PAGE;
+		if (pages > cvmi_fwupdate_max_pages(guest))
+			return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+						    "region %u: size 0x%" G_GINT64_MODIFIER "x takes the regions to %"
+						    G_GUINT64_FORMAT " pages, above the %" G_GUINT64_FORMAT
+						    " an image may describe (%u x max-update-size)", i, regions[i].size,
+						    pages, cvmi_fwupdate_max_pages(guest), CVMI_FWUPDATE_DESCRIBE_FACTOR);
+		/* pages is now below 2^24 (max_image < 2^32): no overflow. */
+		bytes += regions[i].size / PAGE * per_page +
+			 ((regions[i].flags & CVM_VMFWUPDATE_REGION_COPY) ? regions[i].size : 0);
+		if (bytes > cvmi_fwupdate_max_image(guest))
+			return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+						    "region %u: size 0x%" G_GINT64_MODIFIER "x makes the image at least %"
+						    G_GUINT64_FORMAT " bytes, above the %" G_GUINT64_FORMAT
+						    " allowed (max-update-size)", i, regions[i].size, bytes,
+						    cvmi_fwupdate_max_image(guest));
 	}
 	qsort(regions, n, sizeof(*regions), by_dst);
 	for (guint i = 1; i < n; i++)
@@ -134,18 +155,11 @@ read_regions(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, const CvmVmfw
 		if (why != NULL)
 			return bad(plan, i, why);
 	}
-	if (check_all(plan, dev, regions, n)->status != CVM_VMLAUNCHUPDATE_STATUS_SUCCESS)
+	if (check_all(plan, guest, dev, regions, n)->status != CVM_VMLAUNCHUPDATE_STATUS_SUCCESS)
 		return plan;
-	if (regions[0].flags & CVM_VMFWUPDATE_REGION_IGVM_IMAGE) {
-		guint8 *buf = g_malloc(regions[0].size);
-		if (regions[0].size > cvmi_fwupdate_max_image(guest) ||
-		    !cvm_guest_memory_read(mem, regions[0].src_addr, buf, regions[0].size, &error)) {
-			g_free(buf);
-			return bad(plan, 0, error ? error->message : "image larger than allowed");
-		}
-		g_autoptr(GBytes) image = g_bytes_new_take(buf, regions[0].size);
-		return cvmi_fwupdate_take_image(plan, guest, image);
-	}
+	if (regions[0].flags & CVM_VMFWUPDATE_REGION_IGVM_IMAGE)
+		return cvmi_fwupdate_read_image(plan, guest, mem, "region 0: IGVM_IMAGE size", regions[0].src_addr,
+						regions[0].size);
 	g_autoptr(GBytes) image = build_image(guest, mem, regions, n, &error);
 	if (image == NULL)
 		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL, "cannot build the image: %s",

@@ -14,29 +14,6 @@ in_ram(CvmGuestMemory *mem, guint64 addr, guint64 size)
 	return (addr == 0 && size == 0) || (size != 0 && cvm_guest_memory_contains(mem, addr, size));
 }
 
-static CvmFwupdatePlan *
-read_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, CvmGuestMemory *mem, guint64 addr, guint64 size)
-{
-	g_autoptr(GError) error = NULL;
-
-	if (size == 0 || size > cvmi_fwupdate_max_image(guest))
-		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
-					    "image size %" G_GUINT64_FORMAT " is 0 or above the %" G_GUINT64_FORMAT
-					    " allowed", size, cvmi_fwupdate_max_image(guest));
-	if (!cvm_guest_memory_contains(mem, addr, size))
-		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
-					    "image at 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER
-					    "x is not inside guest RAM", addr, size);
-	guint8 *buf = g_malloc(size);
-	if (!cvm_guest_memory_read(mem, addr, buf, size, &error)) {
-		g_free(buf);
-		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL, "cannot read the image: %s",
-					    error->message);
-	}
-	g_autoptr(GBytes) image = g_bytes_new_take(buf, size);
-	return cvmi_fwupdate_take_image(plan, guest, image);
-}
-
 CvmFwupdatePlan *
 cvm_fwupdate_plan_vmlaunchupdate(const CvmFwupdateGuest *guest, const guint8 *file, gsize len, CvmGuestMemory *mem)
 {
@@ -72,7 +49,7 @@ cvm_fwupdate_plan_vmlaunchupdate(const CvmFwupdateGuest *guest, const guint8 *fi
 		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
 					    "opaque region 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER
 					    "x is not inside guest RAM", req.opaque_addr, req.opaque_size);
-	read_image(plan, guest, mem, req.fw_image_addr, req.fw_image_size);
+	cvmi_fwupdate_read_image(plan, guest, mem, "fw_image_size", req.fw_image_addr, req.fw_image_size);
 	if (plan->action == CVM_FWUPDATE_ACTION_REPLACE) {
 		plan->one_reset = (req.control & CVM_VMLAUNCHUPDATE_CTL_HOST_IGVM) != 0;
 		plan->opaque_addr = req.opaque_addr;

@@ -28,7 +28,23 @@ CvmFwupdatePlan *cvmi_fwupdate_refuse(CvmFwupdatePlan *plan, guint16 status, con
 /* Checks @image for @guest (size, parse, validation, platform) and, when it
  * passes, makes @plan a REPLACE with its hash and launch digest. */
 CvmFwupdatePlan *cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, GBytes *image);
+/* Largest image read from a guest: the policy's limit, never above what an
+ * IGVM file can be (its total_file_size is a u32). */
 guint64 cvmi_fwupdate_max_image(const CvmFwupdateGuest *guest);
+/* Reads the image the guest placed at @addr (@size bytes, the guest field
+ * @field) and takes it: the size limit and guest RAM are checked and the
+ * IGVM fixed header is read first, so only an image that can be one is ever
+ * copied whole. */
+CvmFwupdatePlan *cvmi_fwupdate_read_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, CvmGuestMemory *mem,
+					  const char *field, guint64 addr, guint64 size);
+/* Pages of guest memory an image may describe for the guest's platform
+ * (PAGE_DATA pages, a 2 MiB one counting 512, VP contexts and parameter
+ * areas): CVMI_FWUPDATE_DESCRIBE_FACTOR times what cvmi_fwupdate_max_image()
+ * holds as data. Pages without file data cost a few bytes of the file but a
+ * page each to build, measure and launch; this keeps the engine's memory and
+ * time proportional to the image limit (docs/fwupdate.md, "Bounds"). */
+#define CVMI_FWUPDATE_DESCRIBE_FACTOR 16
+guint64 cvmi_fwupdate_max_pages(const CvmFwupdateGuest *guest);
 
 /* What the engine needs of a guest (platform, vCPUs), from its record;
  * submit.c adds the lock state for cvm_fwupdate_guest_from_record(). */

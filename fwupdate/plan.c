@@ -40,7 +40,37 @@ cvmi_fwupdate_refuse(CvmFwupdatePlan *plan, guint16 status, const char *fmt, ...
 guint64
 cvmi_fwupdate_max_image(const CvmFwupdateGuest *guest)
 {
-	return guest->max_image != 0 ? guest->max_image : CVM_FWUPDATE_MAX_IMAGE;
+	return MIN(guest->max_image != 0 ? guest->max_image : CVM_FWUPDATE_MAX_IMAGE, G_MAXUINT32);
+}
+
+guint64
+cvmi_fwupdate_max_pages(const CvmFwupdateGuest *guest)
+{
+	return cvmi_fwupdate_max_image(guest) / CVM_IGVM_PAGE_SIZE * CVMI_FWUPDATE_DESCRIBE_FACTOR;
+}
+
+/* Pages @igvm describes for @mask, counted until they pass @limit (so a
+ * hostile count never overflows); *@at is the last header counted. */
+static guint64
+described_pages(const CvmIgvm *igvm, guint32 mask, guint64 limit, CvmIgvmHeader *at)
+{
+	guint64 pages = 0;
+
+	for (guint i = 0; pages <= limit && cvm_igvm_get_header(igvm, i, at); i++) {
+		const CvmIgvmPageData *pd = cvm_igvm_header_page_data(at);
+		const CvmIgvmParameterArea *pa = cvm_igvm_header_parameter_area(at);
+		const CvmIgvmVpContext *vp = cvm_igvm_header_vp_context(at);
+
+		if (pd != NULL && (cvm_le32(pd->compatibility_mask) & mask))
+			pages += (cvm_le32(pd->flags) & CVM_IGVM_PAGE_FLAG_2MB) ? 512 : 1;
+		else if (vp != NULL && (cvm_le32(vp->compatibility_mask) & mask))
+			pages++;
+		else if (pa != NULL) { /* areas have no mask; each is inserted once */
+			guint64 bytes = cvm_le64(pa->number_of_bytes);
+			pages += MIN(bytes / CVM_IGVM_PAGE_SIZE + (bytes % CVM_IGVM_PAGE_SIZE != 0), limit + 1);
+		}
+	}
+	return pages;
 }
 
 /* The IGVM platform type of a launch platform. */
@@ -74,6 +104,15 @@ cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, G
 		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
 					    "image has no %s platform, the guest's",
 					    cvm_launch_platform_to_string(guest->platform));
+	/* Before measuring: measurement and launch cost a page each. */
+	guint64 limit = cvmi_fwupdate_max_pages(guest);
+	CvmIgvmHeader at;
+	if (described_pages(igvm, cvm_igvm_platform_mask(igvm, igvm_platform(guest->platform)), limit, &at) > limit)
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+					    "image describes more than %" G_GUINT64_FORMAT " pages of guest memory "
+					    "(%u x max-update-size) by header %u (%s at byte 0x%x)", limit,
+					    CVMI_FWUPDATE_DESCRIBE_FACTOR, at.index, cvm_igvm_header_type_name(at.type),
+					    at.payload_offset);
 	if (guest->platform != CVM_LAUNCH_PLATFORM_NATIVE) {
 		CvmMeasureOptions opts;
 		CvmDigest digest;
@@ -94,6 +133,45 @@ cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, G
 	g_free(plan->message);
 	plan->message = g_strdup_printf("replace the firmware with %s (%zu bytes)", plan->sha256, len);
 	return plan;
+}
+
+CvmFwupdatePlan *
+cvmi_fwupdate_read_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, CvmGuestMemory *mem,
+			 const char *field, guint64 addr, guint64 size)
+{
+	g_autoptr(GError) error = NULL;
+	CvmIgvmFixedHeaderV1 fixed;
+
+	if (size == 0)
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL, "%s is 0", field);
+	if (size > cvmi_fwupdate_max_image(guest))
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+					    "%s %" G_GUINT64_FORMAT " is above the %" G_GUINT64_FORMAT
+					    " allowed (max-update-size)", field, size, cvmi_fwupdate_max_image(guest));
+	if (!cvm_guest_memory_contains(mem, addr, size))
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+					    "image at 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER
+					    "x is not inside guest RAM", addr, size);
+	if (size < sizeof(fixed))
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+					    "image is not a valid IGVM file: %s %" G_GUINT64_FORMAT
+					    " is shorter than the fixed header", field, size);
+	if (!cvm_guest_memory_read(mem, addr, &fixed, sizeof(fixed), &error))
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL, "cannot read the image: %s",
+					    error->message);
+	if (cvm_le32(fixed.magic) != CVM_IGVM_MAGIC || cvm_le32(fixed.total_file_size) != size)
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
+					    "image is not a valid IGVM file: magic 0x%08x, total_file_size %u, %s %"
+					    G_GUINT64_FORMAT, cvm_le32(fixed.magic), cvm_le32(fixed.total_file_size),
+					    field, size);
+	guint8 *buf = g_malloc(size);
+	if (!cvm_guest_memory_read(mem, addr, buf, size, &error)) {
+		g_free(buf);
+		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL, "cannot read the image: %s",
+					    error->message);
+	}
+	g_autoptr(GBytes) image = g_bytes_new_take(buf, size);
+	return cvmi_fwupdate_take_image(plan, guest, image);
 }
 
 CvmFwupdatePlan *

@@ -82,6 +82,12 @@ cvmi_igvm_header_at(const CvmIgvm *igvm, guint index, CvmIgvmHeader *out)
 int cvmi_igvm_mask_offset(guint32 type);
 
 CvmIgvmSeverity cvmi_igvm_rule_severity(CvmIgvmRule rule, guint flags);
+/* A problem list keeps the first CVMI_IGVM_MAX_PROBLEMS problems; the rest
+ * are counted in one more entry ("N more problems not listed"), an error if
+ * any of them is one, with the rule and offset of the first such. Every
+ * header can have a problem, so an untrusted file (a guest's firmware
+ * update) could otherwise make the list grow 30 times its size. */
+#define CVMI_IGVM_MAX_PROBLEMS 256
 void cvmi_igvm_problem_add(GPtrArray *problems, guint flags, CvmIgvmRule rule, gint header_index,
 			   guint64 offset, const char *fmt, ...) G_GNUC_PRINTF(6, 7);
 

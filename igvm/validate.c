@@ -86,13 +86,45 @@ cvmi_igvm_rule_severity(CvmIgvmRule rule, guint flags)
 	return CVM_IGVM_SEVERITY_ERROR;
 }
 
+/* The entry after the first CVMI_IGVM_MAX_PROBLEMS: freed as a problem;
+ * its message is written once, when cvm_igvm_validate() returns the list
+ * (formatting it at every drop would cost a printf per header again). */
+typedef struct {
+	CvmIgvmProblem problem;
+	guint dropped;
+} Overflow;
+
+static void
+count_dropped(GPtrArray *problems, CvmIgvmRule rule, CvmIgvmSeverity severity, guint64 offset)
+{
+	Overflow *o;
+
+	if (problems->len == CVMI_IGVM_MAX_PROBLEMS) {
+		o = g_new0(Overflow, 1);
+		o->problem.header_index = -1;
+		o->problem.severity = CVM_IGVM_SEVERITY_WARNING;
+		g_ptr_array_add(problems, o);
+	}
+	o = problems->pdata[problems->len - 1];
+	if (o->dropped++ == 0 || (severity == CVM_IGVM_SEVERITY_ERROR && o->problem.severity != severity)) {
+		o->problem.rule = rule;
+		o->problem.severity = severity;
+		o->problem.offset = offset;
+	}
+}
+
 void
 cvmi_igvm_problem_add(GPtrArray *problems, guint flags, CvmIgvmRule rule, gint header_index, guint64 offset,
 		      const char *fmt, ...)
 {
-	CvmIgvmProblem *p = g_new0(CvmIgvmProblem, 1);
+	CvmIgvmProblem *p;
 	va_list ap;
 
+	if (problems->len >= CVMI_IGVM_MAX_PROBLEMS) {
+		count_dropped(problems, rule, cvmi_igvm_rule_severity(rule, flags), offset);
+		return;
+	}
+	p = g_new0(CvmIgvmProblem, 1);
 	p->rule = rule;
 	p->severity = cvmi_igvm_rule_severity(rule, flags);
 	p->header_index = header_index;
@@ -138,6 +170,12 @@ cvm_igvm_validate(const CvmIgvm *igvm, guint flags)
 
 	for (guint i = 0; i < igvm->parse_problems->len; i++) {
 		const CvmIgvmProblem *src = igvm->parse_problems->pdata[i];
+		if (i == CVMI_IGVM_MAX_PROBLEMS) { /* the parse list's own count of the rest */
+			count_dropped(problems, src->rule, cvmi_igvm_rule_severity(src->rule, flags), src->offset);
+			Overflow *o = problems->pdata[problems->len - 1];
+			o->dropped = ((const Overflow *)src)->dropped;
+			continue;
+		}
 		cvmi_igvm_problem_add(problems, flags, src->rule, src->header_index, src->offset, "%s", src->message);
 	}
 	cvmi_igvm_validate_platforms(igvm, flags, problems);
@@ -150,6 +188,11 @@ cvm_igvm_validate(const CvmIgvm *igvm, guint flags)
 		if (msg != NULL)
 			cvmi_igvm_problem_add(problems, flags, CVM_IGVM_RULE_ID_BLOCK_DIGEST, -1, igvm->vh_offset, "%s",
 					      msg);
+	}
+	if (problems->len > CVMI_IGVM_MAX_PROBLEMS) {
+		Overflow *o = problems->pdata[CVMI_IGVM_MAX_PROBLEMS];
+		o->problem.message = g_strdup_printf("%u more problems not listed (the first %u are)", o->dropped,
+						     CVMI_IGVM_MAX_PROBLEMS);
 	}
 	/* Stable sort: file order, rule order within one offset. */
 	g_ptr_array_sort(problems, by_offset);

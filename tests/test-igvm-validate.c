@@ -590,6 +590,35 @@ test_validate_lists_every_problem_in_file_order(void **s)
 	assert_string_equal(str, "error page-gpa-align at offset 0x38 (header 1): PAGE_DATA gpa 0x1001 is not 4 KiB aligned");
 }
 
+/* Every header can have a problem: the list keeps the first 256 and counts
+ * the rest in one more entry, an error when one of them is (a firmware
+ * update a guest wrote, 64 MiB of unaligned PAGE_DATA, made the list 1 GiB
+ * and the check 20 s). The first 256 are the first in file order. */
+static void
+test_validate_lists_at_most_256_problems_and_counts_the_rest(void **s)
+{
+	(void)s;
+	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(1, 0, 0x10000); /* file data after 1000 headers */
+	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_SEV_SNP);
+	for (guint i = 0; i < 1000; i++)
+		cvmt_craft_page(c, 0x1001 + 0x1000 * i, 1, 0);
+	g_autoptr(GBytes) b = cvmt_craft_finish_bytes(c);
+	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(b, CVM_IGVM_NO_VALIDATE, NULL);
+	assert_non_null(igvm);
+	g_autoptr(GPtrArray) problems = cvm_igvm_validate(igvm, 0);
+	assert_int_equal(problems->len, 257);
+	const CvmIgvmProblem *first = problems->pdata[0], *rest = problems->pdata[256];
+	assert_int_equal(first->header_index, 1);
+	assert_int_equal(((const CvmIgvmProblem *)problems->pdata[255])->header_index, 256);
+	g_autofree gchar *str = cvm_igvm_problem_to_string(rest);
+	assert_string_equal(str, "error page-gpa-align at offset 0x2038: 744 more problems not listed (the first 256 are)");
+	/* Opening still fails on the first error. */
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmIgvm) refused = cvm_igvm_new_from_bytes(b, CVM_IGVM_NONE, &error);
+	assert_null(refused);
+	assert_non_null(strstr(error->message, "(header 1): PAGE_DATA gpa 0x1001"));
+}
+
 int
 main(void)
 {
@@ -659,6 +688,7 @@ main(void)
 		cmocka_unit_test(test_overlapping_pages_are_refused_when_strict),
 		cmocka_unit_test(test_srat_is_refused_for_qemu),
 		cmocka_unit_test(test_validate_lists_every_problem_in_file_order),
+		cmocka_unit_test(test_validate_lists_at_most_256_problems_and_counts_the_rest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,10 @@ G_BEGIN_DECLS
  *   vm-launch-update answers NOT_IGVM_INIT, as QEMU does)
  * @disabled: the guest locked the interface earlier (sticky until a host
  *   image restore)
- * @max_image: largest image accepted (0: CVM_FWUPDATE_MAX_IMAGE)
+ * @max_image: largest image accepted (0: CVM_FWUPDATE_MAX_IMAGE; at most
+ *   4 GiB - 1, the IGVM limit); an image, or a region list, may describe at
+ *   most 16 x @max_image / 4 KiB pages of guest memory (docs/fwupdate.md,
+ *   "Bounds")
  *
  * What the engine knows of the guest. Guest RAM is the accessor's range.
  */

@@ -252,8 +252,10 @@ const char *cvm_igvm_rule_name(CvmIgvmRule rule);
 /* "error page-gpa-align at offset 0x88 (header 3): ..." */
 gchar *cvm_igvm_problem_to_string(const CvmIgvmProblem *problem);
 
-/* Runs every rule; returns all problems in file order (element-free set,
- * never NULL). @flags: CVM_IGVM_STRICT, CVM_IGVM_FOR_QEMU, CVM_IGVM_CHECK_ID_BLOCK. */
+/* Runs every rule; returns the problems in file order (element-free set,
+ * never NULL): the first 256 and, when there are more, one entry (header
+ * index -1) counting the rest, an error if any of them is one.
+ * @flags: CVM_IGVM_STRICT, CVM_IGVM_FOR_QEMU, CVM_IGVM_CHECK_ID_BLOCK. */
 GPtrArray *cvm_igvm_validate(const CvmIgvm *igvm, guint flags);
 /* Number of CVM_IGVM_SEVERITY_ERROR entries in @problems. */
 guint cvm_igvm_problems_count_errors(GPtrArray *problems);
