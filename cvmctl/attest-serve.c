@@ -92,7 +92,7 @@ cvmctl_attest_stats(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = cvm_client_connect(bus, &error);
+	g_autoptr(CvmClient) c = cvmctl_connect(bus, NULL, &error);
 	json_object *o = c != NULL ? cvm_client_attest_counters(c, &error) : NULL;
 	if (o == NULL)
 		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);

@@ -13,11 +13,21 @@ gboolean
 cvmctl_parse_options(GOptionContext *context, int *argc, char ***argv)
 {
 	g_autoptr(GError) error = NULL;
+	gboolean verbose = FALSE;
+	/* Every command's, so that -v may come where options go. */
+	GOptionEntry common[] = {
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+		  "say which cvmd the command goes through, or that it runs in-process", NULL },
+		{ NULL },
+	};
 
+	g_option_context_add_main_entries(context, common, NULL);
 	if (!g_option_context_parse(context, argc, argv, &error)) {
 		fprintf(stderr, "cvmctl: %s\nTry '--help' for usage.\n", error->message);
 		return FALSE;
 	}
+	if (verbose)
+		cvmctl_set_verbose(TRUE);
 	return TRUE;
 }
 
@@ -109,18 +119,6 @@ bad:
 	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
 		    "\"%s\" is not a size (a number of MiB, or with K, M, G or T)", text);
 	return FALSE;
-}
-
-CvmClient *
-cvmctl_client_or_local(const char *bus)
-{
-	g_autoptr(GError) error = NULL;
-	CvmClient *c = cvm_client_connect(bus, &error);
-
-	if (c == NULL)
-		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
-			bus ? bus : "system", error->message);
-	return c;
 }
 
 /* Kept (not removed on the first signal) so that both sources are still

@@ -63,8 +63,8 @@ cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s)
 static gchar *
 log_path(const char *name, const char *bus, GError **error)
 {
-	g_autoptr(CvmClient) c = cvm_client_connect(bus, NULL);
-	g_autofree gchar *dir = cvm_state_default_dir(g_strcmp0(bus, "session") != 0);
+	g_autoptr(CvmClient) c = cvmctl_connect(bus, NULL, NULL);
+	g_autofree gchar *dir = cvmctl_state_dir(bus);
 	json_object *rec = NULL, *v;
 	gchar *out = NULL;
 

@@ -64,9 +64,33 @@ int cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s);
 /* "512M", "2G", "1024" (MiB) into bytes. */
 gboolean cvmctl_parse_size(const char *text, guint64 *out, GError **error);
 
-/* cvmd on @bus (NULL: the system bus), or NULL after printing the one line
- * that says the command runs in-process. */
+/* Choosing the daemon (cvmctl/daemon.c). */
+
+/* cvmctl's own --bus (before the command) and -v/--verbose. */
+void cvmctl_set_bus(const char *bus);
+void cvmctl_set_verbose(gboolean on);
+gboolean cvmctl_verbose(void);
+
+/* With -v: print "cvmctl: <message>" to stderr; else nothing. */
+void cvmctl_note(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+/* The bus the user named: @bus (a command's --bus), else cvmctl's --bus,
+ * else $CVM_BUS; NULL when none was named (try system, then session). */
+const char *cvmctl_bus_choice(const char *bus);
+
+/* cvmd on the chosen bus; with none chosen on the system bus, else on the
+ * session bus when one exists. @used (optional) is set to the bus tried
+ * last. CVM_ERROR_NOT_FOUND when cvmd is on none of them. */
+CvmClient *cvmctl_connect(const char *bus, const char **used, GError **error);
+
+/* cvmctl_connect(), or NULL when the command is to run in-process; silent
+ * unless -v, which says which cvmd (or in-process, with the state folder). */
 CvmClient *cvmctl_client_or_local(const char *bus);
+
+/* The state folder of the in-process path, matching the cvmd it stands in
+ * for: $CVM_STATE_DIR, else the user's folder for the session bus (and,
+ * with no bus named, for any user but root), else /var/lib/cvm. */
+gchar *cvmctl_state_dir(const char *bus);
 
 /* Run @loop until SIGINT or SIGTERM. */
 void cvmctl_run_until_signal(GMainLoop *loop);

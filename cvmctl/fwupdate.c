@@ -110,7 +110,7 @@ via_cvmd(CvmClient *c, const char *name, const char *method, const char *image)
 static CvmState *
 open_state(const GuestOpts *o, gchar **dir, GError **error)
 {
-	*dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	*dir = cvmctl_state_dir(o->bus);
 	return cvm_state_open(*dir, error);
 }
 

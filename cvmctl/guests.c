@@ -49,7 +49,7 @@ list_guests(const GuestOpts *o, GError **error)
 
 	if (c != NULL)
 		return cvm_client_list_guests(c, error);
-	dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	dir = cvmctl_state_dir(o->bus);
 	uri = cvmctl_local_uri(o->uri, dir, error);
 	return uri != NULL ? cvm_local_list_guests(dir, uri, error) : NULL;
 }
@@ -67,7 +67,7 @@ act(const GuestOpts *o, const char *name, const char *action)
 	if (c != NULL) {
 		ok = cvm_client_guest_action(c, name, action, &error);
 	} else {
-		dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+		dir = cvmctl_state_dir(o->bus);
 		uri = cvmctl_local_uri(o->uri, dir, &error);
 		ok = uri != NULL && cvm_local_guest_action(dir, uri, name, action, &error);
 	}

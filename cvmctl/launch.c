@@ -183,7 +183,7 @@ print_launched(const LaunchOpts *o, json_object *status)
 static json_object *
 launch_local(LaunchOpts *o, GError **error)
 {
-	g_autofree gchar *dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	g_autofree gchar *dir = cvmctl_state_dir(o->bus);
 	g_autofree gchar *uri = cvmctl_local_uri(o->uri, dir, error);
 	g_autoptr(CvmState) state = NULL;
 	g_auto(GStrv) warnings = NULL;

@@ -141,7 +141,7 @@ static int
 run_local(Opts *o)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	g_autofree gchar *dir = cvmctl_state_dir(o->bus);
 	g_autofree gchar *uri = cvmctl_local_uri(o->uri, dir, &error);
 	g_autoptr(CvmState) state = uri ? cvm_state_open(dir, &error) : NULL;
 	g_autoptr(CvmMigrateJob) job = state ? cvm_migrate_job_new(&o->job, &error) : NULL;
@@ -243,7 +243,7 @@ static CvmClient *
 need_cvmd(const char *bus)
 {
 	g_autoptr(GError) error = NULL;
-	CvmClient *c = cvm_client_connect(bus, &error);
+	CvmClient *c = cvmctl_connect(bus, NULL, &error);
 	if (c == NULL)
 		fprintf(stderr, "cvmctl: cvmd not reachable (%s); an in-process migration is cancelled with Ctrl-C\n",
 			error->message);

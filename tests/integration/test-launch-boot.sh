@@ -35,7 +35,7 @@ wait_log() {
 }
 
 "$CVMCTL" igvm build examples/hello/manifest.json -o "$TMP/hello.igvm" >/dev/null
-"$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/hello.igvm" --name hello --memory 64M >"$TMP/out" 2>"$TMP/err" ||
+"$CVMCTL" launch -v "$BUS" "$CONNECT" --igvm "$TMP/hello.igvm" --name hello --memory 64M >"$TMP/out" 2>"$TMP/err" ||
 	fail "launch hello: $(cat "$TMP/err")"
 grep -q "running in-process" "$TMP/err" || fail "launch did not say it runs in-process"
 grep -q "launched hello (native)" "$TMP/out" || fail "launch output: $(cat "$TMP/out")"
