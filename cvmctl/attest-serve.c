@@ -60,7 +60,7 @@ cvmctl_attest_serve(int argc, char **argv)
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	g_autoptr(CvmAttestProxy) proxy = cvm_attest_proxy_new(on_failure, NULL);
 	if (!cvm_attest_proxy_add_guest(proxy, guest, listen, &b, &error))
-		return cvmctl_fail(error, error->code == CVM_ERROR_INVALID_ARGUMENT ? CVMCTL_EXIT_USAGE : CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	printf("serving %s on %s\n", guest, listen);
 	fflush(stdout);
 	cvmctl_run_until_signal(loop);
@@ -95,7 +95,7 @@ cvmctl_attest_stats(int argc, char **argv)
 	g_autoptr(CvmClient) c = cvmctl_connect(bus, NULL, &error);
 	json_object *o = c != NULL ? cvm_client_attest_counters(c, &error) : NULL;
 	if (o == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+		return cvmctl_error(error);
 	if (json) {
 		cvmctl_print_json(o);
 	} else {

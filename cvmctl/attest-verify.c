@@ -55,9 +55,7 @@ report_result(gboolean ok, CvmSnpVerifyStep step, const GError *error, const cha
 		fprintf(stderr, "cvmctl: %s: %s check failed: %s\n", report,
 			cvm_snp_verify_step_to_string(step), error->message);
 	}
-	if (ok)
-		return CVMCTL_EXIT_OK;
-	return step == CVM_SNP_VERIFY_INPUT ? CVMCTL_EXIT_FAILURE : CVMCTL_EXIT_CHECK_FAILED;
+	return ok ? CVMCTL_EXIT_OK : cvmctl_exit_code(error);
 }
 
 static GBytes *
@@ -104,14 +102,14 @@ cvmctl_attest_verify(int argc, char **argv)
 	if (meas == NULL && error == NULL)
 		rd = parse_hex(rd_hex, 64, "--expect-report-data", &error);
 	if (error != NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+		return cvmctl_error(error);
 	report = read_bytes(argv[1], &error);
 	if (report != NULL)
 		vcek = read_bytes(vcek_path, &error);
 	if (vcek != NULL && chain_path != NULL)
 		chain = read_bytes(chain_path, &error);
 	if (error != NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	opts = (CvmSnpVerifyOptions){ roots, chain, meas, rd };
 	ok = cvm_snp_verify_report(g_bytes_get_data(report, NULL), g_bytes_get_size(report), vcek,
 				   &opts, &step, &error);

@@ -31,13 +31,6 @@ cvmctl_parse_options(GOptionContext *context, int *argc, char ***argv)
 	return TRUE;
 }
 
-int
-cvmctl_fail(const GError *error, int exit_code)
-{
-	fprintf(stderr, "cvmctl: %s\n", error != NULL ? error->message : "failed");
-	return exit_code;
-}
-
 void
 cvmctl_print_json(struct json_object *obj)
 {

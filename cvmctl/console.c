@@ -47,8 +47,10 @@ cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s)
 			g_usleep(POLL_US);
 	}
 	if (f == NULL) {
-		fprintf(stderr, "cvmctl: cannot open serial log %s: %s\n", path, g_strerror(errno));
-		return CVMCTL_EXIT_UNAVAILABLE;
+		int e = errno;
+		g_autoptr(GError) error = g_error_new(G_FILE_ERROR, g_file_error_from_errno(e),
+						      "cannot open serial log %s: %s", path, g_strerror(e));
+		return cvmctl_error(error);
 	}
 	gboolean ok = drain(f);
 	while (ok && follow && (deadline == 0 || g_get_monotonic_time() < deadline)) {
@@ -111,7 +113,6 @@ cvmctl_cmd_console(int argc, char **argv)
 	}
 	path = log_path(argv[1], bus, &error);
 	if (path == NULL)
-		return cvmctl_fail(error, error->code == CVM_ERROR_NOT_FOUND ? CVMCTL_EXIT_UNAVAILABLE
-									: CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	return cvmctl_follow_log_for(path, !no_follow, timeout);
 }

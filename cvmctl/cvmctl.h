@@ -5,13 +5,15 @@
 #include <glib.h>
 #include <cvm/client.h>
 
-/* Exit codes, documented in docs/cvmctl.md. */
+/* Exit codes, the table in docs/cvmctl.md. A failure with a GError gets its
+ * code from cvmctl_exit_code() only, never chosen by the command. */
 enum {
 	CVMCTL_EXIT_OK = 0,
-	CVMCTL_EXIT_FAILURE = 1,      /* the operation failed */
-	CVMCTL_EXIT_USAGE = 2,        /* bad command line */
-	CVMCTL_EXIT_CHECK_FAILED = 3, /* a check ran and found problems (validate, verify, measure --expect) */
-	CVMCTL_EXIT_UNAVAILABLE = 4,  /* a host feature, daemon or guest is not available */
+	CVMCTL_EXIT_FAILURE = 1,      /* the operation failed (I/O, libvirt, bad input data, ...) */
+	CVMCTL_EXIT_USAGE = 2,        /* bad command line or argument (unknown platform, out of range) */
+	CVMCTL_EXIT_CHECK_FAILED = 3, /* a check ran and found problems (validate, verify, mismatch) */
+	CVMCTL_EXIT_UNAVAILABLE = 4,  /* not there: guest, file, cvmd, host or file feature */
+	CVMCTL_EXIT_DENIED = 5,       /* permission or host policy denied */
 };
 
 typedef struct {
@@ -45,8 +47,14 @@ int cvmctl_migrate_cancel(int argc, char **argv);
  * and return FALSE (the caller exits with CVMCTL_EXIT_USAGE). */
 gboolean cvmctl_parse_options(GOptionContext *context, int *argc, char ***argv);
 
-/* Print "cvmctl: <message>" to stderr and return @exit_code. */
-int cvmctl_fail(const GError *error, int exit_code);
+/* The exit code for @error by its domain and code (cvmctl/exit.c): CVM_ERROR
+ * (also cvmd's remote errors), G_FILE_ERROR, G_IO_ERROR, G_DBUS_ERROR and
+ * G_OPTION_ERROR; anything else is CVMCTL_EXIT_FAILURE. */
+int cvmctl_exit_code(const GError *error);
+
+/* Print "cvmctl: <message>" to stderr and return cvmctl_exit_code(@error):
+ * every command's failure path with a GError ends here. */
+int cvmctl_error(const GError *error);
 
 /* Print a json-c object to stdout, pretty and with a trailing newline. */
 struct json_object;

@@ -15,15 +15,6 @@ typedef struct {
 	gboolean force;
 } GuestOpts;
 
-static int
-exit_for(const GError *error)
-{
-	if (error->domain == CVM_ERROR &&
-	    (error->code == CVM_ERROR_NOT_FOUND || error->code == CVM_ERROR_NOT_SUPPORTED))
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
-	return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-}
-
 static gboolean
 parse(int *argc, char ***argv, const char *what, GuestOpts *o)
 {
@@ -71,7 +62,7 @@ act(const GuestOpts *o, const char *name, const char *action)
 		uri = cvmctl_local_uri(o->uri, dir, &error);
 		ok = uri != NULL && cvm_local_guest_action(dir, uri, name, action, &error);
 	}
-	return ok ? CVMCTL_EXIT_OK : exit_for(error);
+	return ok ? CVMCTL_EXIT_OK : cvmctl_error(error);
 }
 
 static void
@@ -110,7 +101,7 @@ cvmctl_cmd_list(int argc, char **argv)
 		return CVMCTL_EXIT_USAGE;
 	arr = list_guests(&o, &error);
 	if (arr == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	if (o.json)
 		cvmctl_print_json(arr);
 	else
@@ -134,7 +125,7 @@ cvmctl_cmd_status(int argc, char **argv)
 	}
 	arr = list_guests(&o, &error);
 	if (arr == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	for (size_t i = 0; i < json_object_array_length(arr) && !found; i++) {
 		json_object *g = json_object_array_get_idx(arr, i), *v;
 
@@ -144,7 +135,7 @@ cvmctl_cmd_status(int argc, char **argv)
 	if (found == NULL) {
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no guest named %s", argv[1]);
 		json_object_put(arr);
-		return exit_for(error);
+		return cvmctl_error(error);
 	}
 	if (o.json) {
 		cvmctl_print_json(found);

@@ -280,7 +280,7 @@ cvmctl_igvm_diff(int argc, char **argv)
 	if (a != NULL)
 		b = cvmctl_igvm_file_open(argv[2], &error);
 	if (b == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	d = diff(a, b);
 	identical = json_object_get_boolean(json_object_object_get(d, "identical"));
 	if (json)

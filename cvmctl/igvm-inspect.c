@@ -149,18 +149,19 @@ cvmctl_igvm_inspect(int argc, char **argv)
 	}
 	file = cvmctl_igvm_file_open(argv[1], &error);
 	if (file == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	if (platform != NULL) {
 		CvmIgvmPlatformType type;
 
 		if (!cvmctl_igvm_platform_from_name(platform, &type)) {
-			fprintf(stderr, "cvmctl: unknown platform '%s'\n", platform);
-			return CVMCTL_EXIT_USAGE;
+			g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown platform '%s'", platform);
+			return cvmctl_error(error);
 		}
 		filter = cvmctl_igvm_platform_mask(file, type);
 		if (filter == 0) {
-			fprintf(stderr, "cvmctl: %s declares no %s platform\n", argv[1], platform);
-			return CVMCTL_EXIT_FAILURE;
+			g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "%s declares no %s platform", argv[1],
+				    platform);
+			return cvmctl_error(error);
 		}
 	}
 	report = cvmctl_igvm_report(file, filter);

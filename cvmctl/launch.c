@@ -107,21 +107,6 @@ make_spec(LaunchOpts *o, GError **error)
 	return TRUE;
 }
 
-static int
-exit_for(const GError *error)
-{
-	if (error->domain != CVM_ERROR)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-	switch (error->code) {
-	case CVM_ERROR_INVALID_ARGUMENT:
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
-	case CVM_ERROR_NOT_SUPPORTED:
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
-	default:
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-	}
-}
-
 static void
 print_warnings(const char *const *warnings)
 {
@@ -144,21 +129,21 @@ cvmctl_cmd_domxml(int argc, char **argv)
 	if (!parse(&argc, &argv, "- print the domain XML launch would use", &o))
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
-		return exit_for(error);
+		return cvmctl_error(error);
 	uri = cvmctl_local_uri(o.uri, dir, &error);
 	conn = uri != NULL ? cvm_libvirt_open(uri, &error) : NULL;
 	if (conn == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+		return cvmctl_error(error);
 	gboolean probed = cvm_host_probe(conn, &host, &error);
 	cvm_libvirt_close(conn);
 	if (!probed)
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+		return cvmctl_error(error);
 	guest_dir = o.files_dir != NULL ? g_canonicalize_filename(o.files_dir, NULL) : cvm_launch_guest_dir(dir, o.name);
 	plan = cvm_launch_plan_new(&o.spec, &host, guest_dir, &error);
 	if (plan == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	if (o.files_dir != NULL && !cvm_launch_plan_write_files(plan, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	print_warnings(cvm_launch_plan_get_warnings(plan));
 	fputs(cvm_launch_plan_get_xml(plan), stdout);
 	return CVMCTL_EXIT_OK;
@@ -218,7 +203,7 @@ cvmctl_cmd_launch(int argc, char **argv)
 	if (!parse(&argc, &argv, "- launch a guest from an IGVM file", &o))
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
-		return exit_for(error);
+		return cvmctl_error(error);
 	c = cvmctl_client_or_local(o.bus);
 	if (c != NULL) {
 		g_autofree gchar *path = cvm_client_launch(c, cvm_guest_spec_to_variant(&o.spec), &error);
@@ -227,7 +212,7 @@ cvmctl_cmd_launch(int argc, char **argv)
 		status = launch_local(&o, &error);
 	}
 	if (status == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	print_launched(&o, status);
 	json_object *v;
 	g_autofree gchar *log = g_strdup(json_object_object_get_ex(status, "serial-log", &v) ? json_object_get_string(v)

@@ -206,17 +206,17 @@ cvmctl_cmd_measure(int argc, char **argv)
 		return CVMCTL_EXIT_USAGE;
 	}
 	if (!cvmctl_measure_args_to_options(&a, &o, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+		return cvmctl_error(error);
 	g_autofree gchar *data = NULL;
 	gsize len = 0;
 	if (!g_file_get_contents(ovmf, &data, &len, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	g_autoptr(GBytes) fw = g_bytes_new_take(g_steal_pointer(&data), len);
 	if (a.json)
 		return print_ovmf_json(fw, &o);
 	if (!cvm_measure_ovmf(g_bytes_get_data(fw, NULL), len, &o, &d, &error)) {
 		g_prefix_error(&error, "%s: ", ovmf);
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	}
 	g_autofree gchar *hex = cvm_digest_to_hex(&d);
 	printf("%s\n", hex);

@@ -84,7 +84,7 @@ printf '{"platforms":[{"type":"sev-snp"}],"directives":[{"type":"zero_pages","gp
 expect 0 "$CVMCTL" igvm build "$TMP/shared.json" -o "$TMP/shared.igvm"
 expect 0 "$CVMCTL" igvm inspect "$TMP/shared.igvm"
 grep -q '0x1000-0x1fff .* 1 page(s) normal .*zero unmeasured shared \[sev-snp\]' "$TMP/out" || fail "inspect shared: $(cat "$TMP/out")"
-expect 1 "$CVMCTL" igvm inspect "$TMP/snp.igvm" --platform tdx
+expect 4 "$CVMCTL" igvm inspect "$TMP/snp.igvm" --platform tdx
 expect 2 "$CVMCTL" igvm inspect "$TMP/snp.igvm" --platform pdp11
 head -c 100 "$TMP/snp.igvm" >"$TMP/short.igvm"
 expect 1 "$CVMCTL" igvm inspect "$TMP/short.igvm"
@@ -120,7 +120,7 @@ PY
 expect 3 "$CVMCTL" igvm validate "$TMP/crc.igvm"
 grep -q 'checksum' "$TMP/out" || fail "no checksum line: $(cat "$TMP/out")"
 expect 3 "$CVMCTL" igvm validate "$TMP/short.igvm"
-expect 1 "$CVMCTL" igvm validate "$TMP/does-not-exist.igvm"
+expect 4 "$CVMCTL" igvm validate "$TMP/does-not-exist.igvm"
 
 # a SUPPORTED_PLATFORM whose payload is 4 bytes instead of 16 (CRC fixed up):
 # refused with the header index and byte offset, never read past
