@@ -88,6 +88,17 @@ cvmctl_local_uri(const char *explicit_uri, const char *state_dir, GError **error
 }
 
 gboolean
+cvmctl_check_range(const char *option, gint64 value, gint64 min, gint64 max, GError **error)
+{
+	if (value >= min && value <= max)
+		return TRUE;
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+		    "%s %" G_GINT64_FORMAT " is out of range: allowed %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
+		    option, value, min, max);
+	return FALSE;
+}
+
+gboolean
 cvmctl_parse_size(const char *text, guint64 *out, GError **error)
 {
 	static const char suffixes[] = "KMGT";

@@ -69,6 +69,10 @@ gchar *cvmctl_local_uri(const char *explicit_uri, const char *state_dir, GError 
  * Ctrl-C or @timeout_s seconds (0: no limit) (cvmctl/console.c). */
 int cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s);
 
+/* @value within [@min, @max], else CVM_ERROR_INVALID_ARGUMENT naming
+ * @option, the value and the allowed range. */
+gboolean cvmctl_check_range(const char *option, gint64 value, gint64 min, gint64 max, GError **error);
+
 /* "512M", "2G", "1024" (MiB) into bytes. */
 gboolean cvmctl_parse_size(const char *text, guint64 *out, GError **error);
 

@@ -36,12 +36,14 @@ decode(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
-	if (request == NULL || memory == NULL || vcpus < 1 ||
+	if (request == NULL || memory == NULL ||
 	    (iface != NULL && strcmp(iface, "vm-launch-update") != 0 && strcmp(iface, "vmfwupdate") != 0)) {
 		fprintf(stderr, "cvmctl: fwupdate decode needs --request FILE --memory DUMP "
 				"[--interface vm-launch-update|vmfwupdate]\n");
 		return CVMCTL_EXIT_USAGE;
 	}
+	if (!cvmctl_check_range("--vcpus", vcpus, 1, CVM_LAUNCH_MAX_VCPUS, &error))
+		return cvmctl_error(error);
 	guest.vcpus = (guint)vcpus;
 	if (platform != NULL && !cvm_launch_platform_from_string(platform, &guest.platform, &error))
 		return cvmctl_error(error);

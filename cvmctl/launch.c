@@ -65,6 +65,7 @@ parse(int *argc, char ***argv, const char *what, LaunchOpts *o)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
 
+	o->vcpus = -1; /* until given, so that --vcpus 0 is refused */
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	return cvmctl_parse_options(ctx, argc, argv);
 }
@@ -86,13 +87,17 @@ make_spec(LaunchOpts *o, GError **error)
 	s->disk = o->disk;
 	s->network = o->network;
 	s->command_line = o->cmdline;
-	if (o->vcpus < 0 || o->vcpus > 512) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--vcpus must be 1-512");
+	if (o->vcpus != -1 && !cvmctl_check_range("--vcpus", o->vcpus, 1, CVM_LAUNCH_MAX_VCPUS, error))
 		return FALSE;
-	}
-	s->vcpus = (guint)o->vcpus;
+	s->vcpus = o->vcpus != -1 ? (guint)o->vcpus : 0;
 	if (o->memory != NULL && !cvmctl_parse_size(o->memory, &s->memory_bytes, error))
 		return FALSE;
+	if (o->memory != NULL && (s->memory_bytes < CVM_LAUNCH_MIN_MEMORY || s->memory_bytes > CVM_LAUNCH_MAX_MEMORY ||
+				  s->memory_bytes % (1u << 20) != 0)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "--memory %s is out of range: allowed 16M-4T, a multiple of 1M", o->memory);
+		return FALSE;
+	}
 	if (o->platform != NULL && !cvm_launch_platform_from_string(o->platform, &s->platform, error))
 		return FALSE;
 	if (o->snp_policy != NULL) {

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* KVM's limit on x86 (KVM_MAX_VCPUS): one VMSA is measured per vCPU. */
+#define MEASURE_MAX_VCPUS 4096
+
 void
 cvmctl_measure_add_entries(GOptionContext *context, CvmctlMeasureArgs *a, gboolean igvm)
 {
@@ -44,6 +47,8 @@ cvmctl_measure_add_entries(GOptionContext *context, CvmctlMeasureArgs *a, gboole
 		{ NULL }
 	};
 
+	/* -1 until given, so that an explicit --vcpus 0 is refused. */
+	a->vcpus = -1;
 	g_option_context_add_main_entries(context, common, NULL);
 	g_option_context_add_main_entries(context, igvm ? igvm_entries : ovmf, NULL);
 }
@@ -103,11 +108,11 @@ cvmctl_measure_args_to_options(const CvmctlMeasureArgs *a, CvmMeasureOptions *o,
 	cvm_measure_options_init(o);
 	if (a->platform && !cvm_measure_platform_from_string(a->platform, &o->platform, error))
 		return FALSE;
-	if (a->vcpus < 0 || a->jobs < 0 || a->vars_size < 0) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--vcpus, --jobs and --vars-size must be >= 0");
+	if ((a->vcpus != -1 && !cvmctl_check_range("--vcpus", a->vcpus, 1, MEASURE_MAX_VCPUS, error)) ||
+	    !cvmctl_check_range("--jobs", a->jobs, 0, G_MAXINT, error) ||
+	    !cvmctl_check_range("--vars-size", a->vars_size, 0, G_MAXINT64, error))
 		return FALSE;
-	}
-	o->vcpus = a->vcpus ? (guint)a->vcpus : 1;
+	o->vcpus = a->vcpus != -1 ? (guint)a->vcpus : 1;
 	o->jobs = (guint)a->jobs;
 	if (a->vcpu_type && !cvm_vcpu_sig_from_type(a->vcpu_type, &o->vcpu_sig, error))
 		return FALSE;
