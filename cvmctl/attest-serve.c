@@ -35,6 +35,7 @@ cvmctl_attest_serve(int argc, char **argv)
 		{ "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "ms per attempt (default 5000)", "MS" },
 		{ "attempts", 0, 0, G_OPTION_ARG_INT, &attempts, "attempts per request, 1-10 (default 3)", "N" },
 		{ "breaker", 0, 0, G_OPTION_ARG_INT, &breaker, "failed requests that open the circuit (default 5)", "N" },
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- run the IGVM-attest proxy for one guest");

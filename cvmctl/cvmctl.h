@@ -56,7 +56,19 @@ int cvmctl_exit_code(const GError *error);
  * every command's failure path with a GError ends here. */
 int cvmctl_error(const GError *error);
 
-/* Print a json-c object to stdout, pretty and with a trailing newline. */
+/* Removes (in place) from the NULL-terminated @entries those whose long name
+ * is in @names (NULL-terminated): one table serves several commands and each
+ * command's --help lists only its own options. */
+void cvmctl_entries_drop(GOptionEntry *entries, const char *const *names);
+
+/* The --json of a command whose only output is JSON: accepted, so that every
+ * command printing structured data takes --json; it changes nothing. */
+extern gboolean cvmctl_json_always;
+#define CVMCTL_ENTRY_JSON_ALWAYS \
+	{ "json", 0, 0, G_OPTION_ARG_NONE, &cvmctl_json_always, "JSON output (its only output)", NULL }
+
+/* Print a json-c object to stdout, pretty and with a trailing newline; a
+ * "created" number of seconds is printed as an RFC 3339 string. */
 struct json_object;
 void cvmctl_print_json(struct json_object *obj);
 

@@ -25,6 +25,7 @@ decode(int argc, char **argv)
 		{ "interface", 0, 0, G_OPTION_ARG_STRING, &iface, "vm-launch-update (default) or vmfwupdate", "I" },
 		{ "platform", 0, 0, G_OPTION_ARG_STRING, &platform, "the guest's platform (default native)", "P" },
 		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &vcpus, "the guest's vCPUs (default 1)", "N" },
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- decode a guest's firmware-update request offline");
@@ -73,6 +74,7 @@ parse_guest(int *argc, char ***argv, const char *what, int want_args, GuestOpts 
 	GOptionEntry entries[] = {
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI", "URI" },
 		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);

@@ -16,17 +16,18 @@ typedef struct {
 } GuestOpts;
 
 static gboolean
-parse(int *argc, char ***argv, const char *what, GuestOpts *o)
+parse(int *argc, char ***argv, const char *what, const char *const *not_mine, GuestOpts *o)
 {
 	GOptionEntry entries[] = {
 		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "JSON output", NULL },
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI" },
-		{ "force", 'f', 0, G_OPTION_ARG_NONE, &o->force, "stop: power off at once (destroy)", NULL },
+		{ "force", 'f', 0, G_OPTION_ARG_NONE, &o->force, "power off at once (destroy)", NULL },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
 
+	cvmctl_entries_drop(entries, not_mine);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	return cvmctl_parse_options(ctx, argc, argv);
 }
@@ -97,7 +98,7 @@ cvmctl_cmd_list(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	json_object *arr;
 
-	if (!parse(&argc, &argv, "- list guests", &o))
+	if (!parse(&argc, &argv, "- list guests", (const char *[]){ "force", NULL }, &o))
 		return CVMCTL_EXIT_USAGE;
 	arr = list_guests(&o, &error);
 	if (arr == NULL)
@@ -118,7 +119,7 @@ cvmctl_cmd_status(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	json_object *arr, *found = NULL;
 
-	if (!parse(&argc, &argv, "NAME - show one guest", &o) || argc != 2 ||
+	if (!parse(&argc, &argv, "NAME - show one guest", (const char *[]){ "force", NULL }, &o) || argc != 2 ||
 	    !cvm_name_is_valid(argv[1])) {
 		fprintf(stderr, "cvmctl: status needs one valid guest name\n");
 		return CVMCTL_EXIT_USAGE;
@@ -152,7 +153,7 @@ cvmctl_cmd_stop(int argc, char **argv)
 {
 	g_auto(GuestOpts) o = { 0 };
 
-	if (!parse(&argc, &argv, "NAME - ask a guest to shut down", &o) || argc != 2 ||
+	if (!parse(&argc, &argv, "NAME - ask a guest to shut down", (const char *[]){ "json", NULL }, &o) || argc != 2 ||
 	    !cvm_name_is_valid(argv[1])) {
 		fprintf(stderr, "cvmctl: stop needs one valid guest name\n");
 		return CVMCTL_EXIT_USAGE;
@@ -165,7 +166,7 @@ cvmctl_cmd_forget(int argc, char **argv)
 {
 	g_auto(GuestOpts) o = { 0 };
 
-	if (!parse(&argc, &argv, "NAME - power off and remove a guest", &o) || argc != 2 ||
+	if (!parse(&argc, &argv, "NAME - power off and remove a guest", (const char *[]){ "json", "force", NULL }, &o) || argc != 2 ||
 	    !cvm_name_is_valid(argv[1])) {
 		fprintf(stderr, "cvmctl: forget needs one valid guest name\n");
 		return CVMCTL_EXIT_USAGE;

@@ -65,6 +65,7 @@ cvmctl_igvm_sign(int argc, char **argv)
 
 	g_option_context_set_summary(context, "Add a signed SNP ID block to an IGVM file (docs/measurement.md).");
 	g_option_context_add_main_entries(context, entries, NULL);
+	a.no_json = TRUE;
 	cvmctl_measure_add_entries(context, &a, TRUE);
 	if (!cvmctl_parse_options(context, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
@@ -96,6 +97,7 @@ cvmctl_igvm_verify(int argc, char **argv)
 	CvmDigest d = { 0 };
 
 	g_option_context_set_summary(context, "Check an IGVM file's SNP ID block: digest and signatures.");
+	a.no_json = TRUE;
 	cvmctl_measure_add_entries(context, &a, TRUE);
 	if (!cvmctl_parse_options(context, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;

@@ -41,7 +41,7 @@ clear_opts(LaunchOpts *o)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LaunchOpts, clear_opts)
 
 static gboolean
-parse(int *argc, char ***argv, const char *what, LaunchOpts *o)
+parse(int *argc, char ***argv, const char *what, const char *const *not_mine, LaunchOpts *o)
 {
 	GOptionEntry entries[] = {
 		{ "igvm", 'i', 0, G_OPTION_ARG_FILENAME, &o->igvm, "IGVM file (required)", "FILE" },
@@ -57,15 +57,16 @@ parse(int *argc, char ***argv, const char *what, LaunchOpts *o)
 		{ "cmdline", 0, 0, G_OPTION_ARG_STRING, &o->cmdline, "text for the file's COMMAND_LINE parameter", "TEXT" },
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI" },
 		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
-		{ "console", 0, 0, G_OPTION_ARG_NONE, &o->console, "launch: then follow the serial console", NULL },
-		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "launch: JSON output", NULL },
+		{ "console", 0, 0, G_OPTION_ARG_NONE, &o->console, "then follow the serial console", NULL },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "the guest's record as JSON", NULL },
 		{ "write-files", 0, 0, G_OPTION_ARG_FILENAME, &o->files_dir,
-		  "domxml: write the files the XML refers to (translated firmware) into DIR", "DIR" },
+		  "write the files the XML refers to (translated firmware) into DIR", "DIR" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
 
 	o->vcpus = -1; /* until given, so that --vcpus 0 is refused */
+	cvmctl_entries_drop(entries, not_mine);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	return cvmctl_parse_options(ctx, argc, argv);
 }
@@ -131,7 +132,8 @@ cvmctl_cmd_domxml(int argc, char **argv)
 	virConnectPtr conn;
 	CvmHostInfo host;
 
-	if (!parse(&argc, &argv, "- print the domain XML launch would use", &o))
+	if (!parse(&argc, &argv, "- print the domain XML launch would use",
+		   (const char *[]){ "bus", "console", "json", NULL }, &o))
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
 		return cvmctl_error(error);
@@ -205,7 +207,7 @@ cvmctl_cmd_launch(int argc, char **argv)
 	g_autoptr(CvmClient) c = NULL;
 	json_object *status = NULL;
 
-	if (!parse(&argc, &argv, "- launch a guest from an IGVM file", &o))
+	if (!parse(&argc, &argv, "- launch a guest from an IGVM file", (const char *[]){ "write-files", NULL }, &o))
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
 		return cvmctl_error(error);

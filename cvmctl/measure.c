@@ -16,7 +16,7 @@
 void
 cvmctl_measure_add_entries(GOptionContext *context, CvmctlMeasureArgs *a, gboolean igvm)
 {
-	const GOptionEntry common[] = {
+	GOptionEntry common[] = {
 		{ "platform", 'p', 0, G_OPTION_ARG_STRING, &a->platform, "sev-snp (default), sev-es, sev or tdx", "P" },
 		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &a->vcpus, "Number of vCPUs (default 1)", "N" },
 		{ "vcpu-type", 0, 0, G_OPTION_ARG_STRING, &a->vcpu_type, "QEMU vCPU model (default EPYC-v4)", "TYPE" },
@@ -49,6 +49,8 @@ cvmctl_measure_add_entries(GOptionContext *context, CvmctlMeasureArgs *a, gboole
 
 	/* -1 until given, so that an explicit --vcpus 0 is refused. */
 	a->vcpus = -1;
+	if (a->no_json)
+		cvmctl_entries_drop(common, (const char *[]){ "json", NULL });
 	g_option_context_add_main_entries(context, common, NULL);
 	g_option_context_add_main_entries(context, igvm ? igvm_entries : ovmf, NULL);
 }

@@ -54,6 +54,7 @@ parse(int *argc, char ***argv, Opts *o)
 		{"detach", 0, 0, G_OPTION_ARG_NONE, &o->detach, "through cvmd: print the job id and return", NULL},
 		{"connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI"},
 		{"bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS"},
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("GUEST --to URI - migrate a guest's SVSM state");
@@ -257,6 +258,7 @@ cvmctl_migrate_status(int argc, char **argv)
 	g_autofree gchar *bus = NULL;
 	GOptionEntry entries[] = {
 		{"bus", 0, 0, G_OPTION_ARG_STRING, &bus, "cvmd's bus: system, session or ADDRESS", "BUS"},
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[ID] - migration jobs in cvmd");

@@ -119,6 +119,7 @@ relay(int argc, char **argv)
 		{ "io-timeout", 0, 0, G_OPTION_ARG_INT, &io_timeout, "ms a silent peer is given (default 30000)", "MS" },
 		{ "reconnect", 0, 0, G_OPTION_ARG_INT, &reconnect, "ms to resume a dropped link, 0: abort (default 10000)",
 		  "MS" },
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- relay an SVSM migration page over a channel");

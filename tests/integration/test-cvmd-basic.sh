@@ -133,6 +133,7 @@ call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.MeasureIgvm "{'path': <'$TMP/g.igvm'>}
 grep -q "('[0-9a-f]\{96\}',)" "$TMP/out" || fail "MeasureIgvm: $(cat "$TMP/out")"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'$TMP/g.igvm'>}"
 grep -q '"headers":18' "$TMP/out" || fail "InspectIgvm: $(cat "$TMP/out")"
+grep -q '"architecture":"x64"' "$TMP/out" || fail "InspectIgvm architecture is not a name: $(cat "$TMP/out")"
 printf 'not an igvm file' >"$TMP/junk.igvm"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'$TMP/junk.igvm'>}"
 grep -q 'org.cvm.Cvmd1.Error.\(InvalidData\|Truncated\|Validation\)' "$TMP/out" || fail "InspectIgvm junk: $(cat "$TMP/out")"
