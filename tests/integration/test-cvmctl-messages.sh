@@ -5,19 +5,14 @@
 # is refused by the option's name with the allowed range, not taken as
 # "default".
 set -u
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
+. tests/integration/lib-cvmd.sh # $CVMCTL, $TMP and its clean-up, fail
 CVM_SRCDIR=${CVM_SRCDIR:-$(pwd)}
 D="$CVM_SRCDIR/tests/data/third-party/trustee"
 ROOTS="$CVM_SRCDIR/tests/data/third-party/virtee-sev"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
 # In-process only: no cvmd to find.
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/nobus"
 unset DBUS_SESSION_BUS_ADDRESS CVM_BUS
-export XDG_RUNTIME_DIR="$TMP/run" CVM_STATE_DIR="$TMP/state" CVM_LIBVIRT_URI=test:///default
+export XDG_RUNTIME_DIR="$TMP/run" CVM_LIBVIRT_URI=test:///default
 
 # expect CODE PATTERN CVMCTL-ARGS...: exit CODE, stderr matches PATTERN (grep -E)
 expect() {
