@@ -46,7 +46,7 @@ wait_log hello 'Hello from a cvm IGVM guest' 30
 
 # Bad input: nothing may be defined or recorded by these.
 rc=0; "$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/missing.igvm" --name bad >/dev/null 2>"$TMP/err" || rc=$?
-[ $rc = 1 ] && grep -q "missing.igvm" "$TMP/err" || fail "missing file: rc $rc, $(cat "$TMP/err")"
+[ $rc = 4 ] && grep -q "missing.igvm: No such file" "$TMP/err" || fail "missing file: rc $rc, $(cat "$TMP/err")"
 rc=0; "$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/hello.igvm" --name hello >/dev/null 2>"$TMP/err" || rc=$?
 [ $rc = 1 ] && grep -q "exists already" "$TMP/err" || fail "name in use: rc $rc, $(cat "$TMP/err")"
 rc=0; "$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/hello.igvm" --name bad --platform sev-snp >/dev/null \
