@@ -3,6 +3,7 @@
  * OpenSSL X509_STORE, and the AMD TCB extensions (OIDs 1.3.6.1.4.1.3704.1.3.x
  * hold the SPLs as DER INTEGERs, .1.4 the hwID as an OCTET STRING). */
 #include "attest/snp-verify-private.h"
+#include "libcvm/libcvm-private.h"
 #include <cvm/error.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -238,8 +239,10 @@ cvmi_snp_check_chip_id(X509 *vcek, const CvmSnpReport *r, GError **error)
 		return TRUE;
 	len = ASN1_STRING_length(d);
 	if (len <= 0 || len > 64 || memcmp(ASN1_STRING_get0_data(d), r->chip_id, len) != 0) {
-		g_set_error_literal(error, CVM_ERROR, CVM_ERROR_MEASUREMENT_MISMATCH,
-				    "chip_id (report offset 0x1a0) differs from the VCEK's hwID");
+		g_autofree gchar *got = cvmi_hex(r->chip_id, sizeof(r->chip_id));
+		g_autofree gchar *want = len > 0 ? cvmi_hex(ASN1_STRING_get0_data(d), MIN(len, 64)) : g_strdup("");
+		g_set_error(error, CVM_ERROR, CVM_ERROR_MEASUREMENT_MISMATCH,
+			    "chip_id (report offset 0x1a0) %s differs from the VCEK's hwID %s", got, want);
 		return FALSE;
 	}
 	return TRUE;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SNP report verification: chain, signature, TCB, chip ID, expected values. */
 #include "attest/snp-verify-private.h"
+#include "libcvm/libcvm-private.h"
 #include <cvm/error.h>
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
@@ -58,16 +59,20 @@ check_expected(const CvmSnpReport *r, const CvmSnpVerifyOptions *o, CvmSnpVerify
 {
 	if (o->expect_measurement != NULL &&
 	    memcmp(o->expect_measurement, r->measurement, sizeof(r->measurement)) != 0) {
+		g_autofree gchar *want = cvmi_hex(o->expect_measurement, sizeof(r->measurement));
+		g_autofree gchar *got = cvmi_hex(r->measurement, sizeof(r->measurement));
 		*step = CVM_SNP_VERIFY_MEASUREMENT;
-		g_set_error_literal(error, CVM_ERROR, CVM_ERROR_MEASUREMENT_MISMATCH,
-				    "measurement (offset 0x90) is not the expected one");
+		g_set_error(error, CVM_ERROR, CVM_ERROR_MEASUREMENT_MISMATCH,
+			    "measurement (offset 0x90) is %s, not the expected %s", got, want);
 		return FALSE;
 	}
 	if (o->expect_report_data != NULL &&
 	    memcmp(o->expect_report_data, r->report_data, sizeof(r->report_data)) != 0) {
+		g_autofree gchar *want = cvmi_hex(o->expect_report_data, sizeof(r->report_data));
+		g_autofree gchar *got = cvmi_hex(r->report_data, sizeof(r->report_data));
 		*step = CVM_SNP_VERIFY_REPORT_DATA;
-		g_set_error_literal(error, CVM_ERROR, CVM_ERROR_MEASUREMENT_MISMATCH,
-				    "report_data (offset 0x50) is not the expected one");
+		g_set_error(error, CVM_ERROR, CVM_ERROR_MEASUREMENT_MISMATCH,
+			    "report_data (offset 0x50) is %s, not the expected %s", got, want);
 		return FALSE;
 	}
 	return TRUE;

@@ -49,11 +49,11 @@ import(int argc, char **argv)
 		chip[i] = (guint8)(hi << 4 | lo);
 	}
 	if (!g_file_get_contents(argv[1], &data, &len, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	g_autoptr(CvmSnpCertStore) store = open_store(&error);
 	g_autoptr(GBytes) table = g_bytes_new_take(g_steal_pointer(&data), len);
 	if (store == NULL || !cvm_snp_cert_store_import(store, chip, g_ascii_strtoull(tcb_hex, NULL, 16), table, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	return CVMCTL_EXIT_OK;
 }
 
@@ -87,7 +87,7 @@ serve(int argc, char **argv)
 		cvm_snp_cert_store_set_fill_command(store, (const char *const *)fill_argv, (guint)fill_timeout);
 	g_autoptr(CvmSnpCertEndpoint) e = store ? cvm_snp_cert_endpoint_new(store, listen, &error) : NULL;
 	if (e == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	printf("serving SNP certificates on %s\n", listen);
 	fflush(stdout);
 	cvmctl_run_until_signal(loop);

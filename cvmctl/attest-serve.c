@@ -35,6 +35,7 @@ cvmctl_attest_serve(int argc, char **argv)
 		{ "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "ms per attempt (default 5000)", "MS" },
 		{ "attempts", 0, 0, G_OPTION_ARG_INT, &attempts, "attempts per request, 1-10 (default 3)", "N" },
 		{ "breaker", 0, 0, G_OPTION_ARG_INT, &breaker, "failed requests that open the circuit (default 5)", "N" },
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- run the IGVM-attest proxy for one guest");
@@ -60,7 +61,7 @@ cvmctl_attest_serve(int argc, char **argv)
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	g_autoptr(CvmAttestProxy) proxy = cvm_attest_proxy_new(on_failure, NULL);
 	if (!cvm_attest_proxy_add_guest(proxy, guest, listen, &b, &error))
-		return cvmctl_fail(error, error->code == CVM_ERROR_INVALID_ARGUMENT ? CVMCTL_EXIT_USAGE : CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	printf("serving %s on %s\n", guest, listen);
 	fflush(stdout);
 	cvmctl_run_until_signal(loop);
@@ -92,10 +93,10 @@ cvmctl_attest_stats(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = cvm_client_connect(bus, &error);
+	g_autoptr(CvmClient) c = cvmctl_connect(bus, NULL, &error);
 	json_object *o = c != NULL ? cvm_client_attest_counters(c, &error) : NULL;
 	if (o == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+		return cvmctl_error(error);
 	if (json) {
 		cvmctl_print_json(o);
 	} else {

@@ -55,9 +55,7 @@ report_result(gboolean ok, CvmSnpVerifyStep step, const GError *error, const cha
 		fprintf(stderr, "cvmctl: %s: %s check failed: %s\n", report,
 			cvm_snp_verify_step_to_string(step), error->message);
 	}
-	if (ok)
-		return CVMCTL_EXIT_OK;
-	return step == CVM_SNP_VERIFY_INPUT ? CVMCTL_EXIT_FAILURE : CVMCTL_EXIT_CHECK_FAILED;
+	return ok ? CVMCTL_EXIT_OK : cvmctl_exit_code(error);
 }
 
 static GBytes *
@@ -105,13 +103,13 @@ cvmctl_attest_verify(int argc, char **argv)
 	if (meas == NULL && error == NULL)
 		rd = parse_hex(rd_hex, 64, "--expect-report-data", &error);
 	if (error != NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+		return cvmctl_error(error);
 	if (at != NULL) {
 		g_autoptr(GDateTime) when = g_date_time_new_from_iso8601(at, NULL);
 		if (when == NULL) {
-			fprintf(stderr, "cvmctl attest verify: --at %s is not an RFC 3339 time "
-					"(e.g. 2025-06-01T12:00:00Z)\n", at);
-			return CVMCTL_EXIT_USAGE;
+			g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+				    "--at %s is not an RFC 3339 time (e.g. 2025-06-01T12:00:00Z)", at);
+			return cvmctl_error(error);
 		}
 		opts.at = g_date_time_to_unix(when);
 	}
@@ -121,7 +119,7 @@ cvmctl_attest_verify(int argc, char **argv)
 	if (vcek != NULL && chain_path != NULL)
 		chain = read_bytes(chain_path, &error);
 	if (error != NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	opts = (CvmSnpVerifyOptions){ roots, chain, meas, rd, opts.at };
 	ok = cvm_snp_verify_report(g_bytes_get_data(report, NULL), g_bytes_get_size(report), vcek,
 				   &opts, &step, &error);

@@ -13,24 +13,66 @@ gboolean
 cvmctl_parse_options(GOptionContext *context, int *argc, char ***argv)
 {
 	g_autoptr(GError) error = NULL;
+	gboolean verbose = FALSE;
+	/* Every command's, so that -v may come where options go. */
+	GOptionEntry common[] = {
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+		  "say which cvmd the command goes through, or that it runs in-process", NULL },
+		{ NULL },
+	};
 
+	g_option_context_add_main_entries(context, common, NULL);
 	if (!g_option_context_parse(context, argc, argv, &error)) {
 		fprintf(stderr, "cvmctl: %s\nTry '--help' for usage.\n", error->message);
 		return FALSE;
 	}
+	if (verbose)
+		cvmctl_set_verbose(TRUE);
 	return TRUE;
 }
 
-int
-cvmctl_fail(const GError *error, int exit_code)
+gboolean cvmctl_json_always;
+
+void
+cvmctl_entries_drop(GOptionEntry *entries, const char *const *names)
 {
-	fprintf(stderr, "cvmctl: %s\n", error != NULL ? error->message : "failed");
-	return exit_code;
+	gsize out = 0;
+
+	for (gsize i = 0; entries[i].long_name != NULL; i++)
+		if (names == NULL || !g_strv_contains(names, entries[i].long_name))
+			entries[out++] = entries[i];
+	entries[out] = (GOptionEntry){ NULL };
+}
+
+/* Records keep "created" as epoch seconds (cvmd's Created property is a
+ * number too); what cvmctl prints is RFC 3339, like every time it shows. */
+static void
+times_to_rfc3339(json_object *obj)
+{
+	if (json_object_is_type(obj, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			times_to_rfc3339(json_object_array_get_idx(obj, i));
+		return;
+	}
+	if (!json_object_is_type(obj, json_type_object))
+		return;
+	json_object_object_foreach(obj, key, val) {
+		if (strcmp(key, "created") == 0 && json_object_is_type(val, json_type_int)) {
+			g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(json_object_get_int64(val));
+			g_autofree gchar *s = t != NULL ? g_date_time_format_iso8601(t) : NULL;
+
+			if (s != NULL)
+				json_object_object_add(obj, key, json_object_new_string(s));
+		} else {
+			times_to_rfc3339(val);
+		}
+	}
 }
 
 void
 cvmctl_print_json(struct json_object *obj)
 {
+	times_to_rfc3339(obj);
 	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
 }
@@ -41,6 +83,9 @@ print_table(FILE *out, const char *group, const CvmctlCommand *table, gsize n)
 	fprintf(out, "Usage: %s COMMAND [OPTIONS...]\n\nCommands:\n", group);
 	for (gsize i = 0; i < n; i++)
 		fprintf(out, "  %-12s %s\n", table[i].name, table[i].summary);
+	if (strcmp(group, "cvmctl") == 0)
+		fprintf(out, "\nOptions before COMMAND: -v/--verbose (which cvmd, or in-process), --bus system|session|ADDRESS\n"
+			     "(else $CVM_BUS, else cvmd on the system bus, then the session bus), --version.\n");
 	fprintf(out, "\nRun '%s COMMAND --help' for a command's options.\n", group);
 }
 
@@ -85,6 +130,17 @@ cvmctl_local_uri(const char *explicit_uri, const char *state_dir, GError **error
 }
 
 gboolean
+cvmctl_check_range(const char *option, gint64 value, gint64 min, gint64 max, GError **error)
+{
+	if (value >= min && value <= max)
+		return TRUE;
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+		    "%s %" G_GINT64_FORMAT " is out of range: allowed %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
+		    option, value, min, max);
+	return FALSE;
+}
+
+gboolean
 cvmctl_parse_size(const char *text, guint64 *out, GError **error)
 {
 	static const char suffixes[] = "KMGT";
@@ -109,18 +165,6 @@ bad:
 	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
 		    "\"%s\" is not a size (a number of MiB, or with K, M, G or T)", text);
 	return FALSE;
-}
-
-CvmClient *
-cvmctl_client_or_local(const char *bus)
-{
-	g_autoptr(GError) error = NULL;
-	CvmClient *c = cvm_client_connect(bus, &error);
-
-	if (c == NULL)
-		fprintf(stderr, "cvmctl: cvmd not reachable on the %s bus (%s); running in-process\n",
-			bus ? bus : "system", error->message);
-	return c;
 }
 
 /* Kept (not removed on the first signal) so that both sources are still

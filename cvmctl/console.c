@@ -75,8 +75,10 @@ follow_log(const char *path, gboolean follow, gdouble timeout_s, Watch *watch)
 			g_usleep(POLL_US);
 	}
 	if (f == NULL) {
-		fprintf(stderr, "cvmctl: cannot open serial log %s: %s\n", path, g_strerror(errno));
-		return CVMCTL_EXIT_UNAVAILABLE;
+		int e = errno;
+		g_autoptr(GError) error = g_error_new(G_FILE_ERROR, g_file_error_from_errno(e),
+						      "cannot open serial log %s: %s", path, g_strerror(e));
+		return cvmctl_error(error);
 	}
 	gboolean ok = drain(f);
 	while (ok && alive && follow && (deadline == 0 || g_get_monotonic_time() < deadline)) {
@@ -106,8 +108,8 @@ cvmctl_follow_guest(const char *path, CvmClient *client, const char *bus, const 
 static gchar *
 log_path(const char *name, const char *bus, GError **error)
 {
-	g_autoptr(CvmClient) c = cvm_client_connect(bus, NULL);
-	g_autofree gchar *dir = cvm_state_default_dir(g_strcmp0(bus, "session") != 0);
+	g_autoptr(CvmClient) c = cvmctl_connect(bus, NULL, NULL);
+	g_autofree gchar *dir = cvmctl_state_dir(bus);
 	json_object *rec = NULL, *v;
 	gchar *out = NULL;
 
@@ -154,7 +156,6 @@ cvmctl_cmd_console(int argc, char **argv)
 	}
 	path = log_path(argv[1], bus, &error);
 	if (path == NULL)
-		return cvmctl_fail(error, error->code == CVM_ERROR_NOT_FOUND ? CVMCTL_EXIT_UNAVAILABLE
-									: CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	return cvmctl_follow_log_for(path, !no_follow, timeout);
 }

@@ -5,13 +5,15 @@
 #include <glib.h>
 #include <cvm/client.h>
 
-/* Exit codes, documented in docs/cvmctl.md. */
+/* Exit codes, the table in docs/cvmctl.md. A failure with a GError gets its
+ * code from cvmctl_exit_code() only, never chosen by the command. */
 enum {
 	CVMCTL_EXIT_OK = 0,
-	CVMCTL_EXIT_FAILURE = 1,      /* the operation failed */
-	CVMCTL_EXIT_USAGE = 2,        /* bad command line */
-	CVMCTL_EXIT_CHECK_FAILED = 3, /* a check ran and found problems (validate, verify, measure --expect) */
-	CVMCTL_EXIT_UNAVAILABLE = 4,  /* a host feature, daemon or guest is not available */
+	CVMCTL_EXIT_FAILURE = 1,      /* the operation failed (I/O, libvirt, bad input data, ...) */
+	CVMCTL_EXIT_USAGE = 2,        /* bad command line or argument (unknown platform, out of range) */
+	CVMCTL_EXIT_CHECK_FAILED = 3, /* a check ran and found problems (validate, verify, mismatch) */
+	CVMCTL_EXIT_UNAVAILABLE = 4,  /* not there: guest, file, cvmd, host or file feature */
+	CVMCTL_EXIT_DENIED = 5,       /* permission or host policy denied */
 };
 
 typedef struct {
@@ -45,10 +47,28 @@ int cvmctl_migrate_cancel(int argc, char **argv);
  * and return FALSE (the caller exits with CVMCTL_EXIT_USAGE). */
 gboolean cvmctl_parse_options(GOptionContext *context, int *argc, char ***argv);
 
-/* Print "cvmctl: <message>" to stderr and return @exit_code. */
-int cvmctl_fail(const GError *error, int exit_code);
+/* The exit code for @error by its domain and code (cvmctl/exit.c): CVM_ERROR
+ * (also cvmd's remote errors), G_FILE_ERROR, G_IO_ERROR, G_DBUS_ERROR and
+ * G_OPTION_ERROR; anything else is CVMCTL_EXIT_FAILURE. */
+int cvmctl_exit_code(const GError *error);
 
-/* Print a json-c object to stdout, pretty and with a trailing newline. */
+/* Print "cvmctl: <message>" to stderr and return cvmctl_exit_code(@error):
+ * every command's failure path with a GError ends here. */
+int cvmctl_error(const GError *error);
+
+/* Removes (in place) from the NULL-terminated @entries those whose long name
+ * is in @names (NULL-terminated): one table serves several commands and each
+ * command's --help lists only its own options. */
+void cvmctl_entries_drop(GOptionEntry *entries, const char *const *names);
+
+/* The --json of a command whose only output is JSON: accepted, so that every
+ * command printing structured data takes --json; it changes nothing. */
+extern gboolean cvmctl_json_always;
+#define CVMCTL_ENTRY_JSON_ALWAYS \
+	{ "json", 0, 0, G_OPTION_ARG_NONE, &cvmctl_json_always, "JSON output (its only output)", NULL }
+
+/* Print a json-c object to stdout, pretty and with a trailing newline; a
+ * "created" number of seconds is printed as an RFC 3339 string. */
 struct json_object;
 void cvmctl_print_json(struct json_object *obj);
 
@@ -77,12 +97,40 @@ json_object *cvmctl_guest_status(CvmClient *client, const char *bus, const char 
  * stderr and returns TRUE. */
 gboolean cvmctl_print_failure(struct json_object *status);
 
+/* @value within [@min, @max], else CVM_ERROR_INVALID_ARGUMENT naming
+ * @option, the value and the allowed range. */
+gboolean cvmctl_check_range(const char *option, gint64 value, gint64 min, gint64 max, GError **error);
+
 /* "512M", "2G", "1024" (MiB) into bytes. */
 gboolean cvmctl_parse_size(const char *text, guint64 *out, GError **error);
 
-/* cvmd on @bus (NULL: the system bus), or NULL after printing the one line
- * that says the command runs in-process. */
+/* Choosing the daemon (cvmctl/daemon.c). */
+
+/* cvmctl's own --bus (before the command) and -v/--verbose. */
+void cvmctl_set_bus(const char *bus);
+void cvmctl_set_verbose(gboolean on);
+gboolean cvmctl_verbose(void);
+
+/* With -v: print "cvmctl: <message>" to stderr; else nothing. */
+void cvmctl_note(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+/* The bus the user named: @bus (a command's --bus), else cvmctl's --bus,
+ * else $CVM_BUS; NULL when none was named (try system, then session). */
+const char *cvmctl_bus_choice(const char *bus);
+
+/* cvmd on the chosen bus; with none chosen on the system bus, else on the
+ * session bus when one exists. @used (optional) is set to the bus tried
+ * last. CVM_ERROR_NOT_FOUND when cvmd is on none of them. */
+CvmClient *cvmctl_connect(const char *bus, const char **used, GError **error);
+
+/* cvmctl_connect(), or NULL when the command is to run in-process; silent
+ * unless -v, which says which cvmd (or in-process, with the state folder). */
 CvmClient *cvmctl_client_or_local(const char *bus);
+
+/* The state folder of the in-process path, matching the cvmd it stands in
+ * for: $CVM_STATE_DIR, else the user's folder for the session bus (and,
+ * with no bus named, for any user but root), else /var/lib/cvm. */
+gchar *cvmctl_state_dir(const char *bus);
 
 /* Run @loop until SIGINT or SIGTERM. */
 void cvmctl_run_until_signal(GMainLoop *loop);

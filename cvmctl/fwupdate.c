@@ -12,14 +12,6 @@
 #include <string.h>
 
 static int
-exit_for(const GError *error)
-{
-	if (error->domain == CVM_ERROR && (error->code == CVM_ERROR_NOT_FOUND || error->code == CVM_ERROR_NOT_SUPPORTED))
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
-	return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-}
-
-static int
 decode(int argc, char **argv)
 {
 	g_autofree gchar *request = NULL, *memory = NULL, *iface = NULL, *platform = NULL;
@@ -33,6 +25,7 @@ decode(int argc, char **argv)
 		{ "interface", 0, 0, G_OPTION_ARG_STRING, &iface, "vm-launch-update (default) or vmfwupdate", "I" },
 		{ "platform", 0, 0, G_OPTION_ARG_STRING, &platform, "the guest's platform (default native)", "P" },
 		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &vcpus, "the guest's vCPUs (default 1)", "N" },
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- decode a guest's firmware-update request offline");
@@ -44,20 +37,22 @@ decode(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
-	if (request == NULL || memory == NULL || vcpus < 1 ||
+	if (request == NULL || memory == NULL ||
 	    (iface != NULL && strcmp(iface, "vm-launch-update") != 0 && strcmp(iface, "vmfwupdate") != 0)) {
 		fprintf(stderr, "cvmctl: fwupdate decode needs --request FILE --memory DUMP "
 				"[--interface vm-launch-update|vmfwupdate]\n");
 		return CVMCTL_EXIT_USAGE;
 	}
+	if (!cvmctl_check_range("--vcpus", vcpus, 1, CVM_LAUNCH_MAX_VCPUS, &error))
+		return cvmctl_error(error);
 	guest.vcpus = (guint)vcpus;
 	if (platform != NULL && !cvm_launch_platform_from_string(platform, &guest.platform, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+		return cvmctl_error(error);
 	if (!g_file_get_contents(request, &data, &len, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	g_autoptr(CvmGuestMemory) mem = cvm_guest_memory_new_file(memory, (guint64)base, FALSE, &error);
 	if (mem == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	g_autoptr(CvmFwupdatePlan) plan =
 		iface != NULL && strcmp(iface, "vmfwupdate") == 0
 			? cvm_fwupdate_plan_vmfwupdate(&guest, (const guint8 *)data, len, mem)
@@ -79,6 +74,7 @@ parse_guest(int *argc, char ***argv, const char *what, int want_args, GuestOpts 
 	GOptionEntry entries[] = {
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI", "URI" },
 		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
@@ -102,7 +98,7 @@ via_cvmd(CvmClient *c, const char *name, const char *method, const char *image)
 
 	if ((g_strcmp0(method, "Status") != 0 && !cvm_client_fwupdate(c, name, method, image, NULL, &error)) ||
 	    !cvm_client_fwupdate(c, name, "Status", NULL, &json, &error))
-		return exit_for(error);
+		return cvmctl_error(error);
 	puts(json);
 	return CVMCTL_EXIT_OK;
 }
@@ -110,7 +106,7 @@ via_cvmd(CvmClient *c, const char *name, const char *method, const char *image)
 static CvmState *
 open_state(const GuestOpts *o, gchar **dir, GError **error)
 {
-	*dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	*dir = cvmctl_state_dir(o->bus);
 	return cvm_state_open(*dir, error);
 }
 
@@ -129,7 +125,7 @@ stage(int argc, char **argv)
 		return via_cvmd(c, argv[1], "Stage", image);
 	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
 	if (state == NULL || !cvm_fwupdate_stage(state, argv[1], image, &error))
-		return exit_for(error);
+		return cvmctl_error(error);
 	g_autofree gchar *status = cvm_fwupdate_status(state, argv[1], &error);
 	puts(status);
 	return CVMCTL_EXIT_OK;
@@ -150,7 +146,7 @@ status(int argc, char **argv)
 	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
 	g_autofree gchar *out = state != NULL ? cvm_fwupdate_status(state, argv[1], &error) : NULL;
 	if (out == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	puts(out);
 	return CVMCTL_EXIT_OK;
 }
@@ -170,15 +166,15 @@ switch_cmd(int argc, char **argv, gboolean rollback)
 		return via_cvmd(c, argv[1], rollback ? "Rollback" : "Apply", NULL);
 	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
 	if (state == NULL || (uri = cvmctl_local_uri(o.uri, dir, &error)) == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	virConnectPtr conn = cvm_libvirt_open(uri, &error);
 	if (conn == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	gboolean ok = rollback ? cvm_fwupdate_rollback(conn, state, argv[1], &error)
 			       : cvm_fwupdate_apply(conn, state, argv[1], &error);
 	cvm_libvirt_close(conn);
 	if (!ok)
-		return exit_for(error);
+		return cvmctl_error(error);
 	g_autofree gchar *out = cvm_fwupdate_status(state, argv[1], &error);
 	puts(out != NULL ? out : "");
 	return CVMCTL_EXIT_OK;

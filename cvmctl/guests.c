@@ -15,27 +15,19 @@ typedef struct {
 	gboolean force;
 } GuestOpts;
 
-static int
-exit_for(const GError *error)
-{
-	if (error->domain == CVM_ERROR &&
-	    (error->code == CVM_ERROR_NOT_FOUND || error->code == CVM_ERROR_NOT_SUPPORTED))
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
-	return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-}
-
 static gboolean
-parse(int *argc, char ***argv, const char *what, GuestOpts *o)
+parse(int *argc, char ***argv, const char *what, const char *const *not_mine, GuestOpts *o)
 {
 	GOptionEntry entries[] = {
 		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "JSON output", NULL },
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI" },
-		{ "force", 'f', 0, G_OPTION_ARG_NONE, &o->force, "stop: power off at once (destroy)", NULL },
+		{ "force", 'f', 0, G_OPTION_ARG_NONE, &o->force, "power off at once (destroy)", NULL },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
 
+	cvmctl_entries_drop(entries, not_mine);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	return cvmctl_parse_options(ctx, argc, argv);
 }
@@ -49,7 +41,7 @@ list_guests(const GuestOpts *o, GError **error)
 
 	if (c != NULL)
 		return cvm_client_list_guests(c, error);
-	dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	dir = cvmctl_state_dir(o->bus);
 	uri = cvmctl_local_uri(o->uri, dir, error);
 	return uri != NULL ? cvm_local_list_guests(dir, uri, error) : NULL;
 }
@@ -119,11 +111,11 @@ act(const GuestOpts *o, const char *name, const char *action)
 	if (c != NULL) {
 		ok = cvm_client_guest_action(c, name, action, &error);
 	} else {
-		dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+		dir = cvmctl_state_dir(o->bus);
 		uri = cvmctl_local_uri(o->uri, dir, &error);
 		ok = uri != NULL && cvm_local_guest_action(dir, uri, name, action, &error);
 	}
-	return ok ? CVMCTL_EXIT_OK : exit_for(error);
+	return ok ? CVMCTL_EXIT_OK : cvmctl_error(error);
 }
 
 static void
@@ -158,11 +150,11 @@ cvmctl_cmd_list(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	json_object *arr;
 
-	if (!parse(&argc, &argv, "- list guests", &o))
+	if (!parse(&argc, &argv, "- list guests", (const char *[]){ "force", NULL }, &o))
 		return CVMCTL_EXIT_USAGE;
 	arr = list_guests(&o, &error);
 	if (arr == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	if (o.json)
 		cvmctl_print_json(arr);
 	else
@@ -179,14 +171,14 @@ cvmctl_cmd_status(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	json_object *arr, *found = NULL;
 
-	if (!parse(&argc, &argv, "NAME - show one guest", &o) || argc != 2 ||
+	if (!parse(&argc, &argv, "NAME - show one guest", (const char *[]){ "force", NULL }, &o) || argc != 2 ||
 	    !cvm_name_is_valid(argv[1])) {
 		fprintf(stderr, "cvmctl: status needs one valid guest name\n");
 		return CVMCTL_EXIT_USAGE;
 	}
 	arr = list_guests(&o, &error);
 	if (arr == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	for (size_t i = 0; i < json_object_array_length(arr) && !found; i++) {
 		json_object *g = json_object_array_get_idx(arr, i), *v;
 
@@ -196,7 +188,7 @@ cvmctl_cmd_status(int argc, char **argv)
 	if (found == NULL) {
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no guest named %s", argv[1]);
 		json_object_put(arr);
-		return exit_for(error);
+		return cvmctl_error(error);
 	}
 	if (o.json) {
 		cvmctl_print_json(found);
@@ -218,7 +210,7 @@ cvmctl_cmd_stop(int argc, char **argv)
 {
 	g_auto(GuestOpts) o = { 0 };
 
-	if (!parse(&argc, &argv, "NAME - ask a guest to shut down", &o) || argc != 2 ||
+	if (!parse(&argc, &argv, "NAME - ask a guest to shut down", (const char *[]){ "json", NULL }, &o) || argc != 2 ||
 	    !cvm_name_is_valid(argv[1])) {
 		fprintf(stderr, "cvmctl: stop needs one valid guest name\n");
 		return CVMCTL_EXIT_USAGE;
@@ -231,7 +223,7 @@ cvmctl_cmd_forget(int argc, char **argv)
 {
 	g_auto(GuestOpts) o = { 0 };
 
-	if (!parse(&argc, &argv, "NAME - power off and remove a guest", &o) || argc != 2 ||
+	if (!parse(&argc, &argv, "NAME - power off and remove a guest", (const char *[]){ "json", "force", NULL }, &o) || argc != 2 ||
 	    !cvm_name_is_valid(argv[1])) {
 		fprintf(stderr, "cvmctl: forget needs one valid guest name\n");
 		return CVMCTL_EXIT_USAGE;

@@ -144,7 +144,7 @@ cvmctl_igvm_build(int argc, char **argv)
 		       cvm_igvm_builder_get_format_version(builder));
 		rc = CVMCTL_EXIT_OK;
 	} else {
-		rc = cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		rc = cvmctl_error(error);
 	}
 	build_options_clear(&o);
 	return rc;

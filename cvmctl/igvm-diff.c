@@ -28,12 +28,12 @@ fixed_diff(const CvmctlIgvmFile *a, const CvmctlIgvmFile *b)
 {
 	json_object *arr = json_object_new_array();
 
-	fixed_field(arr, "format_version", a->format_version, b->format_version);
+	fixed_field(arr, "format-version", a->format_version, b->format_version);
 	fixed_field(arr, "architecture", a->architecture, b->architecture);
-	fixed_field(arr, "variable_header_offset", a->variable_header_offset,
+	fixed_field(arr, "variable-header-offset", a->variable_header_offset,
 		    b->variable_header_offset);
-	fixed_field(arr, "variable_header_size", a->variable_header_size, b->variable_header_size);
-	fixed_field(arr, "total_file_size", a->total_file_size, b->total_file_size);
+	fixed_field(arr, "variable-header-size", a->variable_header_size, b->variable_header_size);
+	fixed_field(arr, "total-file-size", a->total_file_size, b->total_file_size);
 	fixed_field(arr, "checksum", a->checksum, b->checksum);
 	return arr;
 }
@@ -178,8 +178,8 @@ pages_diff(const CvmctlIgvmFile *a, const CvmctlIgvmFile *b, gboolean *differ)
 		if (!g_hash_table_contains(pa, k))
 			g_array_append_val(only_b, ((PageKey *)k)->gpa);
 	*differ = only_a->len || only_b->len || changed->len;
-	json_object_object_add(o, "only_in_a", ranges(only_a));
-	json_object_object_add(o, "only_in_b", ranges(only_b));
+	json_object_object_add(o, "only-in-a", ranges(only_a));
+	json_object_object_add(o, "only-in-b", ranges(only_b));
 	json_object_object_add(o, "changed", ranges(changed));
 	return o;
 }
@@ -203,14 +203,14 @@ diff(const CvmctlIgvmFile *a, const CvmctlIgvmFile *b)
 
 	json_object_object_add(root, "identical", json_object_new_boolean(g_bytes_equal(a->bytes,
 										     b->bytes)));
-	json_object_object_add(root, "fixed_header", fixed_diff(a, b));
-	json_object_object_add(headers, "only_in_a", only_in(la, lb));
-	json_object_object_add(headers, "only_in_b", only_in(lb, la));
+	json_object_object_add(root, "fixed-header", fixed_diff(a, b));
+	json_object_object_add(headers, "only-in-a", only_in(la, lb));
+	json_object_object_add(headers, "only-in-b", only_in(lb, la));
 	json_object_object_add(root, "headers", headers);
 	json_object_object_add(root, "pages", pages_diff(a, b, &pages_differ));
-	json_object_object_add(fd, "a_bytes", json_object_new_int64(file_data_size(a)));
-	json_object_object_add(fd, "b_bytes", json_object_new_int64(file_data_size(b)));
-	json_object_object_add(root, "file_data", fd);
+	json_object_object_add(fd, "a-bytes", json_object_new_int64(file_data_size(a)));
+	json_object_object_add(fd, "b-bytes", json_object_new_int64(file_data_size(b)));
+	json_object_object_add(root, "file-data", fd);
 	return root;
 }
 
@@ -224,10 +224,10 @@ print_strings(json_object *arr, const char *prefix)
 static void
 print_text(const char *pa, const char *pb, json_object *d)
 {
-	json_object *arr = json_object_object_get(d, "fixed_header");
+	json_object *arr = json_object_object_get(d, "fixed-header");
 	json_object *h = json_object_object_get(d, "headers");
 	json_object *p = json_object_object_get(d, "pages");
-	json_object *fd = json_object_object_get(d, "file_data");
+	json_object *fd = json_object_object_get(d, "file-data");
 
 	printf("--- %s\n+++ %s\n", pa, pb);
 	if (json_object_array_length(arr) > 0)
@@ -239,17 +239,17 @@ print_text(const char *pa, const char *pb, json_object *d)
 		       json_object_get_string(json_object_object_get(o, "a")),
 		       json_object_get_string(json_object_object_get(o, "b")));
 	}
-	if (json_object_array_length(json_object_object_get(h, "only_in_a")) +
-	    json_object_array_length(json_object_object_get(h, "only_in_b")) > 0)
+	if (json_object_array_length(json_object_object_get(h, "only-in-a")) +
+	    json_object_array_length(json_object_object_get(h, "only-in-b")) > 0)
 		printf("headers (page data excluded):\n");
-	print_strings(json_object_object_get(h, "only_in_a"), "  - ");
-	print_strings(json_object_object_get(h, "only_in_b"), "  + ");
+	print_strings(json_object_object_get(h, "only-in-a"), "  - ");
+	print_strings(json_object_object_get(h, "only-in-b"), "  + ");
 	print_strings(json_object_object_get(p, "changed"), "page data changed: ");
-	print_strings(json_object_object_get(p, "only_in_a"), "pages only in A:   ");
-	print_strings(json_object_object_get(p, "only_in_b"), "pages only in B:   ");
+	print_strings(json_object_object_get(p, "only-in-a"), "pages only in A:   ");
+	print_strings(json_object_object_get(p, "only-in-b"), "pages only in B:   ");
 	printf("file data: %s -> %s bytes\n",
-	       json_object_get_string(json_object_object_get(fd, "a_bytes")),
-	       json_object_get_string(json_object_object_get(fd, "b_bytes")));
+	       json_object_get_string(json_object_object_get(fd, "a-bytes")),
+	       json_object_get_string(json_object_object_get(fd, "b-bytes")));
 }
 
 int
@@ -280,7 +280,7 @@ cvmctl_igvm_diff(int argc, char **argv)
 	if (a != NULL)
 		b = cvmctl_igvm_file_open(argv[2], &error);
 	if (b == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	d = diff(a, b);
 	identical = json_object_get_boolean(json_object_object_get(d, "identical"));
 	if (json)

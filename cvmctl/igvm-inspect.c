@@ -29,16 +29,16 @@ print_header(const char *path, json_object *r)
 	json_object *arr = json_object_object_get(r, "platforms");
 
 	printf("%s: IGVM format version %s (%s), %s bytes, %s headers, checksum %s\n", path,
-	       str(f, "format_version"), str(f, "architecture"), str(f, "total_file_size"),
+	       str(f, "format-version"), str(f, "architecture"), str(f, "total-file-size"),
 	       str(f, "headers"), str(f, "checksum"));
-	printf("  variable headers at %s, %s bytes\n", str(f, "variable_header_offset"),
-	       str(f, "variable_header_size"));
+	printf("  variable headers at %s, %s bytes\n", str(f, "variable-header-offset"),
+	       str(f, "variable-header-size"));
 	printf("Platforms:\n");
 	for (gsize i = 0; i < json_object_array_length(arr); i++) {
 		json_object *p = json_object_array_get_idx(arr, i);
 
 		printf("  %-8s mask %s, highest VTL %s, shared GPA boundary %s\n", str(p, "type"),
-		       str(p, "mask"), str(p, "highest_vtl"), str(p, "shared_gpa_boundary"));
+		       str(p, "mask"), str(p, "highest-vtl"), str(p, "shared-gpa-boundary"));
 	}
 	arr = json_object_object_get(r, "policies");
 	if (json_object_array_length(arr) > 0)
@@ -51,7 +51,7 @@ print_header(const char *path, json_object *r)
 		printf("\n");
 	}
 	printf("Directives:\n");
-	json_object_object_foreach(json_object_object_get(r, "directive_counts"), name, n)
+	json_object_object_foreach(json_object_object_get(r, "directive-counts"), name, n)
 		printf("  %-28s %d\n", name, json_object_get_int(n));
 }
 
@@ -65,7 +65,7 @@ print_memory(json_object *r)
 		json_object *m = json_object_array_get_idx(arr, i);
 		g_autofree gchar *range = g_strdup_printf("%s-%s", str(m, "start"), str(m, "end"));
 
-		printf("  %-37s %6s page(s) %-10s %-4s %s%s [%s]\n", range, str(m, "pages"), str(m, "data_type"), str(m, "contents"),
+		printf("  %-37s %6s page(s) %-10s %-4s %s%s [%s]\n", range, str(m, "pages"), str(m, "data-type"), str(m, "contents"),
 		       json_object_get_boolean(json_object_object_get(m, "measured")) ? "measured"
 										 : "unmeasured",
 		       json_object_get_boolean(json_object_object_get(m, "shared")) ? " shared" : "",
@@ -76,16 +76,16 @@ print_memory(json_object *r)
 static void
 print_rest(json_object *r)
 {
-	json_object *arr = json_object_object_get(r, "vp_contexts");
+	json_object *arr = json_object_object_get(r, "vp-contexts");
 
 	for (gsize i = 0; i < json_object_array_length(arr); i++) {
 		json_object *v = json_object_array_get_idx(arr, i);
 
 		printf("%s  vp %s at %s [%s]: %s rip %s cs %s base %s\n", i ? "" : "VP contexts:\n",
-		       str(v, "vp_index"), str(v, "gpa"), str(v, "platforms"), str(v, "format"),
-		       str(v, "rip"), str(v, "cs_selector"), str(v, "cs_base"));
+		       str(v, "vp-index"), str(v, "gpa"), str(v, "platforms"), str(v, "format"),
+		       str(v, "rip"), str(v, "cs-selector"), str(v, "cs-base"));
 	}
-	arr = json_object_object_get(r, "parameter_areas");
+	arr = json_object_object_get(r, "parameter-areas");
 	for (gsize i = 0; i < json_object_array_length(arr); i++) {
 		json_object *a = json_object_array_get_idx(arr, i);
 		json_object *params = json_object_object_get(a, "parameters");
@@ -93,7 +93,7 @@ print_rest(json_object *r)
 
 		printf("%s  area %s: %s bytes%s;", i ? "" : "Parameter areas:\n", str(a, "index"),
 		       str(a, "size"),
-		       json_object_get_boolean(json_object_object_get(a, "initial_data"))
+		       json_object_get_boolean(json_object_object_get(a, "initial-data"))
 			       ? ", initial data" : "");
 		for (gsize j = 0; j < json_object_array_length(params); j++) {
 			json_object *p = json_object_array_get_idx(params, j);
@@ -107,16 +107,16 @@ print_rest(json_object *r)
 			printf("; never inserted");
 		printf("\n");
 	}
-	arr = json_object_object_get(r, "snp_id_blocks");
+	arr = json_object_object_get(r, "snp-id-blocks");
 	for (gsize i = 0; i < json_object_array_length(arr); i++) {
 		json_object *b = json_object_array_get_idx(arr, i);
 
 		printf("%s  [%s] version %s guest_svn %s id_key_algorithm %s author_key %s\n"
 		       "    ld %s\n    family_id %s image_id %s\n",
 		       i ? "" : "SNP ID blocks:\n", str(b, "platforms"), str(b, "version"),
-		       str(b, "guest_svn"), str(b, "id_key_algorithm"),
-		       str(b, "author_key_enabled"), str(b, "ld"), str(b, "family_id"),
-		       str(b, "image_id"));
+		       str(b, "guest-svn"), str(b, "id-key-algorithm"),
+		       str(b, "author-key-enabled"), str(b, "ld"), str(b, "family-id"),
+		       str(b, "image-id"));
 	}
 }
 
@@ -149,18 +149,19 @@ cvmctl_igvm_inspect(int argc, char **argv)
 	}
 	file = cvmctl_igvm_file_open(argv[1], &error);
 	if (file == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	if (platform != NULL) {
 		CvmIgvmPlatformType type;
 
 		if (!cvmctl_igvm_platform_from_name(platform, &type)) {
-			fprintf(stderr, "cvmctl: unknown platform '%s'\n", platform);
-			return CVMCTL_EXIT_USAGE;
+			g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown platform '%s'", platform);
+			return cvmctl_error(error);
 		}
 		filter = cvmctl_igvm_platform_mask(file, type);
 		if (filter == 0) {
-			fprintf(stderr, "cvmctl: %s declares no %s platform\n", argv[1], platform);
-			return CVMCTL_EXIT_FAILURE;
+			g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "%s declares no %s platform", argv[1],
+				    platform);
+			return cvmctl_error(error);
 		}
 	}
 	report = cvmctl_igvm_report(file, filter);

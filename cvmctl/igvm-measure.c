@@ -52,15 +52,15 @@ cvmctl_igvm_measure(int argc, char **argv)
 		return CVMCTL_EXIT_USAGE;
 	}
 	if (!cvmctl_measure_args_to_options(&a, &o, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+		return cvmctl_error(error);
 	if (!g_file_get_contents(argv[1], &data, &len, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	g_autoptr(GBytes) file = g_bytes_new_take(g_steal_pointer(&data), len);
 	if (a.json)
 		return print_json(file, &o);
 	if (!cvm_measure_igvm(g_bytes_get_data(file, NULL), len, &o, &d, &diags, &error)) {
 		g_prefix_error(&error, "%s: ", argv[1]);
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	}
 	g_autofree gchar *hex = cvm_digest_to_hex(&d);
 	printf("%s\n", hex);

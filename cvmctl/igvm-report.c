@@ -45,15 +45,15 @@ file_section(const CvmctlIgvmFile *f)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "format_version", json_object_new_int(f->format_version));
+	json_object_object_add(o, "format-version", json_object_new_int(f->format_version));
 	json_object_object_add(o, "architecture",
 			       json_object_new_string(f->architecture == CVM_IGVM_ARCH_AARCH64
 							      ? "aarch64" : "x64"));
-	json_object_object_add(o, "variable_header_offset",
+	json_object_object_add(o, "variable-header-offset",
 			       json_object_new_int64(f->variable_header_offset));
-	json_object_object_add(o, "variable_header_size",
+	json_object_object_add(o, "variable-header-size",
 			       json_object_new_int64(f->variable_header_size));
-	json_object_object_add(o, "total_file_size", json_object_new_int64(f->total_file_size));
+	json_object_object_add(o, "total-file-size", json_object_new_int64(f->total_file_size));
 	json_object_object_add(o, "checksum", hex64(f->checksum));
 	json_object_object_add(o, "headers", json_object_new_int(f->headers->len));
 	return o;
@@ -70,10 +70,10 @@ add_platform(json_object *arr, const CvmctlIgvmHeader *h)
 	name = cvmctl_igvm_platform_name(p.platform_type);
 	json_object_object_add(o, "type", json_object_new_string(name ? name : "unknown"));
 	json_object_object_add(o, "mask", hex64(cvm_le32(p.compatibility_mask)));
-	json_object_object_add(o, "highest_vtl", json_object_new_int(p.highest_vtl));
-	json_object_object_add(o, "platform_version",
+	json_object_object_add(o, "highest-vtl", json_object_new_int(p.highest_vtl));
+	json_object_object_add(o, "platform-version",
 			       json_object_new_int(cvm_le16(p.platform_version)));
-	json_object_object_add(o, "shared_gpa_boundary", hex64(cvm_le64(p.shared_gpa_boundary)));
+	json_object_object_add(o, "shared-gpa-boundary", hex64(cvm_le64(p.shared_gpa_boundary)));
 	json_object_array_add(arr, o);
 }
 
@@ -105,7 +105,7 @@ memory_section(const CvmctlIgvmFile *f, guint32 filter)
 		json_object_object_add(o, "start", hex64(r->gpa));
 		json_object_object_add(o, "end", hex64(r->gpa + r->n_pages * CVM_IGVM_PAGE_SIZE - 1));
 		json_object_object_add(o, "pages", json_object_new_int64(r->n_pages));
-		json_object_object_add(o, "data_type", json_object_new_string(type ? type : "unknown"));
+		json_object_object_add(o, "data-type", json_object_new_string(type ? type : "unknown"));
 		json_object_object_add(o, "contents",
 				       json_object_new_string(r->has_data ? "data" : "zero"));
 		/* A shared page is host-visible and never part of a launch digest
@@ -130,7 +130,7 @@ add_vp_context(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader
 
 	memcpy(&vp, h->payload, sizeof(vp));
 	mask = cvm_le32(vp.compatibility_mask);
-	json_object_object_add(o, "vp_index", json_object_new_int(cvm_le16(vp.vp_index)));
+	json_object_object_add(o, "vp-index", json_object_new_int(cvm_le16(vp.vp_index)));
 	json_object_object_add(o, "gpa", hex64(cvm_le64(vp.gpa)));
 	json_object_object_add(o, "platforms", platforms_of(f, mask));
 	if (h->data != NULL && (mask & (cvmctl_igvm_platform_mask(f, CVM_IGVM_PLATFORM_SEV_SNP) |
@@ -144,17 +144,17 @@ add_vp_context(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader
 		memcpy(&cs, h->data + CVM_VMSA_CS, sizeof(cs));
 		json_object_object_add(o, "format", json_object_new_string("vmsa"));
 		json_object_object_add(o, "rip", hex64(cvm_le64(rip)));
-		json_object_object_add(o, "cs_selector", hex64(cvm_le16(cs.selector)));
-		json_object_object_add(o, "cs_base", hex64(cvm_le64(cs.base)));
-		json_object_object_add(o, "sev_features", hex64(cvm_le64(features)));
+		json_object_object_add(o, "cs-selector", hex64(cvm_le16(cs.selector)));
+		json_object_object_add(o, "cs-base", hex64(cvm_le64(cs.base)));
+		json_object_object_add(o, "sev-features", hex64(cvm_le64(features)));
 	} else if (h->data != NULL && h->data_length >= sizeof(CvmIgvmNativeVpContextX64)) {
 		CvmIgvmNativeVpContextX64 c;
 
 		memcpy(&c, h->data, sizeof(c));
 		json_object_object_add(o, "format", json_object_new_string("native-x64"));
 		json_object_object_add(o, "rip", hex64(cvm_le64(c.rip)));
-		json_object_object_add(o, "cs_selector", hex64(cvm_le16(c.code_selector)));
-		json_object_object_add(o, "cs_base", hex64(cvm_le32(c.code_base)));
+		json_object_object_add(o, "cs-selector", hex64(cvm_le16(c.code_selector)));
+		json_object_object_add(o, "cs-base", hex64(cvm_le32(c.code_base)));
 		json_object_object_add(o, "cr0", hex64(cvm_le64(c.cr0)));
 	}
 	json_object_array_add(arr, o);
@@ -169,17 +169,17 @@ add_id_block(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader *
 	memcpy(&b, h->payload, sizeof(b));
 	json_object_object_add(o, "platforms", platforms_of(f, cvm_le32(b.compatibility_mask)));
 	json_object_object_add(o, "ld", hexbytes(b.ld, sizeof(b.ld)));
-	json_object_object_add(o, "family_id", hexbytes(b.family_id, sizeof(b.family_id)));
-	json_object_object_add(o, "image_id", hexbytes(b.image_id, sizeof(b.image_id)));
+	json_object_object_add(o, "family-id", hexbytes(b.family_id, sizeof(b.family_id)));
+	json_object_object_add(o, "image-id", hexbytes(b.image_id, sizeof(b.image_id)));
 	json_object_object_add(o, "version", json_object_new_int64(cvm_le32(b.version)));
-	json_object_object_add(o, "guest_svn", json_object_new_int64(cvm_le32(b.guest_svn)));
-	json_object_object_add(o, "id_key_algorithm",
+	json_object_object_add(o, "guest-svn", json_object_new_int64(cvm_le32(b.guest_svn)));
+	json_object_object_add(o, "id-key-algorithm",
 			       json_object_new_int64(cvm_le32(b.id_key_algorithm)));
-	json_object_object_add(o, "author_key_enabled",
+	json_object_object_add(o, "author-key-enabled",
 			       json_object_new_boolean(b.author_key_enabled != 0));
-	json_object_object_add(o, "author_key_algorithm",
+	json_object_object_add(o, "author-key-algorithm",
 			       json_object_new_int64(cvm_le32(b.author_key_algorithm)));
-	json_object_object_add(o, "id_key_curve",
+	json_object_object_add(o, "id-key-curve",
 			       json_object_new_int64(cvm_le32(b.id_public_key.curve)));
 	json_object_array_add(arr, o);
 }
@@ -213,7 +213,7 @@ parameter_section(const CvmctlIgvmFile *f, guint32 filter)
 					       json_object_new_int64(cvm_le32(a.parameter_area_index)));
 			json_object_object_add(area, "size",
 					       json_object_new_int64(cvm_le64(a.number_of_bytes)));
-			json_object_object_add(area, "initial_data",
+			json_object_object_add(area, "initial-data",
 					       json_object_new_boolean(h->data != NULL));
 			json_object_object_add(area, "parameters", json_object_new_array());
 			json_object_object_add(area, "inserted", json_object_new_array());
@@ -293,10 +293,10 @@ cvmctl_igvm_report(const CvmctlIgvmFile *f, guint32 filter)
 	json_object_object_add(root, "file", file_section(f));
 	json_object_object_add(root, "platforms", platforms);
 	json_object_object_add(root, "policies", policies);
-	json_object_object_add(root, "directive_counts", counts);
+	json_object_object_add(root, "directive-counts", counts);
 	json_object_object_add(root, "memory", memory_section(f, filter));
-	json_object_object_add(root, "vp_contexts", vps);
-	json_object_object_add(root, "parameter_areas", parameter_section(f, filter));
-	json_object_object_add(root, "snp_id_blocks", ids);
+	json_object_object_add(root, "vp-contexts", vps);
+	json_object_object_add(root, "parameter-areas", parameter_section(f, filter));
+	json_object_object_add(root, "snp-id-blocks", ids);
 	return root;
 }

@@ -65,6 +65,7 @@ cvmctl_igvm_sign(int argc, char **argv)
 
 	g_option_context_set_summary(context, "Add a signed SNP ID block to an IGVM file (docs/measurement.md).");
 	g_option_context_add_main_entries(context, entries, NULL);
+	a.no_json = TRUE;
 	cvmctl_measure_add_entries(context, &a, TRUE);
 	if (!cvmctl_parse_options(context, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
@@ -74,7 +75,7 @@ cvmctl_igvm_sign(int argc, char **argv)
 	}
 	if (!cvmctl_measure_args_to_options(&a, &o, &error) || !parse_id(family, p.family_id, "--family-id", &error) ||
 	    !parse_id(image, p.image_id, "--image-id", &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+		return cvmctl_error(error);
 	p.id_key = id_key;
 	p.author_key = author_key;
 	p.guest_svn = (guint32)svn;
@@ -82,7 +83,7 @@ cvmctl_igvm_sign(int argc, char **argv)
 	g_autoptr(GBytes) out = file ? cvm_igvm_sign(file, &o, &p, &error) : NULL;
 	if (out == NULL ||
 	    !g_file_set_contents(output, g_bytes_get_data(out, NULL), g_bytes_get_size(out), &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	return CVMCTL_EXIT_OK;
 }
 
@@ -96,6 +97,7 @@ cvmctl_igvm_verify(int argc, char **argv)
 	CvmDigest d = { 0 };
 
 	g_option_context_set_summary(context, "Check an IGVM file's SNP ID block: digest and signatures.");
+	a.no_json = TRUE;
 	cvmctl_measure_add_entries(context, &a, TRUE);
 	if (!cvmctl_parse_options(context, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
@@ -104,15 +106,14 @@ cvmctl_igvm_verify(int argc, char **argv)
 		return CVMCTL_EXIT_USAGE;
 	}
 	if (!cvmctl_measure_args_to_options(&a, &o, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+		return cvmctl_error(error);
 	g_autoptr(GBytes) file = read_file(argv[1], &error);
 	if (file == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-	gboolean ok = cvm_igvm_verify(file, &o, &d, &error);
-	if (!ok && d.len == 0)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-	if (!ok)
-		return cvmctl_fail(error, CVMCTL_EXIT_CHECK_FAILED);
+		return cvmctl_error(error);
+	if (!cvm_igvm_verify(file, &o, &d, &error)) {
+		g_prefix_error(&error, "%s: ", argv[1]);
+		return cvmctl_error(error);
+	}
 	g_autofree gchar *hex = cvm_digest_to_hex(&d);
 	printf("%s: ID block verified, launch digest %s\n", argv[1], hex);
 	return CVMCTL_EXIT_OK;

@@ -69,7 +69,7 @@ cvmctl_igvm_validate(int argc, char **argv)
 	igvm = cvm_igvm_open(argv[1], CVM_IGVM_NO_VALIDATE, &error);
 	if (igvm == NULL && error->domain == CVM_ERROR &&
 	    (error->code == CVM_ERROR_IO || error->code == CVM_ERROR_NOT_FOUND))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	if (igvm == NULL) {
 		/* Not even indexable: the one structural problem is the answer. */
 		if (json) {

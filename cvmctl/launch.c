@@ -42,7 +42,7 @@ clear_opts(LaunchOpts *o)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LaunchOpts, clear_opts)
 
 static gboolean
-parse(int *argc, char ***argv, const char *what, LaunchOpts *o)
+parse(int *argc, char ***argv, const char *what, const char *const *not_mine, LaunchOpts *o)
 {
 	GOptionEntry entries[] = {
 		{ "igvm", 'i', 0, G_OPTION_ARG_FILENAME, &o->igvm, "IGVM file (required)", "FILE" },
@@ -60,14 +60,16 @@ parse(int *argc, char ***argv, const char *what, LaunchOpts *o)
 		{ "cmdline", 0, 0, G_OPTION_ARG_STRING, &o->cmdline, "text for the file's COMMAND_LINE parameter", "TEXT" },
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI" },
 		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
-		{ "console", 0, 0, G_OPTION_ARG_NONE, &o->console, "launch: then follow the serial console", NULL },
-		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "launch: JSON output", NULL },
+		{ "console", 0, 0, G_OPTION_ARG_NONE, &o->console, "then follow the serial console", NULL },
+		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "the guest's record as JSON", NULL },
 		{ "write-files", 0, 0, G_OPTION_ARG_FILENAME, &o->files_dir,
-		  "domxml: write the files the XML refers to (translated firmware) into DIR", "DIR" },
+		  "write the files the XML refers to (translated firmware) into DIR", "DIR" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
 
+	o->vcpus = -1; /* until given, so that --vcpus 0 is refused */
+	cvmctl_entries_drop(entries, not_mine);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	return cvmctl_parse_options(ctx, argc, argv);
 }
@@ -89,13 +91,17 @@ make_spec(LaunchOpts *o, GError **error)
 	s->disk = o->disk;
 	s->network = o->network;
 	s->command_line = o->cmdline;
-	if (o->vcpus < 0 || o->vcpus > 512) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--vcpus must be 1-512");
+	if (o->vcpus != -1 && !cvmctl_check_range("--vcpus", o->vcpus, 1, CVM_LAUNCH_MAX_VCPUS, error))
 		return FALSE;
-	}
-	s->vcpus = (guint)o->vcpus;
+	s->vcpus = o->vcpus != -1 ? (guint)o->vcpus : 0;
 	if (o->memory != NULL && !cvmctl_parse_size(o->memory, &s->memory_bytes, error))
 		return FALSE;
+	if (o->memory != NULL && (s->memory_bytes < CVM_LAUNCH_MIN_MEMORY || s->memory_bytes > CVM_LAUNCH_MAX_MEMORY ||
+				  s->memory_bytes % (1u << 20) != 0)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "--memory %s is out of range: allowed 16M-4T, a multiple of 1M", o->memory);
+		return FALSE;
+	}
 	if (o->platform != NULL && !cvm_launch_platform_from_string(o->platform, &s->platform, error))
 		return FALSE;
 	if (o->accel != NULL && !cvm_launch_accel_from_string(o->accel, &s->accel, error))
@@ -110,21 +116,6 @@ make_spec(LaunchOpts *o, GError **error)
 		}
 	}
 	return TRUE;
-}
-
-static int
-exit_for(const GError *error)
-{
-	if (error->domain != CVM_ERROR)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-	switch (error->code) {
-	case CVM_ERROR_INVALID_ARGUMENT:
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
-	case CVM_ERROR_NOT_SUPPORTED:
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
-	default:
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
-	}
 }
 
 static void
@@ -146,24 +137,25 @@ cvmctl_cmd_domxml(int argc, char **argv)
 	virConnectPtr conn;
 	CvmHostInfo host;
 
-	if (!parse(&argc, &argv, "- print the domain XML launch would use", &o))
+	if (!parse(&argc, &argv, "- print the domain XML launch would use",
+		   (const char *[]){ "bus", "console", "json", NULL }, &o))
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
-		return exit_for(error);
+		return cvmctl_error(error);
 	uri = cvmctl_local_uri(o.uri, dir, &error);
 	conn = uri != NULL ? cvm_libvirt_open(uri, &error) : NULL;
 	if (conn == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+		return cvmctl_error(error);
 	gboolean probed = cvm_host_probe(conn, &host, &error);
 	cvm_libvirt_close(conn);
 	if (!probed)
-		return cvmctl_fail(error, CVMCTL_EXIT_UNAVAILABLE);
+		return cvmctl_error(error);
 	guest_dir = o.files_dir != NULL ? g_canonicalize_filename(o.files_dir, NULL) : cvm_launch_guest_dir(dir, o.name);
 	plan = cvm_launch_plan_new(&o.spec, &host, guest_dir, &error);
 	if (plan == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	if (o.files_dir != NULL && !cvm_launch_plan_write_files(plan, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	print_warnings(cvm_launch_plan_get_warnings(plan));
 	fputs(cvm_launch_plan_get_xml(plan), stdout);
 	return CVMCTL_EXIT_OK;
@@ -197,7 +189,7 @@ print_launched(const LaunchOpts *o, json_object *status)
 static json_object *
 launch_local(LaunchOpts *o, GError **error)
 {
-	g_autofree gchar *dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	g_autofree gchar *dir = cvmctl_state_dir(o->bus);
 	g_autofree gchar *uri = cvmctl_local_uri(o->uri, dir, error);
 	g_autoptr(CvmState) state = NULL;
 	g_auto(GStrv) warnings = NULL;
@@ -229,10 +221,10 @@ cvmctl_cmd_launch(int argc, char **argv)
 	g_autoptr(CvmClient) c = NULL;
 	json_object *status = NULL;
 
-	if (!parse(&argc, &argv, "- launch a guest from an IGVM file", &o))
+	if (!parse(&argc, &argv, "- launch a guest from an IGVM file", (const char *[]){ "write-files", NULL }, &o))
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
-		return exit_for(error);
+		return cvmctl_error(error);
 	c = cvmctl_client_or_local(o.bus);
 	if (c != NULL) {
 		g_autofree gchar *path = cvm_client_launch(c, cvm_guest_spec_to_variant(&o.spec), &error);
@@ -241,7 +233,7 @@ cvmctl_cmd_launch(int argc, char **argv)
 		status = launch_local(&o, &error);
 	}
 	if (status == NULL)
-		return exit_for(error);
+		return cvmctl_error(error);
 	print_launched(&o, status);
 	json_object *v;
 	g_autofree gchar *log = g_strdup(json_object_object_get_ex(status, "serial-log", &v) ? json_object_get_string(v)

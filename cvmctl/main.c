@@ -4,6 +4,7 @@
 #include "cvmctl/cvmctl.h"
 
 #include <locale.h>
+#include <string.h>
 
 static const CvmctlCommand commands[] = {
 	{ "version", cvmctl_cmd_version, "Print the cvm version" },
@@ -28,5 +29,27 @@ main(int argc, char **argv)
 	/* libvirt's failures reach the user as cvmctl's own messages; its
 	 * warnings (e.g. the embedded driver's "tainted") would only confuse. */
 	g_setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", FALSE);
+	/* cvmctl's own options, before the command: only these few, so they
+	 * are read by hand (GOption would also take the command's). */
+	while (argc > 1 && argv[1][0] == '-') {
+		const char *a = argv[1];
+
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			argv[1] = (char *)"version";
+			break;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			cvmctl_set_verbose(TRUE);
+		} else if (g_str_has_prefix(a, "--bus=")) {
+			cvmctl_set_bus(a + strlen("--bus="));
+		} else if (strcmp(a, "--bus") == 0 && argc > 2) {
+			cvmctl_set_bus(argv[2]);
+			argv[1] = argv[0];
+			argc--, argv++;
+		} else {
+			break; /* --help, or an unknown option the dispatcher refuses */
+		}
+		argv[1] = argv[0];
+		argc--, argv++;
+	}
 	return cvmctl_dispatch("cvmctl", commands, G_N_ELEMENTS(commands), argc, argv);
 }

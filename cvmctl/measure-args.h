@@ -29,6 +29,9 @@ typedef struct {
 	gboolean one_page_param;
 	gboolean bsp_only;
 	gboolean check_kvm;
+	/* Set before cvmctl_measure_add_entries() by a command that prints no
+	 * structured data: it then has no --json. */
+	gboolean no_json;
 } CvmctlMeasureArgs;
 
 /* Adds the options common to every measurement (platform, vCPUs, ...) and, with

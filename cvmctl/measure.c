@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* KVM's limit on x86 (KVM_MAX_VCPUS): one VMSA is measured per vCPU. */
+#define MEASURE_MAX_VCPUS 4096
+
 void
 cvmctl_measure_add_entries(GOptionContext *context, CvmctlMeasureArgs *a, gboolean igvm)
 {
-	const GOptionEntry common[] = {
+	GOptionEntry common[] = {
 		{ "platform", 'p', 0, G_OPTION_ARG_STRING, &a->platform, "sev-snp (default), sev-es, sev or tdx", "P" },
 		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &a->vcpus, "Number of vCPUs (default 1)", "N" },
 		{ "vcpu-type", 0, 0, G_OPTION_ARG_STRING, &a->vcpu_type, "QEMU vCPU model (default EPYC-v4)", "TYPE" },
@@ -44,6 +47,10 @@ cvmctl_measure_add_entries(GOptionContext *context, CvmctlMeasureArgs *a, gboole
 		{ NULL }
 	};
 
+	/* -1 until given, so that an explicit --vcpus 0 is refused. */
+	a->vcpus = -1;
+	if (a->no_json)
+		cvmctl_entries_drop(common, (const char *[]){ "json", NULL });
 	g_option_context_add_main_entries(context, common, NULL);
 	g_option_context_add_main_entries(context, igvm ? igvm_entries : ovmf, NULL);
 }
@@ -103,11 +110,11 @@ cvmctl_measure_args_to_options(const CvmctlMeasureArgs *a, CvmMeasureOptions *o,
 	cvm_measure_options_init(o);
 	if (a->platform && !cvm_measure_platform_from_string(a->platform, &o->platform, error))
 		return FALSE;
-	if (a->vcpus < 0 || a->jobs < 0 || a->vars_size < 0) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--vcpus, --jobs and --vars-size must be >= 0");
+	if ((a->vcpus != -1 && !cvmctl_check_range("--vcpus", a->vcpus, 1, MEASURE_MAX_VCPUS, error)) ||
+	    !cvmctl_check_range("--jobs", a->jobs, 0, G_MAXINT, error) ||
+	    !cvmctl_check_range("--vars-size", a->vars_size, 0, G_MAXINT64, error))
 		return FALSE;
-	}
-	o->vcpus = a->vcpus ? (guint)a->vcpus : 1;
+	o->vcpus = a->vcpus != -1 ? (guint)a->vcpus : 1;
 	o->jobs = (guint)a->jobs;
 	if (a->vcpu_type && !cvm_vcpu_sig_from_type(a->vcpu_type, &o->vcpu_sig, error))
 		return FALSE;
@@ -206,17 +213,17 @@ cvmctl_cmd_measure(int argc, char **argv)
 		return CVMCTL_EXIT_USAGE;
 	}
 	if (!cvmctl_measure_args_to_options(&a, &o, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_USAGE);
+		return cvmctl_error(error);
 	g_autofree gchar *data = NULL;
 	gsize len = 0;
 	if (!g_file_get_contents(ovmf, &data, &len, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	g_autoptr(GBytes) fw = g_bytes_new_take(g_steal_pointer(&data), len);
 	if (a.json)
 		return print_ovmf_json(fw, &o);
 	if (!cvm_measure_ovmf(g_bytes_get_data(fw, NULL), len, &o, &d, &error)) {
 		g_prefix_error(&error, "%s: ", ovmf);
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	}
 	g_autofree gchar *hex = cvm_digest_to_hex(&d);
 	printf("%s\n", hex);

@@ -54,6 +54,7 @@ parse(int *argc, char ***argv, Opts *o)
 		{"detach", 0, 0, G_OPTION_ARG_NONE, &o->detach, "through cvmd: print the job id and return", NULL},
 		{"connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI"},
 		{"bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS"},
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("GUEST --to URI - migrate a guest's SVSM state");
@@ -141,14 +142,14 @@ static int
 run_local(Opts *o)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *dir = cvm_state_default_dir(g_strcmp0(o->bus, "session") != 0);
+	g_autofree gchar *dir = cvmctl_state_dir(o->bus);
 	g_autofree gchar *uri = cvmctl_local_uri(o->uri, dir, &error);
 	g_autoptr(CvmState) state = uri ? cvm_state_open(dir, &error) : NULL;
 	g_autoptr(CvmMigrateJob) job = state ? cvm_migrate_job_new(&o->job, &error) : NULL;
 	Local l = {.job = job, .state = state};
 
 	if (job == NULL || (l.conn = cvm_libvirt_open(uri, &error)) == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	cvmctl_catch_interrupts();
 	GThread *t = g_thread_new("cvm-migrate", local_thread, &l);
 	for (guint tick = 1; !g_atomic_int_get(&l.done); tick++) {
@@ -166,7 +167,7 @@ run_local(Opts *o)
 	json_object *out = progress_json(job, l.error);
 	cvmctl_print_json(out);
 	json_object_put(out);
-	int rc = l.ok ? CVMCTL_EXIT_OK : cvmctl_fail(l.error, CVMCTL_EXIT_FAILURE);
+	int rc = l.ok ? CVMCTL_EXIT_OK : cvmctl_error(l.error);
 	g_clear_error(&l.error);
 	return rc;
 }
@@ -196,7 +197,7 @@ follow_cvmd(CvmClient *c, const char *id)
 		g_clear_pointer(&st, json_object_put);
 		st = cvm_client_migrate_status(c, id, &error);
 		if (st == NULL)
-			return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+			return cvmctl_error(error);
 		if (ended(st))
 			break;
 		if (tick % 4 == 0)
@@ -228,7 +229,7 @@ cvmctl_migrate_guest(int argc, char **argv)
 	g_autofree gchar *id =
 		cvm_client_migrate_start(c, o.job.guest, o.job.to, cvm_migrate_job_options_to_variant(&o.job), &error);
 	if (id == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	fprintf(stderr, "cvmctl: migration job %s\n", id);
 	if (o.detach) {
 		printf("%s\n", id);
@@ -240,13 +241,14 @@ cvmctl_migrate_guest(int argc, char **argv)
 /* status [ID] and cancel ID need cvmd: a job cvmctl runs itself lives
  * only in that cvmctl (and Ctrl-C is its cancel). */
 static CvmClient *
-need_cvmd(const char *bus)
+need_cvmd(const char *bus, int *rc)
 {
 	g_autoptr(GError) error = NULL;
-	CvmClient *c = cvm_client_connect(bus, &error);
-	if (c == NULL)
-		fprintf(stderr, "cvmctl: cvmd not reachable (%s); an in-process migration is cancelled with Ctrl-C\n",
-			error->message);
+	CvmClient *c = cvmctl_connect(bus, NULL, &error);
+	if (c == NULL) {
+		g_prefix_error(&error, "an in-process migration is cancelled with Ctrl-C; ");
+		*rc = cvmctl_error(error);
+	}
 	return c;
 }
 
@@ -256,6 +258,7 @@ cvmctl_migrate_status(int argc, char **argv)
 	g_autofree gchar *bus = NULL;
 	GOptionEntry entries[] = {
 		{"bus", 0, 0, G_OPTION_ARG_STRING, &bus, "cvmd's bus: system, session or ADDRESS", "BUS"},
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[ID] - migration jobs in cvmd");
@@ -264,9 +267,10 @@ cvmctl_migrate_status(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv) || argc > 2)
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = need_cvmd(bus);
+	int rc = CVMCTL_EXIT_FAILURE;
+	g_autoptr(CvmClient) c = need_cvmd(bus, &rc);
 	if (c == NULL)
-		return CVMCTL_EXIT_FAILURE;
+		return rc;
 	g_auto(GStrv) ids = argc == 2 ? g_strdupv((gchar *[]){argv[1], NULL}) : cvm_client_migrate_list(c, &error);
 	json_object *arr = json_object_new_array();
 	for (guint i = 0; ids != NULL && ids[i] != NULL; i++) {
@@ -277,7 +281,7 @@ cvmctl_migrate_status(int argc, char **argv)
 	}
 	if (ids == NULL || error != NULL) {
 		json_object_put(arr);
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	}
 	cvmctl_print_json(argc == 2 ? json_object_array_get_idx(arr, 0) : arr);
 	json_object_put(arr);
@@ -298,10 +302,11 @@ cvmctl_migrate_cancel(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv) || argc != 2)
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = need_cvmd(bus);
+	int rc = CVMCTL_EXIT_FAILURE;
+	g_autoptr(CvmClient) c = need_cvmd(bus, &rc);
 	if (c == NULL)
-		return CVMCTL_EXIT_FAILURE;
+		return rc;
 	if (!cvm_client_migrate_cancel(c, argv[1], &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	return CVMCTL_EXIT_OK;
 }

@@ -54,7 +54,7 @@ run(CvmMigration *mig)
 
 	cvmctl_catch_interrupts();
 	if (!cvm_migration_start(mig, &error))
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	for (;;) {
 		cvm_migration_get_progress(mig, &p);
 		if (p.state == CVM_MIGRATE_STATE_COMPLETED || p.state == CVM_MIGRATE_STATE_FAILED ||
@@ -73,7 +73,7 @@ run(CvmMigration *mig)
 	json_object *o = progress_json(mig);
 	cvmctl_print_json(o);
 	json_object_put(o);
-	return ok ? CVMCTL_EXIT_OK : cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+	return ok ? CVMCTL_EXIT_OK : cvmctl_error(error);
 }
 
 /* The page: in a file, or in a domain's QEMU process. */
@@ -119,6 +119,7 @@ relay(int argc, char **argv)
 		{ "io-timeout", 0, 0, G_OPTION_ARG_INT, &io_timeout, "ms a silent peer is given (default 30000)", "MS" },
 		{ "reconnect", 0, 0, G_OPTION_ARG_INT, &reconnect, "ms to resume a dropped link, 0: abort (default 10000)",
 		  "MS" },
+		CVMCTL_ENTRY_JSON_ALWAYS,
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- relay an SVSM migration page over a channel");
@@ -145,11 +146,11 @@ relay(int argc, char **argv)
 	opts.reconnect_timeout_ms = (guint)reconnect;
 	g_autoptr(CvmGuestMemory) mem = open_page(memory, (guint64)base, domain, connect, opts.page_gpa, &error);
 	if (mem == NULL)
-		return cvmctl_fail(error, CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	opts.memory = mem;
 	g_autoptr(CvmMigration) mig = cvm_migration_new(&opts, &error);
 	if (mig == NULL)
-		return cvmctl_fail(error, error->code == CVM_ERROR_INVALID_ARGUMENT ? CVMCTL_EXIT_USAGE : CVMCTL_EXIT_FAILURE);
+		return cvmctl_error(error);
 	if (cvm_migration_get_listen_uri(mig) != NULL) {
 		printf("listening %s\n", cvm_migration_get_listen_uri(mig));
 		fflush(stdout);

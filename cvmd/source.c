@@ -181,8 +181,10 @@ inspect_json(GBytes *bytes, GError **error)
 	types = json_object_new_object();
 	json_object_object_add(o, "format-version",
 			       json_object_new_int64(cvm_igvm_get_format_version(igvm)));
+	/* Enums are names in every JSON cvm prints (docs/dbus/README.md). */
 	json_object_object_add(o, "architecture",
-			       json_object_new_int64(cvm_igvm_get_architecture(igvm)));
+			       json_object_new_string(cvm_igvm_get_architecture(igvm) == CVM_IGVM_ARCH_AARCH64
+							      ? "aarch64" : "x64"));
 	json_object_object_add(o, "page-size", json_object_new_int64(cvm_igvm_get_page_size(igvm)));
 	json_object_object_add(o, "headers", json_object_new_int64(cvm_igvm_get_n_headers(igvm)));
 	for (guint i = 0; i < cvm_igvm_get_n_headers(igvm); i++) {

@@ -4,6 +4,7 @@
  * public key with the author key. Signature R/S and key QX/QY are 72-byte
  * little-endian fields (layouts: docs/measurement.md). */
 #include "igvm/measure-private.h"
+#include "libcvm/libcvm-private.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm-defs.h>
@@ -57,13 +58,20 @@ snp_pubkey(const CvmIgvmSnpPublicKey *k, guint8 out[SNP_PUBKEY_SIZE])
 static EVP_PKEY *
 load_key(const char *path, GError **error)
 {
-	FILE *f = fopen(path, "r");
-	EVP_PKEY *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	g_autoptr(GError) local = NULL;
+	g_autofree gchar *pem = NULL;
+	gsize len = 0;
 	g_autofree gchar *group = g_malloc0(64);
 	size_t glen = 0;
 
-	if (f)
-		fclose(f);
+	if (!g_file_get_contents(path, &pem, &len, &local)) {
+		cvmi_file_error(error, local);
+		return NULL;
+	}
+	BIO *bio = BIO_new_mem_buf(pem, (int)MIN(len, (gsize)G_MAXINT));
+	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
 	if (key == NULL || !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, 64, &glen) ||
 	    (strcmp(group, "secp384r1") != 0 && strcmp(group, "P-384") != 0)) {
 		EVP_PKEY_free(key);

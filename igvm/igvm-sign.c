@@ -71,8 +71,11 @@ cvm_igvm_verify(GBytes *file, const CvmMeasureOptions *opts, CvmDigest *digest_o
 		return FALSE;
 	}
 	if (memcmp(block.ld, digest.bytes, 48) != 0) {
+		CvmDigest ld = {.platform = digest.platform, .len = sizeof(block.ld)};
+		memcpy(ld.bytes, block.ld, sizeof(block.ld));
+		g_autofree gchar *want = cvm_digest_to_hex(&ld), *got = cvm_digest_to_hex(&digest);
 		g_set_error(error, CVM_ERROR, CVM_ERROR_MEASUREMENT_MISMATCH,
-			    "the ID block's launch digest differs from the file's SNP digest");
+			    "the ID block's launch digest %s differs from the file's SNP digest %s", want, got);
 		return FALSE;
 	}
 	return cvmi_id_block_verify(&block, policy, error);

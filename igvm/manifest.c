@@ -2,6 +2,7 @@
 /* Manifest top level: format version, platforms, policies, then the
  * directives in order (manifest-directives.c). */
 #include "igvm/manifest-private.h"
+#include "libcvm/libcvm-private.h"
 
 #include <cvm/error.h>
 #include <string.h>
@@ -205,7 +206,7 @@ cvm_igvm_manifest_load(const char *path, guint32 format_version, GError **error)
 	CvmIgvmBuilder *builder;
 
 	if (!g_file_get_contents(path, &text, &len, &local)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
+		cvmi_file_error(error, local);
 		return NULL;
 	}
 	builder = cvm_igvm_manifest_parse(text, len, dir, format_version, CVM_IGVM_MANIFEST_NONE,

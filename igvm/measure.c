@@ -117,16 +117,16 @@ cvm_measure_to_json(const CvmMeasureOptions *opts, const CvmDigest *digests, gsi
 				       json_object_new_string(hex));
 	}
 	json_object_object_add(p, "vcpus", json_object_new_int(MAX(opts->vcpus, 1)));
-	json_object_object_add(p, "vcpu_sig", json_object_new_string(sig));
+	json_object_object_add(p, "vcpu-sig", json_object_new_string(sig));
 	json_object_object_add(p, "vmm", json_object_new_string(vmms[opts->vmm % 3]));
-	json_object_object_add(p, "guest_features", json_object_new_string(features));
+	json_object_object_add(p, "guest-features", json_object_new_string(features));
 	json_object_object_add(p, "kernel", opts->kernel ? json_object_new_string(opts->kernel) : NULL);
 	json_object_object_add(p, "initrd", opts->initrd ? json_object_new_string(opts->initrd) : NULL);
 	json_object_object_add(p, "append", opts->append ? json_object_new_string(opts->append) : NULL);
-	json_object_object_add(p, "native_zero", json_object_new_boolean(opts->native_zero));
-	json_object_object_add(p, "param_insert_one_page", json_object_new_boolean(opts->param_insert_one_page));
-	json_object_object_add(p, "bsp_only", json_object_new_boolean(opts->bsp_only));
-	json_object_object_add(p, "tdx_two_pass", json_object_new_boolean(opts->tdx_two_pass));
+	json_object_object_add(p, "native-zero", json_object_new_boolean(opts->native_zero));
+	json_object_object_add(p, "param-insert-one-page", json_object_new_boolean(opts->param_insert_one_page));
+	json_object_object_add(p, "bsp-only", json_object_new_boolean(opts->bsp_only));
+	json_object_object_add(p, "tdx-two-pass", json_object_new_boolean(opts->tdx_two_pass));
 	json_object_object_add(root, "digests", d);
 	json_object_object_add(root, "parameters", p);
 	gchar *out = g_strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));

@@ -2,6 +2,7 @@
 /* sev-snp-measure's OVMF flows: SNP (firmware pages, SEV metadata sections,
  * VMSAs), SNP:SVSM, SEV-ES and SEV (SHA-256 streams). */
 #include "igvm/measure-private.h"
+#include "libcvm/libcvm-private.h"
 
 #include <cvm/error.h>
 #include <openssl/evp.h>
@@ -23,7 +24,7 @@ hash_file(const char *path, guint8 out[32], GError **error)
 	g_autoptr(GError) local = NULL;
 
 	if (path != NULL && !g_file_get_contents(path, &data, &len, &local)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
+		cvmi_file_error(error, local);
 		return FALSE;
 	}
 	cvmi_sha256(data ? data : "", len, out);
@@ -151,7 +152,7 @@ measure_svsm(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmDigest *out
 	g_autoptr(GError) local = NULL;
 
 	if (!g_file_get_contents(opts->svsm, &svsm_data, &svsm_len, &local)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
+		cvmi_file_error(error, local);
 		return FALSE;
 	}
 	if (opts->ovmf_vars_size > ovmf->gpa || opts->ovmf_vars_size % CVMI_PAGE_SIZE != 0) {

@@ -2,6 +2,7 @@
 /* IGVM reader: maps the file, checks the fixed header and CRC, and indexes
  * the variable-header TLVs without touching file data (docs/igvm.md). */
 #include "igvm/reader-private.h"
+#include "libcvm/libcvm-private.h"
 
 #include <cvm/error.h>
 #include <zlib.h>
@@ -228,9 +229,7 @@ cvm_igvm_open(const char *path, guint flags, GError **error)
 	GMappedFile *map = g_mapped_file_new(path, FALSE, &local);
 
 	if (map == NULL) {
-		g_set_error(error, CVM_ERROR,
-			    g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? CVM_ERROR_NOT_FOUND : CVM_ERROR_IO,
-			    "%s", local->message);
+		cvmi_file_error(error, local);
 		return NULL;
 	}
 	CvmIgvm *igvm = g_new0(CvmIgvm, 1);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <cvm/error.h>
 
+#include "libcvm/libcvm-private.h"
+
 G_DEFINE_QUARK(cvm-error-quark, cvm_error)
 
 static const char *const error_names[] = {
@@ -32,6 +34,19 @@ cvm_error_to_string(CvmError code)
 	if ((guint)code >= G_N_ELEMENTS(error_names) || error_names[code] == NULL)
 		return "unknown";
 	return error_names[code];
+}
+
+void
+cvmi_file_error(GError **error, const GError *local)
+{
+	CvmError code = CVM_ERROR_IO;
+
+	if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+		code = CVM_ERROR_NOT_FOUND;
+	else if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_ACCES) ||
+		 g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_PERM))
+		code = CVM_ERROR_PERMISSION_DENIED;
+	g_set_error_literal(error, CVM_ERROR, code, local->message);
 }
 
 const char *

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_MEMORY (G_GUINT64_CONSTANT(1) << 42) /* 4 TiB */
 
 static gboolean
 spec_error(GError **error, gint code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -48,13 +47,15 @@ check_spec(const CvmGuestSpec *spec, GError **error)
 	if (!cvm_name_is_valid(spec->name))
 		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "guest name \"%s\" must match [A-Za-z0-9_.-]{1,64}",
 				  spec->name ? spec->name : "");
-	if (mem < (16u << 20) || mem > MAX_MEMORY || mem % (1u << 20) != 0)
+	if (mem < CVM_LAUNCH_MIN_MEMORY || mem > CVM_LAUNCH_MAX_MEMORY || mem % (1u << 20) != 0)
 		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT,
-				  "memory must be a multiple of 1 MiB between 16 MiB and 4 TiB");
+				  "memory %" G_GUINT64_FORMAT " bytes is out of range: allowed a multiple of 1 MiB "
+				  "between 16 MiB and 4 TiB", mem);
 	if ((guint)spec->accel > CVM_LAUNCH_ACCEL_TCG)
 		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "unknown accelerator %d", (int)spec->accel);
-	if (spec->vcpus > 512)
-		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "at most 512 vCPUs");
+	if (spec->vcpus > CVM_LAUNCH_MAX_VCPUS)
+		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "%u vCPUs is out of range: allowed 1-%u",
+				  spec->vcpus, CVM_LAUNCH_MAX_VCPUS);
 	if (spec->network != NULL && !cvm_name_is_valid(spec->network))
 		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "network name \"%s\" must match "
 				  "[A-Za-z0-9_.-]{1,64}", spec->network);

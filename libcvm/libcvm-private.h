@@ -10,5 +10,11 @@
  * ("policy file /etc/..."). CVM_ERROR_INVALID_DATA with the byte offset. */
 json_object *cvmi_json_parse(const char *data, gsize len, const char *what, GError **error);
 
+/* @local, a G_FILE_ERROR from GLib's file functions, into @error as a
+ * CVM_ERROR with the same message ("Failed to open file “x”: ... No such
+ * file or directory"): NOT_FOUND for a missing file, PERMISSION_DENIED
+ * when not allowed, else IO. */
+void cvmi_file_error(GError **error, const GError *local);
+
 /* Lower-case hex of (data, len). */
 gchar *cvmi_hex(const guint8 *data, gsize len);

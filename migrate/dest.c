@@ -6,6 +6,7 @@
  * stream's SHA-256 at the end. The fork's raw format is detected from its
  * first bytes when the wire is AUTO. */
 #include "migrate/migrate-private.h"
+#include "libcvm/libcvm-private.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -223,7 +224,10 @@ finish(Dest *d, gboolean *done, GError **error)
 		return FALSE;
 	}
 	if (d->wire == CVM_MIGRATE_WIRE_CVM && memcmp(digest, d->peer_digest, sizeof digest) != 0) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_CHECKSUM, "the SHA-256 of the blocks received differs from the source's");
+		g_autofree gchar *ours = cvmi_hex(digest, sizeof digest);
+		g_autofree gchar *theirs = cvmi_hex(d->peer_digest, sizeof d->peer_digest);
+		g_set_error(error, CVM_ERROR, CVM_ERROR_CHECKSUM,
+			    "the SHA-256 of the blocks received %s differs from the source's %s", ours, theirs);
 		return FALSE;
 	}
 	if (!cvmi_page_set(d->o->memory, d->o->page_gpa, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_COMPLETED, error))

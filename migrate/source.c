@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Source role: blocks the SVSM puts in the page go onto the channel. */
 #include "migrate/migrate-private.h"
+#include "libcvm/libcvm-private.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -189,8 +190,10 @@ handle_frame(Source *s, const CvmiFrame *f, GError **error)
 		if (!s->completed || f->seq != s->next_seq || f->length != sizeof s->digest)
 			break;
 		if (memcmp(f->payload, s->digest, sizeof s->digest) != 0) {
+			g_autofree gchar *theirs = cvmi_hex(f->payload, sizeof s->digest);
+			g_autofree gchar *ours = cvmi_hex(s->digest, sizeof s->digest);
 			g_set_error(error, CVM_ERROR, CVM_ERROR_CHECKSUM,
-				    "destination's SHA-256 of the stream differs");
+				    "destination's SHA-256 of the stream %s differs from the source's %s", theirs, ours);
 			return FALSE;
 		}
 		s->base_seq = f->seq;

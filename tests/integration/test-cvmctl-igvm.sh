@@ -52,20 +52,20 @@ expect 0 "$CVMCTL" igvm inspect --json "$TMP/snp.igvm"
 python3 - "$TMP/out" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["file"]["format_version"] == 1 and r["file"]["headers"] == 18, r["file"]
+assert r["file"]["format-version"] == 1 and r["file"]["headers"] == 18, r["file"]
 assert [p["type"] for p in r["platforms"]] == ["sev-snp", "native"], r["platforms"]
 pol = r["policies"][0]
 assert pol["platforms"] == "sev-snp" and pol["policy"] == "0x30000", pol
 assert "smt" in pol["bits"] and "reserved_must_be_one" in pol["bits"] and "debug" not in pol["bits"], pol
-c = r["directive_counts"]
+c = r["directive-counts"]
 assert c["PAGE_DATA"] == 7 and c["PARAMETER_AREA"] == 2 and c["PARAMETER_INSERT"] == 2 and c["VP_CONTEXT"] == 1, c
 mem = {(m["start"], m["end"]): m for m in r["memory"]}
 assert mem[("0x14000", "0x17fff")]["pages"] == 4 and mem[("0x14000", "0x17fff")]["contents"] == "zero", mem
-assert mem[("0x12000", "0x12fff")]["data_type"] == "secrets", mem
+assert mem[("0x12000", "0x12fff")]["data-type"] == "secrets", mem
 assert mem[("0xfffff000", "0xffffffff")]["contents"] == "data", mem
-vp = r["vp_contexts"][0]
+vp = r["vp-contexts"][0]
 assert vp["gpa"] == "0xfffffffff000" and vp["format"] == "vmsa" and vp["rip"] == "0xfff0", vp
-a1 = [a for a in r["parameter_areas"] if a["index"] == 1][0]
+a1 = [a for a in r["parameter-areas"] if a["index"] == 1][0]
 assert [p["type"] for p in a1["parameters"]] == ["VP_COUNT_PARAMETER", "ENVIRONMENT_INFO_PARAMETER"], a1
 assert a1["inserted"][0]["gpa"] == "0x11000", a1
 PY
@@ -74,8 +74,8 @@ python3 - "$TMP/out" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert [p["type"] for p in r["platforms"]] == ["native"], r["platforms"]
-assert r["policies"] == [] and r["vp_contexts"] == [], r
-assert all("secrets" != m["data_type"] for m in r["memory"]), r["memory"]
+assert r["policies"] == [] and r["vp-contexts"] == [], r
+assert all("secrets" != m["data-type"] for m in r["memory"]), r["memory"]
 PY
 expect 0 "$CVMCTL" igvm inspect "$TMP/hello.igvm"
 grep -q '0xfffff000-0xffffffff .* 1 page(s) normal .*data measured \[native\]' "$TMP/out" || fail "inspect text: $(cat "$TMP/out")"
@@ -84,7 +84,7 @@ printf '{"platforms":[{"type":"sev-snp"}],"directives":[{"type":"zero_pages","gp
 expect 0 "$CVMCTL" igvm build "$TMP/shared.json" -o "$TMP/shared.igvm"
 expect 0 "$CVMCTL" igvm inspect "$TMP/shared.igvm"
 grep -q '0x1000-0x1fff .* 1 page(s) normal .*zero unmeasured shared \[sev-snp\]' "$TMP/out" || fail "inspect shared: $(cat "$TMP/out")"
-expect 1 "$CVMCTL" igvm inspect "$TMP/snp.igvm" --platform tdx
+expect 4 "$CVMCTL" igvm inspect "$TMP/snp.igvm" --platform tdx
 expect 2 "$CVMCTL" igvm inspect "$TMP/snp.igvm" --platform pdp11
 head -c 100 "$TMP/snp.igvm" >"$TMP/short.igvm"
 expect 1 "$CVMCTL" igvm inspect "$TMP/short.igvm"
@@ -120,7 +120,7 @@ PY
 expect 3 "$CVMCTL" igvm validate "$TMP/crc.igvm"
 grep -q 'checksum' "$TMP/out" || fail "no checksum line: $(cat "$TMP/out")"
 expect 3 "$CVMCTL" igvm validate "$TMP/short.igvm"
-expect 1 "$CVMCTL" igvm validate "$TMP/does-not-exist.igvm"
+expect 4 "$CVMCTL" igvm validate "$TMP/does-not-exist.igvm"
 
 # a SUPPORTED_PLATFORM whose payload is 4 bytes instead of 16 (CRC fixed up):
 # refused with the header index and byte offset, never read past
@@ -143,9 +143,9 @@ python3 - "$TMP/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["identical"] is False
-assert "GUEST_POLICY [sev-snp] policy=0x30000" in d["headers"]["only_in_b"], d["headers"]
-assert "0x12000-0x17fff" in d["pages"]["only_in_b"], d["pages"]
-assert d["file_data"] == {"a_bytes": 4096, "b_bytes": 8192}, d["file_data"]
+assert "GUEST_POLICY [sev-snp] policy=0x30000" in d["headers"]["only-in-b"], d["headers"]
+assert "0x12000-0x17fff" in d["pages"]["only-in-b"], d["pages"]
+assert d["file-data"] == {"a-bytes": 4096, "b-bytes": 8192}, d["file-data"]
 PY
 sed 's/"e9 0d f0"/"e9 0d f1"/' examples/hello/manifest.json >"$TMP/hello-changed.json"
 expect 0 "$CVMCTL" igvm build "$TMP/hello-changed.json" -o "$TMP/changed.igvm"

@@ -103,7 +103,27 @@ set +e
 set -e
 "$CVMCTL" list --bus "unix:path=$TMP/nobus" --connect test:///default --json >"$TMP/local" 2>"$TMP/err" ||
 	fail "cvmctl list in-process: $(cat "$TMP/err")"
-grep -q "running in-process" "$TMP/err" || fail "no in-process notice"
+[ ! -s "$TMP/err" ] || fail "in-process list is not silent: $(cat "$TMP/err")"
+"$CVMCTL" list -v --bus "unix:path=$TMP/nobus" --connect test:///default --json >/dev/null 2>"$TMP/err" ||
+	fail "cvmctl list -v in-process: $(cat "$TMP/err")"
+grep -q "running in-process (state in $CVM_STATE_DIR)" "$TMP/err" || fail "no in-process notice with -v: $(cat "$TMP/err")"
+
+# --- choosing the daemon: CVM_BUS, cvmctl --bus, and with none named the
+# system bus, else the session bus (here the system bus has no daemon)
+CVM_BUS="$BUS" "$CVMCTL" -v list --json >"$TMP/out" 2>"$TMP/err" || fail "CVM_BUS list: $(cat "$TMP/err")"
+grep -qx "cvmctl: using cvmd on the $BUS bus" "$TMP/err" || fail "CVM_BUS not used: $(cat "$TMP/err")"
+cmp -s "$TMP/out" "$TMP/via-cvmd" || fail "CVM_BUS list differs: $(cat "$TMP/out")"
+"$CVMCTL" --bus "$BUS" status test --verbose >"$TMP/out" 2>"$TMP/err" || fail "cvmctl --bus status: $(cat "$TMP/err")"
+grep -qx "cvmctl: using cvmd on the $BUS bus" "$TMP/err" || fail "cvmctl --bus not used: $(cat "$TMP/err")"
+DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/nobus" DBUS_SESSION_BUS_ADDRESS="$BUS" \
+	"$CVMCTL" list --json -v >"$TMP/out" 2>"$TMP/err" || fail "list on the session bus: $(cat "$TMP/err")"
+grep -qx "cvmctl: using cvmd on the session bus" "$TMP/err" || fail "session cvmd not found: $(cat "$TMP/err")"
+cmp -s "$TMP/out" "$TMP/via-cvmd" || fail "session-bus list differs: $(cat "$TMP/out")"
+DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/nobus" DBUS_SESSION_BUS_ADDRESS="$BUS" \
+	"$CVMCTL" list --json >/dev/null 2>"$TMP/err" || fail "quiet list on the session bus: $(cat "$TMP/err")"
+[ ! -s "$TMP/err" ] || fail "choosing the session cvmd is not silent: $(cat "$TMP/err")"
+"$CVMCTL" --version >"$TMP/out" || fail "cvmctl --version"
+"$CVMCTL" version | cmp -s - "$TMP/out" || fail "cvmctl --version is not cvmctl version: $(cat "$TMP/out")"
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert [g["name"] for g in a]==[g["name"] for g in b], (a,b); assert [g["state"] for g in b]==["failed","running"], b' "$TMP/via-cvmd" "$TMP/local" ||
 	fail "in-process list differs: $(cat "$TMP/local")"
 
@@ -113,6 +133,7 @@ call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.MeasureIgvm "{'path': <'$TMP/g.igvm'>}
 grep -q "('[0-9a-f]\{96\}',)" "$TMP/out" || fail "MeasureIgvm: $(cat "$TMP/out")"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'$TMP/g.igvm'>}"
 grep -q '"headers":18' "$TMP/out" || fail "InspectIgvm: $(cat "$TMP/out")"
+grep -q '"architecture":"x64"' "$TMP/out" || fail "InspectIgvm architecture is not a name: $(cat "$TMP/out")"
 printf 'not an igvm file' >"$TMP/junk.igvm"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.InspectIgvm "{'path': <'$TMP/junk.igvm'>}"
 grep -q 'org.cvm.Cvmd1.Error.\(InvalidData\|Truncated\|Validation\)' "$TMP/out" || fail "InspectIgvm junk: $(cat "$TMP/out")"

@@ -38,7 +38,7 @@ wait_log() {
 }
 
 "$CVMCTL" igvm build examples/hello/manifest.json -o "$TMP/hello.igvm" >/dev/null
-"$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/hello.igvm" --name hello --memory 64M >"$TMP/out" 2>"$TMP/err" ||
+"$CVMCTL" launch -v "$BUS" "$CONNECT" --igvm "$TMP/hello.igvm" --name hello --memory 64M >"$TMP/out" 2>"$TMP/err" ||
 	fail "launch hello: $(cat "$TMP/err")"
 grep -q "running in-process" "$TMP/err" || fail "launch did not say it runs in-process"
 grep -Eq "launched hello \(native, (kvm|tcg)\)" "$TMP/out" || fail "launch output: $(cat "$TMP/out")"
@@ -57,7 +57,7 @@ grep -q '"qemu-log"' "$TMP/status1" && fail "a running guest's status carries QE
 
 # Bad input: nothing may be defined or recorded by these.
 rc=0; "$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/missing.igvm" --name bad >/dev/null 2>"$TMP/err" || rc=$?
-[ $rc = 1 ] && grep -q "missing.igvm" "$TMP/err" || fail "missing file: rc $rc, $(cat "$TMP/err")"
+[ $rc = 4 ] && grep -q "missing.igvm: No such file" "$TMP/err" || fail "missing file: rc $rc, $(cat "$TMP/err")"
 rc=0; "$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/hello.igvm" --name hello >/dev/null 2>"$TMP/err" || rc=$?
 [ $rc = 1 ] && grep -q "exists already" "$TMP/err" || fail "name in use: rc $rc, $(cat "$TMP/err")"
 rc=0; "$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/hello.igvm" --name bad --platform sev-snp >/dev/null \

@@ -4,9 +4,8 @@
 /*
  * cvmd client: what cvmctl uses for commands that need state (list, status,
  * stop, launch, ...) when cvmd is reachable. When cvm_client_connect() returns
- * NULL with CVM_ERROR_NOT_FOUND, the caller runs the same operation in-process
- * through libcvm and says so on one line ("cvmd not reachable on the system
- * bus; running in-process").
+ * NULL with CVM_ERROR_NOT_FOUND, the caller may run the same operation
+ * in-process through libcvm (cvm_local_*()).
  */
 
 #include <gio/gio.h>

@@ -251,6 +251,10 @@ GVariant *cvm_guest_spec_to_variant(const CvmGuestSpec *spec);
 
 /** CVM_LAUNCH_DEFAULT_MEMORY: 512 MiB. */
 #define CVM_LAUNCH_DEFAULT_MEMORY (G_GUINT64_CONSTANT(512) << 20)
+/* The range a launch spec's memory (a multiple of 1 MiB) and vCPUs take. */
+#define CVM_LAUNCH_MIN_MEMORY (G_GUINT64_CONSTANT(16) << 20)
+#define CVM_LAUNCH_MAX_MEMORY (G_GUINT64_CONSTANT(1) << 42) /* 4 TiB */
+#define CVM_LAUNCH_MAX_VCPUS 512
 
 /* The longest string a launch spec may carry ("igvm", "serial-log", "disk",
  * "network", "command-line"), in bytes: PATH_MAX, and twice the x86 kernel's

@@ -301,7 +301,7 @@ gchar *cvm_digest_to_hex(const CvmDigest *digest);
  * @n: number of @digests
  *
  * Returns: (transfer full): a JSON object {"digests": {"sev-snp": "hex", ...},
- *   "parameters": {"vcpus": N, "vcpu_sig": "0x800f12", ...}}.
+ *   "parameters": {"vcpus": N, "vcpu-sig": "0x800f12", ...}}.
  */
 gchar *cvm_measure_to_json(const CvmMeasureOptions *opts, const CvmDigest *digests, gsize n);
 
