@@ -69,7 +69,7 @@ typedef struct {
 } GuestOpts;
 
 static gboolean
-parse_guest(int *argc, char ***argv, const char *what, int want_args, GuestOpts *o)
+parse_guest(int *argc, char ***argv, const char *what, int want_args, gboolean libvirt, GuestOpts *o)
 {
 	GOptionEntry entries[] = {
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI", "URI" },
@@ -79,6 +79,9 @@ parse_guest(int *argc, char ***argv, const char *what, int want_args, GuestOpts 
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
 
+	/* Only apply and rollback talk to libvirt. */
+	if (!libvirt)
+		cvmctl_entries_drop(entries, (const char *[]){ "connect", NULL });
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, argc, argv))
 		return FALSE;
@@ -117,7 +120,7 @@ stage(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *dir = NULL;
 
-	if (!parse_guest(&argc, &argv, "GUEST IMAGE.igvm - stage a new firmware image", 3, &o))
+	if (!parse_guest(&argc, &argv, "GUEST IMAGE.igvm - stage a new firmware image", 3, FALSE, &o))
 		return CVMCTL_EXIT_USAGE;
 	g_autofree gchar *image = g_canonicalize_filename(argv[2], NULL);
 	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
@@ -138,7 +141,7 @@ status(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *dir = NULL;
 
-	if (!parse_guest(&argc, &argv, "GUEST - show current, staged and previous firmware", 2, &o))
+	if (!parse_guest(&argc, &argv, "GUEST - show current, staged and previous firmware", 2, FALSE, &o))
 		return CVMCTL_EXIT_USAGE;
 	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
 	if (c != NULL)
@@ -159,7 +162,7 @@ switch_cmd(int argc, char **argv, gboolean rollback)
 	g_autofree gchar *dir = NULL, *uri = NULL;
 
 	if (!parse_guest(&argc, &argv, rollback ? "GUEST - relaunch from the previous firmware"
-						: "GUEST - relaunch from the staged firmware", 2, &o))
+						: "GUEST - relaunch from the staged firmware", 2, TRUE, &o))
 		return CVMCTL_EXIT_USAGE;
 	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
 	if (c != NULL)
