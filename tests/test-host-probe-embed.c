@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The host probe against the libvirt and QEMU installed here, through the
+ * embedded QEMU driver in a private root: what it read from the real domain
+ * capabilities, what launch then picks and why, and the native domain XML
+ * defined on that libvirt and read back. make check-modern runs it inside
+ * the Debian trixie and sid roots as well, so it meets libvirt 9.0 to 11.x
+ * and QEMU 7.2 to 10.x. The expected values are asked of the programs
+ * themselves (QEMU's -object help, /dev/kvm, /dev/sev), not hard-coded. */
+#include "tests/lib/testlib.h"
+
+#include <cvm/error.h>
+#include <cvm/host.h>
+#include <cvm/igvm-builder.h>
+#include <cvm/launch.h>
+#include <fcntl.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FOUR_GIB G_GUINT64_CONSTANT(0x100000000)
+
+typedef struct {
+	gchar *dir;
+	virConnectPtr conn;
+	gchar *caps;
+} Fixture;
+
+static int
+setup(void **state)
+{
+	Fixture *f = g_new0(Fixture, 1);
+	g_autoptr(GError) error = NULL;
+
+	f->dir = cvmt_mkdtemp();
+	g_autofree gchar *root = g_build_filename(f->dir, "libvirt", NULL);
+	g_autofree gchar *uri = g_strconcat("qemu:///embed?root=", root, NULL);
+	f->conn = cvm_libvirt_open(uri, &error);
+	cvmt_assert_no_error(error);
+	/* The same call the probe makes first: kvm, then TCG. */
+	f->caps = virConnectGetDomainCapabilities(f->conn, NULL, "x86_64", NULL, "kvm", 0);
+	if (f->caps == NULL)
+		f->caps = virConnectGetDomainCapabilities(f->conn, NULL, "x86_64", NULL, "qemu", 0);
+	if (f->caps == NULL)
+		fail_msg("no x86_64 domain capabilities from %s: %s", uri, virGetLastErrorMessage());
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	Fixture *f = *state;
+
+	free(f->caps);
+	cvm_libvirt_close(f->conn);
+	cvmt_rm_rf(f->dir);
+	g_free(f->dir);
+	g_free(f);
+	return 0;
+}
+
+/* The string value of @expr in @xml, NULL when it selects nothing. */
+static gchar *
+xpath(const char *xml, const char *expr)
+{
+	xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "d.xml", NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathRegisterNs(ctx, (const xmlChar *)"q", (const xmlChar *)"http://libvirt.org/schemas/domain/qemu/1.0");
+	xmlXPathRegisterNs(ctx, (const xmlChar *)"cvm", (const xmlChar *)CVM_LAUNCH_METADATA_NS);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	gchar *out = NULL;
+	if (o != NULL && o->type == XPATH_NODESET && o->nodesetval != NULL && o->nodesetval->nodeNr > 0) {
+		xmlChar *s = xmlXPathCastToString(o);
+		out = g_strdup((const char *)s);
+		xmlFree(s);
+	} else if (o != NULL && o->type == XPATH_STRING) {
+		out = g_strdup((const char *)o->stringval);
+	}
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return out;
+}
+
+/* "major.minor.micro" as libvirt encodes versions. */
+static gulong
+version_number(const char *text)
+{
+	guint major = 0, minor = 0, micro = 0;
+
+	if (text == NULL || sscanf(text, "%u.%u.%u", &major, &minor, &micro) < 2)
+		return 0;
+	return major * 1000000UL + minor * 1000UL + micro;
+}
+
+/* What the emulator itself says: its version line and whether its object
+ * list has igvm-cfg (Debian builds QEMU without libigvm). */
+static void
+ask_emulator(const char *path, gulong *version, gboolean *igvm)
+{
+	g_autofree gchar *out = NULL;
+	gint status = -1;
+	const char *vargv[] = {path, "--version", NULL};
+	const char *oargv[] = {path, "-object", "help", NULL};
+
+	if (!g_spawn_sync(NULL, (gchar **)vargv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status,
+			  NULL) ||
+	    !g_spawn_check_wait_status(status, NULL))
+		fail_msg("%s --version failed", path);
+	const char *v = strstr(out, "version ");
+	assert_non_null(v);
+	*version = version_number(v + strlen("version "));
+	g_clear_pointer(&out, g_free);
+	if (!g_spawn_sync(NULL, (gchar **)oargv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status,
+			  NULL) ||
+	    !g_spawn_check_wait_status(status, NULL))
+		fail_msg("%s -object help failed", path);
+	*igvm = strstr(out, "\n  igvm-cfg\n") != NULL;
+}
+
+static gboolean
+kvm_opens(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return FALSE;
+	close(fd);
+	return TRUE;
+}
+
+static gboolean
+host_has_tdx(void)
+{
+	g_autofree gchar *p = NULL;
+
+	return g_file_get_contents("/sys/module/kvm_intel/parameters/tdx", &p, NULL, NULL) && p[0] == 'Y';
+}
+
+static void
+write_native_igvm(const char *path)
+{
+	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
+	g_autoptr(GError) error = NULL;
+	guint32 native = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	g_autoptr(GBytes) top = g_bytes_new_take(memset(g_malloc(4096), 0xf4, 4096), 4096);
+
+	cvmt_assert_no_error(error);
+	assert_true(cvm_igvm_builder_add_page_data(b, native, FOUR_GIB - 4096, 0, CVM_IGVM_PAGE_DATA_NORMAL, top,
+						   &error));
+	assert_true(cvm_igvm_builder_write_file(b, path, &error));
+	cvmt_assert_no_error(error);
+}
+
+static CvmLaunchPlan *
+native_plan(Fixture *f, const CvmHostInfo *host)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *igvm = g_build_filename(f->dir, "native.igvm", NULL);
+	g_autofree gchar *guest_dir = g_build_filename(f->dir, "guest", NULL);
+
+	write_native_igvm(igvm);
+	CvmGuestSpec spec = {.name = "cvm-probe-embed", .igvm_path = igvm, .memory_bytes = 128 << 20, .vcpus = 1,
+			     .platform = CVM_LAUNCH_PLATFORM_AUTO};
+	CvmLaunchPlan *p = cvm_launch_plan_new(&spec, host, guest_dir, &error);
+	cvmt_assert_no_error(error);
+	return p;
+}
+
+static void
+test_probe_reads_this_libvirt_and_qemu(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	CvmHostInfo h;
+	unsigned long libver = 0;
+	g_autofree gchar *emulator = xpath(f->caps, "string(/domainCapabilities/path)");
+	g_autofree gchar *domain = xpath(f->caps, "string(/domainCapabilities/domain)");
+	gulong qemu_version = 0;
+	gboolean igvm = FALSE;
+
+	assert_true(cvm_host_probe(f->conn, &h, &error));
+	cvmt_assert_no_error(error);
+	assert_int_equal(virConnectGetLibVersion(f->conn, &libver), 0);
+	assert_non_null(emulator);
+	ask_emulator(emulator, &qemu_version, &igvm);
+	printf("# libvirt %lu, %s %lu (%s domain), igvm-cfg %s, /dev/kvm %s, /dev/sev %s\n", libver, emulator,
+	       qemu_version, domain, igvm ? "yes" : "no", kvm_opens() ? "opens" : "absent",
+	       g_file_test("/dev/sev", G_FILE_TEST_EXISTS) ? "present" : "absent");
+	printf("# probe: qemu_igvm=%d kvm=%d sev=%d sev_snp=%d tdx=%d snp_id_block=%d\n", h.qemu_igvm, h.kvm, h.sev,
+	       h.sev_snp, h.tdx, h.snp_id_block);
+
+	assert_int_equal(h.libvirt_version, libver);
+	assert_int_equal(h.qemu_version, qemu_version);
+	/* The binary settles igvm-cfg, whatever its version would suggest:
+	 * Debian's QEMU 10.1+ is built without libigvm. */
+	assert_int_equal(h.qemu_igvm, igvm);
+	if (!igvm && qemu_version >= CVM_HOST_QEMU_IGVM_VERSION)
+		printf("# QEMU %lu >= %lu but built without IGVM: the probe asked the binary\n", qemu_version,
+		       CVM_HOST_QEMU_IGVM_VERSION);
+	/* libvirt may offer kvm domains from its cache; the probe only says
+	 * kvm when this process can open /dev/kvm. */
+	assert_int_equal(h.kvm, g_strcmp0(domain, "kvm") == 0 && kvm_opens());
+	assert_int_equal(h.snp_id_block, libver >= CVM_HOST_LIBVIRT_SNP_ID_VERSION);
+	/* Without the hardware libvirt reports none of them, old or new. */
+	if (!g_file_test("/dev/sev", G_FILE_TEST_EXISTS)) {
+		assert_false(h.sev);
+		assert_false(h.sev_snp);
+		assert_int_equal(h.sev_cbitpos, 0);
+	}
+	if (!host_has_tdx())
+		assert_false(h.tdx);
+}
+
+static void
+test_launch_picks_from_what_the_probe_read(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	CvmHostInfo h;
+
+	assert_true(cvm_host_probe(f->conn, &h, &error));
+	cvmt_assert_no_error(error);
+	g_autoptr(CvmLaunchPlan) p = native_plan(f, &h);
+	/* A native-only file: the native platform; QEMU without igvm-cfg gets
+	 * the translation to firmware files, one with it the file itself. */
+	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_NATIVE);
+	assert_int_equal(cvm_launch_plan_get_strategy(p), h.qemu_igvm ? CVM_LAUNCH_STRATEGY_IGVM_CFG
+								       : CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE);
+	/* Without a usable /dev/kvm the guest runs under TCG. */
+	g_autofree gchar *type = xpath(cvm_launch_plan_get_xml(p), "string(/domain/@type)");
+	assert_string_equal(type, h.kvm ? "kvm" : "qemu");
+	printf("# picked platform %s, strategy %s, domain type %s\n",
+	       cvm_launch_platform_to_string(cvm_launch_plan_get_platform(p)),
+	       cvm_launch_strategy_to_string(cvm_launch_plan_get_strategy(p)), type);
+}
+
+/* Everything cvm sets in the native domain, as XPath over its XML. */
+static const char *const NATIVE_SETTINGS[] = {
+	"string(/domain/@type)",
+	"string(/domain/name)",
+	"string(/domain/memory)",
+	"string(/domain/vcpu)",
+	"string(/domain/os/type)",
+	"string(/domain/os/loader)",
+	"string(/domain/os/loader/@type)",
+	"string(/domain/os/loader/@readonly)",
+	"string(/domain/devices/serial/@type)",
+	"string(/domain/devices/serial/log/@file)",
+	"string(/domain/metadata/cvm:guest/cvm:igvm/@path)",
+	"string(/domain/metadata/cvm:guest/cvm:igvm/@sha256)",
+	"string(/domain/metadata/cvm:guest/cvm:igvm/@platform)",
+	"string(/domain/metadata/cvm:guest/cvm:igvm/@strategy)",
+	"string(/domain/metadata/cvm:guest/cvm:igvm/@measurement)",
+	"count(/domain/q:commandline/q:arg)",
+	"string(/domain/q:commandline)",
+};
+
+static void
+test_native_domxml_is_defined_and_read_back(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	CvmHostInfo h;
+
+	assert_true(cvm_host_probe(f->conn, &h, &error));
+	cvmt_assert_no_error(error);
+	g_autoptr(CvmLaunchPlan) p = native_plan(f, &h);
+	assert_true(cvm_launch_plan_write_files(p, &error));
+	cvmt_assert_no_error(error);
+	const char *xml = cvm_launch_plan_get_xml(p);
+	virDomainPtr dom = virDomainDefineXMLFlags(f->conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
+	if (dom == NULL)
+		fail_msg("libvirt refused cvm's native domain XML: %s\n%s", virGetLastErrorMessage(), xml);
+	char *back = virDomainGetXMLDesc(dom, 0);
+	assert_non_null(back);
+	for (gsize i = 0; i < G_N_ELEMENTS(NATIVE_SETTINGS); i++) {
+		g_autofree gchar *want = xpath(xml, NATIVE_SETTINGS[i]);
+		g_autofree gchar *got = xpath(back, NATIVE_SETTINGS[i]);
+		if (g_strcmp0(want, got) != 0)
+			fail_msg("%s: cvm wrote \"%s\", libvirt kept \"%s\" in\n%s", NATIVE_SETTINGS[i], want, got,
+				 back);
+	}
+	/* libvirt records the versioned machine the alias stands for. */
+	g_autofree gchar *machine = xpath(xml, "string(/domain/os/type/@machine)");
+	g_autofree gchar *machine_back = xpath(back, "string(/domain/os/type/@machine)");
+	g_autofree gchar *versioned = g_strconcat("pc-", machine, "-", NULL);
+	if (g_strcmp0(machine, machine_back) != 0 && !g_str_has_prefix(machine_back, versioned))
+		fail_msg("machine: cvm wrote \"%s\", libvirt kept \"%s\"", machine, machine_back);
+	printf("# defined and read back: machine %s -> %s\n", machine, machine_back);
+	free(back);
+	assert_int_equal(virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM), 0);
+	virDomainFree(dom);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_probe_reads_this_libvirt_and_qemu),
+		cmocka_unit_test(test_launch_picks_from_what_the_probe_read),
+		cmocka_unit_test(test_native_domxml_is_defined_and_read_back),
+	};
+	/* libvirt allows one embedded driver per process: one root for all. */
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
