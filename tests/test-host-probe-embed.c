@@ -275,6 +275,18 @@ test_native_domxml_is_defined_and_read_back(void **state)
 	assert_true(cvm_launch_plan_write_files(p, &error));
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
+	/* The RNG schema this libvirt ships (libvirt-clients' checker, which
+	 * uses xmllint), before libvirt's own parser sees the XML. */
+	g_autofree gchar *file = g_build_filename(f->dir, "native.xml", NULL);
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = -1;
+	const char *argv[] = {"virt-xml-validate", file, "domain", NULL};
+	assert_true(g_file_set_contents(file, xml, -1, NULL));
+	assert_true(g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
+				 NULL));
+	if (!g_spawn_check_wait_status(status, NULL))
+		fail_msg("cvm's native domain XML fails libvirt's RNG schema:\n%s%s\n%s", out, err, xml);
 	virDomainPtr dom = virDomainDefineXMLFlags(f->conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
 	if (dom == NULL)
 		fail_msg("libvirt refused cvm's native domain XML: %s\n%s", virGetLastErrorMessage(), xml);
