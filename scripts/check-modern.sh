@@ -59,7 +59,7 @@ for suite in $SUITES; do
 			nice make -j2 CVM_DEPS_DONE=1 tests &&
 			BUILDDIR=build ./tests/run.sh unit"' check-modern "$root" 2>&1 &&
 			echo 0 >"$status" || echo $? >"$status"
-	} | sed "s/^/[$suite] /"
+	} | sed -u "s/^/[$suite] /"
 	if [ "$(cat "$status")" -ne 0 ]; then
 		echo "check-modern: $suite: FAILED"
 		rc=1
