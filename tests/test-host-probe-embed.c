@@ -6,23 +6,18 @@
  * the Debian trixie and sid roots as well, so it meets libvirt 9.0 to 11.x
  * and QEMU 7.2 to 10.x. The expected values are asked of the programs
  * themselves (QEMU's -object help, /dev/kvm, /dev/sev), not hard-coded. */
+#include "tests/lib/launch-files.h"
 #include "tests/lib/testlib.h"
 
 #include <cvm/error.h>
 #include <cvm/host.h>
-#include <cvm/igvm-builder.h>
 #include <cvm/launch.h>
-#include <fcntl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define FOUR_GIB G_GUINT64_CONSTANT(0x100000000)
 
 typedef struct {
 	gchar *dir;
@@ -64,30 +59,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* The string value of @expr in @xml, NULL when it selects nothing. */
-static gchar *
-xpath(const char *xml, const char *expr)
-{
-	xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "d.xml", NULL, XML_PARSE_NONET);
-	assert_non_null(doc);
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathRegisterNs(ctx, (const xmlChar *)"q", (const xmlChar *)"http://libvirt.org/schemas/domain/qemu/1.0");
-	xmlXPathRegisterNs(ctx, (const xmlChar *)"cvm", (const xmlChar *)CVM_LAUNCH_METADATA_NS);
-	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
-	gchar *out = NULL;
-	if (o != NULL && o->type == XPATH_NODESET && o->nodesetval != NULL && o->nodesetval->nodeNr > 0) {
-		xmlChar *s = xmlXPathCastToString(o);
-		out = g_strdup((const char *)s);
-		xmlFree(s);
-	} else if (o != NULL && o->type == XPATH_STRING) {
-		out = g_strdup((const char *)o->stringval);
-	}
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	xmlFreeDoc(doc);
-	return out;
-}
-
 /* "major.minor.micro" as libvirt encodes versions. */
 static gulong
 version_number(const char *text)
@@ -124,15 +95,11 @@ ask_emulator(const char *path, gulong *version, gboolean *igvm)
 	*igvm = strstr(out, "\n  igvm-cfg\n") != NULL;
 }
 
+/* Whether this process may use /dev/kvm (absent on this machine). */
 static gboolean
 kvm_opens(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return FALSE;
-	close(fd);
-	return TRUE;
+	return access("/dev/kvm", R_OK | W_OK) == 0;
 }
 
 static gboolean
@@ -143,31 +110,17 @@ host_has_tdx(void)
 	return g_file_get_contents("/sys/module/kvm_intel/parameters/tdx", &p, NULL, NULL) && p[0] == 'Y';
 }
 
-static void
-write_native_igvm(const char *path)
-{
-	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
-	g_autoptr(GError) error = NULL;
-	guint32 native = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
-	g_autoptr(GBytes) top = g_bytes_new_take(memset(g_malloc(4096), 0xf4, 4096), 4096);
-
-	cvmt_assert_no_error(error);
-	assert_true(cvm_igvm_builder_add_page_data(b, native, FOUR_GIB - 4096, 0, CVM_IGVM_PAGE_DATA_NORMAL, top,
-						   &error));
-	assert_true(cvm_igvm_builder_write_file(b, path, &error));
-	cvmt_assert_no_error(error);
-}
-
+/* A plan for the shared native + SEV-ES + SEV-SNP file. */
 static CvmLaunchPlan *
-native_plan(Fixture *f, const CvmHostInfo *host)
+plan_for(Fixture *f, const CvmHostInfo *host, CvmLaunchPlatform platform)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *igvm = g_build_filename(f->dir, "native.igvm", NULL);
 	g_autofree gchar *guest_dir = g_build_filename(f->dir, "guest", NULL);
 
-	write_native_igvm(igvm);
+	cvmt_write_launch_igvm(igvm);
 	CvmGuestSpec spec = {.name = "cvm-probe-embed", .igvm_path = igvm, .memory_bytes = 128 << 20, .vcpus = 1,
-			     .platform = CVM_LAUNCH_PLATFORM_AUTO};
+			     .platform = platform};
 	CvmLaunchPlan *p = cvm_launch_plan_new(&spec, host, guest_dir, &error);
 	cvmt_assert_no_error(error);
 	return p;
@@ -180,8 +133,8 @@ test_probe_reads_this_libvirt_and_qemu(void **state)
 	g_autoptr(GError) error = NULL;
 	CvmHostInfo h;
 	unsigned long libver = 0;
-	g_autofree gchar *emulator = xpath(f->caps, "string(/domainCapabilities/path)");
-	g_autofree gchar *domain = xpath(f->caps, "string(/domainCapabilities/domain)");
+	g_autofree gchar *emulator = cvmt_xpath(f->caps, "string(/domainCapabilities/path)");
+	g_autofree gchar *domain = cvmt_xpath(f->caps, "string(/domainCapabilities/domain)");
 	gulong qemu_version = 0;
 	gboolean igvm = FALSE;
 
@@ -225,22 +178,23 @@ test_launch_picks_from_what_the_probe_read(void **state)
 	g_autoptr(GError) error = NULL;
 	CvmHostInfo h;
 
-	g_autofree gchar *emulator = xpath(f->caps, "string(/domainCapabilities/path)");
+	g_autofree gchar *emulator = cvmt_xpath(f->caps, "string(/domainCapabilities/path)");
 	gulong qemu_version = 0;
 	gboolean igvm = FALSE;
 
 	assert_true(cvm_host_probe(f->conn, &h, &error));
 	cvmt_assert_no_error(error);
 	ask_emulator(emulator, &qemu_version, &igvm);
-	g_autoptr(CvmLaunchPlan) p = native_plan(f, &h);
-	/* A native-only file: the native platform; a QEMU without igvm-cfg
-	 * (asked of the binary) gets the translation to firmware files, one
-	 * with it the file itself. */
-	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_NATIVE);
+	g_autoptr(CvmLaunchPlan) p = plan_for(f, &h, CVM_LAUNCH_PLATFORM_AUTO);
+	/* The file offers native, SEV-ES and SEV-SNP: without the hardware
+	 * the native platform; a QEMU without igvm-cfg (asked of the binary)
+	 * gets the translation to firmware files, one with it the file. */
+	if (!h.sev && !h.sev_snp)
+		assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_NATIVE);
 	assert_int_equal(cvm_launch_plan_get_strategy(p), igvm ? CVM_LAUNCH_STRATEGY_IGVM_CFG
 								: CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE);
 	/* Without a usable /dev/kvm the guest runs under TCG. */
-	g_autofree gchar *type = xpath(cvm_launch_plan_get_xml(p), "string(/domain/@type)");
+	g_autofree gchar *type = cvmt_xpath(cvm_launch_plan_get_xml(p), "string(/domain/@type)");
 	assert_string_equal(type, h.kvm ? "kvm" : "qemu");
 	printf("# picked platform %s, strategy %s, domain type %s\n",
 	       cvm_launch_platform_to_string(cvm_launch_plan_get_platform(p)),
@@ -296,7 +250,7 @@ test_native_domxml_is_defined_and_read_back(void **state)
 
 	assert_true(cvm_host_probe(f->conn, &h, &error));
 	cvmt_assert_no_error(error);
-	g_autoptr(CvmLaunchPlan) p = native_plan(f, &h);
+	g_autoptr(CvmLaunchPlan) p = plan_for(f, &h, CVM_LAUNCH_PLATFORM_NATIVE);
 	assert_true(cvm_launch_plan_write_files(p, &error));
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
@@ -307,15 +261,15 @@ test_native_domxml_is_defined_and_read_back(void **state)
 	char *back = virDomainGetXMLDesc(dom, 0);
 	assert_non_null(back);
 	for (gsize i = 0; i < G_N_ELEMENTS(NATIVE_SETTINGS); i++) {
-		g_autofree gchar *want = xpath(xml, NATIVE_SETTINGS[i]);
-		g_autofree gchar *got = xpath(back, NATIVE_SETTINGS[i]);
+		g_autofree gchar *want = cvmt_xpath(xml, NATIVE_SETTINGS[i]);
+		g_autofree gchar *got = cvmt_xpath(back, NATIVE_SETTINGS[i]);
 		if (g_strcmp0(want, got) != 0)
 			fail_msg("%s: cvm wrote \"%s\", libvirt kept \"%s\" in\n%s", NATIVE_SETTINGS[i], want, got,
 				 back);
 	}
 	/* libvirt records the versioned machine the alias stands for. */
-	g_autofree gchar *machine = xpath(xml, "string(/domain/os/type/@machine)");
-	g_autofree gchar *machine_back = xpath(back, "string(/domain/os/type/@machine)");
+	g_autofree gchar *machine = cvmt_xpath(xml, "string(/domain/os/type/@machine)");
+	g_autofree gchar *machine_back = cvmt_xpath(back, "string(/domain/os/type/@machine)");
 	g_autofree gchar *versioned = g_strconcat("pc-", machine, "-", NULL);
 	if (g_strcmp0(machine, machine_back) != 0 && !g_str_has_prefix(machine_back, versioned))
 		fail_msg("machine: cvm wrote \"%s\", libvirt kept \"%s\"", machine, machine_back);
@@ -323,30 +277,6 @@ test_native_domxml_is_defined_and_read_back(void **state)
 	free(back);
 	assert_int_equal(virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM), 0);
 	virDomainFree(dom);
-}
-
-/* An SEV-SNP (with ID block and auth) and SEV-ES file. */
-static void
-write_confidential_igvm(const char *path)
-{
-	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
-	g_autoptr(GError) error = NULL;
-	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
-	guint32 es = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_ES, 0, 0, 0, &error);
-	g_autoptr(GBytes) top = g_bytes_new_take(memset(g_malloc(4096), 0xf4, 4096), 4096);
-	CvmIgvmSnpIdBlock id = {0};
-
-	cvmt_assert_no_error(error);
-	assert_true(cvm_igvm_builder_add_guest_policy(b, snp, 0x30000, &error));
-	assert_true(cvm_igvm_builder_add_page_data(b, snp | es, FOUR_GIB - 4096, 0, CVM_IGVM_PAGE_DATA_NORMAL, top,
-						   &error));
-	id.compatibility_mask = GUINT32_TO_LE(snp);
-	memset(id.ld, 0xab, sizeof(id.ld));
-	id.id_key_algorithm = GUINT32_TO_LE(1);
-	memset(id.id_key_signature.r_comp, 0x11, sizeof(id.id_key_signature.r_comp));
-	assert_true(cvm_igvm_builder_add_snp_id_block(b, snp, &id, &error));
-	assert_true(cvm_igvm_builder_write_file(b, path, &error));
-	cvmt_assert_no_error(error);
 }
 
 /* The SEV-ES and SEV-SNP XML launch would hand this libvirt on SEV-SNP
@@ -359,7 +289,7 @@ test_confidential_domxml_passes_this_libvirts_schema(void **state)
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
 	CvmHostInfo h;
-	g_autofree gchar *igvm = g_build_filename(f->dir, "snp.igvm", NULL);
+	g_autofree gchar *igvm = g_build_filename(f->dir, "confidential.igvm", NULL);
 	g_autofree gchar *guest_dir = g_build_filename(f->dir, "guest-snp", NULL);
 	static const CvmLaunchPlatform platforms[] = {CVM_LAUNCH_PLATFORM_SEV_ES, CVM_LAUNCH_PLATFORM_SEV_SNP};
 
@@ -370,7 +300,7 @@ test_confidential_domxml_passes_this_libvirts_schema(void **state)
 	h.sev_snp = h.libvirt_version >= CVM_HOST_LIBVIRT_SNP_ID_VERSION;
 	h.sev_cbitpos = 51;
 	h.sev_reduced_phys_bits = 1;
-	write_confidential_igvm(igvm);
+	cvmt_write_launch_igvm(igvm);
 	for (gsize i = 0; i < G_N_ELEMENTS(platforms); i++) {
 		CvmGuestSpec spec = {.name = "cvm-probe-snp", .igvm_path = igvm, .memory_bytes = 128 << 20,
 				     .vcpus = 1, .platform = platforms[i]};
@@ -378,8 +308,8 @@ test_confidential_domxml_passes_this_libvirts_schema(void **state)
 		cvmt_assert_no_error(error);
 		const char *xml = cvm_launch_plan_get_xml(p);
 		const char *name = cvm_launch_platform_to_string(platforms[i]);
-		g_autofree gchar *sectype = xpath(xml, "string(/domain/launchSecurity/@type)");
-		g_autofree gchar *id_block = xpath(xml, "string(/domain/launchSecurity/idBlock)");
+		g_autofree gchar *sectype = cvmt_xpath(xml, "string(/domain/launchSecurity/@type)");
+		g_autofree gchar *id_block = cvmt_xpath(xml, "string(/domain/launchSecurity/idBlock)");
 
 		assert_schema_valid(f, name, xml);
 		printf("# %s: schema valid (launchSecurity %s%s)\n", name, *sectype ? sectype : "none, QEMU object",
