@@ -6,6 +6,8 @@
 #   make bench      deps, build, run every benchmark
 #   make fuzz       deps, build libFuzzer targets and run each for FUZZ_SECONDS
 #   make demo       deps, build, run the README's main job
+#   make modern-stack   Debian trixie and sid roots with libvirt and QEMU (cache)
+#   make check-modern   build and unit-test cvm inside each of those roots
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION     := 0.1.0
@@ -97,7 +99,7 @@ LIBA        := $(BUILDDIR)/libcvm.a
 CVMCTL      := $(BUILDDIR)/cvmctl
 CVMD        := $(BUILDDIR)/cvmd
 
-.PHONY: all build check check-unit check-asan bench fuzz demo install clean tests
+.PHONY: all build check check-unit check-asan bench fuzz demo install clean tests modern-stack check-modern
 .DEFAULT_GOAL := all
 .SECONDARY:
 ifndef V
@@ -162,6 +164,7 @@ check: tests
 	@rm -f $(BUILDDIR)/tally; rc=0; \
 	CVM_TEST_TALLY=$(CURDIR)/$(BUILDDIR)/tally BUILDDIR=$(BUILDDIR) ./tests/run.sh all || rc=1; \
 	CVM_TEST_TALLY=$(CURDIR)/$(BUILDDIR)/tally $(MAKE) --no-print-directory BUILDDIR=$(BUILDDIR)-asan SANITIZE=1 check-asan || rc=1; \
+	./scripts/check-modern.sh --if-built || rc=1; \
 	awk '{p+=$$1; f+=$$2} END {print "total: " p " passed, " f " failed"}' $(BUILDDIR)/tally; \
 	exit $$rc
 
@@ -170,6 +173,13 @@ check-unit: tests
 
 check-asan: tests
 	@BUILDDIR=$(BUILDDIR) ./tests/run.sh asan
+
+# Debian trixie and sid roots in a cache outside the tree (CVM_MODERN_CACHE),
+# and cvm built and unit-tested in each with that suite's toolchain.
+modern-stack:
+	@./scripts/modern-stack.sh
+check-modern:
+	@./scripts/check-modern.sh
 
 bench: build $(BENCH_BINS) $(HELPER_BINS)
 	@BUILDDIR=$(BUILDDIR) ./tests/run.sh bench

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Launch plans: platform choice and the domain XML of each strategy, read
  * back with XPath; bad specifications. No libvirt connection is needed. */
+#include "tests/lib/launch-files.h"
 #include "tests/lib/testlib.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm-builder.h>
 #include <cvm/launch.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 #include <string.h>
 
 #define FOUR_GIB G_GUINT64_CONSTANT(0x100000000)
@@ -35,30 +33,6 @@ page(guint8 fill)
 	return g_bytes_new_take(memset(g_malloc(4096), fill, 4096), 4096);
 }
 
-static void
-write_igvm(const char *path)
-{
-	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
-	g_autoptr(GError) error = NULL;
-	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
-	guint32 native = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
-	guint32 es = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_ES, 0, 0, 0, &error);
-	g_autoptr(GBytes) top = page(0xf4);
-	CvmIgvmSnpIdBlock id = {0};
-
-	assert_true(cvm_igvm_builder_add_guest_policy(b, snp, 0x30000, &error));
-	assert_true(cvm_igvm_builder_add_page_data(b, snp | native | es, FOUR_GIB - 4096, 0, CVM_IGVM_PAGE_DATA_NORMAL,
-						   top, &error));
-	id.compatibility_mask = GUINT32_TO_LE(snp);
-	memset(id.ld, 0xab, sizeof(id.ld));
-	id.id_key_algorithm = GUINT32_TO_LE(1);
-	memset(id.id_key_signature.r_comp, 0x11, sizeof(id.id_key_signature.r_comp));
-	assert_true(cvm_igvm_builder_add_snp_id_block(b, snp, &id, &error));
-	cvmt_assert_no_error(error);
-	assert_true(cvm_igvm_builder_write_file(b, path, &error));
-	cvmt_assert_no_error(error);
-}
-
 static int
 setup(void **state)
 {
@@ -68,7 +42,7 @@ setup(void **state)
 	/* Characters that need escaping in XML and in QEMU options. */
 	f->igvm = g_build_filename(f->dir, "a&b'c,d.igvm", NULL);
 	f->guest_dir = g_build_filename(f->dir, "guest", NULL);
-	write_igvm(f->igvm);
+	cvmt_write_launch_igvm(f->igvm);
 	*state = f;
 	return 0;
 }
@@ -93,32 +67,10 @@ plan(Fixture *f, const CvmHostInfo *host, CvmLaunchPlatform platform, GError **e
 	return cvm_launch_plan_new(&spec, host, f->guest_dir, error);
 }
 
-/* The string value of @expr in @xml, or NULL when it selects nothing. */
-static gchar *
-xpath(const char *xml, const char *expr)
-{
-	xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "d.xml", NULL, XML_PARSE_NONET);
-	assert_non_null(doc);
-	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
-	xmlXPathRegisterNs(ctx, (const xmlChar *)"q", (const xmlChar *)"http://libvirt.org/schemas/domain/qemu/1.0");
-	xmlXPathRegisterNs(ctx, (const xmlChar *)"cvm", (const xmlChar *)CVM_LAUNCH_METADATA_NS);
-	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
-	gchar *out = NULL;
-	if (o != NULL && o->type == XPATH_NODESET && o->nodesetval != NULL && o->nodesetval->nodeNr > 0) {
-		xmlChar *s = xmlXPathCastToString(o);
-		out = g_strdup((const char *)s);
-		xmlFree(s);
-	}
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(ctx);
-	xmlFreeDoc(doc);
-	return out;
-}
-
 static void
 assert_xpath(const char *xml, const char *expr, const char *expected)
 {
-	g_autofree gchar *v = xpath(xml, expr);
+	g_autofree gchar *v = cvmt_xpath(xml, expr);
 	if (g_strcmp0(v, expected) != 0)
 		fail_msg("%s: expected \"%s\", got \"%s\" in\n%s", expr, expected ? expected : "(none)", v ? v : "(none)",
 			 xml);
@@ -197,7 +149,7 @@ test_libvirt_10_5_snp_uses_launch_security_with_id_block(void **state)
 	assert_xpath(xml, "/domain/launchSecurity/policy", "0x00030000");
 	assert_xpath(xml, "/domain/launchSecurity/cbitpos", "51");
 	assert_xpath(xml, "/domain/cpu/model", "EPYC-v4");
-	g_autofree gchar *b64 = xpath(xml, "/domain/launchSecurity/idBlock");
+	g_autofree gchar *b64 = cvmt_xpath(xml, "/domain/launchSecurity/idBlock");
 	assert_non_null(b64);
 	g_autofree guchar *block = g_base64_decode(b64, &len);
 	assert_int_equal(len, 96);
@@ -205,7 +157,7 @@ test_libvirt_10_5_snp_uses_launch_security_with_id_block(void **state)
 		assert_int_equal(block[i], 0xab); /* the launch digest field */
 	assert_int_equal(block[0x58], 0x00);
 	assert_int_equal(block[0x5a], 0x03); /* policy 0x30000, little-endian */
-	g_autofree gchar *auth64 = xpath(xml, "/domain/launchSecurity/idAuth");
+	g_autofree gchar *auth64 = cvmt_xpath(xml, "/domain/launchSecurity/idAuth");
 	g_autofree guchar *auth = g_base64_decode(auth64, &len);
 	assert_int_equal(len, 4096);
 	assert_int_equal(auth[0], 1);	  /* ID key algorithm */

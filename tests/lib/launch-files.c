@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "tests/lib/launch-files.h"
+#include "tests/lib/testlib.h"
+
+#include <cvm/igvm-builder.h>
+#include <cvm/launch.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <string.h>
+
+#define FOUR_GIB G_GUINT64_CONSTANT(0x100000000)
+
+void
+cvmt_write_launch_igvm(const char *path)
+{
+	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
+	g_autoptr(GError) error = NULL;
+	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	guint32 native = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	guint32 es = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_ES, 0, 0, 0, &error);
+	g_autoptr(GBytes) top = g_bytes_new_take(memset(g_malloc(4096), 0xf4, 4096), 4096);
+	CvmIgvmSnpIdBlock id = {0};
+
+	assert_true(cvm_igvm_builder_add_guest_policy(b, snp, 0x30000, &error));
+	assert_true(cvm_igvm_builder_add_page_data(b, snp | native | es, FOUR_GIB - 4096, 0, CVM_IGVM_PAGE_DATA_NORMAL,
+						   top, &error));
+	id.compatibility_mask = GUINT32_TO_LE(snp);
+	memset(id.ld, 0xab, sizeof(id.ld));
+	id.id_key_algorithm = GUINT32_TO_LE(1);
+	memset(id.id_key_signature.r_comp, 0x11, sizeof(id.id_key_signature.r_comp));
+	assert_true(cvm_igvm_builder_add_snp_id_block(b, snp, &id, &error));
+	cvmt_assert_no_error(error);
+	assert_true(cvm_igvm_builder_write_file(b, path, &error));
+	cvmt_assert_no_error(error);
+}
+
+gchar *
+cvmt_xpath(const char *xml, const char *expr)
+{
+	xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "d.xml", NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathRegisterNs(ctx, (const xmlChar *)"q", (const xmlChar *)"http://libvirt.org/schemas/domain/qemu/1.0");
+	xmlXPathRegisterNs(ctx, (const xmlChar *)"cvm", (const xmlChar *)CVM_LAUNCH_METADATA_NS);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	gchar *out = NULL;
+	if (o != NULL && o->type == XPATH_NODESET && o->nodesetval != NULL && o->nodesetval->nodeNr > 0) {
+		xmlChar *s = xmlXPathCastToString(o);
+		out = g_strdup((const char *)s);
+		xmlFree(s);
+	} else if (o != NULL && o->type == XPATH_STRING) {
+		out = g_strdup((const char *)o->stringval);
+	}
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return out;
+}
