@@ -19,6 +19,7 @@
  * moving for TIMEOUT (30 s) or the socket fails. */
 #include <cvm/guest-memory.h>
 #include <cvm/migrate.h>
+#include "tests/lib/migrate-page.h"
 #include <gio/gio.h>
 #include <sched.h>
 #include <stdio.h>
@@ -30,25 +31,12 @@
 #define RECORD (8 + CVM_MIGRATE_BLOCK_SIZE)
 #define TIMEOUT_US (30 * G_USEC_PER_SEC)
 #define BATCH 64 /* records per write when feeding, as a relay batches */
+#define QEMU_FILE_BUF 32768 /* QEMUFile's IO_BUF_SIZE: the fork's stream buffer */
 
 typedef struct {
 	CvmGuestMemory *mem;
 	guint64 gpa;
 } Page;
-
-static guint8
-get(Page *p, guint off)
-{
-	guint8 v = 0;
-	cvm_guest_memory_read(p->mem, p->gpa + off, &v, 1, NULL);
-	return v;
-}
-
-static void
-set(Page *p, guint off, guint8 v)
-{
-	cvm_guest_memory_write(p->mem, p->gpa + off, &v, 1, NULL);
-}
 
 /* The ceiling's local ends poll as the simulator does (256 immediate
  * retries, then a yield per poll), so that on a shared core neither burns
@@ -76,7 +64,7 @@ static gboolean
 spin_until(Page *p, guint off, guint8 want)
 {
 	gint64 deadline = 0;
-	for (guint n = 1; get(p, off) != want; n++)
+	for (guint n = 1; cvmt_page_get(p->mem, p->gpa, off) != want; n++)
 		if (!idle(n, &deadline))
 			return FALSE;
 	return TRUE;
@@ -107,14 +95,14 @@ take(Page *p)
 	gint64 deadline = 0;
 	guint n = 0;
 
-	set(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
-	set(p, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_RUNNING);
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_RUNNING);
 	for (;;) {
-		guint8 status = get(p, CVM_MIGRATE_STATUS_OFFSET);
-		if (get(p, CVM_MIGRATE_DATA_OFFSET) == CVM_MIGRATE_DATA_READY) {
+		guint8 status = cvmt_page_get(p->mem, p->gpa, CVM_MIGRATE_STATUS_OFFSET);
+		if (cvmt_page_get(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET) == CVM_MIGRATE_DATA_READY) {
 			cvm_guest_memory_read(p->mem, p->gpa + CVM_MIGRATE_BUFFER_OFFSET, block,
 					      sizeof block, NULL);
-			set(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
+			cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
 			blocks++;
 			deadline = 0;
 			n = 0;
@@ -136,19 +124,19 @@ give(Page *p, guint64 blocks)
 	guint8 block[CVM_MIGRATE_BLOCK_SIZE];
 
 	memset(block, 0x5a, sizeof block);
-	set(p, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_INCOMING);
-	set(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_INCOMING);
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
 	for (guint64 i = 0; i < blocks; i++) {
 		memcpy(block, &i, sizeof i);
 		if (!spin_until(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ))
 			return 1;
 		cvm_guest_memory_write(p->mem, p->gpa + CVM_MIGRATE_BUFFER_OFFSET, block, sizeof block,
 				       NULL);
-		set(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READY);
+		cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READY);
 	}
 	if (!spin_until(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ))
 		return 1;
-	set(p, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_COMPLETED);
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_COMPLETED);
 	printf("%" G_GUINT64_FORMAT "\n", blocks);
 	return 0;
 }
@@ -242,30 +230,55 @@ feed(const char *uri, guint64 blocks, GError **error)
 	       g_io_stream_close(G_IO_STREAM(conn), NULL, error);
 }
 
-/* The fork's source loop (migration/snp.c, paraphrased from the notes in
- * docs/migrate.md): spin on the page with no sleep, status sampled before
- * data, each block written to the socket (blocking) as soon as it is
- * taken. */
+/* The fork's source loop (coconut-svsm/qemu migration/snp.c @67c39d23,
+ * reimplemented): spin on the page with no sleep, status sampled before
+ * data, each block taken at once and put into the QEMUFile stream, which
+ * writes (blocking) whenever its 32 KiB buffer is full. */
+typedef struct {
+	GOutputStream *out;
+	guint8 buf[QEMU_FILE_BUF];
+	gsize len;
+} QemuFile;
+
+static gboolean
+qemu_put(QemuFile *f, const guint8 *p, gsize n, GError **error)
+{
+	while (n > 0) {
+		gsize k = MIN(n, sizeof f->buf - f->len);
+		memcpy(f->buf + f->len, p, k);
+		f->len += k;
+		p += k;
+		n -= k;
+		if (f->len == sizeof f->buf) {
+			if (!g_output_stream_write_all(f->out, f->buf, f->len, NULL, NULL, error))
+				return FALSE;
+			f->len = 0;
+		}
+	}
+	return TRUE;
+}
+
 static gint64
 fork_source(Page *p, const char *uri, GError **error)
 {
 	g_autoptr(GSocketConnection) conn = connect_to(uri, error);
 	if (conn == NULL)
 		return -1;
-	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+	g_autofree QemuFile *f = g_new0(QemuFile, 1);
 	guint8 rec[RECORD];
 	gint64 blocks = 0;
 
-	set(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
-	set(p, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_RUNNING);
+	f->out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_RUNNING);
 	put_header(rec, FORK_DATA);
 	for (;;) {
-		guint8 status = get(p, CVM_MIGRATE_STATUS_OFFSET);
-		if (get(p, CVM_MIGRATE_DATA_OFFSET) == CVM_MIGRATE_DATA_READY) {
+		guint8 status = cvmt_page_get(p->mem, p->gpa, CVM_MIGRATE_STATUS_OFFSET);
+		if (cvmt_page_get(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET) == CVM_MIGRATE_DATA_READY) {
 			cvm_guest_memory_read(p->mem, p->gpa + CVM_MIGRATE_BUFFER_OFFSET, rec + 8,
 					      CVM_MIGRATE_BLOCK_SIZE, NULL);
-			set(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
-			if (!g_output_stream_write_all(out, rec, sizeof rec, NULL, NULL, error))
+			cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
+			if (!qemu_put(f, rec, sizeof rec, error))
 				return -1;
 			blocks++;
 		}
@@ -273,14 +286,16 @@ fork_source(Page *p, const char *uri, GError **error)
 			break;
 	}
 	put_header(rec, FORK_COMPLETED);
-	if (!g_output_stream_write_all(out, rec, 8, NULL, NULL, error) ||
+	if (!qemu_put(f, rec, 8, error) ||
+	    !g_output_stream_write_all(f->out, f->buf, f->len, NULL, NULL, error) ||
 	    !g_io_stream_close(G_IO_STREAM(conn), NULL, error))
 		return -1;
 	return blocks;
 }
 
-/* The fork's destination loop: one header read, one block read, spin until
- * the page is free, hand the block over. It ends by setting COMPLETED once
+/* The fork's destination loop: header and block read through the QEMUFile
+ * stream (a 32 KiB buffer filled by one receive), spin until the page is
+ * free, hand the block over. It ends by setting COMPLETED once
  * the last block is taken (the fork's first version did; the simulator
  * waits for it). */
 static gint64
@@ -289,12 +304,13 @@ fork_dest(Page *p, GError **error)
 	g_autoptr(GSocketConnection) conn = listen_once(error);
 	if (conn == NULL)
 		return -1;
-	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+	g_autoptr(GInputStream) in = g_buffered_input_stream_new_sized(
+		g_io_stream_get_input_stream(G_IO_STREAM(conn)), QEMU_FILE_BUF);
 	guint8 rec[RECORD];
 	gint64 blocks = 0;
 
-	set(p, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_INCOMING);
-	set(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_INCOMING);
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
 	for (;;) {
 		if (!g_input_stream_read_all(in, rec, 8, NULL, NULL, error))
 			return -1;
@@ -319,14 +335,14 @@ fork_dest(Page *p, GError **error)
 		}
 		cvm_guest_memory_write(p->mem, p->gpa + CVM_MIGRATE_BUFFER_OFFSET, rec + 8,
 				       CVM_MIGRATE_BLOCK_SIZE, NULL);
-		set(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READY);
+		cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READY);
 		blocks++;
 	}
 	if (!spin_until(p, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "page stopped");
 		return -1;
 	}
-	set(p, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_COMPLETED);
+	cvmt_page_set(p->mem, p->gpa, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_COMPLETED);
 	return blocks;
 }
 
