@@ -94,7 +94,7 @@ take_block(Dest *d, guint64 seq, const guint8 *block, GError **error)
 	}
 	memcpy(d->pending, block, CVM_MIGRATE_BLOCK_SIZE);
 	d->has_pending = TRUE;
-	d->page_wait_us = g_get_monotonic_time();
+	d->page_wait_us = cvmi_backoff_now(&d->backoff);
 	return TRUE;
 }
 
@@ -245,7 +245,7 @@ finish(Dest *d, gboolean *done, GError **error)
 static gboolean
 check_deadlines(Dest *d, GError **error)
 {
-	gint64 now = g_get_monotonic_time();
+	gint64 now = cvmi_backoff_now(&d->backoff);
 
 	if (d->has_pending && now - d->page_wait_us > (gint64)d->o->page_timeout_ms * 1000) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_TIMEOUT, "the SVSM read no block from the page for %u ms",
@@ -277,7 +277,7 @@ static gboolean
 step(Dest *d, gboolean *done, GError **error)
 {
 	gboolean moved = FALSE;
-	gint64 now = g_get_monotonic_time();
+	gint64 now = cvmi_backoff_now(&d->backoff);
 
 	/* With blocks buffered and the page moving, leave the socket alone:
 	 * one receive then feeds many blocks. */

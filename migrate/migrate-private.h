@@ -14,17 +14,22 @@ gboolean cvmi_page_set(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 va
 		       GError **error);
 
 /* Polling backoff: a few immediate retries, yields for a short while, then
- * sleeps doubling to a ceiling. */
+ * sleeps doubling to a ceiling. It also keeps the polling loop's clock. */
 typedef struct {
 	guint spins;
 	guint sleep_us;
 	guint max_us;
 	gint64 yield_since;
+	gint64 now;       /* last clock reading */
+	guint now_reads;  /* cvmi_backoff_now calls since then */
 } CvmiBackoff;
 void cvmi_backoff_init(CvmiBackoff *b, guint max_us);
 void cvmi_backoff_reset(CvmiBackoff *b);
 /* The next delay in microseconds (0 = retry now; it may have yielded the CPU). */
 guint cvmi_backoff_next(CvmiBackoff *b);
+/* The monotonic clock for a polling loop: read afresh every few calls, and
+ * after every yield or sleep, so it lags by a few polls at most. */
+gint64 cvmi_backoff_now(CvmiBackoff *b);
 
 /* ---- uri.c: channel endpoints ---- */
 /* A connected, non-blocking socket, or NULL. */

@@ -160,7 +160,7 @@ poll_page(Source *s, gboolean *moved, GError **error)
 		if (!s->cvm)
 			s->base_seq = s->next_seq; /* the fork format has no acknowledgements */
 		cvmi_progress_add_block(s->core);
-		s->page_progress_us = g_get_monotonic_time();
+		s->page_progress_us = cvmi_backoff_now(&s->backoff);
 		*moved = TRUE;
 	} else if (status == CVM_MIGRATE_STATUS_COMPLETED) {
 		if (!EVP_DigestFinal_ex(s->sha, s->digest, NULL)) {
@@ -238,7 +238,7 @@ drain_rx(Source *s, GError **error)
 static gboolean
 check_deadlines(Source *s, GError **error)
 {
-	gint64 now = g_get_monotonic_time();
+	gint64 now = cvmi_backoff_now(&s->backoff);
 	const CvmMigrateOptions *o = s->o;
 	if (now - s->page_progress_us > (gint64)o->page_timeout_ms * 1000) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_TIMEOUT,
@@ -272,7 +272,7 @@ static gboolean
 step(Source *s, GError **error)
 {
 	gboolean moved = FALSE;
-	gint64 now = g_get_monotonic_time();
+	gint64 now = cvmi_backoff_now(&s->backoff);
 	if (!cvmi_check_cancel(s->core, error))
 		return FALSE;
 	if (s->completed || s->next_seq - s->base_seq >= s->o->window_blocks ||

@@ -12,6 +12,7 @@
  * timeout (the page stopped moving). */
 #include <cvm/guest-memory.h>
 #include <cvm/migrate.h>
+#include "tests/lib/migrate-page.h"
 #include <openssl/evp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -23,20 +24,6 @@ typedef struct {
 	guint64 gpa;
 	gint64 timeout_us;
 } Sim;
-
-static guint8
-reg(Sim *s, guint off)
-{
-	guint8 v = 0;
-	cvm_guest_memory_read(s->mem, s->gpa + off, &v, 1, NULL);
-	return v;
-}
-
-static void
-set(Sim *s, guint off, guint8 v)
-{
-	cvm_guest_memory_write(s->mem, s->gpa + off, &v, 1, NULL);
-}
 
 /* Until register @off holds @want, or (@alt_off, @alt) when @alt_off >= 0. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free)
@@ -99,7 +86,7 @@ wait_for(Sim *s, guint off, guint8 want)
 	guint spins = 0;
 	gint64 since = 0;
 
-	while (reg(s, off) != want) {
+	while (cvmt_page_get(s->mem, s->gpa, off) != want) {
 		if (timed_out(s, spins, &deadline))
 			return FALSE;
 		pause_poll(&spins, &since);
@@ -134,12 +121,12 @@ source(Sim *s, guint64 blocks, guint32 seed)
 		if (!wait_for(s, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ))
 			return 1;
 		cvm_guest_memory_write(s->mem, s->gpa + CVM_MIGRATE_BUFFER_OFFSET, block, sizeof block, NULL);
-		set(s, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READY);
+		cvmt_page_set(s->mem, s->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READY);
 		EVP_DigestUpdate(sha, block, sizeof block);
 	}
 	if (!wait_for(s, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ))
 		return 1;
-	set(s, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_COMPLETED);
+	cvmt_page_set(s->mem, s->gpa, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_COMPLETED);
 	print_result(blocks, sha);
 	return 0;
 }
@@ -157,12 +144,12 @@ dest(Sim *s)
 	if (!wait_for(s, CVM_MIGRATE_STATUS_OFFSET, CVM_MIGRATE_STATUS_INCOMING))
 		return 1;
 	for (;;) {
-		guint8 status = reg(s, CVM_MIGRATE_STATUS_OFFSET), data = reg(s, CVM_MIGRATE_DATA_OFFSET);
+		guint8 status = cvmt_page_get(s->mem, s->gpa, CVM_MIGRATE_STATUS_OFFSET), data = cvmt_page_get(s->mem, s->gpa, CVM_MIGRATE_DATA_OFFSET);
 		if (data == CVM_MIGRATE_DATA_READY) {
 			cvm_guest_memory_read(s->mem, s->gpa + CVM_MIGRATE_BUFFER_OFFSET, block, sizeof block, NULL);
 			EVP_DigestUpdate(sha, block, sizeof block);
 			blocks++;
-			set(s, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
+			cvmt_page_set(s->mem, s->gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READ);
 			deadline = 0;
 			spins = 0;
 			since = 0;
