@@ -101,6 +101,33 @@ serve_certs(Cvmd *d, json_object *rec, GError **error)
 	return TRUE;
 }
 
+/* What a number key of a service configuration may be. Found by
+ * test-cvmd-hostile.sh: timeouts near G_MAXUINT32 wrapped to "no timeout" in
+ * the proxy's socket set-up, breaker 0 opened the circuit after every
+ * request, and a 0 deadline or fill timeout silently meant the default. */
+static const struct {
+	const char *key;
+	guint32 min, max;
+} number_ranges[] = {
+	{"timeout-ms", 1, CVMD_ATTEST_MS_MAX}, {"deadline-ms", 1, CVMD_ATTEST_MS_MAX},
+	{"fill-timeout-ms", 1, CVMD_ATTEST_MS_MAX}, {"attempts", 1, 10}, {"breaker", 1, 1000},
+};
+
+static gboolean
+number_in_range(const char *key, guint32 v, GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(number_ranges); i++) {
+		if (strcmp(number_ranges[i].key, key) != 0)
+			continue;
+		if (v >= number_ranges[i].min && v <= number_ranges[i].max)
+			return TRUE;
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "config: \"%s\" must be %u-%u", key,
+			    number_ranges[i].min, number_ranges[i].max);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 json_object *
 cvmd_attest_config_record(GVariant *config, const char *const *strings, const char *const *numbers,
 			  const char *const *string_lists, GError **error)
@@ -117,6 +144,10 @@ cvmd_attest_config_record(GVariant *config, const char *const *strings, const ch
 			json_object_object_add(o, key, json_object_new_string(g_variant_get_string(v, NULL)));
 		} else if (numbers != NULL && g_strv_contains(numbers, key) &&
 			   g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32)) {
+			if (!number_in_range(key, g_variant_get_uint32(v), error)) {
+				json_object_put(o);
+				return NULL;
+			}
 			json_object_object_add(o, key, json_object_new_int64(g_variant_get_uint32(v)));
 		} else if (string_lists != NULL && g_strv_contains(string_lists, key) &&
 			   g_variant_is_of_type(v, G_VARIANT_TYPE_STRING_ARRAY)) {
