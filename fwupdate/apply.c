@@ -6,6 +6,7 @@
  * digest and expected measurement together. */
 #include "fwupdate/fwupdate-private.h"
 #include "libcvm/launch-private.h"
+#include "libcvm/libcvm-private.h"
 
 #include <cvm/state.h>
 #include <cvm/error.h>
@@ -70,6 +71,7 @@ cvm_fwupdate_stage(CvmState *state, const char *name, const char *igvm_path, GEr
 	stored = store_image(state, image, plan->sha256, error);
 	if (stored == NULL)
 		goto out;
+	cvmi_test_fault("stage-stored");
 	json_object_object_add(rec, "staged-igvm-path", json_object_new_string(stored));
 	json_object_object_add(rec, "staged-igvm-sha256", json_object_new_string(plan->sha256));
 	json_object_object_add(rec, "staged-measurement", json_object_new_string(plan->digest ? plan->digest : ""));

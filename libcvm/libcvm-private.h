@@ -10,5 +10,8 @@
  * ("policy file /etc/..."). CVM_ERROR_INVALID_DATA with the byte offset. */
 json_object *cvmi_json_parse(const char *data, gsize len, const char *what, GError **error);
 
+/* Test hook: SIGKILL here when CVM_TEST_FAULT names @stage (test-fault.c). */
+void cvmi_test_fault(const char *stage);
+
 /* Lower-case hex of (data, len). */
 gchar *cvmi_hex(const guint8 *data, gsize len);
