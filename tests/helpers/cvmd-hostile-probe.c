@@ -18,6 +18,8 @@
  * After every call cvmd must answer ListGuests (served on its main loop)
  * within the timeout, else the helper exits 1. It never decides what is
  * acceptable: test-cvmd-hostile.sh does. */
+#include "tests/lib/dbus-probe.h"
+
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,10 +126,10 @@ add_base(GVariantBuilder *b, const char *method)
 	}
 }
 
-/* The argument tuple: default values, with argument `which` (a string or
- * a{sv}) replaced by `value` when given. */
+/* The argument tuple: default values (usable configurations for a{sv}, or
+ * empty ones when !@usable), with argument `which` replaced by `value`. */
 static GVariant *
-args_with(const GDBusMethodInfo *m, gint which, GVariant *value)
+args_with_base(const GDBusMethodInfo *m, gint which, GVariant *value, gboolean usable)
 {
 	GVariantBuilder args;
 
@@ -137,7 +139,7 @@ args_with(const GDBusMethodInfo *m, gint which, GVariant *value)
 
 		if (i == which) {
 			g_variant_builder_add_value(&args, value);
-		} else if (g_variant_type_equal(t, G_VARIANT_TYPE_VARDICT)) {
+		} else if (usable && g_variant_type_equal(t, G_VARIANT_TYPE_VARDICT)) {
 			GVariantBuilder d;
 
 			g_variant_builder_init(&d, G_VARIANT_TYPE_VARDICT);
@@ -150,18 +152,10 @@ args_with(const GDBusMethodInfo *m, gint which, GVariant *value)
 	return g_variant_builder_end(&args);
 }
 
-/* The same with every other argument at its empty value. */
 static GVariant *
-args_with_empty(const GDBusMethodInfo *m, gint which, GVariant *value)
+args_with(const GDBusMethodInfo *m, gint which, GVariant *value)
 {
-	GVariantBuilder args;
-
-	g_variant_builder_init(&args, G_VARIANT_TYPE_TUPLE);
-	for (gint i = 0; m->in_args != NULL && m->in_args[i] != NULL; i++) {
-		g_autoptr(GVariantType) t = g_variant_type_new(m->in_args[i]->signature);
-		g_variant_builder_add_value(&args, i == which ? value : empty_of(t));
-	}
-	return g_variant_builder_end(&args);
+	return args_with_base(m, which, value, TRUE);
 }
 
 static void
@@ -242,7 +236,7 @@ probe_method(const char *object, const char *iface, const GDBusMethodInfo *m, gb
 				 * guest may be launched later); the rest stays empty
 				 * so that nothing is served for it */
 				call(object, iface, m->name, what,
-				     n == 6 ? args_with_empty(m, a, g_variant_new_string(hostile_string(n)))
+				     n == 6 ? args_with_base(m, a, g_variant_new_string(hostile_string(n)), FALSE)
 					    : args_with(m, a, g_variant_new_string(hostile_string(n))));
 			} else if (strcmp(sig, "a{sv}") == 0) {
 				for (guint k = 0; string_keys[k] != NULL; k++) {
@@ -311,63 +305,26 @@ probe_method(const char *object, const char *iface, const GDBusMethodInfo *m, gb
 	}
 }
 
-static GDBusNodeInfo *
-introspect(const char *object)
+static void
+probe_one(const char *object, const GDBusInterfaceInfo *in, const GDBusMethodInfo *m, gboolean on_guest,
+	  gpointer data)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) v = g_dbus_connection_call_sync(bus, "org.cvm.Cvmd1", object,
-							    "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
-							    G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE, 20000, NULL, &error);
-	const char *xml;
-	GDBusNodeInfo *node;
-
-	if (v != NULL) {
-		g_variant_get(v, "(&s)", &xml);
-		node = g_dbus_node_info_new_for_xml(xml, &error);
-		if (node != NULL)
-			return node;
-	}
-	fprintf(stderr, "cvmd-hostile-probe: introspecting %s: %s\n", object, error->message);
-	exit(1);
+	(void)data;
+	probe_method(object, in->name, m, on_guest);
 }
 
 int
 main(int argc, char **argv)
 {
-	g_autoptr(GError) error = NULL;
-
 	if (argc < 6) {
 		fprintf(stderr, "usage: %s BUS MANAGER_OBJECT GUEST_OBJECT DIR XML...\n", argv[0]);
 		return 2;
 	}
 	manager_path = argv[2];
 	dir = argv[4];
-	bus = g_dbus_connection_new_for_address_sync(argv[1], G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-							     G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-						     NULL, NULL, &error);
-	if (bus == NULL) {
-		fprintf(stderr, "cvmd-hostile-probe: %s\n", error->message);
-		return 1;
-	}
+	bus = cvmt_probe_connect("cvmd-hostile-probe", argv[1]);
 	alive();
-	g_autoptr(GDBusNodeInfo) manager = introspect(argv[2]);
-	for (int a = 5; a < argc; a++) {
-		g_autofree gchar *xml = NULL;
-		g_autoptr(GDBusNodeInfo) node = NULL;
-
-		if (!g_file_get_contents(argv[a], &xml, NULL, &error) ||
-		    (node = g_dbus_node_info_new_for_xml(xml, &error)) == NULL) {
-			fprintf(stderr, "cvmd-hostile-probe: %s: %s\n", argv[a], error->message);
-			return 1;
-		}
-		for (guint i = 0; node->interfaces != NULL && node->interfaces[i] != NULL; i++) {
-			const GDBusInterfaceInfo *in = node->interfaces[i];
-			/* what the manager object does not carry is on guest objects */
-			gboolean on_guest = g_dbus_node_info_lookup_interface(manager, in->name) == NULL;
-
-			for (guint k = 0; in->methods != NULL && in->methods[k] != NULL; k++)
-				probe_method(on_guest ? argv[3] : argv[2], in->name, in->methods[k], on_guest);
-		}
-	}
+	g_autoptr(GDBusNodeInfo) manager = cvmt_probe_introspect("cvmd-hostile-probe", bus, argv[2]);
+	cvmt_probe_each_method("cvmd-hostile-probe", manager, argv[2], argv[3], argv + 5, probe_one, NULL);
 	return 0;
 }

@@ -13,16 +13,7 @@ ROOT="$CVM_STATE_DIR/libvirt"
 URI="qemu:///embed?root=$ROOT"
 M=/org/cvm/Cvmd1
 G=$M/guest
-"$CVMCTL" igvm build examples/hello/manifest.json -o "$TMP/a.igvm" >/dev/null
-python3 - examples/hello/manifest.json "$TMP/b.json" <<'PY'
-import json, sys
-m = json.load(open(sys.argv[1]))
-old = b"Hello from a cvm IGVM guest".hex(" ")
-chunk = m["directives"][0]["chunks"][0]
-chunk["hex"] = chunk["hex"].replace(old, b"Firmware B says hello here!".hex(" "))
-json.dump(m, open(sys.argv[2], "w"))
-PY
-"$CVMCTL" igvm build "$TMP/b.json" -o "$TMP/b.igvm" >/dev/null
+build_images_ab
 MNT=""
 cleanup_faults() {
 	[ -n "$CVMD_PID" ] && kill -9 "$CVMD_PID" 2>/dev/null && wait "$CVMD_PID" 2>/dev/null; CVMD_PID=""

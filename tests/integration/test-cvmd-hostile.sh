@@ -25,15 +25,7 @@ chmod 777 "$TMP/probe-dir"
 
 # what is privileged, from the docs (test-cvmd-access.sh holds the docs, the
 # policy file and cvmd to each other)
-awk -F'|' '
-	/^## org\.cvm\.Cvmd1\./ { iface = $0; sub(/^## /, "", iface); sub(/ .*/, "", iface) }
-	/^\| `[A-Za-z]+\(/ {
-		kind = $3; access = $4
-		if (kind !~ /^ *method/) next
-		if (kind ~ /,/) { access = kind; sub(/^[^,]*, */, "", access) }
-		name = $2; sub(/^ *`/, "", name); sub(/\(.*/, "", name)
-		if (access ~ /^ *privileged/) print iface "." name
-	}' docs/dbus/README.md | sort >"$TMP/privileged"
+docs_access | sed -n 's/ privileged$//p' >"$TMP/privileged"
 [ "$(wc -l <"$TMP/privileged")" -ge 10 ] || fail "too few privileged methods read: $(cat "$TMP/privileged")"
 
 snapshot() { # what exists: the state folder with contents, the rest by name
