@@ -152,7 +152,22 @@ for r in "$TMP"/guests.saved/*.json; do
 done
 virsh -q -c "$URI" list --all --name 2>/dev/null | grep -qx full1 && fail "a domain was left for a refused launch"
 stop_cvmd
-rm -f "$MNT/filler"
+umount "$MNT"
+# an attestation configuration that cannot be kept is not served either
+MNT="$CVM_STATE_DIR/attest"
+mkdir -p "$MNT"
+mount -t tmpfs -o size=64k,mode=0700 cvm-test-full "$MNT"
+dd if=/dev/zero of="$MNT/filler" bs=4k count=100 2>/dev/null || true
+start_cvmd "$URI"
+call $M org.cvm.Cvmd1.Attestation.Serve fw "{'listen': <'$TMP/front.sock'>, 'agent-socket': <'$TMP/agent.sock'>}"
+[ "$rc" -ne 0 ] && grep -q "org.cvm.Cvmd1.Error.IO" "$TMP/out" || fail "Serve on a full folder: $(cat "$TMP/out")"
+[ ! -e "$TMP/front.sock" ] || fail "Serve on a full folder: served though not kept"
+[ ! -e "$MNT/fw.json" ] || fail "Serve on a full folder: a record is there"
+stop_cvmd
+umount "$MNT"
+MNT="$CVM_STATE_DIR/guests"
+mount -t tmpfs -o size=64k,mode=0700 cvm-test-full "$MNT"
+cp -a "$TMP/guests.saved/." "$MNT/"
 mount -o remount,ro "$MNT"
 start_cvmd "$URI"
 launch ro1 "$TMP/a.igvm"
