@@ -131,10 +131,23 @@ call $G/fw org.cvm.Cvmd1.FirmwareUpdate.Status
 grep -q "$(sha256sum "$TMP/b.igvm" | cut -c1-64)" "$TMP/out" || fail "Status after Apply: $(cat "$TMP/out")"
 stop_cvmd
 # ... and after the new domain started, before the record names it: Rollback
-# is cut there; the domain (same UUID) runs, the record is the one of before
+# is cut there; the domain (same UUID) runs image a, and at the restart cvmd
+# finishes the record from the domain's cvm metadata (before the fix the
+# record went on naming b)
 killed_at relaunch-started $G/fw org.cvm.Cvmd1.FirmwareUpdate.Rollback
+grep -q "$(sha256sum "$TMP/b.igvm" | cut -c1-64)" "$CVM_STATE_DIR/guests/fw.json" || fail "relaunch-started: record"
 start_cvmd "$URI"
 state_is fw running
+prop $G/fw org.cvm.Cvmd1.Guest IgvmSha256 | grep -q "$(sha256sum "$TMP/a.igvm" | cut -c1-64)" ||
+	fail "after relaunch-started the record does not name the image the domain runs: $(prop $G/fw org.cvm.Cvmd1.Guest IgvmSha256)"
+call $G/fw org.cvm.Cvmd1.FirmwareUpdate.Status
+python3 - "$TMP/out" "$(sha256sum "$TMP/a.igvm" | cut -c1-64)" "$(sha256sum "$TMP/b.igvm" | cut -c1-64)" <<'PY' ||
+import ast, json, sys
+st = json.loads(ast.literal_eval(open(sys.argv[1]).read().strip())[0])
+assert st["current"]["igvm-sha256"] == sys.argv[2], st
+assert st["previous"]["igvm-sha256"] == sys.argv[3], st
+PY
+	fail "Status after relaunch-started: $(cat "$TMP/out")"
 stop_cvmd
 
 # --- a full state folder, then a read-only one: clear errors, no record lost
