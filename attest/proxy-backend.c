@@ -58,7 +58,7 @@ exchange(const CvmAttestBackend *b, CvmiAgentPool *pool, GSocket *reused, GBytes
 		s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, &error);
 		if (s == NULL)
 			return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "socket", error);
-		g_socket_set_timeout(s, (b->timeout_ms + 999) / 1000);
+		g_socket_set_timeout(s, cvmi_attest_timeout_s(b->timeout_ms));
 		if (!g_socket_connect(s, addr, NULL, &error) || !cvmi_attest_socket_prepare(s, b->timeout_ms, &error))
 			return fail(why, CVM_ATTEST_PROXY_ERROR_AGENT_UNREACHABLE, "agent unreachable", error);
 	}

@@ -19,7 +19,7 @@ cvmi_attest_socket_prepare(GSocket *s, guint timeout_ms, GError **error)
 	 * a blocking descriptor with kernel timeouts waits inside the one call,
 	 * which halves the system calls per message. */
 	g_socket_set_blocking(s, TRUE);
-	g_socket_set_timeout(s, (timeout_ms + 999) / 1000);
+	g_socket_set_timeout(s, cvmi_attest_timeout_s(timeout_ms));
 	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {

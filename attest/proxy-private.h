@@ -8,6 +8,14 @@
 /* Make @s blocking with kernel send and receive timeouts: what
  * cvmi_attest_send() and cvmi_attest_recv() expect. */
 gboolean cvmi_attest_socket_prepare(GSocket *s, guint timeout_ms, GError **error);
+/* timeout_ms rounded up to whole seconds for g_socket_set_timeout(), in 64
+ * bits: in guint, timeout_ms + 999 wrapped to a small value for a timeout near
+ * G_MAXUINT, and 0 s means no timeout at all. */
+static inline guint
+cvmi_attest_timeout_s(guint timeout_ms)
+{
+	return (guint)(((guint64)timeout_ms + 999) / 1000);
+}
 /* One length-prefixed message on a prepared socket. Reading refuses a
  * length above @max. */
 gboolean cvmi_attest_send(GSocket *s, GBytes *msg, GError **error);

@@ -71,8 +71,9 @@ serve_quotes(Cvmd *d, const char *guest, json_object *rec, GError **error)
 }
 
 static gboolean
-serve_certs(Cvmd *d, json_object *rec, GError **error)
+serve_certs(Cvmd *d, const char *host, json_object *rec, GError **error)
 {
+	(void)host;
 	const char *listen = cvmd_attest_listen(rec, error);
 	g_autofree gchar *dir = g_build_filename(cvm_state_get_dir(d->state), "snp-certs", NULL);
 
@@ -101,6 +102,62 @@ serve_certs(Cvmd *d, json_object *rec, GError **error)
 	return TRUE;
 }
 
+/* What a number key of a service configuration may be. Found by
+ * test-cvmd-hostile.sh: timeouts near G_MAXUINT32 wrapped to "no timeout" in
+ * the proxy's socket set-up, breaker 0 opened the circuit after every
+ * request, and a 0 deadline or fill timeout silently meant the default. */
+static const struct {
+	const char *key;
+	guint32 min, max;
+} number_ranges[] = {
+	{"timeout-ms", 1, CVMD_ATTEST_MS_MAX}, {"deadline-ms", 1, CVMD_ATTEST_MS_MAX},
+	{"fill-timeout-ms", 1, CVMD_ATTEST_MS_MAX}, {"attempts", 1, 10}, {"breaker", 1, 1000},
+};
+
+static gboolean
+number_in_range(const char *key, guint32 v, GError **error)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(number_ranges); i++) {
+		if (strcmp(number_ranges[i].key, key) != 0)
+			continue;
+		if (v >= number_ranges[i].min && v <= number_ranges[i].max)
+			return TRUE;
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "config: \"%s\" must be %u-%u", key,
+			    number_ranges[i].min, number_ranges[i].max);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+cvmd_attest_keep_and_serve(Cvmd *d, const char *kind, const char *name, json_object *rec, CvmdAttestServeFn serve,
+			   GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	json_object *old;
+
+	/* Kept first: a record that cannot be written (a full or read-only
+	 * state folder) must not leave a service running that a restart would
+	 * drop. Found by test-cvmd-faults.sh: the service ran, the caller got
+	 * IO. */
+	old = cvm_state_read(d->state, kind, name, NULL);
+	if (!cvm_state_write(d->state, kind, name, rec, error)) {
+		json_object_put(old);
+		return FALSE;
+	}
+	if (serve(d, name, rec, error)) {
+		json_object_put(old);
+		return TRUE;
+	}
+	/* refused: the configuration before (still served) is the kept one */
+	if (old != NULL ? !cvm_state_write(d->state, kind, name, old, &local)
+			: !cvm_state_remove(d->state, kind, name, &local))
+		g_printerr("cvmd: %s/%s: cannot restore the record of a refused configuration: %s\n", kind, name,
+			   local->message);
+	json_object_put(old);
+	return FALSE;
+}
+
 json_object *
 cvmd_attest_config_record(GVariant *config, const char *const *strings, const char *const *numbers,
 			  const char *const *string_lists, GError **error)
@@ -117,6 +174,10 @@ cvmd_attest_config_record(GVariant *config, const char *const *strings, const ch
 			json_object_object_add(o, key, json_object_new_string(g_variant_get_string(v, NULL)));
 		} else if (numbers != NULL && g_strv_contains(numbers, key) &&
 			   g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32)) {
+			if (!number_in_range(key, g_variant_get_uint32(v), error)) {
+				json_object_put(o);
+				return NULL;
+			}
 			json_object_object_add(o, key, json_object_new_int64(g_variant_get_uint32(v)));
 		} else if (string_lists != NULL && g_strv_contains(string_lists, key) &&
 			   g_variant_is_of_type(v, G_VARIANT_TYPE_STRING_ARRAY)) {
@@ -145,8 +206,8 @@ on_serve_quotes(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, const cha
 
 	if (!cvm_name_is_valid(guest))
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
-	else if ((rec = cvmd_attest_config_record(config, strings, numbers, NULL, &error)) != NULL && serve_quotes(d, guest, rec, &error))
-		cvm_state_write(d->state, "attest-quotes", guest, rec, &error);
+	else if ((rec = cvmd_attest_config_record(config, strings, numbers, NULL, &error)) != NULL)
+		cvmd_attest_keep_and_serve(d, "attest-quotes", guest, rec, serve_quotes, &error);
 	if (rec != NULL)
 		json_object_put(rec);
 	if (error != NULL)
@@ -165,8 +226,8 @@ on_serve_certs(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, GVariant *
 	g_autoptr(GError) error = NULL;
 	json_object *rec = cvmd_attest_config_record(config, strings, numbers, lists, &error);
 
-	if (rec != NULL && serve_certs(d, rec, &error))
-		cvm_state_write(d->state, "attest-certs", "host", rec, &error);
+	if (rec != NULL)
+		cvmd_attest_keep_and_serve(d, "attest-certs", "host", rec, serve_certs, &error);
 	if (rec != NULL)
 		json_object_put(rec);
 	if (error != NULL)
@@ -195,7 +256,7 @@ restore(Cvmd *d)
 	}
 	json_object *host = certs ? g_hash_table_lookup(certs, "host") : NULL;
 	g_autoptr(GError) local = NULL;
-	if (host != NULL && !serve_certs(d, host, &local))
+	if (host != NULL && !serve_certs(d, "host", host, &local))
 		g_printerr("cvmd: SNP certificates not served: %s\n", local->message);
 }
 

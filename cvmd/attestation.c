@@ -118,8 +118,8 @@ on_serve(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, const char *gues
 
 	if (!cvm_name_is_valid(guest))
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
-	else if ((rec = config_record(config, &error)) != NULL && serve(d, guest, rec, &error))
-		cvm_state_write(d->state, "attest", guest, rec, &error);
+	else if ((rec = config_record(config, &error)) != NULL)
+		cvmd_attest_keep_and_serve(d, "attest", guest, rec, serve, &error);
 	if (rec != NULL)
 		json_object_put(rec);
 	if (error != NULL)

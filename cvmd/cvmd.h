@@ -138,8 +138,18 @@ gboolean cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *uuid, con
 /* attest-services.c: ServeQuotes and ServeCertificates of the Attestation
  * interface (attestation.c), and their restoration at start-up. */
 void cvmd_attest_services_connect(Cvmd *d, CvmDbusAttestation *iface);
+/* Serves @rec for @name and keeps it as the state record KIND/NAME, or
+ * neither: the record is written first and put back as it was when @serve
+ * refuses. */
+typedef gboolean (*CvmdAttestServeFn)(Cvmd *d, const char *name, json_object *rec, GError **error);
+gboolean cvmd_attest_keep_and_serve(Cvmd *d, const char *kind, const char *name, json_object *rec, CvmdAttestServeFn serve,
+				    GError **error);
+/* Largest timeout or deadline of a service configuration, in ms (10 min). */
+#define CVMD_ATTEST_MS_MAX 600000u
 /* An a{sv} configuration as a JSON record: keys in @strings (s), @numbers
- * (u) and @string_lists (as) are taken, anything else is InvalidArgument. */
+ * (u, each within its range: timeouts 1-CVMD_ATTEST_MS_MAX, attempts 1-10,
+ * breaker 1-1000) and @string_lists (as) are taken, anything else is
+ * InvalidArgument. */
 json_object *cvmd_attest_config_record(GVariant *config, const char *const *strings, const char *const *numbers,
 				       const char *const *string_lists, GError **error);
 /* The record's "listen", checked by cvm_attest_listen_check() (a daemon's

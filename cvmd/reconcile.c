@@ -9,6 +9,7 @@
 #include <libvirt/virterror.h>
 #include "cvmd/cvmd.h"
 
+#include <cvm/fwupdate.h>
 #include <cvm/launch.h>
 #include <cvm/lifecycle.h>
 
@@ -65,6 +66,20 @@ cvmd_reconcile_load(Cvmd *d, GError **error)
 	g_hash_table_iter_init(&it, records);
 	while (g_hash_table_iter_next(&it, &name, &rec)) {
 		const char *reason;
+		gboolean recovered = FALSE;
+		g_autoptr(GError) local = NULL;
+		json_object *now;
+
+		/* a firmware switch killed between the new domain's start and the
+		 * record's rewrite (test-cvmd-faults.sh, relaunch-started) */
+		if (d->conn != NULL && !cvm_fwupdate_recover(d->conn, d->state, name, &recovered, &local))
+			g_printerr("cvmd: %s: firmware state not checked: %s\n", (const char *)name, local->message);
+		if (recovered && (now = cvm_state_read(d->state, "guests", name, NULL)) != NULL) {
+			g_printerr("cvmd: %s: a firmware switch cut short is finished: the domain runs %s\n",
+				   (const char *)name, cvm_record_get_string(now, "igvm-sha256", ""));
+			g_hash_table_iter_replace(&it, now);
+			rec = now;
+		}
 		g_autofree char *state = current_state(d, name, rec, &reason);
 		CvmdGuest *g = cvmd_guest_add(d, name, rec);
 

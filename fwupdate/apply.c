@@ -6,9 +6,11 @@
  * digest and expected measurement together. */
 #include "fwupdate/fwupdate-private.h"
 #include "libcvm/launch-private.h"
+#include "libcvm/libcvm-private.h"
 
 #include <cvm/state.h>
 #include <cvm/error.h>
+#include <cvm/lifecycle.h>
 #include <json-c/json.h>
 #include <string.h>
 
@@ -70,6 +72,7 @@ cvm_fwupdate_stage(CvmState *state, const char *name, const char *igvm_path, GEr
 	stored = store_image(state, image, plan->sha256, error);
 	if (stored == NULL)
 		goto out;
+	cvmi_test_fault("stage-stored");
 	json_object_object_add(rec, "staged-igvm-path", json_object_new_string(stored));
 	json_object_object_add(rec, "staged-igvm-sha256", json_object_new_string(plan->sha256));
 	json_object_object_add(rec, "staged-measurement", json_object_new_string(plan->digest ? plan->digest : ""));
@@ -119,6 +122,64 @@ switch_image(virConnectPtr conn, CvmState *state, const char *name, const char *
 	/* One write: image, digest, expected measurement and history together. */
 	ok = cvm_state_write(state, "guests", name, rec, error);
 out:
+	json_object_put(rec);
+	return ok;
+}
+
+gboolean
+cvm_fwupdate_recover(virConnectPtr conn, CvmState *state, const char *name, gboolean *changed, GError **error)
+{
+	static const char *const sets[][3] = {
+		{"staged-igvm-path", "staged-igvm-sha256", "staged-measurement"},
+		{"previous-igvm-path", "previous-igvm-sha256", "previous-measurement"},
+	};
+	json_object *rec = cvm_state_read(state, "guests", name, error), *md = NULL;
+	const char *have, *runs;
+	virDomainPtr dom;
+	gboolean ok = FALSE;
+
+	*changed = FALSE;
+	if (rec == NULL)
+		return FALSE;
+	dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), NULL);
+	if (dom == NULL) { /* no domain of the guest's: nothing runs another image */
+		ok = TRUE;
+		goto out;
+	}
+	md = cvm_launch_record_from_domain(dom, error);
+	virDomainFree(dom);
+	if (md == NULL)
+		goto out;
+	ok = TRUE;
+	have = cvm_record_get_string(rec, "igvm-sha256", "");
+	runs = cvm_record_get_string(md, "igvm-sha256", "");
+	if (*runs == '\0' || strcmp(have, runs) == 0)
+		goto out;
+	for (guint i = 0; i < G_N_ELEMENTS(sets); i++) {
+		if (g_strcmp0(cvm_record_get_string(rec, sets[i][1], NULL), runs) != 0)
+			continue;
+		/* the switch to set i ran to the domain's start; finish its write
+		 * as switch_image() would have */
+		g_autofree gchar *path = g_strdup(cvm_record_get_string(rec, sets[i][0], "")),
+				 *measurement = g_strdup(cvm_record_get_string(rec, sets[i][2], "")),
+				 *cur_path = g_strdup(cvm_record_get_string(rec, "igvm-path", "")),
+				 *cur_md = g_strdup(cvm_record_get_string(rec, "expected-measurement", ""));
+		g_autofree gchar *cur_sha = g_strdup(have), *new_sha = g_strdup(runs);
+
+		json_object_object_add(rec, "previous-igvm-path", json_object_new_string(cur_path));
+		json_object_object_add(rec, "previous-igvm-sha256", json_object_new_string(cur_sha));
+		json_object_object_add(rec, "previous-measurement", json_object_new_string(cur_md));
+		json_object_object_add(rec, "igvm-path", json_object_new_string(path));
+		json_object_object_add(rec, "igvm-sha256", json_object_new_string(new_sha));
+		json_object_object_add(rec, "expected-measurement", json_object_new_string(measurement));
+		for (guint k = 0; k < 3; k++)
+			json_object_object_del(rec, sets[0][k]);
+		ok = cvm_state_write(state, "guests", name, rec, error);
+		*changed = ok;
+		break;
+	}
+out:
+	json_object_put(md);
 	json_object_put(rec);
 	return ok;
 }

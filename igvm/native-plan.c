@@ -235,7 +235,9 @@ cvm_native_plan_write(CvmNativePlan *plan, const char *dir, GError **error)
 		g_set_error(error, CVM_ERROR, CVM_ERROR_EXISTS, "%s already exists", dir);
 		return FALSE;
 	}
-	if (g_mkdtemp_full(tmp, 0755) == NULL) {
+	/* 0711 like guests.d/NAME above it: QEMU opens the files by name and
+	 * needs no listing (was 0755). */
+	if (g_mkdtemp_full(tmp, 0711) == NULL) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "cannot create a directory next to %s: %s", dir,
 			    g_strerror(errno));
 		return FALSE;

@@ -5,6 +5,7 @@
  * domain. */
 #include "libcvm/fs-private.h"
 #include "libcvm/launch-private.h"
+#include "libcvm/libcvm-private.h"
 
 #include <cvm/state.h>
 #include <cvm/error.h>
@@ -204,11 +205,15 @@ start(virConnectPtr conn, CvmState *state, CvmLaunchPlan *plan, json_object *rec
 	json_object_object_add(rec, "uuid", json_object_new_string(chosen));
 	if (!cvm_state_write(state, "guests", plan->name, rec, error))
 		return NULL;
+	cvmi_test_fault("launch-recorded");
 	/* Leftovers of a launch killed before it recorded anything are ours. */
 	cvmi_rm_rf(plan->guest_dir);
 	if (!cvm_launch_plan_write_files(plan, error))
 		goto undo_record;
+	cvmi_test_fault("launch-files");
 	dom = cvm_lifecycle_define_start(conn, plan->name, plan->xml, error);
+	if (dom != NULL)
+		cvmi_test_fault("launch-started");
 	if (dom == NULL || !record_running(state, plan->name, rec, dom, error))
 		goto undo_files;
 	return dom;
@@ -389,6 +394,7 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 		g_prefix_error(error, "cannot stop %s for its firmware update: ", name);
 		return FALSE;
 	}
+	cvmi_test_fault("relaunch-removed");
 	g_autofree gchar *firmware = g_build_filename(plan->guest_dir, "firmware", NULL);
 	cvmi_rm_rf(firmware);
 	if (!cvm_launch_plan_write_files(plan, error))
@@ -396,6 +402,7 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 	dom = cvm_lifecycle_define_start(conn, name, plan->xml, error);
 	if (dom == NULL)
 		return FALSE;
+	cvmi_test_fault("relaunch-started");
 	if (virDomainGetUUIDString(dom, uuid) == 0)
 		json_object_object_add(rec, "uuid", json_object_new_string(uuid));
 	virDomainFree(dom);

@@ -16,5 +16,8 @@ json_object *cvmi_json_parse(const char *data, gsize len, const char *what, GErr
  * when not allowed, else IO. */
 void cvmi_file_error(GError **error, const GError *local);
 
+/* Test hook: SIGKILL here when CVM_TEST_FAULT names @stage (test-fault.c). */
+void cvmi_test_fault(const char *stage);
+
 /* Lower-case hex of (data, len). */
 gchar *cvmi_hex(const guint8 *data, gsize len);

@@ -261,7 +261,23 @@ cvmi_service_uri_bind(const char *where, gint backlog, gchar **unix_path, gchar 
 		return NULL;
 	}
 	g_socket_set_listen_backlog(s, backlog);
-	if (!g_socket_bind(s, addr, TRUE, &local) || !g_socket_listen(s, &local)) {
+	if (!g_socket_bind(s, addr, TRUE, &local)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: %s", where, local->message);
+		cvmi_uri_clear(&uri);
+		return NULL;
+	}
+	/* The socket file's mode came from the umask (0777 under umask 0: any
+	 * local user could send requests as a guest). 0660 before listen(), so
+	 * nobody connects in between: owner and group (docs/attest.md). */
+	if (uri.kind == CVMI_URI_UNIX && g_chmod(uri.path, 0660) < 0) {
+		int e = errno;
+
+		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: cannot set its mode: %s", where, g_strerror(e));
+		g_unlink(uri.path);
+		cvmi_uri_clear(&uri);
+		return NULL;
+	}
+	if (!g_socket_listen(s, &local)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s: %s", where, local->message);
 		cvmi_uri_clear(&uri);
 		return NULL;

@@ -167,6 +167,7 @@ cvm_state_write(CvmState *state, const char *kind, const char *name, json_object
 		return FALSE;
 	}
 	close(fd);
+	cvmi_test_fault("state-write-renaming");
 	if (g_rename(tmp, path) < 0) {
 		io_error(error, "cannot rename into", path);
 		g_unlink(tmp);
@@ -252,6 +253,7 @@ cvm_state_remove(CvmState *state, const char *kind, const char *name, GError **e
 		return FALSE;
 	kdir = g_build_filename(state->dir, kind, NULL);
 	path = g_strdup_printf("%s/%s.json", kdir, name);
+	cvmi_test_fault("state-removing");
 	if (g_unlink(path) < 0) {
 		if (errno == ENOENT)
 			return TRUE;

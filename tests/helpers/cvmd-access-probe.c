@@ -9,6 +9,8 @@
  * (org.freedesktop.DBus.Error.AccessDenied). Any other answer, an error about
  * the empty arguments included, means the caller was let in. Run it as an
  * unprivileged user. */
+#include "tests/lib/dbus-probe.h"
+
 #include <gio/gio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,60 +88,23 @@ probe(GDBusConnection *bus, const char *object, const char *iface, const GDBusMe
 	return "anyone";
 }
 
-static GDBusNodeInfo *
-introspect(GDBusConnection *bus, const char *object)
+static void
+print_probe(const char *object, const GDBusInterfaceInfo *in, const GDBusMethodInfo *m, gboolean on_guest,
+	    gpointer data)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) v = g_dbus_connection_call_sync(bus, "org.cvm.Cvmd1", object,
-							    "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
-							    G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE, 20000, NULL, &error);
-	const char *xml;
-	GDBusNodeInfo *node;
-
-	if (v != NULL) {
-		g_variant_get(v, "(&s)", &xml);
-		node = g_dbus_node_info_new_for_xml(xml, &error);
-		if (node != NULL)
-			return node;
-	}
-	fprintf(stderr, "cvmd-access-probe: introspecting %s: %s\n", object, error->message);
-	exit(1);
+	(void)on_guest;
+	printf("%s.%s %s\n", in->name, m->name, probe(data, object, in->name, m));
 }
 
 int
 main(int argc, char **argv)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GDBusConnection) bus = NULL;
-
 	if (argc < 5) {
 		fprintf(stderr, "usage: %s BUS MANAGER_OBJECT GUEST_OBJECT XML...\n", argv[0]);
 		return 2;
 	}
-	bus = g_dbus_connection_new_for_address_sync(argv[1], G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-							     G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-						     NULL, NULL, &error);
-	if (bus == NULL) {
-		fprintf(stderr, "cvmd-access-probe: %s\n", error->message);
-		return 1;
-	}
-	g_autoptr(GDBusNodeInfo) manager = introspect(bus, argv[2]);
-	for (int a = 4; a < argc; a++) {
-		g_autofree gchar *xml = NULL;
-		g_autoptr(GDBusNodeInfo) node = NULL;
-
-		if (!g_file_get_contents(argv[a], &xml, NULL, &error) ||
-		    (node = g_dbus_node_info_new_for_xml(xml, &error)) == NULL) {
-			fprintf(stderr, "cvmd-access-probe: %s: %s\n", argv[a], error->message);
-			return 1;
-		}
-		for (guint i = 0; node->interfaces != NULL && node->interfaces[i] != NULL; i++) {
-			const GDBusInterfaceInfo *in = node->interfaces[i];
-			const char *object = g_dbus_node_info_lookup_interface(manager, in->name) ? argv[2] : argv[3];
-			for (guint k = 0; in->methods != NULL && in->methods[k] != NULL; k++)
-				printf("%s.%s %s\n", in->name, in->methods[k]->name,
-				       probe(bus, object, in->name, in->methods[k]));
-		}
-	}
+	g_autoptr(GDBusConnection) bus = cvmt_probe_connect("cvmd-access-probe", argv[1]);
+	g_autoptr(GDBusNodeInfo) manager = cvmt_probe_introspect("cvmd-access-probe", bus, argv[2]);
+	cvmt_probe_each_method("cvmd-access-probe", manager, argv[2], argv[3], argv + 4, print_probe, bus);
 	return 0;
 }

@@ -145,3 +145,35 @@ define_qemu_domain() {
 XML
 	virsh -q -c "$1" define "$TMP/$2.xml" >"$TMP/virsh.out" 2>&1 || fail "define $2: $(cat "$TMP/virsh.out")"
 }
+
+# docs_access: "IFACE.METHOD anyone|privileged" for every method in the member
+# tables of docs/dbus/README.md (access column, or "method, privileged" in
+# the Guest table), sorted.
+docs_access() {
+	awk -F'|' '
+		/^## org\.cvm\.Cvmd1\./ { iface = $0; sub(/^## /, "", iface); sub(/ .*/, "", iface) }
+		/^\| `[A-Za-z]+\(/ {
+			kind = $3; access = $4
+			if (kind !~ /^ *method/) next
+			if (kind ~ /,/) { access = kind; sub(/^[^,]*, */, "", access) }
+			name = $2; sub(/^ *`/, "", name); sub(/\(.*/, "", name)
+			if (access ~ /^ *anyone/) a = "anyone"; else if (access ~ /^ *privileged/) a = "privileged"
+			else { print "cannot read the access of " iface "." name > "/dev/stderr"; exit 1 }
+			print iface "." name " " a
+		}' docs/dbus/README.md | sort
+}
+
+# build_images_ab: $TMP/a.igvm (examples/hello) and $TMP/b.igvm, the same
+# program printing another line of the same length (a firmware update).
+build_images_ab() {
+	"$CVMCTL" igvm build examples/hello/manifest.json -o "$TMP/a.igvm" >/dev/null
+	python3 - examples/hello/manifest.json "$TMP/b.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+old = b"Hello from a cvm IGVM guest".hex(" ")
+chunk = m["directives"][0]["chunks"][0]
+chunk["hex"] = chunk["hex"].replace(old, b"Firmware B says hello here!".hex(" "))
+json.dump(m, open(sys.argv[2], "w"))
+PY
+	"$CVMCTL" igvm build "$TMP/b.json" -o "$TMP/b.igvm" >/dev/null
+}

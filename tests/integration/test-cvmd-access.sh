@@ -24,17 +24,7 @@ as_user() { # as_user OBJECT METHOD ARGS...: gdbus call as cvmtest
 # What the docs say anyone may call: "IFACE.METHOD anyone|privileged", sorted,
 # from the member tables of docs/dbus/README.md (access column, or "method,
 # privileged" in the Guest table).
-awk -F'|' '
-	/^## org\.cvm\.Cvmd1\./ { iface = $0; sub(/^## /, "", iface); sub(/ .*/, "", iface) }
-	/^\| `[A-Za-z]+\(/ {
-		kind = $3; access = $4
-		if (kind !~ /^ *method/) next
-		if (kind ~ /,/) { access = kind; sub(/^[^,]*, */, "", access) }
-		name = $2; sub(/^ *`/, "", name); sub(/\(.*/, "", name)
-		if (access ~ /^ *anyone/) a = "anyone"; else if (access ~ /^ *privileged/) a = "privileged"
-		else { print "cannot read the access of " iface "." name > "/dev/stderr"; exit 1 }
-		print iface "." name " " a
-	}' docs/dbus/README.md | sort >"$TMP/docs-access"
+docs_access >"$TMP/docs-access"
 [ "$(wc -l <"$TMP/docs-access")" -ge 20 ] || fail "docs/dbus/README.md: too few methods read: $(cat "$TMP/docs-access")"
 # The policy file allows the same (and names no org.cvm.Cvmd1 interface whole).
 python3 - dist/dbus/org.cvm.Cvmd1.conf >"$TMP/policy-anyone" <<'PY'

@@ -187,6 +187,21 @@ gboolean cvm_fwupdate_apply(virConnectPtr conn, CvmState *state, const char *nam
 gboolean cvm_fwupdate_rollback(virConnectPtr conn, CvmState *state, const char *name, GError **error);
 
 /**
+ * cvm_fwupdate_recover:
+ * @changed: (out): set when the record was rewritten
+ *
+ * Finishes a firmware switch cut short (the process died after the new
+ * domain started and before the record was rewritten): when the guest's
+ * domain (by UUID) carries cvm metadata naming the record's staged or
+ * previous image rather than its current one, the record is rewritten as
+ * cvm_fwupdate_apply() or cvm_fwupdate_rollback() would have. A guest without
+ * a domain, or whose domain runs the recorded image, is left alone. cvmd
+ * calls it for every record at start-up.
+ */
+gboolean cvm_fwupdate_recover(virConnectPtr conn, CvmState *state, const char *name, gboolean *changed,
+			      GError **error);
+
+/**
  * cvm_fwupdate_guest_from_record:
  * @state: the cvm state directory
  * @name: a guest cvm launched
