@@ -9,7 +9,8 @@
 #
 #   scripts/check-modern.sh [--if-built] [SUITE...]    default: trixie sid
 # --if-built (used by make check): print one line and succeed when the
-# roots are not in the cache, since CI never builds them.
+# roots are not in the cache, since CI never builds them, or when they are
+# but CVM_CHECK_MODERN=1 is not set (make check stays within 15 minutes).
 set -eu
 
 CACHE=${CVM_MODERN_CACHE:-/var/cache/cvm/modern}
@@ -28,6 +29,12 @@ if [ -n "$missing" ]; then
 	echo "modern stack not built: make modern-stack (missing:$missing in $CACHE)"
 	[ "$if_built" -eq 1 ] && exit 0
 	exit 1
+fi
+# The roots take about 10 minutes more than make check's budget of 15, so
+# make check only names the target unless asked (CVM_CHECK_MODERN=1).
+if [ "$if_built" -eq 1 ] && [ "${CVM_CHECK_MODERN:-0}" != 1 ]; then
+	echo "modern stack not run by make check (it takes ~10 min): make check-modern, or CVM_CHECK_MODERN=1 make check"
+	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "check-modern: needs root (chroot)"
