@@ -67,7 +67,7 @@ LDFLAGS     += -fsanitize=address,undefined
 endif
 
 # The library: core, IGVM, attestation, migration and firmware update.
-LIB_DIRS    := libcvm igvm attest migrate fwupdate
+LIB_DIRS    := libcvm igvm measure launch attest migrate fwupdate
 LIB_SRCS    := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 GEN_SRCS    :=

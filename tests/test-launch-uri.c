@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The embedded driver's qemu.conf (libcvm/launch-uri.c): run as root, cvm has
+/* The embedded driver's qemu.conf (launch/launch-uri.c): run as root, cvm has
  * QEMU run as libvirt-qemu where that user can reach the state directory,
  * as root where it cannot; a file cvm wrote before is brought up to date,
  * an administrator's is kept. */

@@ -4,7 +4,7 @@
  * the NATIVE platform's directives the way an IGVM loader would and collects
  * the guest memory they describe (native-plan.c lays it out).
  */
-#include "igvm/native-private.h"
+#include "launch/native-private.h"
 
 #include <cvm/error.h>
 #include <string.h>

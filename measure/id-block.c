@@ -3,7 +3,7 @@
  * 96-byte SNP ID block with the ID key, and over the 1028-byte SNP-layout ID
  * public key with the author key. Signature R/S and key QX/QY are 72-byte
  * little-endian fields (layouts: docs/measurement.md). */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 #include "libcvm/libcvm-private.h"
 
 #include <cvm/error.h>

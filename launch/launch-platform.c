@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Which platform a guest is launched as, and how its file gets loaded:
  * the file's platforms against what this host's libvirt and QEMU offer. */
-#include "libcvm/launch-private.h"
+#include "launch/launch-private.h"
 
 #include <cvm/error.h>
 #include <cvm/native-load.h>

@@ -2,7 +2,7 @@
 /* Page-content hashing on all cores. The SNP chain itself is sequential, but
  * the SHA-384 of each page (about 94 % of the work) is independent, so it is
  * computed up front by worker threads, each over a contiguous slice. */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <openssl/evp.h>
 

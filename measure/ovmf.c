@@ -3,7 +3,7 @@
  * ends 32 bytes before the end of the image; its last entry is the footer
  * {u16 size, GUID 96b582de-...}; entries {data, u16 size, GUID} are walked
  * backwards from there (layout as read by sev-snp-measure and QEMU). */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm-defs.h>

@@ -8,7 +8,7 @@
  *    <launchSecurity type='sev'>;
  *  - native-translate: <loader type='rom'> (-bios) plus -device loader blobs
  *    (cvm/native-load.h). */
-#include "libcvm/launch-private.h"
+#include "launch/launch-private.h"
 
 #include <cvm/error.h>
 #include <libxml/parser.h>

@@ -4,7 +4,7 @@
  * "launching" record that reconciliation resolves), then the files, then the
  * domain. */
 #include "libcvm/fs-private.h"
-#include "libcvm/launch-private.h"
+#include "launch/launch-private.h"
 #include "libcvm/libcvm-private.h"
 
 #include <cvm/state.h>

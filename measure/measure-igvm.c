@@ -2,7 +2,7 @@
 /* Expected launch digest of an IGVM file: the pages cvmi_igvm_ops() lists,
  * measured the way each platform's QEMU/KVM launch does (docs/measurement.md,
  * "IGVM files"). */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm-defs.h>

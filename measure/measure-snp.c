@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The SEV-SNP launch digest: LD = SHA-384(PAGE_INFO) per 4 KiB page, starting
  * from 48 zero bytes (SNP_LAUNCH_START). PAGE_INFO layout: docs/measurement.md. */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* From a guest specification to a launch plan: checks, platform, expected
  * measurement, native translation, domain XML. Nothing is written here. */
-#include "libcvm/launch-private.h"
+#include "launch/launch-private.h"
 
 #include <cvm/error.h>
 #include <cvm/measure.h>

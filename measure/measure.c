@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Public entry points of the measurement library: options, names, output forms,
  * the SEV MEASURE HMAC and dispatch of the OVMF flows. */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <cvm/error.h>
 #include <json-c/json.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The guest specification as the a{sv} that LaunchGuest takes
  * (docs/dbus/README.md), so cvmctl and cvmd share one mapping. */
-#include "libcvm/launch-private.h"
+#include "launch/launch-private.h"
 
 #include <cvm/error.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 /* The initial VMSA (SEV-ES save area, 4096 bytes) a hypervisor builds for an
  * OVMF launch. Offsets follow the AMD APM save-area layout; the register
  * values are those QEMU/KVM (and EC2/GCE) use, as sev-snp-measure records them. */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <cvm/igvm-defs.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 /* Streaming page hasher: worker threads compute SHA-384 of pages chunk by
  * chunk while the caller consumes the hashes in order, so the sequential SNP
  * PAGE_INFO chain overlaps the parallel page hashing instead of following it. */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #define CHUNK_PAGES 64
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* sev-snp-measure's OVMF flows: SNP (firmware pages, SEV metadata sections,
  * VMSAs), SNP:SVSM, SEV-ES and SEV (SHA-256 streams). */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 #include "libcvm/libcvm-private.h"
 
 #include <cvm/error.h>

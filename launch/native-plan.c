@@ -4,7 +4,7 @@
  * loader: the run of pages ending at 4 GiB becomes the -bios ROM, the rest
  * loader blobs in RAM; then writes them as files.
  */
-#include "igvm/native-private.h"
+#include "launch/native-private.h"
 #include "libcvm/fs-private.h"
 
 #include <cvm/error.h>

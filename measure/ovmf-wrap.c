@@ -4,7 +4,7 @@
  * VMSA per vCPU with the register values sev-snp-measure assumes. Data-less
  * pages stay data-less, so with --native-zero the SNP digest of the result is
  * the OVMF flow's digest. */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm-builder.h>

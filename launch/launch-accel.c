@@ -4,7 +4,7 @@
  * QEMU driver keeps per domain. Nested KVM, for one, stops OVMF at its first
  * instructions with "KVM internal error. Suberror: 1 ... emulation failure"
  * where TCG boots it. */
-#include "libcvm/launch-private.h"
+#include "launch/launch-private.h"
 
 #include <cvm/error.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * PARAMETER_AREA sizes, PAGE_DATA, PARAMETER_INSERT, VP_CONTEXT and
  * SNP_ID_BLOCK. The file is validated on opening (a digest of a corrupt or
  * invalid file would only mislead; hygiene warnings do not stop it). */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm.h>

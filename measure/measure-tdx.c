@@ -2,7 +2,7 @@
 /* TDX MRTD of a TDVF (OVMF) image: one SHA-384 stream over 128-byte
  * TDH.MEM.PAGE.ADD records and 384-byte TDH.MR.EXTEND records (record header +
  * 256 data bytes), sections in TDVF metadata order (layout: docs/measurement.md). */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <cvm/igvm-defs.h>
 #include <cvm/error.h>
