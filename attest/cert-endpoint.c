@@ -4,7 +4,7 @@
  * write at the guest's gpa. Framing as the attestation proxy's. */
 #include "attest/cert-private.h"
 #include "attest/proxy-private.h"
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/igvm-defs.h>
 #include <cvm/attest-certs.h>

@@ -6,7 +6,7 @@
  * small pool with a bounded queue: a guest can name any chip ID and TCB. */
 #include "attest/cert-private.h"
 #include "attest/proxy-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <cvm/error.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * KVM_EXIT_SNP_REQ_CERTS (ret values from the KVM uapi: 0, ENOSPC with the
  * pages needed, EAGAIN while busy, EIO only when the store cannot be read). */
 #include "attest/cert-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <cvm/error.h>
 #include <errno.h>

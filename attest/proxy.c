@@ -3,7 +3,7 @@
  * circuit breaker per guest, a bound on requests in flight, and the v1/v2
  * answer rules of cvm/attest-proxy.h. */
 #include "attest/proxy-private.h"
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/error.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * as the GetQuote service; what goes wrong comes back as a QGS response
  * QEMU understands (cvm/attest-quote.h). */
 #include "attest/quote-private.h"
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/error.h>
 

@@ -2,7 +2,7 @@
 /* TDX GetQuote through a Quote Generation Service, with QEMU's rules for
  * in-flight requests, the deadline and the status codes (cvm/attest-quote.h). */
 #include "attest/quote-private.h"
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/error.h>
 #include <gio/gio.h>

@@ -3,7 +3,7 @@
  * OpenSSL X509_STORE, and the AMD TCB extensions (OIDs 1.3.6.1.4.1.3704.1.3.x
  * hold the SPLs as DER INTEGERs, .1.4 the hwID as an OCTET STRING). */
 #include "attest/snp-verify-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 #include <cvm/error.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SNP report verification: chain, signature, TCB, chip ID, expected values. */
 #include "attest/snp-verify-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 #include <cvm/error.h>
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>

@@ -6,7 +6,7 @@
  * digest and expected measurement together. */
 #include "fwupdate/fwupdate-private.h"
 #include "launch/launch-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <cvm/state.h>
 #include <cvm/error.h>

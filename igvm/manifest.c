@@ -2,7 +2,7 @@
 /* Manifest top level: format version, platforms, policies, then the
  * directives in order (manifest-directives.c). */
 #include "igvm/manifest-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <cvm/error.h>
 #include <string.h>

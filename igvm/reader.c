@@ -2,7 +2,7 @@
 /* IGVM reader: maps the file, checks the fixed header and CRC, and indexes
  * the variable-header TLVs without touching file data (docs/igvm.md). */
 #include "igvm/reader-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <cvm/error.h>
 #include <zlib.h>

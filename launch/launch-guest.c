@@ -3,9 +3,9 @@
  * the earlier ones when it fails: the record first (so a crash leaves a
  * "launching" record that reconciliation resolves), then the files, then the
  * domain. */
-#include "libcvm/fs-private.h"
+#include "libcvm/fs-internal.h"
 #include "launch/launch-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <cvm/state.h>
 #include <cvm/error.h>

@@ -5,7 +5,7 @@
  * loader blobs in RAM; then writes them as files.
  */
 #include "launch/native-private.h"
-#include "libcvm/fs-private.h"
+#include "libcvm/fs-internal.h"
 
 #include <cvm/error.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
 #include <string.h>
 #include <cvm/policy.h>
 #include <cvm/state.h>
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 /* Policy files are hand-written; anything bigger is a mistake. */
 #define POLICY_FILE_MAX (4 * 1024 * 1024)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <cvm/error.h>
 
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 G_DEFINE_QUARK(cvm-error-quark, cvm_error)
 

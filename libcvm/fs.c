@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "libcvm/fs-private.h"
+#include "libcvm/fs-internal.h"
 
 #include <glib/gstdio.h>
 

@@ -4,7 +4,7 @@
  * address; /proc/PID/mem does the rest. No shared-memory backend or other
  * change to the guest is needed, which is what lets cvm's relay serve any
  * QEMU guest on this host. */
-#include "libcvm/qemu-monitor-private.h"
+#include "libcvm/qemu-monitor-internal.h"
 
 #include <cvm/error.h>
 #include <cvm/guest-memory.h>

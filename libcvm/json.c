@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <cvm/error.h>
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 json_object *
 cvmi_json_parse(const char *data, gsize len, const char *what, GError **error)

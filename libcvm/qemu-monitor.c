@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* HMP and QMP commands through virDomainQemuMonitorCommand(). */
-#include "libcvm/qemu-monitor-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/qemu-monitor-internal.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <cvm/error.h>
 #include <cvm/launch.h>

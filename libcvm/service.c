@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Guest-facing services (socket-uri-private.h): connections are read on a
+/* Guest-facing services (socket-uri-internal.h): connections are read on a
  * main context and thread of the service's own and only whole requests go
  * to a bounded GThreadPool. GLib 2.74's GThreadedSocketService crashed
  * when its pool was full, and gave each connection a worker for as long as
  * its client cared to stall (issue 22). */
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/error.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Socket endpoints named by URI: tcp:HOST:PORT, unix:PATH, vsock:CID:PORT. */
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/error.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <cvm/state.h>
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 /* Records are small; a bigger file is not ours and is set aside as corrupt.
  * The writer refuses the same size, so cvm never writes what it refuses. */

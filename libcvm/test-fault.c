@@ -4,7 +4,7 @@
  * with SIGKILL when it reaches STAGE, as a power cut or kill -9 there would.
  * Unset (always, outside those tests) it costs one getenv() per process. The
  * stages are listed in docs/cvmd.md, "Failure behaviour". */
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * public key with the author key. Signature R/S and key QX/QY are 72-byte
  * little-endian fields (layouts: docs/measurement.md). */
 #include "measure/measure-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm-defs.h>

@@ -2,7 +2,7 @@
 /* sev-snp-measure's OVMF flows: SNP (firmware pages, SEV metadata sections,
  * VMSAs), SNP:SVSM, SEV-ES and SEV (SHA-256 streams). */
 #include "measure/measure-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <cvm/error.h>
 #include <openssl/evp.h>

@@ -6,7 +6,7 @@
  * stream's SHA-256 at the end. The fork's raw format is detected from its
  * first bytes when the wire is AUTO. */
 #include "migrate/migrate-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <openssl/evp.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 /* What a migration job says to the COCONUT fork's monitor, and how it finds
  * a migration page's address in the SVSM's serial log. */
 #include "migrate/job-private.h"
-#include "libcvm/qemu-monitor-private.h"
+#include "libcvm/qemu-monitor-internal.h"
 
 #include <cvm/state.h>
 #include <cvm/error.h>

@@ -4,7 +4,7 @@
  * the COCONUT fork's monitor commands. Either way the destination side
  * starts first. */
 #include "migrate/job-private.h"
-#include "libcvm/qemu-monitor-private.h"
+#include "libcvm/qemu-monitor-internal.h"
 
 #include <cvm/error.h>
 #include <cvm/guest-memory.h>

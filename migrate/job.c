@@ -4,7 +4,7 @@
  * job-move.c. */
 #include "migrate/job-private.h"
 #include "launch/launch-private.h"
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/error.h>
 #include <cvm/launch.h>

@@ -4,7 +4,7 @@
 
 #include <cvm/migrate.h>
 #include <cvm/error.h>
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 /* ---- page.c: the shared migration page ---- */
 gboolean cvmi_page_check(CvmGuestMemory *mem, guint64 gpa, GError **error);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Source role: blocks the SVSM puts in the page go onto the channel. */
 #include "migrate/migrate-private.h"
-#include "libcvm/libcvm-private.h"
+#include "libcvm/libcvm-internal.h"
 
 #include <openssl/evp.h>
 #include <string.h>

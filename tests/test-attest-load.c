@@ -9,7 +9,7 @@
  * service still answers. Counts and times are bounded. */
 #include "tests/lib/testlib.h"
 #include "tests/lib/attest-load.h"
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/attest-certs.h>
 #include <cvm/attest-proxy.h>

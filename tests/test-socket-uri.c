@@ -7,7 +7,7 @@
  * connections are served by the same code as on unix sockets, tested in
  * test-attest-*. */
 #include "tests/lib/testlib.h"
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/attest-certs.h>
 #include <cvm/attest-proxy.h>

@@ -4,7 +4,7 @@
  * cvmi_cert_endpoint_handle() from a store holding one table. Every answer
  * is framed {ret, npages, table} with a ret KVM knows. */
 #include "attest/cert-private.h"
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <cvm/attest-certs.h>
 #include <errno.h>

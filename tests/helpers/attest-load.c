@@ -8,7 +8,7 @@
  * cut off at the request deadline. Each then asks once more. Exit 0 when
  * the service behaved and still answers; prints what it saw. */
 #include "tests/lib/attest-load.h"
-#include "libcvm/socket-uri-private.h"
+#include "libcvm/socket-uri-internal.h"
 
 #include <stdio.h>
 #include <string.h>
