@@ -5,7 +5,7 @@
  * image, and the switch is a relaunch whose record write changes image,
  * digest and expected measurement together. */
 #include "fwupdate/fwupdate-private.h"
-#include "launch/launch-private.h"
+#include "launch/launch-internal.h"
 #include "libcvm/libcvm-internal.h"
 
 #include <cvm/state.h>

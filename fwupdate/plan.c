@@ -3,7 +3,7 @@
  * it (guest request or host staging), its hash and launch digest, the host
  * policy, and the plan as JSON. */
 #include "fwupdate/fwupdate-private.h"
-#include "launch/launch-private.h"
+#include "launch/launch-internal.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm.h>

@@ -4,7 +4,7 @@
  * one-reset and restore marks live in the guest's record, so they survive a
  * cvmd restart, and the host's own image is remembered at the first update. */
 #include "fwupdate/fwupdate-private.h"
-#include "launch/launch-private.h"
+#include "launch/launch-internal.h"
 
 #include <cvm/state.h>
 #include <cvm/error.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* IGVM hygiene rules the reference parser leaves out (warnings unless
  * CVM_IGVM_STRICT) and the --for-qemu check (spec section 11). */
-#include "measure/measure-private.h"
+#include "igvm/igvm-internal.h"
 #include "igvm/reader-private.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* IGVM validator: the problem list, rule names and severities; the rules
  * themselves live in validate-*.c by family (docs/igvm.md has the table). */
-#include "measure/measure-private.h"
+#include "measure/measure-internal.h"
 #include "igvm/reader-private.h"
 
 typedef struct {

@@ -9,7 +9,7 @@
  * KVM refuse the value. Sources and the table: docs/measurement.md,
  * "What KVM does with an IGVM VMSA". One function for `igvm measure
  * --check-kvm` and `igvm validate --for-qemu`. */
-#include "measure/measure-private.h"
+#include "igvm/igvm-internal.h"
 
 #include <cvm/igvm-defs.h>
 #include <string.h>

@@ -6,6 +6,7 @@
 #include <cvm/launch.h>
 #include <cvm/measure.h>
 #include <cvm/native-load.h>
+#include "launch/launch-internal.h"
 
 struct _CvmLaunchPlan {
 	gchar *name;
@@ -40,22 +41,9 @@ const char *cvmi_launch_name(const char *const *names, guint n, guint value);
 gboolean cvmi_launch_name_lookup(const char *const *names, guint n, const char *what, const char *name, guint *out,
 				 GError **error);
 CvmIgvmPlatformType cvmi_launch_igvm_platform(CvmLaunchPlatform p);
-/* The measurement a platform's launch digest is computed with (SEV-SNP for
- * native, which has none of its own). */
-CvmMeasurePlatform cvmi_launch_measure_platform(CvmLaunchPlatform p);
 gchar *cvmi_launch_version_string(gulong v);
 gboolean cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform wanted,
 				     CvmLaunchPlatform *out, GError **error);
-/* The firmware-update reset: destroys and undefines @name's domain and
- * launches it again from @igvm_path with the settings in its record @rec,
- * whose image fields, UUID and state are updated (the caller writes it). */
-struct json_object;
-/* The spec a guest was launched with, from its record (strings borrowed
- * from @rec; serial_log is the guest's own, igvm_path its current image). */
-gboolean cvmi_launch_spec_from_record(struct json_object *rec, const char *name, CvmGuestSpec *spec, GError **error);
-gboolean cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, struct json_object *rec,
-			      const char *igvm_path, GError **error);
-
 /* The accelerator for @wanted on @host (CVM_ERROR_NOT_SUPPORTED when KVM is
  * asked for without one, or TCG for a confidential @platform); for TCG,
  * @host is changed to offer no confidential platform. */

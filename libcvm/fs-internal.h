@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Small file-system helpers shared inside libcvm. */
+/* Small file-system helpers of the ground floor, for every room of the library. */
 #pragma once
 
 #include <glib.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Helpers shared by the files of libcvm/ (not exported: cvmi_ prefix). */
+/* The ground floor's helpers for every room of the library (JSON, hex, file
+ * errors, the crash-test hook): not installed, not exported (cvmi_ prefix). */
 #pragma once
 
 #include <glib.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Opening libvirt connections the way every cvm component needs them. */
 #include <cvm/error.h>
-#include <cvm/launch.h>
+#include <cvm/libvirt.h>
 #include <libvirt/virterror.h>
 #include <stdarg.h>
 #include <stdlib.h>

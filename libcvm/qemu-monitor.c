@@ -4,7 +4,7 @@
 #include "libcvm/libcvm-internal.h"
 
 #include <cvm/error.h>
-#include <cvm/launch.h>
+#include <cvm/libvirt.h>
 #include <libvirt/libvirt-qemu.h>
 #include <stdlib.h>
 #include <string.h>

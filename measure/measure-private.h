@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Internal helpers shared by the measurement sources (igvm/measure*.c, ovmf*.c,
- * vmsa*.c, hash-pool.c) and the validator's measurement-based rules. */
+/* Helpers shared by the files of measure/ only. */
 #pragma once
 
 #include <cvm/igvm.h>
 #include <cvm/measure.h>
 #include <openssl/evp.h>
+#include "igvm/igvm-internal.h"
+#include "measure/measure-internal.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free)
 
@@ -105,11 +106,6 @@ gboolean cvmi_sev_hash_table(const CvmMeasureOptions *opts, guint8 out[CVMI_SEV_
 
 /* VMSA pages as QEMU (or EC2/GCE) sets them up for an OVMF launch. */
 void cvmi_vmsa_ovmf(guint8 page[4096], guint32 eip, guint64 sev_features, guint32 vcpu_sig, CvmVmmType vmm);
-/* Appends to @problems (gchar *) every reason why QEMU's IGVM loader and
- * KVM would not launch @vmsa (4096 bytes, the VP_CONTEXT at @gpa) as it is,
- * so that the launch digest would not be the file's (igvm/vmsa-kvm.c).
- * @snp: the VP_CONTEXT belongs to SEV-SNP (else SEV-ES). */
-void cvmi_vmsa_kvm_check(const guint8 *vmsa, guint64 gpa, gboolean snp, GPtrArray *problems);
 
 /* VMSA of the SNP:SVSM flow (32-bit protected mode at the SVSM entry). */
 void cvmi_vmsa_svsm(guint8 page[4096], guint64 rip, guint32 vcpu_sig);
@@ -160,10 +156,6 @@ gboolean cvmi_igvm_ops(const guint8 *data, gsize len, const CvmMeasureOptions *o
 gboolean cvmi_igvm_ops_from(const CvmIgvm *igvm, const CvmMeasureOptions *opts, CvmiMeasureOps *out,
 			    GError **error);
 
-/* The SEV-SNP digest of @igvm (default options) against its SNP_ID_BLOCK's
- * launch digest: NULL when they agree or the file has no SEV-SNP ID block,
- * else a message naming both values. */
-gchar *cvmi_igvm_id_block_mismatch(const CvmIgvm *igvm);
 void cvmi_measure_ops_clear(CvmiMeasureOps *ops);
 
 /* Page hashes computed by worker threads, consumed in order by the caller:

@@ -3,7 +3,7 @@
  * that keeps the source running whatever fails. The moving itself is in
  * job-move.c. */
 #include "migrate/job-private.h"
-#include "launch/launch-private.h"
+#include "launch/launch-internal.h"
 #include "libcvm/socket-uri-internal.h"
 
 #include <cvm/error.h>

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cvm/host.h>
+#include <cvm/libvirt.h>
 #include <cvm/policy.h>
 #include <cvm/state.h>
 #include <glib.h>
@@ -440,37 +441,5 @@ json_object *cvm_launch_record_from_domain(virDomainPtr dom, GError **error);
  * cvm_launch_record_from_domain() and cvm_state_write().
  */
 json_object *cvm_launch_rebuild_record(virConnectPtr conn, CvmState *state, const char *name, GError **error);
-
-/**
- * cvm_libvirt_open:
- * @uri: a libvirt URI
- * @error: return location for a #GError
- *
- * Opens a read-write connection, with libvirt's default event loop
- * registered and run in a thread of its own the first time (the embedded
- * driver and domain events need one), and libvirt's error printing turned
- * off (errors come back as GErrors).
- *
- * Returns: (transfer full): the connection (cvm_libvirt_close() it), or %NULL
- * with CVM_ERROR_LIBVIRT.
- */
-virConnectPtr cvm_libvirt_open(const char *uri, GError **error);
-
-/**
- * cvm_libvirt_close:
- * @conn: (nullable): a connection from cvm_libvirt_open()
- *
- * Closes it; closing the last one stops the event-loop thread.
- */
-void cvm_libvirt_close(virConnectPtr conn);
-
-/**
- * cvm_libvirt_set_error:
- * @error: return location for a #GError
- * @fmt: what failed
- *
- * Sets CVM_ERROR_LIBVIRT with "@fmt: <libvirt's last error message>".
- */
-void cvm_libvirt_set_error(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 G_END_DECLS
