@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* LaunchGuest: the spec is decoded by libcvm (the same mapping cvmctl
- * uses), the launch itself (cvm_launch_guest(): probe, plan, record,
- * files, define+start, each undone on failure) runs in a worker thread so
+ * uses), the launch itself (cvm_launch_guest_on_host() with the host facts
+ * cvmd probed at start: plan, record, files, define+start, each undone on
+ * failure) runs in a worker thread so
  * the bus stays responsive, and the guest object appears when it is done. */
 #include "cvmd/cvmd.h"
 
@@ -13,6 +14,8 @@ typedef struct {
 	GDBusMethodInvocation *inv;
 	GVariant *spec; /* the strings of @guest point into it */
 	CvmGuestSpec guest;
+	gboolean host_known; /* @host copied from the daemon's, on the main thread */
+	CvmHostInfo host;
 	const char *reason; /* the new domain's state reason, asked in the worker */
 } Launch;
 
@@ -34,7 +37,8 @@ run(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 
 	(void)source;
 	(void)cancellable;
-	dom = cvm_launch_guest(l->daemon->conn, l->daemon->state, &l->guest, NULL, &error);
+	dom = cvm_launch_guest_on_host(l->daemon->conn, l->daemon->state, &l->guest, l->host_known ? &l->host : NULL,
+				       NULL, &error);
 	if (dom == NULL) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
@@ -81,6 +85,8 @@ on_launch(CvmDbusManager *m, GDBusMethodInvocation *inv, GVariant *spec, gpointe
 
 	(void)m;
 	l->daemon = d;
+	l->host_known = d->host_probed;
+	l->host = d->host;
 	l->inv = g_object_ref(inv);
 	l->spec = g_variant_ref(spec);
 	if (!cvm_guest_spec_from_variant(spec, &l->guest, &error) ||

@@ -89,8 +89,7 @@ cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, G
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CvmIgvm) igvm = NULL;
-	gsize len;
-	const guint8 *data = g_bytes_get_data(image, &len);
+	gsize len = g_bytes_get_size(image);
 
 	if (len > cvmi_fwupdate_max_image(guest))
 		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
@@ -119,7 +118,7 @@ cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, G
 		cvm_measure_options_init(&opts);
 		opts.platform = cvmi_launch_measure_platform(guest->platform);
 		opts.vcpus = guest->vcpus;
-		if (!cvm_measure_igvm(data, len, &opts, &digest, NULL, &error))
+		if (!cvm_measure_igvm_parsed(igvm, &opts, &digest, NULL, &error))
 			return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
 						    "cannot measure the image: %s", error->message);
 		plan->digest = cvm_digest_to_hex(&digest);

@@ -39,8 +39,6 @@ check_file(const HookDomain *dom, const char *path, const CvmPolicy *policy, GEr
 	g_autoptr(CvmIgvm) igvm = NULL;
 	CvmMeasureOptions opts;
 	CvmDigest digest;
-	const guint8 *p;
-	gsize len = 0;
 
 	/* The file must be readable and sane even when no digest is pinned. */
 	bytes = read_igvm(path, error);
@@ -52,8 +50,7 @@ check_file(const HookDomain *dom, const char *path, const CvmPolicy *policy, GEr
 	if (!cvm_measure_platform_from_string(dom->platform, &opts.platform, error))
 		return FALSE;
 	opts.vcpus = dom->vcpus;
-	p = g_bytes_get_data(bytes, &len);
-	if (!cvm_measure_igvm(p, len, &opts, &digest, NULL, error)) {
+	if (!cvm_measure_igvm_parsed(igvm, &opts, &digest, NULL, error)) {
 		g_prefix_error(error, "cannot measure %s: ", path);
 		return FALSE;
 	}

@@ -10,3 +10,8 @@
  * so that the launch digest would not be the file's (igvm/vmsa-kvm.c).
  * @snp: the VP_CONTEXT belongs to SEV-SNP (else SEV-ES). */
 void cvmi_vmsa_kvm_check(const guint8 *vmsa, guint64 gpa, gboolean snp, GPtrArray *problems);
+
+/* How many IGVM files this process has parsed (cvm_igvm_open() and
+ * cvm_igvm_new_from_bytes()): the tests' witness that a launch parses its
+ * file once. */
+guint cvmi_igvm_parse_count(void);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* IGVM reader: maps the file, checks the fixed header and CRC, and indexes
  * the variable-header TLVs without touching file data (docs/igvm.md). */
+#include "igvm/igvm-internal.h"
 #include "igvm/reader-private.h"
 #include "libcvm/libcvm-internal.h"
 
@@ -190,10 +191,21 @@ first_error(CvmIgvm *igvm, guint flags, GError **error)
 	return TRUE;
 }
 
+/* Files parsed in this process, for the tests that pin "parse once". */
+static gint parse_count;
+
+guint
+cvmi_igvm_parse_count(void)
+{
+	return (guint)g_atomic_int_get(&parse_count);
+}
+
 static CvmIgvm *
 parse(CvmIgvm *owned, guint flags, GError **error)
 {
 	g_autoptr(CvmIgvm) igvm = owned;
+
+	g_atomic_int_inc(&parse_count);
 
 	igvm->parse_problems = g_ptr_array_new_with_free_func((GDestroyNotify)cvm_igvm_problem_free);
 	igvm->platforms = g_ptr_array_new();

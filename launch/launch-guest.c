@@ -126,10 +126,12 @@ check_sizes(const CvmGuestSpec *spec, GError **error)
 	return TRUE;
 }
 
+/* @host: what the caller already knows of the host (cvmd keeps it from its
+ * start), or NULL to probe @conn now. */
 static CvmLaunchPlan *
-plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GError **error)
+plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, const CvmHostInfo *host, GError **error)
 {
-	CvmHostInfo host;
+	CvmHostInfo probed;
 	g_autofree gchar *dir = NULL;
 
 	if (!cvm_name_is_valid(spec->name)) {
@@ -137,10 +139,15 @@ plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GError *
 			    "[A-Za-z0-9_.-]{1,64}", spec->name ? spec->name : "");
 		return NULL;
 	}
-	if (!check_sizes(spec, error) || !cvm_host_probe(conn, &host, error))
+	if (!check_sizes(spec, error))
 		return NULL;
+	if (host == NULL) {
+		if (!cvm_host_probe(conn, &probed, error))
+			return NULL;
+		host = &probed;
+	}
 	dir = cvm_launch_guest_dir(cvm_state_get_dir(state), spec->name);
-	return cvm_launch_plan_new(spec, &host, dir, error);
+	return cvm_launch_plan_new(spec, host, dir, error);
 }
 
 /* Records @dom as @name's running domain; when the record cannot be
@@ -267,7 +274,7 @@ relaunch_tcg(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, virD
 
 	virDomainFree(dom);
 	tcg.accel = CVM_LAUNCH_ACCEL_TCG;
-	plan = plan_for(conn, state, &tcg, error);
+	plan = plan_for(conn, state, &tcg, NULL, error);
 	/* The guest keeps its identity under TCG. */
 	if (plan == NULL || !set_uuid(plan, cvm_record_get_string(rec, "uuid", ""), error))
 		goto undo;
@@ -298,7 +305,14 @@ undo:
 virDomainPtr
 cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GStrv *warnings, GError **error)
 {
-	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, spec, error);
+	return cvm_launch_guest_on_host(conn, state, spec, NULL, warnings, error);
+}
+
+virDomainPtr
+cvm_launch_guest_on_host(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, const CvmHostInfo *host,
+			 GStrv *warnings, GError **error)
+{
+	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, spec, host, error);
 	g_autofree gchar *why = NULL;
 	json_object *rec;
 	virDomainPtr dom;
@@ -383,7 +397,7 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 	if (!cvmi_launch_spec_from_record(rec, name, &spec, error))
 		return FALSE;
 	spec.igvm_path = igvm_path;
-	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, &spec, error);
+	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, &spec, NULL, error);
 	const char *old_uuid = cvm_record_get_string(rec, "uuid", "");
 	g_autofree gchar *chosen = g_uuid_string_is_valid(old_uuid) ? g_strdup(old_uuid) : g_uuid_string_random();
 

@@ -99,15 +99,13 @@ measure(CvmLaunchPlan *plan, const CvmIgvm *igvm, GError **error)
 {
 	CvmMeasureOptions opts;
 	CvmDigest digest;
-	gsize len;
-	const guint8 *data = cvm_igvm_get_data(igvm, &len);
 
 	if (plan->platform == CVM_LAUNCH_PLATFORM_NATIVE)
 		return TRUE; /* nothing measures a native launch */
 	cvm_measure_options_init(&opts);
 	opts.platform = cvmi_launch_measure_platform(plan->platform);
 	opts.vcpus = plan->vcpus;
-	if (!cvm_measure_igvm(data, len, &opts, &digest, NULL, error)) {
+	if (!cvm_measure_igvm_parsed(igvm, &opts, &digest, NULL, error)) {
 		g_prefix_error(error, "cannot compute the expected launch measurement: ");
 		return FALSE;
 	}

@@ -216,13 +216,13 @@ cvmi_igvm_id_block_mismatch(const CvmIgvm *igvm)
 }
 
 gboolean
-cvm_measure_igvm(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmDigest *out,
-		 gchar ***diagnostics, GError **error)
+cvm_measure_igvm_parsed(const CvmIgvm *igvm, const CvmMeasureOptions *opts, CvmDigest *out, gchar ***diagnostics,
+			GError **error)
 {
 	CvmiMeasureOps ops;
 	g_autoptr(GPtrArray) diags = g_ptr_array_new_with_free_func(g_free);
 
-	if (!cvmi_igvm_ops(data, len, opts, &ops, error))
+	if (!cvmi_igvm_ops_from(igvm, opts, &ops, error))
 		return FALSE;
 	gboolean ok = measure_ops(&ops, opts, out, diags, error);
 	cvmi_measure_ops_clear(&ops);
@@ -231,4 +231,14 @@ cvm_measure_igvm(const guint8 *data, gsize len, const CvmMeasureOptions *opts, C
 		*diagnostics = (gchar **)g_ptr_array_steal(diags, NULL);
 	}
 	return ok;
+}
+
+gboolean
+cvm_measure_igvm(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmDigest *out,
+		 gchar ***diagnostics, GError **error)
+{
+	g_autoptr(GBytes) bytes = g_bytes_new_static(data, len);
+	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(bytes, CVM_IGVM_NONE, error);
+
+	return igvm != NULL && cvm_measure_igvm_parsed(igvm, opts, out, diagnostics, error);
 }

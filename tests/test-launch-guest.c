@@ -4,6 +4,7 @@
 #include "tests/lib/testlib.h"
 
 #include <cvm/error.h>
+#include <cvm/host.h>
 #include <cvm/launch.h>
 #include <cvm/state.h>
 #include <json-c/json.h>
@@ -185,12 +186,37 @@ test_forget_removes_domain_record_and_files(void **state)
 	assert_true(cvm_launch_forget(f->conn, f->state, "g1", &error));
 }
 
+/* The host facts a caller already has (cvmd's, probed at its start) are
+ * what the launch plans for: no second probe decides otherwise. */
+static void
+test_launch_on_a_known_host_plans_for_that_host(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	CvmHostInfo host;
+	assert_true(cvm_host_probe(f->conn, &host, &error));
+	host.qemu_igvm = !host.qemu_igvm; /* what a fresh probe would not say */
+	const char *want = host.qemu_igvm ? "igvm-cfg" : "native-translate";
+	CvmGuestSpec spec = {.name = "g1", .igvm_path = f->igvm, .memory_bytes = 128 << 20};
+	virDomainPtr dom = cvm_launch_guest_on_host(f->conn, f->state, &spec, &host, NULL, &error);
+	cvmt_assert_no_error(error);
+	assert_non_null(dom);
+	virDomainFree(dom);
+
+	json_object *rec = cvm_state_read(f->state, "guests", "g1", &error), *v;
+	cvmt_assert_no_error(error);
+	assert_true(json_object_object_get_ex(rec, "strategy", &v));
+	assert_string_equal(json_object_get_string(v), want);
+	json_object_put(rec);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_launch_records_the_guest_and_writes_its_firmware, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_name_in_use_is_refused_and_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_launch_on_a_known_host_plans_for_that_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_after_the_record_leaves_nothing_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_igvm_fails_before_libvirt_is_touched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forget_removes_domain_record_and_files, setup, teardown),

@@ -3,10 +3,12 @@
  * back with XPath; bad specifications. No libvirt connection is needed. */
 #include "tests/lib/launch-files.h"
 #include "tests/lib/testlib.h"
+#include "igvm/igvm-internal.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm-builder.h>
 #include <cvm/launch.h>
+#include <cvm/measure.h>
 #include <string.h>
 
 #define FOUR_GIB G_GUINT64_CONSTANT(0x100000000)
@@ -395,6 +397,31 @@ test_spec_round_trips_through_the_dbus_variant(void **state)
 	assert_non_null(strstr(error->message, "auto, kvm, tcg"));
 }
 
+/* One parse serves the open, the validation and the measurement: the
+ * expected digest is the one cvm_measure_igvm() gives for the file. */
+static void
+test_a_launch_parses_its_file_once(void **state)
+{
+	Fixture *f = *state;
+	g_autoptr(GError) error = NULL;
+	guint before = cvmi_igvm_parse_count();
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_SEV_SNP, &error);
+	cvmt_assert_no_error(error);
+	assert_int_equal(cvmi_igvm_parse_count() - before, 1);
+
+	g_autoptr(GMappedFile) map = g_mapped_file_new(f->igvm, FALSE, &error);
+	cvmt_assert_no_error(error);
+	CvmMeasureOptions opts;
+	CvmDigest digest;
+	cvm_measure_options_init(&opts);
+	opts.platform = CVM_MEASURE_SEV_SNP;
+	opts.vcpus = 2;
+	assert_true(cvm_measure_igvm((const guint8 *)g_mapped_file_get_contents(map), g_mapped_file_get_length(map),
+				     &opts, &digest, NULL, &error));
+	g_autofree gchar *hex = cvm_digest_to_hex(&digest);
+	assert_string_equal(cvm_launch_plan_get_metadata(p)->measurement, hex);
+}
+
 int
 main(void)
 {
@@ -410,6 +437,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_specs_are_refused_before_anything_is_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages_outside_guest_ram_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_checks_digest_and_id_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_launch_parses_its_file_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accel_picks_the_domain_type_and_refuses_what_cannot_run, setup,
 						teardown),
 		cmocka_unit_test(test_spec_round_trips_through_the_dbus_variant),

@@ -555,6 +555,33 @@ test_reserved_flag_bits_warn_and_shared_pages_fail_for_qemu(void **state)
 	assert_non_null(strstr(p->message, "shared"));
 }
 
+/* The digest of a parsed file is the digest of its bytes, on every platform
+ * the file declares. */
+static void
+test_parsed_file_measures_like_its_bytes(void **state)
+{
+	guint8 a[4096], b[4096];
+	g_autoptr(GBytes) file = small_file(a, b);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(file, CVM_IGVM_NONE, &error);
+	cvmt_assert_no_error(error);
+	const CvmMeasurePlatform platforms[] = {CVM_MEASURE_SEV_SNP, CVM_MEASURE_TDX, CVM_MEASURE_SEV_ES};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(platforms); i++) {
+		CvmMeasureOptions o;
+		CvmDigest from_bytes, from_parse;
+		cvm_measure_options_init(&o);
+		o.platform = platforms[i];
+		assert_true(cvm_measure_igvm(g_bytes_get_data(file, NULL), g_bytes_get_size(file), &o, &from_bytes,
+					     NULL, &error));
+		cvmt_assert_no_error(error);
+		assert_true(cvm_measure_igvm_parsed(igvm, &o, &from_parse, NULL, &error));
+		cvmt_assert_no_error(error);
+		assert_int_equal(from_parse.len, from_bytes.len);
+		assert_memory_equal(from_parse.bytes, from_bytes.bytes, from_bytes.len);
+	}
+}
+
 int
 main(void)
 {
@@ -567,6 +594,7 @@ main(void)
 		cmocka_unit_test(test_snp_parameter_area_is_unmeasured_over_the_whole_area),
 		cmocka_unit_test(test_check_kvm_reports_vmsa_count),
 		cmocka_unit_test(test_missing_platform_and_corrupt_file_are_rejected),
+		cmocka_unit_test(test_parsed_file_measures_like_its_bytes),
 		cmocka_unit_test_setup(test_every_flag_combination_measures_by_the_rule, fill_pages),
 		cmocka_unit_test_setup(test_shared_page_digest_equals_file_without_it, fill_pages),
 		cmocka_unit_test_setup(test_id_block_digest_mismatch_is_a_warning_naming_both_values, fill_pages),

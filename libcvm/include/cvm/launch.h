@@ -367,6 +367,23 @@ gchar *cvm_launch_guest_dir(const char *state_dir, const char *name);
 virDomainPtr cvm_launch_guest(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, GStrv *warnings,
 			      GError **error);
 
+/**
+ * cvm_launch_guest_on_host:
+ * @conn: an open read-write libvirt connection
+ * @state: the cvm state directory
+ * @spec: the guest
+ * @host: (nullable): what @conn's host offers, as cvm_host_probe() found it
+ *   (a daemon probes once and keeps it); %NULL to probe now
+ * @warnings: (out) (optional) (transfer full): what could not be honoured
+ * @error: return location for a #GError
+ *
+ * cvm_launch_guest() planned for @host instead of a fresh probe.
+ *
+ * Returns: (transfer full): the running domain, or %NULL.
+ */
+virDomainPtr cvm_launch_guest_on_host(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec,
+				      const CvmHostInfo *host, GStrv *warnings, GError **error);
+
 /** CVM_LAUNCH_KVM_WATCH_SECONDS: how long an AUTO launch watches a KVM guest. */
 #define CVM_LAUNCH_KVM_WATCH_SECONDS 5
 

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <cvm/igvm-builder.h>
+#include <cvm/igvm.h>
 
 G_BEGIN_DECLS
 
@@ -213,6 +214,21 @@ gboolean cvm_measure_ovmf_file(const char *path, const CvmMeasureOptions *opts, 
  */
 gboolean cvm_measure_igvm(const guint8 *data, gsize len, const CvmMeasureOptions *opts,
 			  CvmDigest *out, gchar ***diagnostics, GError **error);
+
+/**
+ * cvm_measure_igvm_parsed:
+ * @igvm: a file opened (and validated, as the caller chose) with cvm_igvm_open()
+ *   or cvm_igvm_new_from_bytes()
+ * @opts: as for cvm_measure_igvm()
+ * @out: the expected launch digest
+ * @diagnostics: (optional): as for cvm_measure_igvm()
+ * @error: as for cvm_measure_igvm()
+ *
+ * cvm_measure_igvm() of a file already parsed: a caller that opened the file
+ * to check or launch it measures that same parse instead of a second one.
+ */
+gboolean cvm_measure_igvm_parsed(const CvmIgvm *igvm, const CvmMeasureOptions *opts, CvmDigest *out,
+				 gchar ***diagnostics, GError **error);
 
 /**
  * CvmOvmfWrapPlatform:
