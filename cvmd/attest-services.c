@@ -204,9 +204,8 @@ on_serve_quotes(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, const cha
 	g_autoptr(GError) error = NULL;
 	json_object *rec = NULL;
 
-	if (!cvm_name_is_valid(guest))
-		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
-	else if ((rec = cvmd_attest_config_record(config, strings, numbers, NULL, &error)) != NULL)
+	if (cvm_name_check("guest name", guest, &error) &&
+	    (rec = cvmd_attest_config_record(config, strings, numbers, NULL, &error)) != NULL)
 		cvmd_attest_keep_and_serve(d, "attest-quotes", guest, rec, serve_quotes, &error);
 	if (rec != NULL)
 		json_object_put(rec);

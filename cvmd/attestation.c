@@ -116,9 +116,7 @@ on_serve(CvmDbusAttestation *iface, GDBusMethodInvocation *inv, const char *gues
 	g_autoptr(GError) error = NULL;
 	json_object *rec = NULL;
 
-	if (!cvm_name_is_valid(guest))
-		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
-	else if ((rec = config_record(config, &error)) != NULL)
+	if (cvm_name_check("guest name", guest, &error) && (rec = config_record(config, &error)) != NULL)
 		cvmd_attest_keep_and_serve(d, "attest", guest, rec, serve, &error);
 	if (rec != NULL)
 		json_object_put(rec);

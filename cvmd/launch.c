@@ -90,10 +90,8 @@ on_launch(CvmDbusManager *m, GDBusMethodInvocation *inv, GVariant *spec, gpointe
 	l->inv = g_object_ref(inv);
 	l->spec = g_variant_ref(spec);
 	if (!cvm_guest_spec_from_variant(spec, &l->guest, &error) ||
-	    !cvm_name_is_valid(l->guest.name)) {
-		if (error == NULL)
-			g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-				    "launch spec: \"name\" must match [A-Za-z0-9_.-]{1,64}");
+	    !cvm_name_check("guest name", l->guest.name, &error)) {
+		g_prefix_error(&error, "launch spec: ");
 	} else if (cvmd_guest_lookup(d, l->guest.name) != NULL ||
 		   g_hash_table_contains(d->launching, l->guest.name)) {
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_EXISTS, "guest %s exists", l->guest.name);

@@ -28,9 +28,7 @@ on_get_guest(CvmDbusManager *m, GDBusMethodInvocation *inv, const char *name, gp
 	g_autoptr(GError) error = NULL;
 	CvmdGuest *g;
 
-	if (!cvm_name_is_valid(name)) {
-		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "invalid guest name (allowed: [A-Za-z0-9_.-]{1,64})");
+	if (!cvm_name_check("guest name", name, &error)) {
 		cvmd_return_error(inv, error);
 		return TRUE;
 	}

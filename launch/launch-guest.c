@@ -134,12 +134,7 @@ plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, const Cv
 	CvmHostInfo probed;
 	g_autofree gchar *dir = NULL;
 
-	if (!cvm_name_is_valid(spec->name)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "guest name \"%s\" must match "
-			    "[A-Za-z0-9_.-]{1,64}", spec->name ? spec->name : "");
-		return NULL;
-	}
-	if (!check_sizes(spec, error))
+	if (!cvm_name_check("guest name", spec->name, error) || !check_sizes(spec, error))
 		return NULL;
 	if (host == NULL) {
 		if (!cvm_host_probe(conn, &probed, error))
@@ -349,10 +344,8 @@ cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError 
 	json_object *rec;
 	gboolean ok;
 
-	if (!cvm_name_is_valid(name)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid guest name");
+	if (!cvm_name_check("guest name", name, error))
 		return FALSE;
-	}
 	/* No record, no UUID: nothing of libvirt's is known to be the guest's. */
 	rec = cvm_state_read(state, "guests", name, NULL);
 	ok = rec == NULL || remove_domain(conn, name, rec, FALSE, error);

@@ -44,9 +44,8 @@ check_spec(const CvmGuestSpec *spec, GError **error)
 {
 	guint64 mem = spec->memory_bytes ? spec->memory_bytes : CVM_LAUNCH_DEFAULT_MEMORY;
 
-	if (!cvm_name_is_valid(spec->name))
-		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "guest name \"%s\" must match [A-Za-z0-9_.-]{1,64}",
-				  spec->name ? spec->name : "");
+	if (!cvm_name_check("guest name", spec->name, error))
+		return FALSE;
 	if (mem < CVM_LAUNCH_MIN_MEMORY || mem > CVM_LAUNCH_MAX_MEMORY || mem % (1u << 20) != 0)
 		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT,
 				  "memory %" G_GUINT64_FORMAT " bytes is out of range: allowed a multiple of 1 MiB "
@@ -56,9 +55,8 @@ check_spec(const CvmGuestSpec *spec, GError **error)
 	if (spec->vcpus > CVM_LAUNCH_MAX_VCPUS)
 		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "%u vCPUs is out of range: allowed 1-%u",
 				  spec->vcpus, CVM_LAUNCH_MAX_VCPUS);
-	if (spec->network != NULL && !cvm_name_is_valid(spec->network))
-		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "network name \"%s\" must match "
-				  "[A-Za-z0-9_.-]{1,64}", spec->network);
+	if (spec->network != NULL && !cvm_name_check("network name", spec->network, error))
+		return FALSE;
 	if (spec->serial_log != NULL && !g_path_is_absolute(spec->serial_log))
 		return spec_error(error, CVM_ERROR_INVALID_ARGUMENT, "the serial log must be an absolute path");
 	return check_file("IGVM file", spec->igvm_path, error) &&

@@ -144,11 +144,8 @@ guest_path(CvmClient *client, const char *name, GError **error)
 	g_autoptr(GVariant) r = NULL;
 	gchar *path = NULL;
 
-	if (!cvm_name_is_valid(name)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "invalid guest name (allowed: [A-Za-z0-9_.-]{1,64})");
+	if (!cvm_name_check("guest name", name, error))
 		return NULL;
-	}
 	r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Manager", "GetGuest",
 		 g_variant_new("(s)", name), G_VARIANT_TYPE("(o)"), READ_TIMEOUT_MS, error);
 	if (r != NULL)

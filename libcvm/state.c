@@ -33,6 +33,18 @@ cvm_name_is_valid(const char *name)
 	return n > 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
+gboolean
+cvm_name_check(const char *what, const char *name, GError **error)
+{
+	if (cvm_name_is_valid(name))
+		return TRUE;
+	/* The one wording of the rule, wherever a name comes in. */
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+		    "invalid %s \"%s\": a name is 1 to 64 of [A-Za-z0-9_.-], not \".\" or \"..\"", what,
+		    name ? name : "");
+	return FALSE;
+}
+
 gchar *
 cvm_state_default_dir(gboolean system)
 {
@@ -87,13 +99,7 @@ cvm_state_get_dir(const CvmState *state)
 static gboolean
 check_names(const char *kind, const char *name, GError **error)
 {
-	if (!cvm_name_is_valid(kind) || !cvm_name_is_valid(name)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "invalid state record name \"%s/%s\" (allowed: [A-Za-z0-9_.-]{1,64})",
-			    kind ? kind : "(null)", name ? name : "(null)");
-		return FALSE;
-	}
-	return TRUE;
+	return cvm_name_check("state record kind", kind, error) && cvm_name_check("state record name", name, error);
 }
 
 static gboolean

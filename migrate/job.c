@@ -23,9 +23,8 @@ cvm_migrate_job_new(const CvmMigrateJobOptions *opts, GError **error)
 	g_autofree gchar *dest_name =
 		opts->dest_name ? g_strdup(opts->dest_name) : g_strdup_printf("%s-incoming", opts->guest ? opts->guest : "");
 
-	if (opts->guest == NULL || !cvm_name_is_valid(opts->guest) || !cvm_name_is_valid(dest_name)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "migration: guest and destination names must match [A-Za-z0-9_.-]{1,64}");
+	if (!cvm_name_check("guest name", opts->guest, error) || !cvm_name_check("destination name", dest_name, error)) {
+		g_prefix_error(error, "migration: ");
 		return NULL;
 	}
 	if (g_strcmp0(opts->guest, dest_name) == 0 && opts->dest_connect == NULL) {

@@ -35,6 +35,20 @@ typedef struct _CvmState CvmState;
 gboolean cvm_name_is_valid(const char *name);
 
 /**
+ * cvm_name_check:
+ * @what: what the name names, for the message ("guest name", "network name")
+ * @name: (nullable): the name
+ * @error: return location for a #GError
+ *
+ * cvm_name_is_valid() with the one message every caller gives:
+ * CVM_ERROR_INVALID_ARGUMENT `invalid @what "@name": a name is 1 to 64 of
+ * [A-Za-z0-9_.-], not "." or ".."`.
+ *
+ * Returns: %TRUE when @name is valid.
+ */
+gboolean cvm_name_check(const char *what, const char *name, GError **error);
+
+/**
  * cvm_state_default_dir:
  * @system: %TRUE for the system instance, %FALSE for a per-user one
  *
