@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cvm/igvm-defs.h>
+#include <cvm/igvm.h>
 #include <json-c/json.h>
 
 typedef struct {
@@ -42,8 +43,8 @@ gboolean cvmctl_igvm_header_mask(const CvmctlIgvmHeader *h, guint32 *mask);
 /* The mask of platform @type declared in @file, 0 if none. */
 guint32 cvmctl_igvm_platform_mask(const CvmctlIgvmFile *file, CvmIgvmPlatformType type);
 
-/* Names: "PAGE_DATA", "sev-snp", "normal"; NULL when unknown. */
-const char *cvmctl_igvm_type_name(guint32 type);
+/* Names: "sev-snp", "normal"; NULL when unknown (header types:
+ * cvm_igvm_header_type_name()). */
 const char *cvmctl_igvm_platform_name(guint type);
 gboolean cvmctl_igvm_platform_from_name(const char *name, CvmIgvmPlatformType *type);
 const char *cvmctl_igvm_page_type_name(guint type);

@@ -86,7 +86,7 @@ append_fields(GString *s, const CvmctlIgvmHeader *h)
 gchar *
 cvmctl_igvm_header_line(const CvmctlIgvmFile *file, const CvmctlIgvmHeader *h)
 {
-	const char *name = cvmctl_igvm_type_name(h->type);
+	const char *name = cvm_igvm_header_type_name(h->type);
 	GString *s = g_string_new(NULL);
 	guint32 mask;
 

@@ -250,7 +250,7 @@ parameter_section(const CvmctlIgvmFile *f, guint32 filter)
 				continue;
 			o = json_object_new_object();
 			json_object_object_add(o, "type",
-					       json_object_new_string(cvmctl_igvm_type_name(h->type)));
+					       json_object_new_string(cvm_igvm_header_type_name(h->type)));
 			json_object_object_add(o, "offset", json_object_new_int64(cvm_le32(p.byte_offset)));
 			json_object_object_get_ex(area, "parameters", &list);
 			json_object_array_add(list, o);
@@ -269,7 +269,7 @@ cvmctl_igvm_report(const CvmctlIgvmFile *f, guint32 filter)
 
 	for (guint i = 0; i < f->headers->len; i++) {
 		const CvmctlIgvmHeader *h = &g_array_index(f->headers, CvmctlIgvmHeader, i);
-		const char *name = cvmctl_igvm_type_name(h->type);
+		const char *name = cvm_igvm_header_type_name(h->type);
 		json_object *n;
 
 		if (!applies(h, filter))
