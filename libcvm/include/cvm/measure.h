@@ -96,6 +96,9 @@ typedef void (*CvmMeasureTraceFunc)(guint64 gpa, const char *page_type, const gu
  * @check_kvm: IGVM: also check that KVM can launch the file (one VMSA at
  *   0xFFFFFFFFF000 after all pages); violations become diagnostics
  * @tdx_two_pass: TDX: all PAGE.ADDs of a section before its MR.EXTENDs
+ * @ap_eip: OVMF flow, SEV-ES/SEV-SNP: the EIP the application processors'
+ *   VMSAs start at; 0 means the firmware's SEV-ES reset block (QEMU, and
+ *   sev-snp-measure); 0xfffffff0 starts them at the reset vector like the BSP
  * @jobs: worker threads for page hashing; 0 means one per CPU
  * @trace: per-page callback, or NULL
  * @trace_data: passed to @trace
@@ -120,6 +123,7 @@ typedef struct {
 	gboolean bsp_only;
 	gboolean check_kvm;
 	gboolean tdx_two_pass;
+	guint32 ap_eip;
 	guint jobs;
 	CvmMeasureTraceFunc trace;
 	gpointer trace_data;
