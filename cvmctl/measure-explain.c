@@ -37,23 +37,13 @@ parse_digest(const char *hex, guint8 out[CVM_MEASURE_DIGEST_MAX], gsize *len, GE
 {
 	gsize n = strlen(hex);
 
-	if (g_str_has_prefix(hex, "0x"))
-		hex += 2, n -= 2;
 	if (n != 64 && n != 96) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
 			    "--explain takes 64 (SEV, SEV-ES) or 96 hex digits (SEV-SNP, TDX), not %zu", n);
 		return FALSE;
 	}
-	for (gsize i = 0; i < n / 2; i++) {
-		int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--explain: '%s' is not hex", hex);
-			return FALSE;
-		}
-		out[i] = hi << 4 | lo;
-	}
 	*len = n / 2;
-	return TRUE;
+	return cvmctl_parse_hex(hex, out, *len, "--explain", error);
 }
 
 int

@@ -88,24 +88,6 @@ parse_u64(const char *text, const char *what, guint64 *out, GError **error)
 	return TRUE;
 }
 
-static gboolean
-parse_ovmf_hash(const char *hex, guint8 out[48], GError **error)
-{
-	if (strlen(hex) != 96) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--snp-ovmf-hash needs 96 hex digits");
-		return FALSE;
-	}
-	for (int i = 0; i < 48; i++) {
-		int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--snp-ovmf-hash is not hex");
-			return FALSE;
-		}
-		out[i] = hi << 4 | lo;
-	}
-	return TRUE;
-}
-
 gboolean
 cvmctl_measure_args_to_options(const CvmctlMeasureArgs *a, CvmMeasureOptions *o, GError **error)
 {
@@ -137,7 +119,7 @@ cvmctl_measure_args_to_options(const CvmctlMeasureArgs *a, CvmMeasureOptions *o,
 		o->ap_eip = (guint32)v;
 	}
 	if (a->ovmf_hash) {
-		if (!parse_ovmf_hash(a->ovmf_hash, o->snp_ovmf_hash, error))
+		if (!cvmctl_parse_hex(a->ovmf_hash, o->snp_ovmf_hash, 48, "--snp-ovmf-hash", error))
 			return FALSE;
 		o->has_snp_ovmf_hash = TRUE;
 	}

@@ -209,7 +209,8 @@ ovmf_snp_counts(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasureOptions *c
 }
 
 static gboolean
-explain_ovmf_snp(CvmExplain *e, const guint8 *fw, gsize len, guint max, GError **error)
+explain_ovmf_snp(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatform platform, guint max,
+		 GError **error)
 {
 	CvmMeasureOptions kv[5], c;
 	guint32 sigs[G_N_ELEMENTS(families) + 1], reset_block = 0;
@@ -312,7 +313,8 @@ sev_es_vmsas(CvmExplain *e, EVP_MD_CTX *stream, CvmMeasureOptions *c, guint32 ap
 /* SEV-ES: SHA-256 over the firmware, the kernel table and one VMSA per vCPU
  * (cvmi_measure_ovmf_sev); the stream after the firmware is shared. */
 static gboolean
-explain_ovmf_sev_es(CvmExplain *e, const guint8 *fw, gsize len, guint max, GError **error)
+explain_ovmf_sev_es(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatform platform, guint max,
+		    GError **error)
 {
 	CvmMeasureOptions kv[5], c;
 	guint32 sigs[G_N_ELEMENTS(families) + 1], reset_block = 0, table_gpa = 0;
@@ -367,7 +369,8 @@ explain_ovmf_sev_es(CvmExplain *e, const guint8 *fw, gsize len, guint max, GErro
 
 /* SEV and TDX from OVMF: a handful of whole measurements. */
 static gboolean
-explain_ovmf_other(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatform platform, GError **error)
+explain_ovmf_other(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatform platform, guint max,
+		   GError **error)
 {
 	CvmMeasureOptions kv[5];
 	guint nkv = platform == CVM_MEASURE_SEV ? kernel_variants(e, kv) : 2;
@@ -405,7 +408,8 @@ explain_ovmf_other(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatfor
 
 /* An IGVM file's SNP digest per convention; VMSA counts from one chain. */
 static gboolean
-explain_igvm_snp(CvmExplain *e, const guint8 *data, gsize len, guint max, GError **error)
+explain_igvm_snp(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatform platform, guint max,
+		 GError **error)
 {
 	CvmiMeasureOps ops;
 	CvmMeasureOptions c = e->given;
@@ -462,7 +466,8 @@ explain_igvm_snp(CvmExplain *e, const guint8 *data, gsize len, guint max, GError
 }
 
 static gboolean
-explain_igvm_other(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatform platform, GError **error)
+explain_igvm_other(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatform platform, guint max,
+		   GError **error)
 {
 	CvmMeasureOptions c = e->given;
 	CvmDigest d;
@@ -514,23 +519,46 @@ explain_new(const CvmMeasureOptions *given, const guint8 *digest, gsize len, gbo
 	return e;
 }
 
-/* A platform the image or file cannot be measured for is named in "tried";
- * only when neither platform of the digest's size can be is it an error. */
-static gboolean
-platform_done(CvmExplain *e, CvmMeasurePlatform p, gboolean ok, GError **local, guint *searched)
-{
-	if (ok) {
-		(*searched)++;
-		return TRUE;
-	}
-	cvmi_explain_tried(e, "%s: not searched: %s", cvm_measure_platform_to_string(p), (*local)->message);
-	g_clear_error(local);
-	return FALSE;
-}
+typedef gboolean (*SearchFunc)(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatform platform,
+			       guint max, GError **error);
 
+/* The searches of one input kind, by platform (CvmMeasurePlatform order). */
+static const SearchFunc ovmf_searches[] = { explain_ovmf_snp, explain_ovmf_sev_es, explain_ovmf_other,
+					    explain_ovmf_other };
+static const SearchFunc igvm_searches[] = { explain_igvm_snp, explain_igvm_other, explain_igvm_other,
+					    explain_igvm_other };
+
+/* Runs the searches of the digest's size (SEV-SNP and TDX, or SEV-ES and
+ * SEV). A platform the input cannot be measured for is named in "tried";
+ * only when neither can be is it an error. */
 static CvmExplain *
-finish(CvmExplain *e, guint searched, GError **error)
+explain(const guint8 *data, gsize len, const CvmMeasureOptions *given, const guint8 *digest, gsize len_digest,
+	guint max_vcpus, gboolean igvm, GError **error)
 {
+	CvmExplain *e = explain_new(given, digest, len_digest, igvm, error);
+	const SearchFunc *searches = igvm ? igvm_searches : ovmf_searches;
+	CvmMeasurePlatform platforms[2] = { CVM_MEASURE_SEV_ES, CVM_MEASURE_SEV };
+	guint searched = 0;
+
+	if (e == NULL)
+		return NULL;
+	if (len_digest == 48) {
+		platforms[0] = CVM_MEASURE_SEV_SNP;
+		platforms[1] = CVM_MEASURE_TDX;
+	}
+	guint def = igvm ? CVM_EXPLAIN_IGVM_VCPUS : CVM_EXPLAIN_OVMF_VCPUS;
+	guint max = MAX(max_vcpus ? max_vcpus : def, e->given.vcpus);
+	for (guint i = 0; i < 2; i++) {
+		g_autoptr(GError) local = NULL;
+		/* The SVSM flow has no TDX counterpart. */
+		if (platforms[i] == CVM_MEASURE_TDX && !igvm && given->svsm != NULL)
+			continue;
+		if (searches[platforms[i]](e, data, len, platforms[i], max, &local))
+			searched++;
+		else
+			cvmi_explain_tried(e, "%s: not searched: %s", cvm_measure_platform_to_string(platforms[i]),
+					   local->message);
+	}
 	if (searched > 0)
 		return e;
 	g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "nothing to search: %s",
@@ -543,50 +571,14 @@ CvmExplain *
 cvm_measure_explain_ovmf(const guint8 *firmware, gsize len, const CvmMeasureOptions *given, const guint8 *digest,
 			 gsize len_digest, guint max_vcpus, GError **error)
 {
-	CvmExplain *e = explain_new(given, digest, len_digest, FALSE, error);
-	g_autoptr(GError) local = NULL;
-	guint searched = 0;
-
-	if (e == NULL)
-		return NULL;
-	guint max = MAX(max_vcpus ? max_vcpus : CVM_EXPLAIN_OVMF_VCPUS, e->given.vcpus);
-	if (len_digest == 48) {
-		platform_done(e, CVM_MEASURE_SEV_SNP, explain_ovmf_snp(e, firmware, len, max, &local), &local,
-			      &searched);
-		if (given->svsm == NULL)
-			platform_done(e, CVM_MEASURE_TDX,
-				      explain_ovmf_other(e, firmware, len, CVM_MEASURE_TDX, &local), &local, &searched);
-	} else {
-		platform_done(e, CVM_MEASURE_SEV_ES, explain_ovmf_sev_es(e, firmware, len, max, &local), &local,
-			      &searched);
-		platform_done(e, CVM_MEASURE_SEV, explain_ovmf_other(e, firmware, len, CVM_MEASURE_SEV, &local),
-			      &local, &searched);
-	}
-	return finish(e, searched, error);
+	return explain(firmware, len, given, digest, len_digest, max_vcpus, FALSE, error);
 }
 
 CvmExplain *
 cvm_measure_explain_igvm(const guint8 *data, gsize len, const CvmMeasureOptions *given, const guint8 *digest,
 			 gsize len_digest, guint max_vcpus, GError **error)
 {
-	CvmExplain *e = explain_new(given, digest, len_digest, TRUE, error);
-	g_autoptr(GError) local = NULL;
-	guint searched = 0;
-
-	if (e == NULL)
-		return NULL;
-	guint max = MAX(max_vcpus ? max_vcpus : CVM_EXPLAIN_IGVM_VCPUS, e->given.vcpus);
-	if (len_digest == 48) {
-		platform_done(e, CVM_MEASURE_SEV_SNP, explain_igvm_snp(e, data, len, max, &local), &local, &searched);
-		platform_done(e, CVM_MEASURE_TDX, explain_igvm_other(e, data, len, CVM_MEASURE_TDX, &local), &local,
-			      &searched);
-	} else {
-		platform_done(e, CVM_MEASURE_SEV_ES, explain_igvm_other(e, data, len, CVM_MEASURE_SEV_ES, &local),
-			      &local, &searched);
-		platform_done(e, CVM_MEASURE_SEV, explain_igvm_other(e, data, len, CVM_MEASURE_SEV, &local), &local,
-			      &searched);
-	}
-	return finish(e, searched, error);
+	return explain(data, len, given, digest, len_digest, max_vcpus, TRUE, error);
 }
 
 const CvmMeasureOptions *
