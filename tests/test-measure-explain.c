@@ -269,6 +269,30 @@ test_igvm_conventions_explained(void **state)
 	}
 }
 
+/* A TDX file from the firmware's TDVF metadata: its MRTD is explained as the
+ * TDX platform of the file (and the SEV-SNP search runs beside it). */
+static void
+test_igvm_tdx_explained(void **state)
+{
+	g_autoptr(GBytes) fw = cvmt_read_file(DEBIAN_OVMF);
+	g_autoptr(GBytes) file = wrapped_ovmf(fw, CVM_OVMF_WRAP_SEV_SNP | CVM_OVMF_WRAP_TDX);
+	g_autoptr(GError) error = NULL;
+	CvmMeasureOptions o;
+	CvmDigest d;
+
+	cvm_measure_options_init(&o);
+	o.platform = CVM_MEASURE_TDX;
+	assert_true(cvm_measure_igvm(g_bytes_get_data(file, NULL), g_bytes_get_size(file), &o, &d, NULL, &error));
+	cvm_measure_options_init(&o);
+	g_autoptr(CvmExplain) e = cvm_measure_explain_igvm(g_bytes_get_data(file, NULL), g_bytes_get_size(file), &o,
+							   d.bytes, d.len, 8, &error);
+	cvmt_assert_no_error(error);
+	assert_non_null(cvm_explain_get_match(e, 0));
+	assert_int_equal(cvm_explain_get_match(e, 0)->platform, CVM_MEASURE_TDX);
+	g_autofree gchar *text = cvm_explain_to_text(e, "cvmctl igvm measure F");
+	assert_non_null(strstr(text, "match: cvmctl igvm measure F --platform tdx\n"));
+}
+
 static void
 test_bad_digest_length_is_refused(void **state)
 {
@@ -291,6 +315,7 @@ main(void)
 		cmocka_unit_test(test_generated_ovmf_digests_explained),
 		cmocka_unit_test(test_flipped_bit_gives_nearest_candidates),
 		cmocka_unit_test(test_igvm_conventions_explained),
+		cmocka_unit_test(test_igvm_tdx_explained),
 		cmocka_unit_test(test_bad_digest_length_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
