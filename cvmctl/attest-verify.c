@@ -17,20 +17,8 @@ parse_hex(const char *text, gsize want, const char *what, GError **error)
 
 	if (text == NULL)
 		return NULL;
-	if (strlen(text) != want * 2) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "%s must be %" G_GSIZE_FORMAT " hex digits", what, want * 2);
+	if (!cvmctl_parse_hex(text, out, want, what, error))
 		return NULL;
-	}
-	for (gsize i = 0; i < want; i++) {
-		int hi = g_ascii_xdigit_value(text[2 * i]), lo = g_ascii_xdigit_value(text[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "%s is not hex", what);
-			return NULL;
-		}
-		out[i] = (guint8)(hi << 4 | lo);
-	}
 	return g_steal_pointer(&out);
 }
 

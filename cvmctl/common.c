@@ -130,6 +130,24 @@ cvmctl_local_uri(const char *explicit_uri, const char *state_dir, GError **error
 }
 
 gboolean
+cvmctl_parse_hex(const char *hex, guint8 *out, gsize len, const char *what, GError **error)
+{
+	if (strlen(hex) != 2 * len) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "%s needs %zu hex digits", what, 2 * len);
+		return FALSE;
+	}
+	for (gsize i = 0; i < len; i++) {
+		int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "%s is not hex", what);
+			return FALSE;
+		}
+		out[i] = hi << 4 | lo;
+	}
+	return TRUE;
+}
+
+gboolean
 cvmctl_check_range(const char *option, gint64 value, gint64 min, gint64 max, GError **error)
 {
 	if (value >= min && value <= max)

@@ -101,6 +101,10 @@ gboolean cvmctl_print_failure(struct json_object *status);
  * @option, the value and the allowed range. */
 gboolean cvmctl_check_range(const char *option, gint64 value, gint64 min, gint64 max, GError **error);
 
+/* Exactly 2 * @len hex digits of @hex into @out; @what names the option in
+ * the CVM_ERROR_INVALID_ARGUMENT message. */
+gboolean cvmctl_parse_hex(const char *hex, guint8 *out, gsize len, const char *what, GError **error);
+
 /* "512M", "2G", "1024" (MiB) into bytes. */
 gboolean cvmctl_parse_size(const char *text, guint64 *out, GError **error);
 

@@ -47,9 +47,13 @@ parse_wrap_platforms(const char *list, guint *out, GError **error)
 			*out |= CVM_OVMF_WRAP_SEV_ES;
 		else if (g_str_equal(names[i], "native"))
 			*out |= CVM_OVMF_WRAP_NATIVE;
+		else if (g_str_equal(names[i], "tdx"))
+			*out |= CVM_OVMF_WRAP_TDX;
+		else if (g_str_equal(names[i], "sev"))
+			*out |= CVM_OVMF_WRAP_SEV;
 		else {
 			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-				    "unknown platform '%s' (expected sev-snp, sev-es, native)", names[i]);
+				    "unknown platform '%s' (expected sev-snp, sev-es, sev, tdx, native)", names[i]);
 			return FALSE;
 		}
 	}
@@ -106,7 +110,7 @@ cvmctl_igvm_build(int argc, char **argv)
 		{ "from-ovmf", 0, 0, G_OPTION_ARG_FILENAME, &o.ovmf,
 		  "Wrap this OVMF firmware instead of reading a manifest", "OVMF.fd" },
 		{ "platforms", 0, 0, G_OPTION_ARG_STRING, &o.platforms,
-		  "--from-ovmf: sev-snp,sev-es,native (default sev-snp)", "LIST" },
+		  "--from-ovmf: sev-snp,sev-es,sev,tdx,native (default sev-snp)", "LIST" },
 		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &o.vcpus, "--from-ovmf: VMSAs to add (default 1)", "N" },
 		{ "vcpu-type", 0, 0, G_OPTION_ARG_STRING, &o.vcpu_type,
 		  "--from-ovmf: vCPU model for RDX (default EPYC-v4)", "TYPE" },

@@ -6,6 +6,7 @@
  * every platform the file supports, with the parameters used. */
 #include "cvmctl/igvm.h"
 #include "cvmctl/measure-args.h"
+#include "cvmctl/measure-explain.h"
 
 #include <cvm/error.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ int
 cvmctl_igvm_measure(int argc, char **argv)
 {
 	g_auto(CvmctlMeasureArgs) a = { 0 };
+	g_auto(CvmctlExplainArgs) x = { 0 };
 	g_autoptr(GOptionContext) context = g_option_context_new("FILE");
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) diags = NULL;
@@ -45,6 +47,7 @@ cvmctl_igvm_measure(int argc, char **argv)
 	g_option_context_set_summary(context, "Print the launch digest a QEMU/KVM launch of an IGVM file "
 					      "reports (docs/measurement.md).");
 	cvmctl_measure_add_entries(context, &a, TRUE);
+	cvmctl_explain_add_entries(context, &x);
 	if (!cvmctl_parse_options(context, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
 	if (argc != 2) {
@@ -56,6 +59,8 @@ cvmctl_igvm_measure(int argc, char **argv)
 	if (!g_file_get_contents(argv[1], &data, &len, &error))
 		return cvmctl_error(error);
 	g_autoptr(GBytes) file = g_bytes_new_take(g_steal_pointer(&data), len);
+	if (x.digest)
+		return cvmctl_explain_run(&x, file, argv[1], TRUE, &o, a.json);
 	if (a.json)
 		return print_json(file, &o);
 	if (!cvm_measure_igvm(g_bytes_get_data(file, NULL), len, &o, &d, &diags, &error)) {

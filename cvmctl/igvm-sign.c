@@ -17,19 +17,7 @@ parse_id(const char *hex, guint8 out[16], const char *what, GError **error)
 	memset(out, 0, 16);
 	if (hex == NULL)
 		return TRUE;
-	if (strlen(hex) != 32) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "%s needs 32 hex digits", what);
-		return FALSE;
-	}
-	for (int i = 0; i < 16; i++) {
-		int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "%s is not hex", what);
-			return FALSE;
-		}
-		out[i] = hi << 4 | lo;
-	}
-	return TRUE;
+	return cvmctl_parse_hex(hex, out, 16, what, error);
 }
 
 static GBytes *

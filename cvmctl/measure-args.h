@@ -24,6 +24,7 @@ typedef struct {
 	gint64 vars_size;
 	gchar *ovmf_hash;
 	gboolean two_pass;
+	gchar *ap_eip;
 	/* IGVM files */
 	gboolean native_zero;
 	gboolean one_page_param;

@@ -3,6 +3,7 @@
  * an OVMF firmware (sev-snp-measure / tdx-measure parity), plus the option
  * set the IGVM measurement commands share. */
 #include "cvmctl/measure-args.h"
+#include "cvmctl/measure-explain.h"
 
 #include <cvm/error.h>
 #include <json-c/json.h>
@@ -36,6 +37,8 @@ cvmctl_measure_add_entries(GOptionContext *context, CvmctlMeasureArgs *a, gboole
 		{ "vars-size", 0, 0, G_OPTION_ARG_INT64, &a->vars_size, "OVMF vars size (SNP:SVSM)", "BYTES" },
 		{ "snp-ovmf-hash", 0, 0, G_OPTION_ARG_STRING, &a->ovmf_hash, "Precomputed SNP OVMF hash", "HEX" },
 		{ "tdx-two-pass", 0, 0, G_OPTION_ARG_NONE, &a->two_pass, "TDX: PAGE.ADDs before MR.EXTENDs", NULL },
+		{ "ap-eip", 0, 0, G_OPTION_ARG_STRING, &a->ap_eip,
+		  "SEV-ES/SNP: APs' start EIP (default: the firmware's SEV-ES reset block)", "HEX" },
 		{ NULL }
 	};
 	const GOptionEntry igvm_entries[] = {
@@ -68,6 +71,7 @@ cvmctl_measure_args_clear(CvmctlMeasureArgs *a)
 	g_free(a->append);
 	g_free(a->svsm);
 	g_free(a->ovmf_hash);
+	g_free(a->ap_eip);
 }
 
 static gboolean
@@ -81,24 +85,6 @@ parse_u64(const char *text, const char *what, guint64 *out, GError **error)
 		return FALSE;
 	}
 	*out = v;
-	return TRUE;
-}
-
-static gboolean
-parse_ovmf_hash(const char *hex, guint8 out[48], GError **error)
-{
-	if (strlen(hex) != 96) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--snp-ovmf-hash needs 96 hex digits");
-		return FALSE;
-	}
-	for (int i = 0; i < 48; i++) {
-		int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--snp-ovmf-hash is not hex");
-			return FALSE;
-		}
-		out[i] = hi << 4 | lo;
-	}
 	return TRUE;
 }
 
@@ -127,8 +113,13 @@ cvmctl_measure_args_to_options(const CvmctlMeasureArgs *a, CvmMeasureOptions *o,
 		return FALSE;
 	if (a->features && !parse_u64(a->features, "guest features", &o->guest_features, error))
 		return FALSE;
+	if (a->ap_eip) {
+		if (!parse_u64(a->ap_eip, "AP EIP", &v, error))
+			return FALSE;
+		o->ap_eip = (guint32)v;
+	}
 	if (a->ovmf_hash) {
-		if (!parse_ovmf_hash(a->ovmf_hash, o->snp_ovmf_hash, error))
+		if (!cvmctl_parse_hex(a->ovmf_hash, o->snp_ovmf_hash, 48, "--snp-ovmf-hash", error))
 			return FALSE;
 		o->has_snp_ovmf_hash = TRUE;
 	}
@@ -192,6 +183,7 @@ int
 cvmctl_cmd_measure(int argc, char **argv)
 {
 	g_auto(CvmctlMeasureArgs) a = { 0 };
+	g_auto(CvmctlExplainArgs) x = { 0 };
 	g_autofree gchar *ovmf = NULL;
 	const GOptionEntry entries[] = {
 		{ "ovmf", 0, 0, G_OPTION_ARG_FILENAME, &ovmf, "OVMF firmware image", "FILE" },
@@ -206,6 +198,7 @@ cvmctl_cmd_measure(int argc, char **argv)
 					      "(docs/measurement.md).");
 	g_option_context_add_main_entries(context, entries, NULL);
 	cvmctl_measure_add_entries(context, &a, FALSE);
+	cvmctl_explain_add_entries(context, &x);
 	if (!cvmctl_parse_options(context, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
 	if (ovmf == NULL || argc != 1) {
@@ -219,6 +212,8 @@ cvmctl_cmd_measure(int argc, char **argv)
 	if (!g_file_get_contents(ovmf, &data, &len, &error))
 		return cvmctl_error(error);
 	g_autoptr(GBytes) fw = g_bytes_new_take(g_steal_pointer(&data), len);
+	if (x.digest)
+		return cvmctl_explain_run(&x, fw, ovmf, FALSE, &o, a.json);
 	if (a.json)
 		return print_ovmf_json(fw, &o);
 	if (!cvm_measure_ovmf(g_bytes_get_data(fw, NULL), len, &o, &d, &error)) {

@@ -117,6 +117,24 @@ gboolean cvmi_measure_ovmf_sev(const CvmiOvmf *ovmf, const CvmMeasureOptions *op
 gboolean cvmi_measure_ovmf_tdx(const guint8 *data, gsize len, const CvmMeasureOptions *opts,
 			       CvmDigest *out, GError **error);
 
+/* A TDVF metadata section (TDVF spec, "TDVF_SECTION"). */
+typedef struct {
+	guint32 data_offset, raw_size, type, attr;
+	guint64 mem_addr, mem_size;
+} CvmiTdvfSection;
+
+#define CVMI_TDVF_ATTR_MR_EXTEND 0x1
+#define CVMI_TDVF_ATTR_PAGE_AUG 0x2
+
+/* The TDVF metadata sections of @data (CvmiTdvfSection, in metadata order). */
+gboolean cvmi_tdvf_parse(const guint8 *data, gsize len, GArray *out, GError **error);
+/* Page @off of section @s: its bytes in the image, zero past raw_size. */
+void cvmi_tdvf_section_page(const guint8 *data, const CvmiTdvfSection *s, guint64 off, guint8 page[4096]);
+
+/* Adds the TDVF sections of @firmware to @b for the TDX platform @mask
+ * (igvm/ovmf-wrap-tdx.c). */
+gboolean cvmi_ovmf_wrap_tdx(CvmIgvmBuilder *b, guint32 mask, const guint8 *firmware, gsize len, GError **error);
+
 /* TDX MRTD records fed into a running SHA-384. */
 void cvmi_tdx_page_add(EVP_MD_CTX *ctx, guint64 gpa);
 void cvmi_tdx_extend_page(EVP_MD_CTX *ctx, guint64 gpa, const guint8 page[4096]);

@@ -10,13 +10,6 @@
 
 #define TDVF_DESC_SIZE 16
 #define TDVF_SECTION_SIZE 32
-#define TDVF_ATTR_MR_EXTEND 0x1
-#define TDVF_ATTR_PAGE_AUG 0x2
-
-typedef struct {
-	guint32 data_offset, raw_size, type, attr;
-	guint64 mem_addr, mem_size;
-} TdvfSection;
 
 void
 cvmi_tdx_page_add(EVP_MD_CTX *ctx, guint64 gpa)
@@ -40,8 +33,8 @@ cvmi_tdx_extend_page(EVP_MD_CTX *ctx, guint64 gpa, const guint8 page[4096])
 	}
 }
 
-static gboolean
-parse_tdvf(const guint8 *data, gsize len, GArray *out, GError **error)
+gboolean
+cvmi_tdvf_parse(const guint8 *data, gsize len, GArray *out, GError **error)
 {
 	CvmiOvmf ovmf;
 	guint32 from_end;
@@ -73,7 +66,7 @@ parse_tdvf(const guint8 *data, gsize len, GArray *out, GError **error)
 	guint64 total = 0;
 	for (guint32 i = 0; i < n; i++) {
 		const guint8 *s = d + TDVF_DESC_SIZE + i * TDVF_SECTION_SIZE;
-		TdvfSection sec = { cvm_read_le32(s), cvm_read_le32(s + 4), cvm_read_le32(s + 24), cvm_read_le32(s + 28), cvm_read_le64(s + 8), cvm_read_le64(s + 16) };
+		CvmiTdvfSection sec = { cvm_read_le32(s), cvm_read_le32(s + 4), cvm_read_le32(s + 24), cvm_read_le32(s + 28), cvm_read_le64(s + 8), cvm_read_le64(s + 16) };
 		total += MIN(sec.mem_size, G_GUINT64_CONSTANT(0x100000000) + 1);
 		/* TDVF sections are firmware, HOB and temporary memory: a few MiB. */
 		if (sec.mem_addr % CVMI_PAGE_SIZE || sec.mem_size % CVMI_PAGE_SIZE ||
@@ -89,8 +82,8 @@ parse_tdvf(const guint8 *data, gsize len, GArray *out, GError **error)
 	return TRUE;
 }
 
-static void
-section_page(const guint8 *data, const TdvfSection *s, guint64 off, guint8 page[4096])
+void
+cvmi_tdvf_section_page(const guint8 *data, const CvmiTdvfSection *s, guint64 off, guint8 page[4096])
 {
 	memset(page, 0, CVMI_PAGE_SIZE);
 	if (off < s->raw_size)
@@ -98,26 +91,26 @@ section_page(const guint8 *data, const TdvfSection *s, guint64 off, guint8 page[
 }
 
 static void
-measure_section(EVP_MD_CTX *ctx, const guint8 *data, const TdvfSection *s, const CvmMeasureOptions *opts)
+measure_section(EVP_MD_CTX *ctx, const guint8 *data, const CvmiTdvfSection *s, const CvmMeasureOptions *opts)
 {
 	guint8 page[CVMI_PAGE_SIZE];
-	gboolean extend = (s->attr & TDVF_ATTR_MR_EXTEND) != 0;
+	gboolean extend = (s->attr & CVMI_TDVF_ATTR_MR_EXTEND) != 0;
 
-	if (s->attr & TDVF_ATTR_PAGE_AUG)
+	if (s->attr & CVMI_TDVF_ATTR_PAGE_AUG)
 		return;
 	for (guint64 off = 0; off < s->mem_size; off += CVMI_PAGE_SIZE) {
 		cvmi_tdx_page_add(ctx, s->mem_addr + off);
 		if (opts->trace)
 			opts->trace(s->mem_addr + off, "page.add", NULL, 0, NULL, 0, opts->trace_data);
 		if (extend && !opts->tdx_two_pass) {
-			section_page(data, s, off, page);
+			cvmi_tdvf_section_page(data, s, off, page);
 			cvmi_tdx_extend_page(ctx, s->mem_addr + off, page);
 			if (opts->trace)
 				opts->trace(s->mem_addr + off, "mr.extend", NULL, 0, NULL, 0, opts->trace_data);
 		}
 	}
 	for (guint64 off = 0; extend && opts->tdx_two_pass && off < s->mem_size; off += CVMI_PAGE_SIZE) {
-		section_page(data, s, off, page);
+		cvmi_tdvf_section_page(data, s, off, page);
 		cvmi_tdx_extend_page(ctx, s->mem_addr + off, page);
 		if (opts->trace)
 			opts->trace(s->mem_addr + off, "mr.extend", NULL, 0, NULL, 0, opts->trace_data);
@@ -128,15 +121,15 @@ gboolean
 cvmi_measure_ovmf_tdx(const guint8 *data, gsize len, const CvmMeasureOptions *opts, CvmDigest *out,
 		      GError **error)
 {
-	g_autoptr(GArray) sections = g_array_new(FALSE, FALSE, sizeof(TdvfSection));
+	g_autoptr(GArray) sections = g_array_new(FALSE, FALSE, sizeof(CvmiTdvfSection));
 	g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new();
 	unsigned int n = 48;
 
-	if (!parse_tdvf(data, len, sections, error))
+	if (!cvmi_tdvf_parse(data, len, sections, error))
 		return FALSE;
 	EVP_DigestInit_ex(ctx, EVP_sha384(), NULL);
 	for (guint i = 0; i < sections->len; i++)
-		measure_section(ctx, data, &g_array_index(sections, TdvfSection, i), opts);
+		measure_section(ctx, data, &g_array_index(sections, CvmiTdvfSection, i), opts);
 	out->platform = CVM_MEASURE_TDX;
 	out->len = 48;
 	EVP_DigestFinal_ex(ctx, out->bytes, &n);

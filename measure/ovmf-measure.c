@@ -200,6 +200,8 @@ cvmi_measure_ovmf_snp(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmDi
 		g_prefix_error(error, "no SEV-ES AP reset vector: ");
 		return FALSE;
 	}
+	if (opts->ap_eip != 0)
+		ap_eip = opts->ap_eip;
 	cvmi_snp_chain_init(&chain, opts);
 	if (!opts->has_snp_ovmf_hash)
 		cvmi_snp_chain_normal(&chain, ovmf->gpa, ovmf->data, ovmf->len);
@@ -256,6 +258,8 @@ cvmi_measure_ovmf_sev(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmDi
 			g_prefix_error(error, "no SEV-ES AP reset vector: ");
 			return FALSE;
 		}
+		if (opts->ap_eip != 0)
+			ap_eip = opts->ap_eip;
 		for (guint i = 0; i < MAX(opts->vcpus, 1); i++) {
 			cvmi_vmsa_ovmf(page, i == 0 ? 0xfffffff0u : ap_eip, 0, opts->vcpu_sig, opts->vmm);
 			EVP_DigestUpdate(ctx, page, sizeof(page));

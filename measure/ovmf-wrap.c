@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Wrapping OVMF into IGVM the way QEMU lays it out for an OVMF launch: the
  * image ending at 4 GiB, the SEV metadata sections as SNP page types, and one
- * VMSA per vCPU with the register values sev-snp-measure assumes. Data-less
+ * VMSA per vCPU with the register values sev-snp-measure assumes; plain SEV
+ * gets the image alone, TDX its TDVF sections (igvm/ovmf-wrap-tdx.c). Data-less
  * pages stay data-less, so with --native-zero the SNP digest of the result is
  * the OVMF flow's digest. */
 #include "measure/measure-private.h"
@@ -92,7 +93,12 @@ cvm_igvm_add_ovmf(CvmIgvmBuilder *builder, const guint8 *firmware, gsize len, gu
 	guint32 es = local ? 0 : declare(builder, platforms, CVM_OVMF_WRAP_SEV_ES, CVM_IGVM_PLATFORM_SEV_ES, &local);
 	guint32 native = local ? 0 : declare(builder, platforms, CVM_OVMF_WRAP_NATIVE, CVM_IGVM_PLATFORM_NATIVE,
 					     &local);
-	if (local != NULL || (snp | es | native) == 0) {
+	guint32 tdx = local ? 0 : declare(builder, platforms, CVM_OVMF_WRAP_TDX, CVM_IGVM_PLATFORM_TDX, &local);
+	guint32 sev = local ? 0 : declare(builder, platforms, CVM_OVMF_WRAP_SEV, CVM_IGVM_PLATFORM_SEV, &local);
+	if (local == NULL && sev && opts->kernel != NULL)
+		g_set_error(&local, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED, "sev: the SEV digest takes the kernel hash "
+			    "table as 176 bytes, which IGVM's 4 KiB pages cannot express");
+	if (local != NULL || (snp | es | native | tdx | sev) == 0) {
 		if (local == NULL)
 			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "no platform to wrap the firmware for");
 		else
@@ -101,8 +107,10 @@ cvm_igvm_add_ovmf(CvmIgvmBuilder *builder, const guint8 *firmware, gsize len, gu
 	}
 	fw = g_bytes_new_static(firmware, len);
 	if ((snp && !cvm_igvm_builder_add_guest_policy(builder, snp, 0x30000, error)) ||
-	    !cvm_igvm_builder_add_page_data(builder, snp | es | native, ovmf.gpa, 0, CVM_IGVM_PAGE_DATA_NORMAL, fw,
-					    error) ||
+	    ((snp | es | native | sev) &&
+	     !cvm_igvm_builder_add_page_data(builder, snp | es | native | sev, ovmf.gpa, 0, CVM_IGVM_PAGE_DATA_NORMAL,
+					     fw, error)) ||
+	    (tdx && !cvmi_ovmf_wrap_tdx(builder, tdx, firmware, len, error)) ||
 	    (snp && !add_sections(builder, &ovmf, snp, opts, error)) ||
 	    (snp && !add_vmsas(builder, snp, ap_eip, opts->guest_features, opts, error)) ||
 	    (es && !add_vmsas(builder, es, ap_eip, 0, opts, error)))

@@ -97,6 +97,9 @@ typedef void (*CvmMeasureTraceFunc)(guint64 gpa, const char *page_type, const gu
  * @check_kvm: IGVM: also check that KVM can launch the file (one VMSA at
  *   0xFFFFFFFFF000 after all pages); violations become diagnostics
  * @tdx_two_pass: TDX: all PAGE.ADDs of a section before its MR.EXTENDs
+ * @ap_eip: OVMF flow, SEV-ES/SEV-SNP: the EIP the application processors'
+ *   VMSAs start at; 0 means the firmware's SEV-ES reset block (QEMU, and
+ *   sev-snp-measure); 0xfffffff0 starts them at the reset vector like the BSP
  * @jobs: worker threads for page hashing; 0 means one per CPU
  * @trace: per-page callback, or NULL
  * @trace_data: passed to @trace
@@ -121,6 +124,7 @@ typedef struct {
 	gboolean bsp_only;
 	gboolean check_kvm;
 	gboolean tdx_two_pass;
+	guint32 ap_eip;
 	guint jobs;
 	CvmMeasureTraceFunc trace;
 	gpointer trace_data;
@@ -235,11 +239,18 @@ gboolean cvm_measure_igvm_parsed(const CvmIgvm *igvm, const CvmMeasureOptions *o
  * @CVM_OVMF_WRAP_SEV_SNP: firmware, SEV metadata sections, SNP VMSAs
  * @CVM_OVMF_WRAP_SEV_ES: firmware and SEV-ES VMSAs (sev_features 0)
  * @CVM_OVMF_WRAP_NATIVE: firmware only (the CPU starts at its reset vector)
+ * @CVM_OVMF_WRAP_TDX: the TDVF metadata sections (measured ones with their
+ *   data, the others unmeasured), no VP context (the TD's reset state is
+ *   architectural)
+ * @CVM_OVMF_WRAP_SEV: firmware only (plain SEV has no VMSA); refused with a
+ *   kernel, whose 176-byte hash table no IGVM page expresses
  */
 typedef enum {
 	CVM_OVMF_WRAP_SEV_SNP = 1 << 0,
 	CVM_OVMF_WRAP_SEV_ES = 1 << 1,
 	CVM_OVMF_WRAP_NATIVE = 1 << 2,
+	CVM_OVMF_WRAP_TDX = 1 << 3,
+	CVM_OVMF_WRAP_SEV = 1 << 4,
 } CvmOvmfWrapPlatform;
 
 /**
@@ -254,7 +265,9 @@ typedef enum {
  *
  * Lays the firmware out as QEMU does for an OVMF launch. Measured with
  * @native_zero, the SNP digest of the result equals cvm_measure_ovmf() for the
- * same firmware and @opts; SNP files get GUEST_POLICY 0x30000.
+ * same firmware and @opts; SNP files get GUEST_POLICY 0x30000. The TDX MRTD
+ * and the SEV digest of the result equal cvm_measure_ovmf()'s (TDX single
+ * pass, SEV without a kernel).
  */
 gboolean cvm_igvm_add_ovmf(CvmIgvmBuilder *builder, const guint8 *firmware, gsize len, guint platforms,
 			   const CvmMeasureOptions *opts, GError **error);
