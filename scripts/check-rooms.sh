@@ -28,7 +28,7 @@ function floor_of(room) {
 function header_room(name) {
 	if (name ~ /^(error|bus|client|state|guest-memory|libvirt)$/) return "libcvm"
 	if (name ~ /^igvm(-.*)?$/) return "igvm"
-	if (name == "measure") return "measure"
+	if (name ~ /^measure(-.*)?$/) return "measure"
 	if (name ~ /^(launch|lifecycle|host|policy|native-load)$/) return "launch"
 	if (name ~ /^attest-/) return "attest"
 	if (name ~ /^fwupdate(-.*)?$/) return "fwupdate"

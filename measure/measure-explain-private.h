@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The outcome of a digest search (igvm/measure-explain*.c): the search fills
+/* The outcome of a digest search (measure/measure-explain*.c): the search fills
  * it, the report files render it. */
 #pragma once
 

@@ -11,7 +11,7 @@
  *   - PAGE.AUG sections (PermMem) are never added at launch: nothing.
  * The TD HOB is written by the VMM at launch (guest RAM layout); the file
  * only reserves its pages at the TD_HOB section's address. */
-#include "igvm/measure-private.h"
+#include "measure/measure-private.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm-builder.h>

@@ -9,8 +9,8 @@
  * to every candidate as --snp-ovmf-hash; the SEV-ES digest is one SHA-256
  * stream, so its context after the firmware is copied per candidate and
  * after each VMSA. */
-#include "igvm/measure-explain-private.h"
-#include "igvm/measure-private.h"
+#include "measure/measure-explain-private.h"
+#include "measure/measure-private.h"
 
 #include <cvm/error.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Rendering an --explain outcome: text, JSON, and the cvmctl options that
  * reproduce a candidate's digest. */
-#include "igvm/measure-explain-private.h"
+#include "measure/measure-explain-private.h"
 
 #include <json-c/json.h>
 #include <string.h>
