@@ -190,8 +190,7 @@ descriptor_valid(GHashTable *schema, json_object *fw, GString *why)
 /* ---- Fixture: an IGVM file (native, SEV-ES, SEV-SNP) and three folders. ---- */
 
 typedef struct {
-	gchar *dir;
-	gchar *igvm;
+	CvmtLaunchDir *l; /* l->igvm: native, SEV-ES, SEV-SNP */
 	gchar *sys, *etc, *user;
 	GHashTable *schema;
 } Fixture;
@@ -201,12 +200,10 @@ setup(void **state)
 {
 	Fixture *f = g_new0(Fixture, 1);
 
-	f->dir = cvmt_mkdtemp();
-	f->igvm = g_build_filename(f->dir, "guest.igvm", NULL);
-	cvmt_write_launch_igvm(f->igvm);
-	f->sys = g_build_filename(f->dir, "usr-share", NULL);
-	f->etc = g_build_filename(f->dir, "etc", NULL);
-	f->user = g_build_filename(f->dir, "home", NULL);
+	f->l = cvmt_launch_dir_new("guest.igvm");
+	f->sys = g_build_filename(f->l->dir, "usr-share", NULL);
+	f->etc = g_build_filename(f->l->dir, "etc", NULL);
+	f->user = g_build_filename(f->l->dir, "home", NULL);
 	g_mkdir(f->sys, 0755);
 	g_mkdir(f->etc, 0755);
 	g_mkdir(f->user, 0755);
@@ -220,9 +217,7 @@ teardown(void **state)
 {
 	Fixture *f = *state;
 
-	cvmt_rm_rf(f->dir);
-	g_free(f->dir);
-	g_free(f->igvm);
+	cvmt_launch_dir_free(f->l);
 	g_free(f->sys);
 	g_free(f->etc);
 	g_free(f->user);
@@ -293,7 +288,7 @@ test_descriptor_for_igvm_is_valid_against_the_schema(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	json_object *fw = cvm_firmware_descriptor_for_igvm(f->igvm, &error);
+	json_object *fw = cvm_firmware_descriptor_for_igvm(f->l->igvm, &error);
 	g_autoptr(GString) why = g_string_new(NULL);
 	json_object *v;
 
@@ -304,7 +299,7 @@ test_descriptor_for_igvm_is_valid_against_the_schema(void **state)
 	assert_true(json_object_object_get_ex(fw, "features", &v));
 	assert_string_equal(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "[\"amd-sev-es\",\"amd-sev-snp\"]");
 	assert_true(json_object_object_get_ex(fw, "mapping", &v));
-	g_autofree gchar *mapping = g_strdup_printf("{\"device\":\"igvm\",\"filename\":\"%s\"}", f->igvm);
+	g_autofree gchar *mapping = g_strdup_printf("{\"device\":\"igvm\",\"filename\":\"%s\"}", f->l->igvm);
 	assert_string_equal(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
 			    mapping);
 	assert_true(json_object_object_get_ex(fw, "description", &v));
@@ -361,9 +356,9 @@ test_descriptor_refuses_a_file_that_is_not_igvm(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *junk = g_build_filename(f->dir, "junk.igvm", NULL);
+	g_autofree gchar *junk = g_build_filename(f->l->dir, "junk.igvm", NULL);
 
-	put(f->dir, "junk.igvm", "not an IGVM file");
+	put(f->l->dir, "junk.igvm", "not an IGVM file");
 	assert_null(cvm_firmware_descriptor_for_igvm(junk, &error));
 	assert_non_null(error);
 	assert_non_null(strstr(error->message, junk));
@@ -375,8 +370,8 @@ static void
 test_specific_folders_override_and_empty_files_mask(void **state)
 {
 	Fixture *f = *state;
-	g_autofree gchar *snp = igvm_descriptor(f->igvm, "\"amd-sev-snp\"");
-	g_autofree gchar *es = igvm_descriptor(f->igvm, "\"amd-sev-es\"");
+	g_autofree gchar *snp = igvm_descriptor(f->l->igvm, "\"amd-sev-snp\"");
+	g_autofree gchar *es = igvm_descriptor(f->l->igvm, "\"amd-sev-es\"");
 	g_autoptr(GPtrArray) l = NULL;
 
 	put(f->sys, "50-a.json", snp);         /* masked by etc */
@@ -411,14 +406,14 @@ test_specific_folders_override_and_empty_files_mask(void **state)
 	assert_string_equal(e->name, "40-c.json");
 	e = cvm_firmware_pick(l, CVM_LAUNCH_PLATFORM_AUTO, NULL, &error);
 	assert_string_equal(e->name, "40-c.json");
-	assert_string_equal(e->filename, f->igvm);
+	assert_string_equal(e->filename, f->l->igvm);
 }
 
 static void
 test_names_sort_by_strcmp_across_folders(void **state)
 {
 	Fixture *f = *state;
-	g_autofree gchar *snp = igvm_descriptor(f->igvm, "\"amd-sev-snp\"");
+	g_autofree gchar *snp = igvm_descriptor(f->l->igvm, "\"amd-sev-snp\"");
 	g_autoptr(GPtrArray) l = NULL;
 
 	put(f->user, "10-user.json", snp);
@@ -466,8 +461,8 @@ static void
 test_claims_the_file_does_not_back_are_not_offered(void **state)
 {
 	Fixture *f = *state;
-	g_autofree gchar *tdx = igvm_descriptor(f->igvm, "\"intel-tdx\"");
-	g_autofree gchar *missing_file = g_build_filename(f->dir, "gone.igvm", NULL);
+	g_autofree gchar *tdx = igvm_descriptor(f->l->igvm, "\"intel-tdx\"");
+	g_autofree gchar *missing_file = g_build_filename(f->l->dir, "gone.igvm", NULL);
 	g_autofree gchar *gone = igvm_descriptor(missing_file, "\"amd-sev-snp\"");
 	g_autoptr(GPtrArray) l = NULL;
 	g_autoptr(GError) error = NULL;

@@ -11,12 +11,7 @@
 #include <cvm/launch.h>
 #include <string.h>
 
-typedef struct {
-	gchar *dir;
-	gchar *igvm; /* native + SEV-ES + SEV-SNP */
-	gchar *state; /* a raw state disk, with a comma in its name */
-	gchar *guest_dir;
-} Fixture;
+typedef CvmtLaunchDir Fixture; /* igvm: native + SEV-ES + SEV-SNP */
 
 static const CvmHostInfo host_debian12 = {.libvirt_version = 9000000, .qemu_version = 7002000,
 					  .qemu_virtio_blk_device = TRUE, .qemu_vhost_vsock_device = TRUE};
@@ -34,30 +29,23 @@ static const CvmHostInfo host_svsm_planes = {.libvirt_version = 10005000, .qemu_
 static int
 setup(void **state)
 {
-	Fixture *f = g_new0(Fixture, 1);
-
-	f->dir = cvmt_mkdtemp();
-	f->igvm = g_build_filename(f->dir, "svsm.igvm", NULL);
-	f->state = g_build_filename(f->dir, "state,1.img", NULL);
-	f->guest_dir = g_build_filename(f->dir, "guest", NULL);
-	cvmt_write_launch_igvm(f->igvm);
-	assert_true(g_file_set_contents(f->state, "", 0, NULL));
-	*state = f;
+	*state = cvmt_launch_dir_new("svsm.igvm");
 	return 0;
+}
+
+/* A raw state disk, with a comma in its name (QEMU doubles it). */
+static gchar *
+state_disk(Fixture *f)
+{
+	gchar *path = g_build_filename(f->dir, "state,1.img", NULL);
+	assert_true(g_file_set_contents(path, "", 0, NULL));
+	return path;
 }
 
 static int
 teardown(void **state)
 {
-	Fixture *f = *state;
-
-	cvmt_rm_rf(f->dir);
-	g_free(f->dir);
-	g_free(f->igvm);
-	g_free(f->state);
-	g_free(f->guest_dir);
-	g_free(f);
-	return 0;
+	return cvmt_launch_dir_teardown(state);
 }
 
 static CvmLaunchPlan *
@@ -93,7 +81,8 @@ test_blk_and_vsock_under_sev_snp_with_planes(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *blk = g_strconcat("blk:", f->state, NULL);
+	g_autofree gchar *disk = state_disk(f);
+	g_autofree gchar *blk = g_strconcat("blk:", disk, NULL);
 	const char *devices[] = { blk, "vsock:3", NULL };
 	g_autoptr(CvmLaunchPlan) p = plan(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, devices, &error);
 	cvmt_assert_no_error(error);
@@ -137,7 +126,8 @@ test_native_gets_devices_but_no_planes(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *blk = g_strconcat("blk:", f->state, NULL);
+	g_autofree gchar *disk = state_disk(f);
+	g_autofree gchar *blk = g_strconcat("blk:", disk, NULL);
 	const char *devices[] = { blk, NULL };
 	g_autoptr(CvmLaunchPlan) p = plan(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_NATIVE, devices, &error);
 	cvmt_assert_no_error(error);
@@ -191,7 +181,8 @@ static void
 test_bad_devices_are_refused(void **state)
 {
 	Fixture *f = *state;
-	g_autofree gchar *blk = g_strconcat("blk:", f->state, NULL);
+	g_autofree gchar *disk = state_disk(f);
+	g_autofree gchar *blk = g_strconcat("blk:", disk, NULL);
 	const char *unknown[] = { "net:user", NULL };
 	const char *relative[] = { "blk:state.img", NULL };
 	const char *cid[] = { "vsock:2", NULL };
@@ -199,16 +190,19 @@ test_bad_devices_are_refused(void **state)
 	const char *five[] = { blk, blk, blk, blk, blk, NULL };
 	const char *devices[] = { "vsock:3", NULL };
 
-	expect_refusal(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, unknown, CVM_ERROR_INVALID_ARGUMENT,
-		       "unknown device \"net:user\" (blk:PATH or vsock:CID)");
-	expect_refusal(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, relative, CVM_ERROR_INVALID_ARGUMENT,
-		       "absolute path");
-	expect_refusal(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, cid, CVM_ERROR_INVALID_ARGUMENT,
-		       "from 3 to 4294967294");
-	expect_refusal(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, two_vsock, CVM_ERROR_INVALID_ARGUMENT,
-		       "one vsock device at most");
-	expect_refusal(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, five, CVM_ERROR_INVALID_ARGUMENT,
-		       "at most 4 (x-svsm-virtio-mmio has 4 virtio-mmio slots from 0xfef00000)");
+	const struct {
+		const char *const *devices;
+		const char *message;
+	} bad[] = {
+		{ unknown, "unknown device \"net:user\" (blk:PATH or vsock:CID)" },
+		{ relative, "absolute path" },
+		{ cid, "from 3 to 4294967294" },
+		{ two_vsock, "one vsock device at most" },
+		{ five, "at most 4 (x-svsm-virtio-mmio has 4 virtio-mmio slots from 0xfef00000)" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++)
+		expect_refusal(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, bad[i].devices,
+			       CVM_ERROR_INVALID_ARGUMENT, bad[i].message);
 	expect_refusal(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_ES, devices, CVM_ERROR_NOT_SUPPORTED,
 		       "the SVSM runs under sev-snp (or native), not sev-es");
 }
