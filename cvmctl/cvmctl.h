@@ -36,10 +36,16 @@ int cvmctl_cmd_console(int argc, char **argv);
 int cvmctl_cmd_forget(int argc, char **argv);
 int cvmctl_cmd_fwupdate(int argc, char **argv);
 int cvmctl_cmd_migrate(int argc, char **argv);
+int cvmctl_cmd_firmware(int argc, char **argv);
 /* migrate-guest.c */
 int cvmctl_migrate_guest(int argc, char **argv);
 int cvmctl_migrate_status(int argc, char **argv);
 int cvmctl_migrate_cancel(int argc, char **argv);
+
+/* The IGVM file of --firmware auto (the first host descriptor that can
+ * launch @platform) or NAME (a descriptor's file name) (cvmctl/launch-firmware.c). */
+#include <cvm/launch.h>
+gchar *cvmctl_launch_firmware(const char *choice, CvmLaunchPlatform platform, GError **error);
 
 /* Shared helpers (cvmctl/common.c). */
 

@@ -12,6 +12,7 @@ static const CvmctlCommand igvm_commands[] = {
 	{ "sign", cvmctl_igvm_sign, "Add a signed SNP ID block (ECDSA P-384 keys)" },
 	{ "verify", cvmctl_igvm_verify, "Check an SNP ID block's digest and signatures" },
 	{ "diff", cvmctl_igvm_diff, "Show the differences between two IGVM files" },
+	{ "descriptor", cvmctl_igvm_descriptor, "Write the QEMU firmware descriptor (device igvm) of a file" },
 };
 
 int

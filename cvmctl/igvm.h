@@ -12,3 +12,4 @@ int cvmctl_igvm_validate(int argc, char **argv);
 int cvmctl_igvm_measure(int argc, char **argv);
 int cvmctl_igvm_sign(int argc, char **argv);
 int cvmctl_igvm_verify(int argc, char **argv);
+int cvmctl_igvm_descriptor(int argc, char **argv);

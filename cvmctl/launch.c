@@ -14,6 +14,8 @@
 
 typedef struct {
 	gchar *igvm, *name, *memory, *platform, *uri, *bus, *serial_log, *disk, *network, *cmdline, *snp_policy, *accel;
+	gchar *firmware;
+	GStrv svsm_devices;
 	gint vcpus;
 	gboolean console, json;
 	gchar *files_dir;
@@ -38,6 +40,8 @@ clear_opts(LaunchOpts *o)
 	g_free(o->accel);
 	g_free(o->igvm_abs);
 	g_free(o->files_dir);
+	g_free(o->firmware);
+	g_strfreev(o->svsm_devices);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LaunchOpts, clear_opts)
 
@@ -45,7 +49,12 @@ static gboolean
 parse(int *argc, char ***argv, const char *what, const char *const *not_mine, LaunchOpts *o)
 {
 	GOptionEntry entries[] = {
-		{ "igvm", 'i', 0, G_OPTION_ARG_FILENAME, &o->igvm, "IGVM file (required)", "FILE" },
+		{ "igvm", 'i', 0, G_OPTION_ARG_FILENAME, &o->igvm, "IGVM file (or --firmware)", "FILE" },
+		{ "firmware", 0, 0, G_OPTION_ARG_STRING, &o->firmware,
+		  "the IGVM file of a host firmware descriptor: auto (the first that can launch --platform) or NAME",
+		  "auto|NAME" },
+		{ "svsm-device", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->svsm_devices,
+		  "a virtio-mmio device for the COCONUT SVSM (repeatable, at most 4)", "blk:PATH|vsock:CID" },
 		{ "name", 'n', 0, G_OPTION_ARG_STRING, &o->name, "guest name (required)", "NAME" },
 		{ "memory", 'm', 0, G_OPTION_ARG_STRING, &o->memory, "guest RAM (default 512M)", "SIZE" },
 		{ "vcpus", 0, 0, G_OPTION_ARG_INT, &o->vcpus, "vCPUs (default 1)", "N" },
@@ -80,10 +89,16 @@ make_spec(LaunchOpts *o, GError **error)
 {
 	CvmGuestSpec *s = &o->spec;
 
-	if (o->igvm == NULL || o->name == NULL) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "--igvm FILE and --name NAME are required");
+	if ((o->igvm == NULL) == (o->firmware == NULL) || o->name == NULL) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "--name NAME and one of --igvm FILE and --firmware auto|NAME are required");
 		return FALSE;
 	}
+	if (o->platform != NULL && !cvm_launch_platform_from_string(o->platform, &s->platform, error))
+		return FALSE;
+	if (o->firmware != NULL && (o->igvm = cvmctl_launch_firmware(o->firmware, s->platform, error)) == NULL)
+		return FALSE;
+	s->svsm_devices = (const char *const *)o->svsm_devices;
 	o->igvm_abs = g_canonicalize_filename(o->igvm, NULL);
 	s->igvm_path = o->igvm_abs;
 	s->name = o->name;
@@ -102,8 +117,6 @@ make_spec(LaunchOpts *o, GError **error)
 			    "--memory %s is out of range: allowed 16M-4T, a multiple of 1M", o->memory);
 		return FALSE;
 	}
-	if (o->platform != NULL && !cvm_launch_platform_from_string(o->platform, &s->platform, error))
-		return FALSE;
 	if (o->accel != NULL && !cvm_launch_accel_from_string(o->accel, &s->accel, error))
 		return FALSE;
 	if (o->snp_policy != NULL) {

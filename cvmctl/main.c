@@ -20,6 +20,7 @@ static const CvmctlCommand commands[] = {
 	{ "fwupdate", cvmctl_cmd_fwupdate, "Replace a guest's firmware: stage, apply, rollback, status, decode" },
 	{ "migrate", cvmctl_cmd_migrate, "SVSM migration: relay the migration page over a channel" },
 	{ "forget", cvmctl_cmd_forget, "Power off and remove a guest: domain, record and files" },
+	{ "firmware", cvmctl_cmd_firmware, "The host's QEMU firmware descriptors and what each can launch" },
 };
 
 int

@@ -24,6 +24,7 @@ launch_free(Launch *l)
 {
 	g_object_unref(l->inv);
 	g_variant_unref(l->spec);
+	g_free((gpointer)l->guest.svsm_devices); /* the array only: its strings are in @spec */
 	g_free(l);
 }
 

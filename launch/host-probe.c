@@ -179,6 +179,9 @@ cvm_host_probe(virConnectPtr conn, CvmHostInfo *out, GError **error)
 	gboolean has = emulator_has_igvm(conn, caps, &known);
 	if (known)
 		out->qemu_igvm = has;
+	g_autofree gchar *emulator = known ? emulator_path(caps) : NULL;
+	if (emulator != NULL)
+		cvm_host_probe_emulator(emulator, out);
 	if (out->kvm && is_local(conn) && !kvm_opens())
 		out->kvm = FALSE;
 	return TRUE;

@@ -50,9 +50,8 @@ qemu_arg(Xml *x, const char *value)
 	attr(xmlNewChild(x->cmdline, x->qemu_ns, (const xmlChar *)"arg", NULL), "value", value);
 }
 
-/* QEMU's option syntax doubles commas inside a value. */
-static gchar *
-qemu_escape(const char *value)
+gchar *
+cvmi_launch_qemu_escape(const char *value)
 {
 	g_auto(GStrv) parts = g_strsplit(value, ",", -1);
 	return g_strjoinv(",,", parts);
@@ -176,7 +175,7 @@ add_loading(Xml *x, const CvmLaunchPlan *plan)
 			qemu_arg(x, args[i]);
 		return;
 	}
-	g_autofree gchar *file = qemu_escape(plan->md.igvm_path);
+	g_autofree gchar *file = cvmi_launch_qemu_escape(plan->md.igvm_path);
 	g_autofree gchar *obj = g_strdup_printf("igvm-cfg,id=" IGVM_OBJECT_ID ",file=%s", file);
 	qemu_arg(x, "-object");
 	qemu_arg(x, obj);
@@ -185,6 +184,8 @@ add_loading(Xml *x, const CvmLaunchPlan *plan)
 	qemu_arg(x, "igvm-cfg=" IGVM_OBJECT_ID);
 	if (plan->platform != CVM_LAUNCH_PLATFORM_NATIVE)
 		add_sev(x, plan);
+	for (guint i = 0; plan->svsm_args != NULL && plan->svsm_args[i] != NULL; i++)
+		qemu_arg(x, plan->svsm_args[i]);
 }
 
 /* The launch measurement assumes the EPYC-v4 signature (cvm/measure.h). */

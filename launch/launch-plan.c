@@ -142,6 +142,8 @@ fill(CvmLaunchPlan *plan, const CvmGuestSpec *spec, GError **error)
 	if (!cvmi_launch_choose_platform(igvm, &plan->host, spec->platform, &plan->platform, error))
 		return FALSE;
 	plan->strategy = plan->host.qemu_igvm ? CVM_LAUNCH_STRATEGY_IGVM_CFG : CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE;
+	if (!cvmi_launch_svsm_args(spec, &plan->host, plan->platform, plan->strategy, &plan->svsm_args, error))
+		return FALSE;
 	const guint8 *data = cvm_igvm_get_data(igvm, &len);
 	plan->md.igvm_path = g_strdup(spec->igvm_path);
 	plan->md.igvm_sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
@@ -203,6 +205,7 @@ cvm_launch_plan_free(CvmLaunchPlan *plan)
 	g_clear_pointer(&plan->igvm, cvm_igvm_free);
 	g_ptr_array_unref(plan->warnings);
 	g_free(plan->xml);
+	g_strfreev(plan->svsm_args);
 	g_free(plan);
 }
 

@@ -32,6 +32,7 @@ struct _CvmLaunchPlan {
 	CvmDigest digest;
 	GPtrArray *warnings; /* gchar *, NULL-terminated */
 	gchar *xml;
+	GStrv svsm_args; /* QEMU options of the SVSM's devices (launch-svsm.c), or NULL */
 };
 
 /* A NULL-terminated table of @n names indexed by an enum's values: the
@@ -54,6 +55,15 @@ gboolean cvmi_launch_choose_accel(CvmLaunchAccel wanted, CvmLaunchPlatform platf
  * (naming QEMU's log and its line) when KVM could not run it. */
 gboolean cvmi_launch_watch_kvm(virDomainPtr dom, const char *uri, const char *name, const char *serial_log,
 			       gchar **why);
+
+/* QEMU's option syntax doubles commas inside a value. */
+gchar *cvmi_launch_qemu_escape(const char *value);
+/* The QEMU options for the SVSM's devices of @spec (NULL when it has none)
+ * on @host, launched as @platform with @strategy; CVM_ERROR_NOT_SUPPORTED
+ * naming what @host's QEMU lacks, CVM_ERROR_INVALID_ARGUMENT for a bad
+ * device (launch-svsm.c). */
+gboolean cvmi_launch_svsm_args(const CvmGuestSpec *spec, const CvmHostInfo *host, CvmLaunchPlatform platform,
+			       CvmLaunchStrategy strategy, GStrv *out, GError **error);
 
 /* Builds plan->xml from the rest of the plan. */
 gboolean cvmi_launch_build_xml(CvmLaunchPlan *plan, GError **error);

@@ -44,7 +44,7 @@ get_num(GVariantDict *d, const char *key, const GVariantType *type, guint64 *out
 
 static const char *const known_keys[] = {
 	"name", "igvm", "memory-mib", "vcpus", "platform", "snp-policy",
-	"serial-log", "disk", "network", "command-line", "accel", NULL,
+	"serial-log", "disk", "network", "command-line", "accel", "svsm-devices", NULL,
 };
 
 gboolean
@@ -78,14 +78,22 @@ cvm_guest_spec_from_variant(GVariant *spec, CvmGuestSpec *out, GError **error)
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "launch spec: \"name\" and \"igvm\" are required");
 		return FALSE;
 	}
+	g_autoptr(GVariant) svsm = g_variant_dict_lookup_value(d, "svsm-devices", NULL);
+	if (svsm != NULL && !g_variant_is_of_type(svsm, G_VARIANT_TYPE_STRING_ARRAY))
+		return bad_key(error, "svsm-devices", "as");
 	if (mib > (G_GUINT64_CONSTANT(1) << 22)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "launch spec: memory-mib is too large");
 		return FALSE;
 	}
 	out->memory_bytes = mib << 20;
 	out->vcpus = (guint)vcpus;
-	return (platform == NULL || cvm_launch_platform_from_string(platform, &out->platform, error)) &&
-	       (accel == NULL || cvm_launch_accel_from_string(accel, &out->accel, error));
+	if ((platform != NULL && !cvm_launch_platform_from_string(platform, &out->platform, error)) ||
+	    (accel != NULL && !cvm_launch_accel_from_string(accel, &out->accel, error)))
+		return FALSE;
+	/* Last, so that no failure leaves it allocated. */
+	if (svsm != NULL)
+		out->svsm_devices = g_variant_get_strv(svsm, NULL);
+	return TRUE;
 }
 
 static void
@@ -117,5 +125,7 @@ cvm_guest_spec_to_variant(const CvmGuestSpec *spec)
 	add_str(&b, "command-line", spec->command_line);
 	if (spec->accel != CVM_LAUNCH_ACCEL_AUTO)
 		add_str(&b, "accel", cvm_launch_accel_to_string(spec->accel));
+	if (spec->svsm_devices != NULL && spec->svsm_devices[0] != NULL)
+		g_variant_builder_add(&b, "{sv}", "svsm-devices", g_variant_new_strv(spec->svsm_devices, -1));
 	return g_variant_builder_end(&b);
 }

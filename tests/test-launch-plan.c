@@ -13,11 +13,8 @@
 
 #define FOUR_GIB G_GUINT64_CONSTANT(0x100000000)
 
-typedef struct {
-	gchar *dir;
-	gchar *igvm; /* native + SEV-SNP (with ID block) + SEV-ES */
-	gchar *guest_dir;
-} Fixture;
+/* igvm: native + SEV-SNP (with ID block) + SEV-ES */
+typedef CvmtLaunchDir Fixture;
 
 static const CvmHostInfo host_debian12 = {.libvirt_version = 9000000, .qemu_version = 7002000};
 static const CvmHostInfo host_qemu_igvm = {.libvirt_version = 9000000, .qemu_version = 10001000,
@@ -38,27 +35,15 @@ page(guint8 fill)
 static int
 setup(void **state)
 {
-	Fixture *f = g_new0(Fixture, 1);
-
-	f->dir = cvmt_mkdtemp();
 	/* Characters that need escaping in XML and in QEMU options. */
-	f->igvm = g_build_filename(f->dir, "a&b'c,d.igvm", NULL);
-	f->guest_dir = g_build_filename(f->dir, "guest", NULL);
-	cvmt_write_launch_igvm(f->igvm);
-	*state = f;
+	*state = cvmt_launch_dir_new("a&b'c,d.igvm");
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	Fixture *f = *state;
-	cvmt_rm_rf(f->dir);
-	g_free(f->dir);
-	g_free(f->igvm);
-	g_free(f->guest_dir);
-	g_free(f);
-	return 0;
+	return cvmt_launch_dir_teardown(state);
 }
 
 static CvmLaunchPlan *

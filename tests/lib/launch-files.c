@@ -35,6 +35,35 @@ cvmt_write_launch_igvm(const char *path)
 	cvmt_assert_no_error(error);
 }
 
+CvmtLaunchDir *
+cvmt_launch_dir_new(const char *igvm_name)
+{
+	CvmtLaunchDir *d = g_new0(CvmtLaunchDir, 1);
+
+	d->dir = cvmt_mkdtemp();
+	d->igvm = g_build_filename(d->dir, igvm_name, NULL);
+	d->guest_dir = g_build_filename(d->dir, "guest", NULL);
+	cvmt_write_launch_igvm(d->igvm);
+	return d;
+}
+
+void
+cvmt_launch_dir_free(CvmtLaunchDir *d)
+{
+	cvmt_rm_rf(d->dir);
+	g_free(d->dir);
+	g_free(d->igvm);
+	g_free(d->guest_dir);
+	g_free(d);
+}
+
+int
+cvmt_launch_dir_teardown(void **state)
+{
+	cvmt_launch_dir_free(*state);
+	return 0;
+}
+
 gchar *
 cvmt_xpath(const char *xml, const char *expr)
 {

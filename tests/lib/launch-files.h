@@ -5,6 +5,20 @@
 
 #include <glib.h>
 
+/* A temporary folder holding the IGVM file below as @igvm_name, and the
+ * path of a guest folder inside it (not created): the fixture of the
+ * launch tests. */
+typedef struct {
+	gchar *dir;
+	gchar *igvm;
+	gchar *guest_dir;
+} CvmtLaunchDir;
+CvmtLaunchDir *cvmt_launch_dir_new(const char *igvm_name);
+/* Removes the folder and frees @d; the teardown of a cmocka test whose
+ * state is one. */
+void cvmt_launch_dir_free(CvmtLaunchDir *d);
+int cvmt_launch_dir_teardown(void **state);
+
 /* Writes the file, or fails the test. Its SNP ID block's launch digest is
  * 0xab bytes, its ID key algorithm 1 and its signature R 0x11 bytes; the
  * guest policy is 0x30000; one page of 0xf4 sits just below 4 GiB. */

@@ -29,6 +29,12 @@ G_BEGIN_DECLS
  * @kvm: domain capabilities are for a kvm domain (else TCG)
  * @sev_cbitpos: the C-bit position SEV guests need (0 if unknown)
  * @sev_reduced_phys_bits: physical address bits SEV takes away (0 if unknown)
+ * @qemu_svsm_virtio_mmio: QEMU's q35 machine has `x-svsm-virtio-mmio` (COCONUT
+ *   SVSM's QEMU: virtio-mmio slots for the SVSM; cvm_host_probe_emulator())
+ * @qemu_device_plane: QEMU takes `device-plane=` (KVM planes: devices
+ *   owned by a VMPL)
+ * @qemu_virtio_blk_device: QEMU has the virtio-mmio `virtio-blk-device`
+ * @qemu_vhost_vsock_device: QEMU has the virtio-mmio `vhost-vsock-device`
  */
 typedef struct {
 	gulong libvirt_version;
@@ -41,6 +47,10 @@ typedef struct {
 	gboolean kvm;
 	guint sev_cbitpos;
 	guint sev_reduced_phys_bits;
+	gboolean qemu_svsm_virtio_mmio;
+	gboolean qemu_device_plane;
+	gboolean qemu_virtio_blk_device;
+	gboolean qemu_vhost_vsock_device;
 } CvmHostInfo;
 
 /**
@@ -78,5 +88,33 @@ gboolean cvm_host_info_from_caps(const char *domcaps_xml, gulong libvirt_version
  * Returns: %TRUE on success; CVM_ERROR_LIBVIRT with libvirt's message.
  */
 gboolean cvm_host_probe(virConnectPtr conn, CvmHostInfo *out, GError **error);
+
+/**
+ * cvm_host_info_from_qemu_help:
+ * @out: the host to complete
+ * @machine_help: (nullable): output of `QEMU -machine q35,help`
+ * @device_help: (nullable): output of `QEMU -device help`
+ * @help: (nullable): output of `QEMU -h`
+ *
+ * Sets the SVSM launch options QEMU offers, from its own help texts:
+ * @qemu_svsm_virtio_mmio (the machine property `x-svsm-virtio-mmio=`),
+ * @qemu_virtio_blk_device and @qemu_vhost_vsock_device (devices named in
+ * the list), @qemu_device_plane (`device-plane=` in the help, the test
+ * COCONUT SVSM's scripts/launch_guest.sh makes). Split from the probe so
+ * that other QEMUs' texts can be fed in.
+ */
+void cvm_host_info_from_qemu_help(CvmHostInfo *out, const char *machine_help, const char *device_help,
+				  const char *help);
+
+/**
+ * cvm_host_probe_emulator:
+ * @emulator: absolute path of a QEMU system emulator
+ * @out: the host to complete
+ *
+ * Runs @emulator for the three help texts of cvm_host_info_from_qemu_help()
+ * (a text it cannot get counts as empty). cvm_host_probe() calls it for a
+ * local emulator.
+ */
+void cvm_host_probe_emulator(const char *emulator, CvmHostInfo *out);
 
 G_END_DECLS

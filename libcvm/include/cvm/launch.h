@@ -216,6 +216,10 @@ const char *cvm_launch_strategy_to_string(CvmLaunchStrategy strategy);
  *   networking
  * @command_line: (nullable): text for the file's COMMAND_LINE parameter
  * @accel: CVM_LAUNCH_ACCEL_AUTO (0) or a forced accelerator
+ * @svsm_devices: (nullable): NULL-terminated virtio-mmio devices for the
+ *   COCONUT SVSM, at most CVM_LAUNCH_MAX_SVSM_DEVICES: `blk:PATH` (a raw
+ *   state disk, absolute path) or `vsock:CID` (a vhost-vsock device, CID
+ *   3 to 4294967294); see docs/firmware.md
  *
  * What a user asks for. Strings are borrowed.
  */
@@ -232,19 +236,25 @@ typedef struct {
 	const char *network;
 	const char *command_line;
 	CvmLaunchAccel accel;
+	const char *const *svsm_devices;
 } CvmGuestSpec;
+
+/* x-svsm-virtio-mmio gives the SVSM four virtio-mmio slots from 0xfef00000. */
+#define CVM_LAUNCH_MAX_SVSM_DEVICES 4
 
 /**
  * cvm_guest_spec_from_variant:
  * @spec: an a{sv} with the keys `name` (s), `igvm` (s), `memory-mib` (t),
  *   `vcpus` (u), `platform` (s), `snp-policy` (t), `serial-log` (s),
- *   `disk` (s), `network` (s), `command-line` (s), `accel` (s)
+ *   `disk` (s), `network` (s), `command-line` (s), `accel` (s),
+ *   `svsm-devices` (as)
  * @out: (out caller-allocates): strings borrowed from @spec
  * @error: return location for a #GError
  *
  * The LaunchGuest spec of cvmd's D-Bus API. Unknown keys and wrong types
  * are CVM_ERROR_INVALID_ARGUMENT; the values are checked by
- * cvm_launch_plan_new().
+ * cvm_launch_plan_new(). @out->svsm_devices, when set, is an array this
+ * call allocates (its strings borrowed from @spec): g_free() it.
  */
 gboolean cvm_guest_spec_from_variant(GVariant *spec, CvmGuestSpec *out, GError **error);
 /* The reverse (floating reference). */
