@@ -29,7 +29,7 @@ function header_room(name) {
 	if (name ~ /^(error|bus|client|state|guest-memory|libvirt)$/) return "libcvm"
 	if (name ~ /^igvm(-.*)?$/) return "igvm"
 	if (name ~ /^measure(-.*)?$/) return "measure"
-	if (name ~ /^(launch|lifecycle|host|policy|native-load)$/) return "launch"
+	if (name ~ /^(launch|lifecycle|host|policy|native-load|firmware)$/) return "launch"
 	if (name ~ /^attest-/) return "attest"
 	if (name ~ /^fwupdate(-.*)?$/) return "fwupdate"
 	if (name ~ /^migrate(-.*)?$/) return "migrate"

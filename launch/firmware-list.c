@@ -3,7 +3,7 @@
  * (src/qemu/qemu_interop_config.c, qemuInteropFetchConfigs): folders from
  * general to specific, a name in a later folder replacing the earlier one,
  * names in strcmp() order, an empty file masking its name. */
-#include "libcvm/firmware-private.h"
+#include "launch/firmware-private.h"
 
 #include <cvm/error.h>
 #include <errno.h>

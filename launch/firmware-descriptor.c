@@ -3,7 +3,7 @@
  * IGVM file from what the file declares, and read back from a host's
  * folder. The schema's rules are in docs/firmware.md; the test checks the
  * written ones against a copy of the schema. */
-#include "libcvm/firmware-private.h"
+#include "launch/firmware-private.h"
 
 #include <cvm/error.h>
 #include <cvm/igvm.h>

@@ -11,7 +11,7 @@
  * the guest OS runs at VMPL2, the SVSM owns its devices at VMPL0. Nothing
  * here is in any QEMU release; each option is refused by name where the
  * host's QEMU lacks it. See docs/firmware.md. */
-#include "libcvm/launch-private.h"
+#include "launch/launch-private.h"
 
 #include <cvm/error.h>
 #include <string.h>
