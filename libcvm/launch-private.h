@@ -47,14 +47,14 @@ gchar *cvmi_launch_version_string(gulong v);
 gboolean cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform wanted,
 				     CvmLaunchPlatform *out, GError **error);
 /* The firmware-update reset: destroys and undefines @name's domain and
- * launches it again from @igvm_path with the settings in its record @rec,
+ * launches it again from @igvm_path with the settings in its record @rec
+ * (@rec->name),
  * whose image fields, UUID and state are updated (the caller writes it). */
-struct json_object;
 /* The spec a guest was launched with, from its record (strings borrowed
  * from @rec; serial_log is the guest's own, igvm_path its current image). */
-gboolean cvmi_launch_spec_from_record(struct json_object *rec, const char *name, CvmGuestSpec *spec, GError **error);
-gboolean cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, struct json_object *rec,
-			      const char *igvm_path, GError **error);
+gboolean cvmi_launch_spec_from_record(const CvmGuestRecord *rec, CvmGuestSpec *spec, GError **error);
+gboolean cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, CvmGuestRecord *rec, const char *igvm_path,
+			      GError **error);
 
 /* The accelerator for @wanted on @host (CVM_ERROR_NOT_SUPPORTED when KVM is
  * asked for without one, or TCG for a confidential @platform); for TCG,
