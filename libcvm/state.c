@@ -121,7 +121,7 @@ cvm_state_claim(CvmState *state, GError **error)
 
 	if (state->owner_fd >= 0)
 		return TRUE;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return io_error(error, "cannot open", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
