@@ -173,15 +173,19 @@ cvmd_guest_set_state(CvmdGuest *g, const char *state)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (g_strcmp0(g->record->state, state) == 0)
-		return;
-	cvm_guest_record_set(&g->record->state, state);
-	/* A worker's saves reach this copy too (guest_writer()), so writing it
-	 * loses nothing of theirs; a record a worker removed stays removed. */
-	if (g->gone) {
+	/* While a worker relaunches or moves the guest its states are passing
+	 * ones (a relaunch destroys the domain first): only the property follows
+	 * them, and the record is written when the work hands its result back
+	 * (its saves reach this copy through guest_writer(), so nothing of theirs
+	 * is lost either way); release() takes the state from libvirt again. A
+	 * record a worker removed (a migrated source) stays removed. */
+	if (g->busy != NULL || g->gone) {
 		cvm_dbus_guest_set_state(g->iface, state);
 		return;
 	}
+	if (g_strcmp0(g->record->state, state) == 0)
+		return;
+	cvm_guest_record_set(&g->record->state, state);
 	/* The record follows libvirt so a restart starts from the last known
 	 * state; a failed write only loses that hint, libvirt stays the truth. */
 	if (!cvmd_guest_save(g, &error))
