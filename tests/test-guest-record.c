@@ -48,14 +48,20 @@ put_raw(const char *dir, const char *name, const char *text)
 	return path;
 }
 
+/* @a and @b (both taken) are the same JSON. */
+static void
+assert_json_equal(json_object *a, json_object *b)
+{
+	if (!json_object_equal(a, b))
+		fail_msg("%s\n!=\n%s", json_object_to_json_string(a), json_object_to_json_string(b));
+	json_object_put(a);
+	json_object_put(b);
+}
+
 static void
 assert_same(const CvmGuestRecord *a, const CvmGuestRecord *b)
 {
-	json_object *ja = cvm_guest_record_to_disk_json(a), *jb = cvm_guest_record_to_disk_json(b);
-
-	assert_true(json_object_equal(ja, jb));
-	json_object_put(ja);
-	json_object_put(jb);
+	assert_json_equal(cvm_guest_record_to_disk_json(a), cvm_guest_record_to_disk_json(b));
 }
 
 static void
@@ -291,10 +297,7 @@ test_status_json_and_variant_say_the_same(void **state)
 	back = cvm_guest_record_from_variant(dict);
 	b = cvm_guest_record_to_json(back);
 	json_object_object_del(a, "serial-log");
-	if (!json_object_equal(a, b))
-		fail_msg("%s\n!=\n%s", json_object_to_json_string(a), json_object_to_json_string(b));
-	json_object_put(a);
-	json_object_put(b);
+	assert_json_equal(a, b);
 }
 
 /* One writer per state folder: while a handle has claimed the folder (cvmd
