@@ -119,8 +119,14 @@ gchar *
 cvmctl_local_uri(const char *explicit_uri, const char *state_dir, GError **error)
 {
 	const char *uri = explicit_uri != NULL ? explicit_uri : g_getenv("CVM_LIBVIRT_URI");
-	gchar *picked = cvm_launch_pick_uri(uri, NULL, state_dir);
-	g_autofree gchar *root = cvm_launch_embed_root(picked);
+	gchar *picked;
+	g_autofree gchar *root = NULL;
+
+	/* in-process work beside a running cvmd: cvmd is the folder's one writer */
+	if (!cvm_state_dir_check_owner(state_dir, error))
+		return NULL;
+	picked = cvm_launch_pick_uri(uri, NULL, state_dir);
+	root = cvm_launch_embed_root(picked);
 
 	if (root != NULL && !cvm_launch_prepare_embed_root(root, error)) {
 		g_free(picked);

@@ -104,31 +104,31 @@ cvmctl_follow_guest(const char *path, CvmClient *client, const char *bus, const 
 	return follow_log(path, TRUE, 0, &w);
 }
 
-/* The guest's serial log: from cvmd's record or the local one. */
+/* The guest's serial log: the local record's, else (cvmd's Guest does not
+ * say) where a launch puts it. */
 static gchar *
 log_path(const char *name, const char *bus, GError **error)
 {
 	g_autoptr(CvmClient) c = cvmctl_connect(bus, NULL, NULL);
 	g_autofree gchar *dir = cvmctl_state_dir(bus);
-	json_object *rec = NULL, *v;
-	gchar *out = NULL;
+	g_autofree gchar *gdir = cvm_launch_guest_dir(dir, name);
 
-	if (c != NULL)
-		rec = cvm_client_guest_status(c, name, error);
-	else {
+	if (c != NULL) {
+		json_object *status = cvm_client_guest_status(c, name, error);
+
+		if (status == NULL)
+			return NULL;
+		json_object_put(status);
+	} else {
 		g_autoptr(CvmState) st = cvm_state_open(dir, error);
-		rec = st != NULL ? cvm_state_read(st, "guests", name, error) : NULL;
+		g_autoptr(CvmGuestRecord) rec = st != NULL ? cvm_guest_record_load(st, name, error) : NULL;
+
+		if (rec == NULL)
+			return NULL;
+		if (rec->serial_log != NULL && *rec->serial_log != '\0')
+			return g_strdup(rec->serial_log);
 	}
-	if (rec == NULL)
-		return NULL;
-	if (json_object_object_get_ex(rec, "serial-log", &v) && *json_object_get_string(v) != '\0')
-		out = g_strdup(json_object_get_string(v));
-	else {
-		g_autofree gchar *gdir = cvm_launch_guest_dir(dir, name);
-		out = g_build_filename(gdir, "serial.log", NULL);
-	}
-	json_object_put(rec);
-	return out;
+	return g_build_filename(gdir, "serial.log", NULL);
 }
 
 int

@@ -220,10 +220,8 @@ launch_local(LaunchOpts *o, GError **error)
 		return NULL;
 	virDomainFree(dom);
 	print_warnings((const char *const *)warnings);
-	json_object *rec = cvm_state_read(state, "guests", o->name, error);
-	if (rec != NULL)
-		json_object_object_add(rec, "name", json_object_new_string(o->name));
-	return rec;
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(state, o->name, error);
+	return rec != NULL ? cvm_guest_record_to_json(rec) : NULL;
 }
 
 int

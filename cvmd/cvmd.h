@@ -8,6 +8,7 @@
 #include <cvm/bus.h>
 #include <cvm/host.h>
 #include <cvm/state.h>
+#include <cvm/guest-record.h>
 #include "cvm-dbus.h"
 
 typedef struct _Cvmd Cvmd;
@@ -31,6 +32,7 @@ struct _Cvmd {
 	gboolean system;    /* system-bus instance: enforce caller checks */
 	gboolean name_lost;
 	gid_t cvm_gid;      /* group allowed to call mutating methods; -1 if absent */
+	GThread *main_thread; /* the one writer of guest records (guest.c) */
 };
 
 struct _CvmdGuest {
@@ -39,8 +41,10 @@ struct _CvmdGuest {
 	char *path;
 	CvmDbusObjectSkeleton *object;
 	CvmDbusGuest *iface;
-	json_object *record; /* what is in the state directory */
+	CvmGuestRecord *record; /* what is in the state directory: the main
+				 * thread writes both (guest_writer()) */
 	const char *busy;    /* what a worker is doing to the guest, or NULL */
+	gboolean gone;       /* its record was removed (Forget, a migration) */
 };
 
 /* The interfaces a guest object or the manager object carries beyond the
@@ -106,7 +110,11 @@ void cvmd_job_start(Cvmd *d, GDBusMethodInvocation *inv, CvmdJobFunc run, gpoint
 void cvmd_launch_connect(Cvmd *d);
 
 /* guest.c */
-CvmdGuest *cvmd_guest_add(Cvmd *d, const char *name, json_object *record);
+/* Makes the main thread the one writer of d->state's guest records: a save
+ * or remove from a worker (a launch, a firmware switch, a migration) is run
+ * there, and updates the guest object's record with the file. */
+void cvmd_guest_writer_install(Cvmd *d);
+CvmdGuest *cvmd_guest_add(Cvmd *d, const char *name, const CvmGuestRecord *record);
 void cvmd_guest_remove(Cvmd *d, CvmdGuest *g);
 CvmdGuest *cvmd_guest_lookup(Cvmd *d, const char *name);
 /* Updates the State property (and the stored record when it changed). */
@@ -115,14 +123,12 @@ void cvmd_guest_set_state(CvmdGuest *g, const char *state);
  * for a failed guest, QemuLog and QemuLogTail (cvm_guest_status_diagnose()). */
 void cvmd_guest_set_reason(CvmdGuest *g, const char *reason);
 gboolean cvmd_guest_save(CvmdGuest *g, GError **error);
-/* Re-reads the record (another part of libcvm changed it) and updates the properties. */
-gboolean cvmd_guest_reload(CvmdGuest *g, GError **error);
-/* A worker that relaunches or moves the guest rewrites its record from its
- * thread; it holds the guest meanwhile (@what, a static string, names the
- * work in errors). CVM_ERROR_BUSY if another worker holds it. */
+/* A worker that relaunches or moves the guest holds it meanwhile (@what, a
+ * static string, names the work in errors): Stop, Destroy, Forget and
+ * firmware changes are refused with CVM_ERROR_BUSY, as is a second hold. */
 gboolean cvmd_guest_hold(CvmdGuest *g, const char *what, GError **error);
-/* Ends the hold: the worker's record is read back, the state from libvirt. */
-gboolean cvmd_guest_release(CvmdGuest *g, GError **error);
+/* Ends the hold; the state is asked of libvirt again. */
+void cvmd_guest_release(CvmdGuest *g);
 /* FALSE, with CVM_ERROR_BUSY, while a worker holds @g. */
 gboolean cvmd_guest_check_idle(CvmdGuest *g, GError **error);
 

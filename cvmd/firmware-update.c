@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.cvm.Cvmd1.FirmwareUpdate on every guest object: Stage, Apply,
  * Rollback, Status through libcvm's cvm/fwupdate.h. Apply and Rollback
- * relaunch the guest, so they run in a worker thread. */
+ * relaunch the guest, so they run in a worker thread, on a copy of the
+ * record that comes back to the main thread to be written. */
 #include "cvmd/cvmd.h"
 
 #include <cvm/fwupdate.h>
@@ -14,17 +15,20 @@ typedef struct {
 	GDBusMethodInvocation *inv;
 	gboolean rollback;
 	gchar *old_digest;
+	/* the worker's: a copy of the record, what runs afterwards */
+	Cvmd *daemon;
+	CvmGuestRecord *rec;
+	gboolean changed; /* the worker relaunched: @rec is to be written */
 } Switch;
 
 /* The expected measurement, or the image's SHA-256 for native guests. */
 static gchar *
 digest_of(CvmdGuest *g)
 {
-	json_object *v;
-	const char *m = json_object_object_get_ex(g->record, "expected-measurement", &v) ? json_object_get_string(v) : "";
+	const char *m = g->record->image.measurement;
 
 	if (m == NULL || *m == '\0')
-		m = json_object_object_get_ex(g->record, "igvm-sha256", &v) ? json_object_get_string(v) : "";
+		m = g->record->image.igvm_sha256;
 	return g_strdup(m != NULL ? m : "");
 }
 
@@ -32,18 +36,18 @@ static void
 run_switch(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
 	Switch *s = data;
-	Cvmd *d = s->guest->daemon;
 	g_autoptr(GError) error = NULL;
-	gboolean ok;
 
 	(void)source;
 	(void)cancellable;
-	ok = s->rollback ? cvm_fwupdate_rollback(d->conn, d->state, s->guest->name, &error)
-			 : cvm_fwupdate_apply(d->conn, d->state, s->guest->name, &error);
-	if (!ok)
-		g_task_return_error(task, g_steal_pointer(&error));
-	else
+	if (cvm_fwupdate_switch(s->daemon->conn, s->daemon->state, s->rec, s->rollback, &error)) {
+		s->changed = TRUE;
 		g_task_return_boolean(task, TRUE);
+		return;
+	}
+	/* after a failed relaunch the old image was relaunched: that is news too */
+	s->changed = !g_error_matches(error, CVM_ERROR, CVM_ERROR_STATE);
+	g_task_return_error(task, g_steal_pointer(&error));
 }
 
 static void
@@ -55,10 +59,12 @@ switch_done(GObject *source, GAsyncResult *res, gpointer data)
 	gboolean ok;
 
 	(void)source;
-	/* Released even after a failure: the record may have changed anyway. */
 	ok = g_task_propagate_boolean(G_TASK(res), &error);
-	if (!cvmd_guest_release(g, ok ? &error : NULL))
+	/* Written here, by the folder's one writer, even after a failure: the
+	 * worker may have relaunched the old image under a new domain. */
+	if (s->changed && !cvm_guest_record_save(g->daemon->state, s->rec, ok ? &error : NULL))
 		ok = FALSE;
+	cvmd_guest_release(g);
 	if (!ok) {
 		cvmd_return_error(s->inv, error);
 	} else {
@@ -69,6 +75,7 @@ switch_done(GObject *source, GAsyncResult *res, gpointer data)
 	}
 	g_object_unref(s->inv);
 	g_free(s->old_digest);
+	cvm_guest_record_free(s->rec);
 	g_free(s);
 }
 
@@ -91,6 +98,8 @@ start_switch(CvmdGuest *g, GDBusMethodInvocation *inv, gboolean rollback)
 	s->inv = g_object_ref(inv);
 	s->rollback = rollback;
 	s->old_digest = digest_of(g);
+	s->daemon = g->daemon;
+	s->rec = cvm_guest_record_copy(g->record);
 	g_autoptr(GTask) task = g_task_new(NULL, NULL, switch_done, s);
 	g_task_set_task_data(task, s, NULL);
 	g_task_run_in_thread(task, run_switch);
@@ -120,7 +129,6 @@ on_stage(CvmDbusFirmwareUpdate *iface, GDBusMethodInvocation *inv, const char *p
 	if (!g_path_is_absolute(path)) {
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "the image path must be absolute");
 	} else if (cvmd_guest_check_idle(g, &error) && cvm_fwupdate_stage(g->daemon->state, g->name, path, &error)) {
-		cvmd_guest_reload(g, NULL);
 		cvm_dbus_firmware_update_complete_stage(iface, inv);
 		return TRUE;
 	}

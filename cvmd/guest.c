@@ -6,20 +6,35 @@
 #include <cvm/client.h>
 #include "cvmd/cvmd.h"
 
+/* The Guest properties are the record's a{sv} (cvm_guest_record_to_variant()),
+ * each set through the skeleton's GObject property whose nick is its D-Bus
+ * name. */
 static void
 sync_properties(CvmdGuest *g)
 {
-	cvm_dbus_guest_set_name(g->iface, g->name);
-	cvm_dbus_guest_set_uuid(g->iface, cvm_record_get_string(g->record, "uuid", ""));
-	cvm_dbus_guest_set_state(g->iface, cvm_record_get_string(g->record, "state", ""));
-	cvm_dbus_guest_set_platform(g->iface, cvm_record_get_string(g->record, "platform", ""));
-	cvm_dbus_guest_set_igvm_path(g->iface, cvm_record_get_string(g->record, "igvm-path", ""));
-	cvm_dbus_guest_set_igvm_sha256(g->iface, cvm_record_get_string(g->record, "igvm-sha256", ""));
-	cvm_dbus_guest_set_expected_measurement(g->iface, cvm_record_get_string(g->record, "expected-measurement", ""));
-	cvm_dbus_guest_set_connection_uri(g->iface, cvm_record_get_string(g->record, "uri", ""));
-	cvm_dbus_guest_set_created(g->iface, (guint64)cvm_record_get_int(g->record, "created", 0));
-	cvm_dbus_guest_set_accel(g->iface, cvm_record_get_string(g->record, "accel", ""));
-	cvm_dbus_guest_set_accel_fallback(g->iface, cvm_record_get_string(g->record, "accel-fallback", ""));
+	g_autoptr(GVariant) dict = g_variant_ref_sink(cvm_guest_record_to_variant(g->record));
+	GObjectClass *klass = G_OBJECT_GET_CLASS(g->iface);
+	guint n = 0;
+	g_autofree GParamSpec **specs = g_object_class_list_properties(klass, &n);
+	GVariantIter it;
+	const char *prop;
+	GVariant *value;
+
+	cvm_guest_record_set(&g->record->name, g->name);
+	g_variant_iter_init(&it, dict);
+	while (g_variant_iter_next(&it, "{&sv}", &prop, &value)) {
+		for (guint i = 0; i < n; i++) {
+			GValue v = G_VALUE_INIT;
+
+			if (strcmp(g_param_spec_get_nick(specs[i]), prop) != 0)
+				continue;
+			g_dbus_gvariant_to_gvalue(value, &v);
+			g_object_set_property(G_OBJECT(g->iface), g_param_spec_get_name(specs[i]), &v);
+			g_value_unset(&v);
+			break;
+		}
+		g_variant_unref(value);
+	}
 }
 
 void
@@ -27,35 +42,105 @@ cvmd_guest_set_reason(CvmdGuest *g, const char *reason)
 {
 	/* The library's diagnosis of a status, so cvmd and the in-process path
 	 * say the same about a failed guest. */
-	json_object *status = json_object_new_object();
-
-	json_object_object_add(status, "name", json_object_new_string(g->name));
-	json_object_object_add(status, "uri", json_object_new_string(cvm_record_get_string(g->record, "uri", "")));
-	json_object_object_add(status, "state", json_object_new_string(cvm_dbus_guest_get_state(g->iface)));
-	cvm_guest_status_diagnose(status, reason);
-	cvm_dbus_guest_set_state_reason(g->iface, cvm_record_get_string(status, "state-reason", ""));
-	cvm_dbus_guest_set_qemu_log(g->iface, cvm_record_get_string(status, "qemu-log", ""));
-	cvm_dbus_guest_set_qemu_log_tail(g->iface, cvm_record_get_string(status, "qemu-log-tail", ""));
-	json_object_put(status);
+	cvm_guest_status_diagnose(g->record, reason);
+	sync_properties(g);
 }
 
-gboolean
-cvmd_guest_reload(CvmdGuest *g, GError **error)
+/* Main thread: the file and the guest object's copy change together. A
+ * status-only field is the object's, not the writer's. */
+static gboolean
+write_on_main(Cvmd *d, const CvmGuestRecord *rec, const char *name, GError **error)
 {
-	json_object *rec = cvm_state_read(g->daemon->state, "guests", g->name, error);
+	CvmdGuest *g = cvmd_guest_lookup(d, name);
+	CvmGuestRecord *copy;
 
-	if (rec == NULL)
+	if (rec == NULL) {
+		if (!cvm_guest_record_unlink(d->state, name, error))
+			return FALSE;
+		/* nothing writes the record back (a migrated source's stop event) */
+		if (g != NULL)
+			g->gone = TRUE;
+		return TRUE;
+	}
+	if (!cvm_guest_record_write(d->state, rec, error))
 		return FALSE;
-	json_object_put(g->record);
-	g->record = rec;
+	if (g == NULL || g->record == rec)
+		return TRUE;
+	g->gone = FALSE;
+	copy = cvm_guest_record_copy(rec);
+	g_free(copy->state_reason);
+	g_free(copy->qemu_log);
+	g_free(copy->qemu_log_tail);
+	copy->state_reason = g_steal_pointer(&g->record->state_reason);
+	copy->qemu_log = g_steal_pointer(&g->record->qemu_log);
+	copy->qemu_log_tail = g_steal_pointer(&g->record->qemu_log_tail);
+	cvm_guest_record_free(g->record);
+	g->record = copy;
 	sync_properties(g);
 	return TRUE;
+}
+
+typedef struct {
+	Cvmd *daemon;
+	const CvmGuestRecord *rec;
+	const char *name;
+	GError *error;
+	gboolean ok;
+	gboolean done;
+	GMutex lock;
+	GCond cond;
+} Write;
+
+static gboolean
+write_idle(gpointer data)
+{
+	Write *w = data;
+	gboolean ok = write_on_main(w->daemon, w->rec, w->name, &w->error);
+
+	g_mutex_lock(&w->lock);
+	w->ok = ok;
+	w->done = TRUE;
+	g_cond_signal(&w->cond);
+	g_mutex_unlock(&w->lock);
+	return G_SOURCE_REMOVE;
+}
+
+/* Every guest record save or remove of d->state, from any thread: a worker
+ * waits for the main thread to do it (the main thread never waits for a
+ * worker, so this cannot deadlock). */
+static gboolean
+guest_writer(const CvmGuestRecord *rec, const char *name, gpointer data, GError **error)
+{
+	Cvmd *d = data;
+	Write w = { .daemon = d, .rec = rec, .name = name };
+
+	if (g_thread_self() == d->main_thread)
+		return write_on_main(d, rec, name, error);
+	g_mutex_init(&w.lock);
+	g_cond_init(&w.cond);
+	g_main_context_invoke(NULL, write_idle, &w);
+	g_mutex_lock(&w.lock);
+	while (!w.done)
+		g_cond_wait(&w.cond, &w.lock);
+	g_mutex_unlock(&w.lock);
+	g_mutex_clear(&w.lock);
+	g_cond_clear(&w.cond);
+	if (!w.ok)
+		g_propagate_error(error, w.error);
+	return w.ok;
+}
+
+void
+cvmd_guest_writer_install(Cvmd *d)
+{
+	d->main_thread = g_thread_self();
+	cvm_guest_record_set_writer(d->state, guest_writer, d);
 }
 
 gboolean
 cvmd_guest_save(CvmdGuest *g, GError **error)
 {
-	return cvm_state_write(g->daemon->state, "guests", g->name, g->record, error);
+	return cvm_guest_record_save(g->daemon->state, g->record, error);
 }
 
 gboolean
@@ -76,14 +161,11 @@ cvmd_guest_hold(CvmdGuest *g, const char *what, GError **error)
 	return TRUE;
 }
 
-gboolean
-cvmd_guest_release(CvmdGuest *g, GError **error)
+void
+cvmd_guest_release(CvmdGuest *g)
 {
 	g->busy = NULL;
-	if (!cvmd_guest_reload(g, error))
-		return FALSE;
 	cvmd_reconcile_guest(g);
-	return TRUE;
 }
 
 void
@@ -91,16 +173,19 @@ cvmd_guest_set_state(CvmdGuest *g, const char *state)
 {
 	g_autoptr(GError) error = NULL;
 
-	/* A held guest's record is the worker's: writing ours back would undo
-	 * its change (a firmware switch lost its new digest that way). The
-	 * property still follows libvirt; release() catches the record up. */
-	if (g->busy != NULL) {
+	/* While a worker relaunches or moves the guest its states are passing
+	 * ones (a relaunch destroys the domain first): only the property follows
+	 * them, and the record is written when the work hands its result back
+	 * (its saves reach this copy through guest_writer(), so nothing of theirs
+	 * is lost either way); release() takes the state from libvirt again. A
+	 * record a worker removed (a migrated source) stays removed. */
+	if (g->busy != NULL || g->gone) {
 		cvm_dbus_guest_set_state(g->iface, state);
 		return;
 	}
-	if (strcmp(cvm_record_get_string(g->record, "state", ""), state) == 0)
+	if (g_strcmp0(g->record->state, state) == 0)
 		return;
-	json_object_object_add(g->record, "state", json_object_new_string(state));
+	cvm_guest_record_set(&g->record->state, state);
 	/* The record follows libvirt so a restart starts from the last known
 	 * state; a failed write only loses that hint, libvirt stays the truth. */
 	if (!cvmd_guest_save(g, &error))
@@ -147,8 +232,8 @@ lifecycle_done(GObject *source, GAsyncResult *res, gpointer data)
 
 	(void)source;
 	g->busy = NULL;
-	/* Without an answer from the worker, the events seen meanwhile (they
-	 * moved the property only) are the best knowledge for the record. */
+	/* Without an answer from the worker, the last state the events set
+	 * meanwhile is the best knowledge for the record. */
 	cvmd_guest_set_state(g, l->state ? l->state : seen);
 	if (g_task_propagate_boolean(G_TASK(res), &error))
 		g_dbus_method_invocation_return_value(l->inv, NULL);
@@ -179,7 +264,7 @@ do_lifecycle(CvmDbusGuest *iface, GDBusMethodInvocation *inv, CvmdGuest *g, cons
 	l->name = g_strdup(g->name);
 	l->inv = g_object_ref(inv);
 	l->action = action;
-	l->uuid = g_strdup(cvm_record_get_string(g->record, "uuid", NULL));
+	l->uuid = g_strdup(g->record->uuid);
 	g_autoptr(GTask) task = g_task_new(NULL, NULL, lifecycle_done, l);
 	g_task_set_task_data(task, l, NULL);
 	g_task_run_in_thread(task, lifecycle_run);
@@ -210,7 +295,7 @@ on_forget(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer data)
 	CvmdGuest *g = data;
 	Cvmd *d = g->daemon;
 	g_autoptr(GError) error = NULL;
-	const char *state = cvm_record_get_string(g->record, "state", "");
+	const char *state = g->record->state != NULL ? g->record->state : "";
 
 	if (!cvmd_guest_check_idle(g, &error)) {
 		cvmd_return_error(inv, error);
@@ -222,7 +307,7 @@ on_forget(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer data)
 		cvmd_return_error(inv, error);
 		return TRUE;
 	}
-	if (!cvm_state_remove(d->state, "guests", g->name, &error)) {
+	if (!cvm_guest_record_remove(d->state, g->name, &error)) {
 		cvmd_return_error(inv, error);
 		return TRUE;
 	}
@@ -239,14 +324,14 @@ cvmd_guest_lookup(Cvmd *d, const char *name)
 }
 
 CvmdGuest *
-cvmd_guest_add(Cvmd *d, const char *name, json_object *record)
+cvmd_guest_add(Cvmd *d, const char *name, const CvmGuestRecord *record)
 {
 	CvmdGuest *g = g_new0(CvmdGuest, 1);
 
 	g->daemon = d;
 	g->name = g_strdup(name);
 	g->path = cvm_bus_guest_path(name);
-	g->record = json_object_get(record);
+	g->record = cvm_guest_record_copy(record);
 	g->object = cvm_dbus_object_skeleton_new(g->path);
 	g->iface = cvm_dbus_guest_skeleton_new();
 	g_signal_connect(g->iface, "g-authorize-method", G_CALLBACK(cvmd_caller_authorize), d);
@@ -279,7 +364,7 @@ cvmd_guest_remove(Cvmd *d, CvmdGuest *g)
 	g_signal_handlers_disconnect_by_data(g->iface, g);
 	g_clear_object(&g->iface);
 	g_clear_object(&g->object);
-	json_object_put(g->record);
+	cvm_guest_record_free(g->record);
 	g_free(g->path);
 	g_free(g->name);
 	g_free(g);

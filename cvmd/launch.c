@@ -57,13 +57,13 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 	Launch *l = data;
 	Cvmd *d = l->daemon;
 	g_autoptr(GError) error = NULL;
-	json_object *rec;
+	g_autoptr(CvmGuestRecord) rec = NULL;
 	CvmdGuest *g;
 
 	(void)source;
 	g_hash_table_remove(d->launching, l->guest.name);
 	if (!g_task_propagate_boolean(G_TASK(res), &error) ||
-	    (rec = cvm_state_read(d->state, "guests", l->guest.name, &error)) == NULL) {
+	    (rec = cvm_guest_record_load(d->state, l->guest.name, &error)) == NULL) {
 		cvmd_return_error(l->inv, error);
 		launch_free(l);
 		return;
@@ -72,7 +72,6 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 	if (g == NULL)
 		g = cvmd_guest_add(d, l->guest.name, rec);
 	cvmd_guest_set_reason(g, l->reason);
-	json_object_put(rec);
 	g_dbus_method_invocation_return_value(l->inv, g_variant_new("(o)", g->path));
 	launch_free(l);
 }

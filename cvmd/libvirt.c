@@ -25,7 +25,7 @@ apply_change(gpointer data)
 {
 	StateChange *c = data;
 	CvmdGuest *g = cvmd_guest_lookup(c->daemon, c->name);
-	const char *uuid = g ? cvm_record_get_string(g->record, "uuid", "") : "";
+	const char *uuid = g && g->record->uuid ? g->record->uuid : "";
 
 	if (g != NULL && strcmp(uuid, c->uuid) == 0) {
 		cvmd_guest_set_state(g, c->state);

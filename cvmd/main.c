@@ -46,8 +46,12 @@ setup(Cvmd *d, const char *bus, const char *state_dir, GError **error)
 	g_autoptr(GError) local = NULL;
 
 	d->state = cvm_state_open(dir, error);
-	if (d->state == NULL)
+	/* One writer per state folder: in-process cvmctl refuses to write
+	 * beside a running cvmd, and every guest record cvmd writes is
+	 * written by its main thread. */
+	if (d->state == NULL || !cvm_state_claim(d->state, error))
 		return FALSE;
+	cvmd_guest_writer_install(d);
 	/* No URI given: the system libvirtd when it runs, else the embedded
 	 * driver under the state directory (docs/launch.md). */
 	if (d->uri == NULL)

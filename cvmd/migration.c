@@ -101,12 +101,10 @@ run(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 static void
 add_recorded_guest(Cvmd *d, const char *name)
 {
-	json_object *rec = cvm_state_read(d->state, "guests", name, NULL);
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(d->state, name, NULL);
 
 	if (rec != NULL && cvmd_guest_lookup(d, name) == NULL)
 		cvmd_guest_add(d, name, rec);
-	if (rec != NULL)
-		json_object_put(rec);
 }
 
 static void
@@ -130,7 +128,7 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 			cvmd_guest_remove(m->daemon, g);
 		}
 	} else if (g != NULL) {
-		cvmd_guest_release(g, NULL);
+		cvmd_guest_release(g);
 	}
 	add_recorded_guest(m->daemon, cvm_migrate_job_get_dest_name(j->job));
 	cvm_migrate_job_get_progress(j->job, &p);

@@ -35,7 +35,7 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 	(void)source;
 	(void)res;
 	if (g != NULL)
-		cvmd_guest_release(g, NULL);
+		cvmd_guest_release(g);
 	g_free(r->name);
 	g_free(r);
 }
@@ -49,7 +49,7 @@ on_main(gpointer data)
 
 	/* Only the guest's own domain (by UUID) is relaunched: a domain that
 	 * merely took its name is someone else's. */
-	if (g != NULL && g_strcmp0(cvm_record_get_string(g->record, "uuid", NULL), r->uuid) != 0) {
+	if (g != NULL && g_strcmp0(g->record->uuid, r->uuid) != 0) {
 		g_printerr("cvmd: %s: reset of libvirt domain %s, not the guest's; ignored\n", r->name, r->uuid);
 		g = NULL;
 	}

@@ -16,7 +16,7 @@
 /* What the guest's state is now, judged from libvirt and the record;
  * @reason_out: libvirt's reason for it, when there is one. */
 static char *
-current_state(Cvmd *d, const char *name, json_object *rec, const char **reason_out)
+current_state(Cvmd *d, const char *name, const CvmGuestRecord *rec, const char **reason_out)
 {
 	return g_strdup(cvm_lifecycle_guest_state(d->conn, name, rec, reason_out));
 }
@@ -24,11 +24,11 @@ current_state(Cvmd *d, const char *name, json_object *rec, const char **reason_o
 /* A record set aside as damaged while its guest still runs would drop the
  * guest from management and keep its name blocked: the domain's cvm
  * metadata (written at launch) tells enough to manage it again. */
-static json_object *
+static CvmGuestRecord *
 rebuild(Cvmd *d, const char *name)
 {
 	g_autoptr(GError) error = NULL;
-	json_object *rec;
+	CvmGuestRecord *rec;
 
 	if (d->conn == NULL)
 		return NULL;
@@ -39,7 +39,7 @@ rebuild(Cvmd *d, const char *name)
 	}
 	g_printerr("cvmd: %s: record rebuilt from the cvm metadata of libvirt domain %s "
 		   "(disk, network, command line and update history were only in the old record)\n",
-		   name, cvm_record_get_string(rec, "uuid", ""));
+		   name, rec->uuid);
 	return rec;
 }
 
@@ -49,43 +49,43 @@ cvmd_reconcile_load(Cvmd *d, GError **error)
 	g_autoptr(GPtrArray) problems = NULL, aside = NULL;
 	g_autoptr(GHashTable) records = NULL;
 	GHashTableIter it;
-	gpointer name, rec;
+	gpointer name, value;
 
-	records = cvm_state_load_all_full(d->state, "guests", &problems, &aside, error);
+	records = cvm_guest_record_load_all(d->state, &problems, &aside, error);
 	if (records == NULL)
 		return FALSE;
 	for (guint i = 0; i < problems->len; i++)
 		g_printerr("cvmd: state: %s\n", (const char *)problems->pdata[i]);
 	for (guint i = 0; i < aside->len; i++) {
 		const char *n = aside->pdata[i];
-		json_object *r = g_hash_table_contains(records, n) ? NULL : rebuild(d, n);
+		CvmGuestRecord *r = g_hash_table_contains(records, n) ? NULL : rebuild(d, n);
 
 		if (r != NULL)
 			g_hash_table_insert(records, g_strdup(n), r);
 	}
 	g_hash_table_iter_init(&it, records);
-	while (g_hash_table_iter_next(&it, &name, &rec)) {
+	while (g_hash_table_iter_next(&it, &name, &value)) {
+		CvmGuestRecord *rec = value, *now;
 		const char *reason;
 		gboolean recovered = FALSE;
 		g_autoptr(GError) local = NULL;
-		json_object *now;
 
 		/* a firmware switch killed between the new domain's start and the
 		 * record's rewrite (test-cvmd-faults.sh, relaunch-started) */
 		if (d->conn != NULL && !cvm_fwupdate_recover(d->conn, d->state, name, &recovered, &local))
 			g_printerr("cvmd: %s: firmware state not checked: %s\n", (const char *)name, local->message);
-		if (recovered && (now = cvm_state_read(d->state, "guests", name, NULL)) != NULL) {
+		if (recovered && (now = cvm_guest_record_load(d->state, name, NULL)) != NULL) {
 			g_printerr("cvmd: %s: a firmware switch cut short is finished: the domain runs %s\n",
-				   (const char *)name, cvm_record_get_string(now, "igvm-sha256", ""));
+				   (const char *)name, now->image.igvm_sha256);
 			g_hash_table_iter_replace(&it, now);
 			rec = now;
 		}
 		g_autofree char *state = current_state(d, name, rec, &reason);
 		CvmdGuest *g = cvmd_guest_add(d, name, rec);
 
-		if (strcmp(state, cvm_record_get_string(rec, "state", "")) != 0)
+		if (g_strcmp0(state, rec->state) != 0)
 			g_printerr("cvmd: %s: %s -> %s (changed while cvmd was down)\n",
-				   (const char *)name, cvm_record_get_string(rec, "state", ""), state);
+				   (const char *)name, rec->state ? rec->state : "", state);
 		cvmd_guest_set_state(g, state);
 		cvmd_guest_set_reason(g, reason);
 	}
@@ -98,7 +98,7 @@ cvmd_reconcile_guest(CvmdGuest *g)
 	const char *reason;
 	g_autofree char *state = current_state(g->daemon, g->name, g->record, &reason);
 
-	if (strcmp(state, cvm_record_get_string(g->record, "state", "")) == 0)
+	if (g_strcmp0(state, g->record->state) == 0)
 		return FALSE;
 	cvmd_guest_set_state(g, state);
 	cvmd_guest_set_reason(g, reason);
@@ -112,7 +112,7 @@ cvmd_reconcile_guest(CvmdGuest *g)
  * by another worker (which reconciles its guest itself when it ends). */
 typedef struct {
 	char *name;
-	json_object *rec; /* uuid and state, a copy */
+	CvmGuestRecord *rec; /* a copy */
 	const char *state; /* the worker's answer (static) */
 	const char *reason; /* libvirt's reason for it (static, nullable) */
 } Snapshot;
@@ -151,14 +151,13 @@ reconcile_done(GObject *source, GAsyncResult *res, gpointer data)
 		CvmdGuest *g = cvmd_guest_lookup(r->daemon, s->name);
 
 		if (g != NULL && g->busy == NULL &&
-		    g_strcmp0(cvm_record_get_string(g->record, "uuid", NULL), cvm_record_get_string(s->rec, "uuid", NULL)) == 0 &&
-		    strcmp(s->state, cvm_record_get_string(g->record, "state", "")) != 0) {
+		    g_strcmp0(g->record->uuid, s->rec->uuid) == 0 && g_strcmp0(s->state, g->record->state) != 0) {
 			cvmd_guest_set_state(g, s->state);
 			cvmd_guest_set_reason(g, s->reason);
 			changed++;
 		}
 		g_free(s->name);
-		json_object_put(s->rec);
+		cvm_guest_record_free(s->rec);
 	}
 	cvm_dbus_manager_complete_reconcile(r->daemon->manager, r->inv, changed);
 	g_object_unref(r->inv);
@@ -179,10 +178,8 @@ cvmd_reconcile_async(Cvmd *d, GDBusMethodInvocation *inv)
 	g_hash_table_iter_init(&it, d->guests);
 	while (g_hash_table_iter_next(&it, NULL, &g)) {
 		CvmdGuest *guest = g;
-		Snapshot s = { .name = g_strdup(guest->name), .rec = json_object_new_object() };
+		Snapshot s = { .name = g_strdup(guest->name), .rec = cvm_guest_record_copy(guest->record) };
 
-		json_object_object_add(s.rec, "uuid", json_object_new_string(cvm_record_get_string(guest->record, "uuid", "")));
-		json_object_object_add(s.rec, "state", json_object_new_string(cvm_record_get_string(guest->record, "state", "")));
 		g_array_append_val(r->guests, s);
 	}
 	g_autoptr(GTask) task = g_task_new(NULL, NULL, reconcile_done, r);

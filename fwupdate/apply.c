@@ -9,6 +9,7 @@
 #include "libcvm/libcvm-internal.h"
 
 #include <cvm/state.h>
+#include <cvm/guest-record.h>
 #include <cvm/error.h>
 #include <cvm/lifecycle.h>
 #include <json-c/json.h>
@@ -42,7 +43,7 @@ store_image(CvmState *state, GBytes *image, const char *sha256, GError **error)
 gboolean
 cvm_fwupdate_stage(CvmState *state, const char *name, const char *igvm_path, GError **error)
 {
-	json_object *rec = cvm_state_read(state, "guests", name, error);
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(state, name, error);
 	g_autofree gchar *dir = cvm_policy_default_dir();
 	g_autoptr(CvmPolicy) policy = NULL;
 	g_autoptr(CvmFwupdatePlan) plan = NULL;
@@ -73,143 +74,138 @@ cvm_fwupdate_stage(CvmState *state, const char *name, const char *igvm_path, GEr
 	if (stored == NULL)
 		goto out;
 	cvmi_test_fault("stage-stored");
-	json_object_object_add(rec, "staged-igvm-path", json_object_new_string(stored));
-	json_object_object_add(rec, "staged-igvm-sha256", json_object_new_string(plan->sha256));
-	json_object_object_add(rec, "staged-measurement", json_object_new_string(plan->digest ? plan->digest : ""));
-	ok = cvm_state_write(state, "guests", name, rec, error);
+	cvm_guest_image_set(&rec->staged, &(CvmGuestImage){ stored, plan->sha256, plan->digest ? plan->digest : "" });
+	ok = cvm_guest_record_save(state, rec, error);
 out:
-	if (rec != NULL)
-		json_object_put(rec);
 	return ok;
 }
 
-/* Relaunches @name from the image its record names under @from_key
- * ("staged-igvm-path" or "previous-igvm-path"); the running image becomes
- * the previous one. On failure the guest is relaunched from what it ran. */
-static gboolean
-switch_image(virConnectPtr conn, CvmState *state, const char *name, const char *from_key, GError **error)
+gboolean
+cvm_fwupdate_switch(virConnectPtr conn, CvmState *state, CvmGuestRecord *rec, gboolean rollback, GError **error)
 {
-	json_object *rec = cvm_state_read(state, "guests", name, error);
-	g_autofree gchar *target = NULL, *current = NULL, *current_sha = NULL, *current_md = NULL;
+	g_auto(CvmGuestImage) current = { 0 };
+	g_autofree gchar *target = NULL;
 	g_autoptr(GError) local = NULL;
-	gboolean ok = FALSE;
+	const CvmGuestImage *from = rollback ? &rec->previous : &rec->staged;
+
+	if (from->igvm_path == NULL || *from->igvm_path == '\0') {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_STATE, "guest %s has no %s image", rec->name,
+			    rollback ? "previous" : "staged");
+		return FALSE;
+	}
+	target = g_strdup(from->igvm_path);
+	cvm_guest_image_set(&current, &rec->image);
+	if (!cvmi_launch_relaunch(conn, state, rec, target, &local)) {
+		g_autoptr(GError) back = NULL;
+		g_propagate_prefixed_error(error, g_steal_pointer(&local), "firmware switch of %s failed: ", rec->name);
+		if (current.igvm_path != NULL && !cvmi_launch_relaunch(conn, state, rec, current.igvm_path, &back))
+			g_prefix_error(error, "(and relaunching the old image failed too: %s) ", back->message);
+		return FALSE;
+	}
+	cvm_guest_image_set(&rec->previous, &current);
+	cvm_guest_image_clear(&rec->staged);
+	return TRUE;
+}
+
+/* Relaunches @name from its staged or previous image; the running image
+ * becomes the previous one. On failure the guest is relaunched from what
+ * it ran. Either way the record is written once: image, digest, expected
+ * measurement and history together. */
+static gboolean
+switch_image(virConnectPtr conn, CvmState *state, const char *name, gboolean rollback, GError **error)
+{
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(state, name, error);
+	g_autoptr(GError) local = NULL;
+	gboolean ok;
 
 	if (rec == NULL)
 		return FALSE;
-	target = g_strdup(cvm_record_get_string(rec, from_key, NULL));
-	current = g_strdup(cvm_record_get_string(rec, "igvm-path", NULL));
-	current_sha = g_strdup(cvm_record_get_string(rec, "igvm-sha256", NULL));
-	current_md = g_strdup(cvm_record_get_string(rec, "expected-measurement", NULL));
-	if (target == NULL || *target == '\0') {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_STATE, "guest %s has no %s image", name,
-			    strstr(from_key, "staged") ? "staged" : "previous");
-		goto out;
+	ok = cvm_fwupdate_switch(conn, state, rec, rollback, &local);
+	if (!ok && g_error_matches(local, CVM_ERROR, CVM_ERROR_STATE)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
 	}
-	if (!cvmi_launch_relaunch(conn, state, name, rec, target, &local)) {
-		g_autoptr(GError) back = NULL;
-		g_propagate_prefixed_error(error, g_steal_pointer(&local), "firmware switch of %s failed: ", name);
-		if (current != NULL && !cvmi_launch_relaunch(conn, state, name, rec, current, &back))
-			g_prefix_error(error, "(and relaunching the old image failed too: %s) ", back->message);
-		cvm_state_write(state, "guests", name, rec, NULL);
-		goto out;
+	if (!ok) {
+		cvm_guest_record_save(state, rec, NULL);
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
 	}
-	json_object_object_add(rec, "previous-igvm-path", json_object_new_string(current ? current : ""));
-	json_object_object_add(rec, "previous-igvm-sha256", json_object_new_string(current_sha ? current_sha : ""));
-	json_object_object_add(rec, "previous-measurement", json_object_new_string(current_md ? current_md : ""));
-	json_object_object_del(rec, "staged-igvm-path");
-	json_object_object_del(rec, "staged-igvm-sha256");
-	json_object_object_del(rec, "staged-measurement");
-	/* One write: image, digest, expected measurement and history together. */
-	ok = cvm_state_write(state, "guests", name, rec, error);
-out:
-	json_object_put(rec);
-	return ok;
+	return cvm_guest_record_save(state, rec, error);
 }
 
 gboolean
 cvm_fwupdate_recover(virConnectPtr conn, CvmState *state, const char *name, gboolean *changed, GError **error)
 {
-	static const char *const sets[][3] = {
-		{"staged-igvm-path", "staged-igvm-sha256", "staged-measurement"},
-		{"previous-igvm-path", "previous-igvm-sha256", "previous-measurement"},
-	};
-	json_object *rec = cvm_state_read(state, "guests", name, error), *md = NULL;
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(state, name, error);
+	g_autoptr(CvmGuestRecord) md = NULL;
+	CvmGuestImage *sets[2];
 	const char *have, *runs;
 	virDomainPtr dom;
-	gboolean ok = FALSE;
 
 	*changed = FALSE;
 	if (rec == NULL)
 		return FALSE;
-	dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), NULL);
-	if (dom == NULL) { /* no domain of the guest's: nothing runs another image */
-		ok = TRUE;
-		goto out;
-	}
+	sets[0] = &rec->staged;
+	sets[1] = &rec->previous;
+	dom = cvm_lifecycle_lookup(conn, name, rec->uuid, NULL);
+	if (dom == NULL) /* no domain of the guest's: nothing runs another image */
+		return TRUE;
 	md = cvm_launch_record_from_domain(dom, error);
 	virDomainFree(dom);
 	if (md == NULL)
-		goto out;
-	ok = TRUE;
-	have = cvm_record_get_string(rec, "igvm-sha256", "");
-	runs = cvm_record_get_string(md, "igvm-sha256", "");
+		return FALSE;
+	have = rec->image.igvm_sha256 ? rec->image.igvm_sha256 : "";
+	runs = md->image.igvm_sha256 ? md->image.igvm_sha256 : "";
 	if (*runs == '\0' || strcmp(have, runs) == 0)
-		goto out;
+		return TRUE;
 	for (guint i = 0; i < G_N_ELEMENTS(sets); i++) {
-		if (g_strcmp0(cvm_record_get_string(rec, sets[i][1], NULL), runs) != 0)
+		g_auto(CvmGuestImage) was = { 0 }, now = { 0 };
+
+		if (g_strcmp0(sets[i]->igvm_sha256, runs) != 0)
 			continue;
 		/* the switch to set i ran to the domain's start; finish its write
-		 * as switch_image() would have */
-		g_autofree gchar *path = g_strdup(cvm_record_get_string(rec, sets[i][0], "")),
-				 *measurement = g_strdup(cvm_record_get_string(rec, sets[i][2], "")),
-				 *cur_path = g_strdup(cvm_record_get_string(rec, "igvm-path", "")),
-				 *cur_md = g_strdup(cvm_record_get_string(rec, "expected-measurement", ""));
-		g_autofree gchar *cur_sha = g_strdup(have), *new_sha = g_strdup(runs);
-
-		json_object_object_add(rec, "previous-igvm-path", json_object_new_string(cur_path));
-		json_object_object_add(rec, "previous-igvm-sha256", json_object_new_string(cur_sha));
-		json_object_object_add(rec, "previous-measurement", json_object_new_string(cur_md));
-		json_object_object_add(rec, "igvm-path", json_object_new_string(path));
-		json_object_object_add(rec, "igvm-sha256", json_object_new_string(new_sha));
-		json_object_object_add(rec, "expected-measurement", json_object_new_string(measurement));
-		for (guint k = 0; k < 3; k++)
-			json_object_object_del(rec, sets[0][k]);
-		ok = cvm_state_write(state, "guests", name, rec, error);
-		*changed = ok;
+		 * as cvm_fwupdate_switch() would have */
+		cvm_guest_image_set(&was, &rec->image);
+		cvm_guest_image_set(&now, sets[i]);
+		cvm_guest_image_set(&rec->image, &now);
+		cvm_guest_image_set(&rec->previous, &was);
+		cvm_guest_image_clear(&rec->staged);
+		if (!cvm_guest_record_save(state, rec, error))
+			return FALSE;
+		*changed = TRUE;
 		break;
 	}
-out:
-	json_object_put(md);
-	json_object_put(rec);
-	return ok;
+	return TRUE;
 }
 
 gboolean
 cvm_fwupdate_apply(virConnectPtr conn, CvmState *state, const char *name, GError **error)
 {
-	return switch_image(conn, state, name, "staged-igvm-path", error);
+	return switch_image(conn, state, name, FALSE, error);
 }
 
 gboolean
 cvm_fwupdate_rollback(virConnectPtr conn, CvmState *state, const char *name, GError **error)
 {
-	return switch_image(conn, state, name, "previous-igvm-path", error);
+	return switch_image(conn, state, name, TRUE, error);
 }
 
 static json_object *
-image_json(json_object *rec, const char *path, const char *sha, const char *md)
+image_json(const CvmGuestImage *image)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "igvm-path", json_object_new_string(cvm_record_get_string(rec, path, NULL) ? cvm_record_get_string(rec, path, NULL) : ""));
-	json_object_object_add(o, "igvm-sha256", json_object_new_string(cvm_record_get_string(rec, sha, NULL) ? cvm_record_get_string(rec, sha, NULL) : ""));
-	json_object_object_add(o, "expected-measurement", json_object_new_string(cvm_record_get_string(rec, md, NULL) ? cvm_record_get_string(rec, md, NULL) : ""));
+
+	json_object_object_add(o, "igvm-path", json_object_new_string(image->igvm_path ? image->igvm_path : ""));
+	json_object_object_add(o, "igvm-sha256", json_object_new_string(image->igvm_sha256 ? image->igvm_sha256 : ""));
+	json_object_object_add(o, "expected-measurement",
+			       json_object_new_string(image->measurement ? image->measurement : ""));
 	return o;
 }
 
 gchar *
 cvm_fwupdate_status(CvmState *state, const char *name, GError **error)
 {
-	json_object *rec = cvm_state_read(state, "guests", name, error);
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(state, name, error);
 	json_object *o;
 	gchar *out;
 
@@ -217,15 +213,12 @@ cvm_fwupdate_status(CvmState *state, const char *name, GError **error)
 		return NULL;
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "current", image_json(rec, "igvm-path", "igvm-sha256", "expected-measurement"));
-	if (cvm_record_get_string(rec, "staged-igvm-path", NULL) != NULL)
-		json_object_object_add(o, "staged",
-				       image_json(rec, "staged-igvm-path", "staged-igvm-sha256", "staged-measurement"));
-	if (cvm_record_get_string(rec, "previous-igvm-path", NULL) != NULL && *cvm_record_get_string(rec, "previous-igvm-path", NULL) != '\0')
-		json_object_object_add(o, "previous",
-				       image_json(rec, "previous-igvm-path", "previous-igvm-sha256", "previous-measurement"));
+	json_object_object_add(o, "current", image_json(&rec->image));
+	if (rec->staged.igvm_path != NULL)
+		json_object_object_add(o, "staged", image_json(&rec->staged));
+	if (rec->previous.igvm_path != NULL && *rec->previous.igvm_path != '\0')
+		json_object_object_add(o, "previous", image_json(&rec->previous));
 	out = g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
-	json_object_put(rec);
 	return out;
 }

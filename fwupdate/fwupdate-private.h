@@ -48,5 +48,4 @@ guint64 cvmi_fwupdate_max_pages(const CvmFwupdateGuest *guest);
 
 /* What the engine needs of a guest (platform, vCPUs), from its record;
  * submit.c adds the lock state for cvm_fwupdate_guest_from_record(). */
-struct json_object;
-gboolean cvmi_fwupdate_guest_of(struct json_object *rec, CvmFwupdateGuest *out, GError **error);
+gboolean cvmi_fwupdate_guest_of(const CvmGuestRecord *rec, CvmFwupdateGuest *out, GError **error);

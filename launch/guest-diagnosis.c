@@ -75,11 +75,10 @@ logged_shutoff_reason(const char *tail)
 }
 
 void
-cvm_guest_status_diagnose(json_object *status, const char *reason)
+cvm_guest_status_diagnose(CvmGuestRecord *status, const char *reason)
 {
-	const char *state = cvm_record_get_string(status, "state", NULL);
-	g_autofree gchar *log = cvm_launch_qemu_log_path(cvm_record_get_string(status, "uri", NULL),
-							 cvm_record_get_string(status, "name", NULL));
+	const char *state = status->state;
+	g_autofree gchar *log = cvm_launch_qemu_log_path(status->uri, status->name);
 	g_autofree gchar *tail = NULL;
 	g_autofree gchar *logged = NULL;
 
@@ -89,13 +88,13 @@ cvm_guest_status_diagnose(json_object *status, const char *reason)
 		if (logged != NULL)
 			reason = logged;
 	}
-	if (reason != NULL)
-		json_object_object_add(status, "state-reason", json_object_new_string(reason));
+	cvm_guest_record_set(&status->state_reason, reason);
+	g_clear_pointer(&status->qemu_log, g_free);
+	g_clear_pointer(&status->qemu_log_tail, g_free);
 	if (log == NULL || !wants_log(state, reason))
 		return;
-	json_object_object_add(status, "qemu-log", json_object_new_string(log));
+	status->qemu_log = g_steal_pointer(&log);
 	if (tail == NULL)
-		tail = cvm_launch_log_tail(log, LOG_TAIL_LINES);
-	if (tail != NULL)
-		json_object_object_add(status, "qemu-log-tail", json_object_new_string(tail));
+		tail = cvm_launch_log_tail(status->qemu_log, LOG_TAIL_LINES);
+	status->qemu_log_tail = g_steal_pointer(&tail);
 }

@@ -7,6 +7,7 @@
 #include <cvm/launch.h>
 #include <cvm/lifecycle.h>
 #include <cvm/state.h>
+#include <cvm/guest-record.h>
 
 const char *
 cvm_domain_state_name(int s)
@@ -24,11 +25,11 @@ cvm_domain_state_name(int s)
 }
 
 static int
-by_name(const void *a, const void *b)
+by_name(gconstpointer a, gconstpointer b)
 {
-	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+	const CvmGuestRecord *x = *(CvmGuestRecord *const *)a, *y = *(CvmGuestRecord *const *)b;
 
-	return g_strcmp0(cvm_record_get_string(x, "name", NULL), cvm_record_get_string(y, "name", NULL));
+	return g_strcmp0(x->name, y->name);
 }
 
 json_object *
@@ -37,12 +38,13 @@ cvm_local_list_guests(const char *state_dir, const char *uri, GError **error)
 	g_autoptr(CvmState) st = cvm_state_open(state_dir, error);
 	g_autoptr(GHashTable) recs = NULL;
 	g_autoptr(GPtrArray) aside = NULL;
+	g_autoptr(GPtrArray) sorted = NULL;
 	virConnectPtr conn;
 	GHashTableIter it;
-	gpointer name, rec;
+	gpointer name, value;
 	json_object *arr;
 
-	if (st == NULL || (recs = cvm_state_load_all_full(st, "guests", NULL, &aside, error)) == NULL)
+	if (st == NULL || (recs = cvm_guest_record_load_all(st, NULL, &aside, error)) == NULL)
 		return NULL;
 	/* A guest whose record names no URI is on @uri; opening also registers
 	 * the event loop the embedded driver needs. */
@@ -50,28 +52,30 @@ cvm_local_list_guests(const char *state_dir, const char *uri, GError **error)
 	/* as cvmd does: a damaged record of a guest cvm launched is rebuilt from
 	 * its domain (the record's "rebuilt" field says so) */
 	for (guint i = 0; conn != NULL && i < aside->len; i++) {
-		json_object *r = cvm_launch_rebuild_record(conn, st, aside->pdata[i], NULL);
+		CvmGuestRecord *r = cvm_launch_rebuild_record(conn, st, aside->pdata[i], NULL);
 
 		if (r != NULL)
 			g_hash_table_insert(recs, g_strdup(aside->pdata[i]), r);
 	}
-	arr = json_object_new_array();
+	sorted = g_ptr_array_new();
 	g_hash_table_iter_init(&it, recs);
-	while (g_hash_table_iter_next(&it, &name, &rec)) {
-		json_object *o = json_object_get(rec);
+	while (g_hash_table_iter_next(&it, &name, &value)) {
+		CvmGuestRecord *rec = value;
 		const char *reason;
 
-		json_object_object_add(o, "name", json_object_new_string(name));
-		json_object_object_add(o, "state",
-				       json_object_new_string(cvm_lifecycle_guest_state(conn, name, rec, &reason)));
-		if (cvm_record_get_string(o, "uri", NULL) == NULL)
-			json_object_object_add(o, "uri", json_object_new_string(uri));
-		cvm_guest_status_diagnose(o, reason);
-		json_object_array_add(arr, o);
+		cvm_guest_record_set(&rec->name, name);
+		cvm_guest_record_set(&rec->state, cvm_lifecycle_guest_state(conn, name, rec, &reason));
+		if (rec->uri == NULL)
+			rec->uri = g_strdup(uri);
+		cvm_guest_status_diagnose(rec, reason);
+		g_ptr_array_add(sorted, rec);
 	}
 	if (conn != NULL)
 		cvm_libvirt_close(conn);
-	json_object_array_sort(arr, by_name);
+	g_ptr_array_sort(sorted, by_name);
+	arr = json_object_new_array();
+	for (guint i = 0; i < sorted->len; i++)
+		json_object_array_add(arr, cvm_guest_record_to_json(sorted->pdata[i]));
 	return arr;
 }
 
@@ -80,24 +84,23 @@ cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
 		       const char *action, GError **error)
 {
 	g_autoptr(CvmState) st = cvm_state_open(state_dir, error);
-	json_object *rec;
+	g_autoptr(CvmGuestRecord) rec = NULL;
 	virConnectPtr conn;
 	virDomainPtr dom;
 	gboolean ok = FALSE;
 
-	if (st == NULL || (rec = cvm_state_read(st, "guests", name, error)) == NULL)
+	if (st == NULL || (rec = cvm_guest_record_load(st, name, error)) == NULL)
 		return FALSE;
-	conn = cvm_libvirt_open(cvm_record_get_string(rec, "uri", NULL) && *cvm_record_get_string(rec, "uri", NULL) ? cvm_record_get_string(rec, "uri", NULL) : uri, NULL);
+	conn = cvm_libvirt_open(rec->uri != NULL && *rec->uri != '\0' ? rec->uri : uri, NULL);
 	if (conn == NULL)
 		g_set_error(error, CVM_ERROR, CVM_ERROR_LIBVIRT, "cannot connect to libvirt for %s", name);
 	else if (g_strcmp0(action, "forget") == 0)
 		ok = cvm_launch_forget(conn, st, name, error);
-	else if ((dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), error)) != NULL) {
+	else if ((dom = cvm_lifecycle_lookup(conn, name, rec->uuid, error)) != NULL) {
 		ok = cvm_lifecycle_action(dom, action, error);
 		virDomainFree(dom);
 	}
 	if (conn != NULL)
 		cvm_libvirt_close(conn);
-	json_object_put(rec);
 	return ok;
 }

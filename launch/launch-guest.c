@@ -8,6 +8,7 @@
 #include "libcvm/libcvm-internal.h"
 
 #include <cvm/state.h>
+#include <cvm/guest-record.h>
 #include <cvm/error.h>
 #include <cvm/lifecycle.h>
 #include <json-c/json.h>
@@ -24,55 +25,48 @@ cvm_launch_guest_dir(const char *state_dir, const char *name)
 	return g_build_filename(state_dir, "guests.d", name, NULL);
 }
 
-static void
-add_str(json_object *rec, const char *key, const char *value)
-{
-	if (value != NULL)
-		json_object_object_add(rec, key, json_object_new_string(value));
-}
-
 /* What a relaunch (firmware update) needs to rebuild the same guest. */
 static void
-add_spec(json_object *rec, const CvmLaunchPlan *plan, const CvmGuestSpec *spec)
+add_spec(CvmGuestRecord *rec, const CvmLaunchPlan *plan, const CvmGuestSpec *spec)
 {
-	json_object_object_add(rec, "memory-mib", json_object_new_int64((gint64)(plan->memory_bytes >> 20)));
-	json_object_object_add(rec, "vcpus", json_object_new_int(plan->vcpus));
-	add_str(rec, "disk", spec->disk);
-	add_str(rec, "network", spec->network);
-	add_str(rec, "command-line", spec->command_line);
-	if (spec->has_snp_policy)
-		json_object_object_add(rec, "snp-policy", json_object_new_int64((gint64)spec->snp_policy));
-	add_str(rec, "accel-requested", cvm_launch_accel_to_string(spec->accel));
+	rec->memory_mib = plan->memory_bytes >> 20;
+	rec->vcpus = plan->vcpus;
+	cvm_guest_record_set(&rec->disk, spec->disk);
+	cvm_guest_record_set(&rec->network, spec->network);
+	cvm_guest_record_set(&rec->command_line, spec->command_line);
+	rec->has_snp_policy = spec->has_snp_policy;
+	rec->snp_policy = spec->has_snp_policy ? spec->snp_policy : 0;
+	cvm_guest_record_set(&rec->accel_requested, cvm_launch_accel_to_string(spec->accel));
 }
 
 static void
-set_image_md(json_object *rec, const CvmLaunchMetadata *md)
+set_image_md(CvmGuestRecord *rec, const CvmLaunchMetadata *md)
 {
-	json_object_object_add(rec, "platform", json_object_new_string(md->platform));
-	json_object_object_add(rec, "igvm-path", json_object_new_string(md->igvm_path));
-	json_object_object_add(rec, "igvm-sha256", json_object_new_string(md->igvm_sha256 ? md->igvm_sha256 : ""));
-	json_object_object_add(rec, "expected-measurement", json_object_new_string(md->measurement ? md->measurement : ""));
-	json_object_object_add(rec, "strategy", json_object_new_string(md->strategy ? md->strategy : ""));
+	cvm_guest_record_set(&rec->platform, md->platform);
+	cvm_guest_record_set(&rec->image.igvm_path, md->igvm_path);
+	cvm_guest_record_set(&rec->image.igvm_sha256, md->igvm_sha256 ? md->igvm_sha256 : "");
+	cvm_guest_record_set(&rec->image.measurement, md->measurement ? md->measurement : "");
+	cvm_guest_record_set(&rec->strategy, md->strategy ? md->strategy : "");
 }
 
 static void
-set_image(json_object *rec, const CvmLaunchPlan *plan)
+set_image(CvmGuestRecord *rec, const CvmLaunchPlan *plan)
 {
 	set_image_md(rec, &plan->md);
-	json_object_object_add(rec, "accel", json_object_new_string(cvm_launch_accel_to_string(plan->accel)));
+	cvm_guest_record_set(&rec->accel, cvm_launch_accel_to_string(plan->accel));
 }
 
-static json_object *
+static CvmGuestRecord *
 new_record(const CvmLaunchPlan *plan, const CvmGuestSpec *spec, const char *uri)
 {
-	json_object *rec = json_object_new_object();
+	CvmGuestRecord *rec = cvm_guest_record_new(spec->name);
 
-	json_object_object_add(rec, "state", json_object_new_string("launching"));
+	cvm_guest_record_set(&rec->state, "launching");
 	set_image(rec, plan);
 	add_spec(rec, plan, spec);
-	json_object_object_add(rec, "serial-log", json_object_new_string(plan->serial_log));
-	json_object_object_add(rec, "uri", json_object_new_string(uri));
-	json_object_object_add(rec, "created", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
+	cvm_guest_record_set(&rec->serial_log, plan->serial_log);
+	cvm_guest_record_set(&rec->uri, uri);
+	rec->created = g_get_real_time() / G_USEC_PER_SEC;
 	return rec;
 }
 
@@ -81,16 +75,16 @@ name_is_free(virConnectPtr conn, CvmState *state, const char *name, GError **err
 {
 	virDomainPtr dom = virDomainLookupByName(conn, name);
 	g_autoptr(GError) local = NULL;
-	json_object *rec;
+	CvmGuestRecord *rec;
 
 	if (dom != NULL) {
 		virDomainFree(dom);
 		g_set_error(error, CVM_ERROR, CVM_ERROR_EXISTS, "a libvirt domain named %s exists already", name);
 		return FALSE;
 	}
-	rec = cvm_state_read(state, "guests", name, &local);
+	rec = cvm_guest_record_load(state, name, &local);
 	if (rec != NULL) {
-		json_object_put(rec);
+		cvm_guest_record_free(rec);
 		g_set_error(error, CVM_ERROR, CVM_ERROR_EXISTS, "cvm already has a guest named %s (cvmctl stop/forget it)",
 			    name);
 		return FALSE;
@@ -148,14 +142,14 @@ plan_for(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, const Cv
 /* Records @dom as @name's running domain; when the record cannot be
  * written, the domain goes (destroyed, undefined, freed) and FALSE. */
 static gboolean
-record_running(CvmState *state, const char *name, json_object *rec, virDomainPtr dom, GError **error)
+record_running(CvmState *state, CvmGuestRecord *rec, virDomainPtr dom, GError **error)
 {
 	char uuid[VIR_UUID_STRING_BUFLEN];
 
 	if (virDomainGetUUIDString(dom, uuid) == 0)
-		json_object_object_add(rec, "uuid", json_object_new_string(uuid));
-	json_object_object_add(rec, "state", json_object_new_string("running"));
-	if (cvm_state_write(state, "guests", name, rec, error))
+		cvm_guest_record_set(&rec->uuid, uuid);
+	cvm_guest_record_set(&rec->state, "running");
+	if (cvm_guest_record_save(state, rec, error))
 		return TRUE;
 	virDomainDestroy(dom);
 	virDomainUndefine(dom);
@@ -197,15 +191,15 @@ set_uuid(CvmLaunchPlan *plan, const char *uuid, GError **error)
 }
 
 static virDomainPtr
-start(virConnectPtr conn, CvmState *state, CvmLaunchPlan *plan, json_object *rec, GError **error)
+start(virConnectPtr conn, CvmState *state, CvmLaunchPlan *plan, CvmGuestRecord *rec, GError **error)
 {
 	virDomainPtr dom;
 	g_autofree gchar *chosen = g_uuid_string_random();
 
 	if (!set_uuid(plan, chosen, error))
 		return NULL;
-	json_object_object_add(rec, "uuid", json_object_new_string(chosen));
-	if (!cvm_state_write(state, "guests", plan->name, rec, error))
+	cvm_guest_record_set(&rec->uuid, chosen);
+	if (!cvm_guest_record_save(state, rec, error))
 		return NULL;
 	cvmi_test_fault("launch-recorded");
 	/* Leftovers of a launch killed before it recorded anything are ours. */
@@ -216,13 +210,13 @@ start(virConnectPtr conn, CvmState *state, CvmLaunchPlan *plan, json_object *rec
 	dom = cvm_lifecycle_define_start(conn, plan->name, plan->xml, error);
 	if (dom != NULL)
 		cvmi_test_fault("launch-started");
-	if (dom == NULL || !record_running(state, plan->name, rec, dom, error))
+	if (dom == NULL || !record_running(state, rec, dom, error))
 		goto undo_files;
 	return dom;
 undo_files:
 	cvmi_rm_rf(plan->guest_dir);
 undo_record:
-	cvm_state_remove(state, "guests", plan->name, NULL);
+	cvm_guest_record_remove(state, plan->name, NULL);
 	return NULL;
 }
 
@@ -233,10 +227,10 @@ undo_record:
  * the guest's domain beside it), silently otherwise (forgetting the guest
  * needs nothing from it). */
 static gboolean
-remove_domain(virConnectPtr conn, const char *name, json_object *rec, gboolean strict, GError **error)
+remove_domain(virConnectPtr conn, const char *name, const CvmGuestRecord *rec, gboolean strict, GError **error)
 {
 	g_autoptr(GError) local = NULL;
-	virDomainPtr dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), &local);
+	virDomainPtr dom = cvm_lifecycle_lookup(conn, name, rec->uuid, &local);
 	gboolean ok;
 
 	if (dom == NULL) {
@@ -258,7 +252,7 @@ remove_domain(virConnectPtr conn, const char *name, json_object *rec, gboolean s
  * guest is launched again under TCG on the same record. NULL (the record
  * and files removed) when that fails too. */
 static virDomainPtr
-relaunch_tcg(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, virDomainPtr dom, json_object *rec,
+relaunch_tcg(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, virDomainPtr dom, CvmGuestRecord *rec,
 	     const char *why, GError **error)
 {
 	CvmGuestSpec tcg = *spec;
@@ -271,7 +265,7 @@ relaunch_tcg(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, virD
 	tcg.accel = CVM_LAUNCH_ACCEL_TCG;
 	plan = plan_for(conn, state, &tcg, NULL, error);
 	/* The guest keeps its identity under TCG. */
-	if (plan == NULL || !set_uuid(plan, cvm_record_get_string(rec, "uuid", ""), error))
+	if (plan == NULL || !set_uuid(plan, rec->uuid ? rec->uuid : "", error))
 		goto undo;
 	if (!remove_domain(conn, spec->name, rec, TRUE, error)) {
 		g_prefix_error(error, "%s: cannot remove the KVM domain: ", why);
@@ -281,19 +275,19 @@ relaunch_tcg(virConnectPtr conn, CvmState *state, const CvmGuestSpec *spec, virD
 	if (!cvm_launch_plan_write_files(plan, error))
 		goto undo;
 	set_image(rec, plan);
-	json_object_object_add(rec, "accel-fallback", json_object_new_string(note));
+	cvm_guest_record_set(&rec->accel_fallback, note);
 	dom = cvm_lifecycle_define_start(conn, plan->name, plan->xml, error);
 	if (dom == NULL) {
 		g_prefix_error(error, "%s; under TCG: ", why);
 		goto undo;
 	}
-	if (!record_running(state, plan->name, rec, dom, error))
+	if (!record_running(state, rec, dom, error))
 		goto undo;
 	return dom;
 undo:
 	remove_domain(conn, spec->name, rec, FALSE, NULL);
 	cvmi_rm_rf(dir);
-	cvm_state_remove(state, "guests", spec->name, NULL);
+	cvm_guest_record_remove(state, spec->name, NULL);
 	return NULL;
 }
 
@@ -309,7 +303,7 @@ cvm_launch_guest_on_host(virConnectPtr conn, CvmState *state, const CvmGuestSpec
 {
 	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, spec, host, error);
 	g_autofree gchar *why = NULL;
-	json_object *rec;
+	g_autoptr(CvmGuestRecord) rec = NULL;
 	virDomainPtr dom;
 	char *uri;
 
@@ -329,9 +323,8 @@ cvm_launch_guest_on_host(virConnectPtr conn, CvmState *state, const CvmGuestSpec
 	 * must never quietly lose its protection. */
 	if (dom != NULL && spec->accel == CVM_LAUNCH_ACCEL_AUTO && plan->accel == CVM_LAUNCH_ACCEL_KVM &&
 	    plan->platform == CVM_LAUNCH_PLATFORM_NATIVE &&
-	    cvmi_launch_watch_kvm(dom, cvm_record_get_string(rec, "uri", NULL), spec->name, plan->serial_log, &why))
+	    cvmi_launch_watch_kvm(dom, rec->uri, spec->name, plan->serial_log, &why))
 		dom = relaunch_tcg(conn, state, spec, dom, rec, why, error);
-	json_object_put(rec);
 	if (dom != NULL && warnings != NULL)
 		*warnings = g_strdupv((gchar **)plan->warnings->pdata);
 	return dom;
@@ -341,57 +334,51 @@ gboolean
 cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name, GError **error)
 {
 	g_autofree gchar *dir = NULL;
-	json_object *rec;
+	CvmGuestRecord *rec;
 	gboolean ok;
 
 	if (!cvm_name_check("guest name", name, error))
 		return FALSE;
 	/* No record, no UUID: nothing of libvirt's is known to be the guest's. */
-	rec = cvm_state_read(state, "guests", name, NULL);
+	rec = cvm_guest_record_load(state, name, NULL);
 	ok = rec == NULL || remove_domain(conn, name, rec, FALSE, error);
-	json_object_put(rec);
+	cvm_guest_record_free(rec);
 	if (!ok)
 		return FALSE;
 	dir = cvm_launch_guest_dir(cvm_state_get_dir(state), name);
 	cvmi_rm_rf(dir);
-	return cvm_state_remove(state, "guests", name, error);
+	return cvm_guest_record_remove(state, name, error);
 }
 
 gboolean
-cvmi_launch_spec_from_record(json_object *rec, const char *name, CvmGuestSpec *spec, GError **error)
+cvmi_launch_spec_from_record(const CvmGuestRecord *rec, CvmGuestSpec *spec, GError **error)
 {
-	*spec = (CvmGuestSpec){.name = name, .igvm_path = cvm_record_get_string(rec, "igvm-path", NULL),
-			       .memory_bytes = (guint64)cvm_record_get_int(rec, "memory-mib", 0) << 20,
-			       .vcpus = (guint)cvm_record_get_int(rec, "vcpus", 0), .serial_log = cvm_record_get_string(rec, "serial-log", NULL),
-			       .disk = cvm_record_get_string(rec, "disk", NULL), .network = cvm_record_get_string(rec, "network", NULL),
-			       .command_line = cvm_record_get_string(rec, "command-line", NULL)};
+	*spec = (CvmGuestSpec){.name = rec->name, .igvm_path = rec->image.igvm_path,
+			       .memory_bytes = rec->memory_mib << 20, .vcpus = rec->vcpus,
+			       .serial_log = rec->serial_log, .disk = rec->disk, .network = rec->network,
+			       .command_line = rec->command_line, .has_snp_policy = rec->has_snp_policy,
+			       .snp_policy = rec->snp_policy};
 	/* A guest AUTO moved to TCG gets AUTO's choice again on a relaunch. */
-	if (cvm_record_get_string(rec, "accel-requested", NULL) != NULL &&
-	    !cvm_launch_accel_from_string(cvm_record_get_string(rec, "accel-requested", NULL), &spec->accel, error))
+	if (rec->accel_requested != NULL && !cvm_launch_accel_from_string(rec->accel_requested, &spec->accel, error))
 		return FALSE;
-	if (cvm_record_get_string(rec, "platform", NULL) != NULL &&
-	    !cvm_launch_platform_from_string(cvm_record_get_string(rec, "platform", NULL), &spec->platform, error))
+	if (rec->platform != NULL && !cvm_launch_platform_from_string(rec->platform, &spec->platform, error))
 		return FALSE;
-	if (json_object_object_get_ex(rec, "snp-policy", NULL)) {
-		spec->has_snp_policy = TRUE;
-		spec->snp_policy = (guint64)cvm_record_get_int(rec, "snp-policy", 0);
-	}
 	return TRUE;
 }
 
 gboolean
-cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json_object *rec, const char *igvm_path,
-		     GError **error)
+cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, CvmGuestRecord *rec, const char *igvm_path, GError **error)
 {
+	const char *name = rec->name;
 	CvmGuestSpec spec;
 	virDomainPtr dom;
 	char uuid[VIR_UUID_STRING_BUFLEN];
 
-	if (!cvmi_launch_spec_from_record(rec, name, &spec, error))
+	if (!cvmi_launch_spec_from_record(rec, &spec, error))
 		return FALSE;
 	spec.igvm_path = igvm_path;
 	g_autoptr(CvmLaunchPlan) plan = plan_for(conn, state, &spec, NULL, error);
-	const char *old_uuid = cvm_record_get_string(rec, "uuid", "");
+	const char *old_uuid = rec->uuid ? rec->uuid : "";
 	g_autofree gchar *chosen = g_uuid_string_is_valid(old_uuid) ? g_strdup(old_uuid) : g_uuid_string_random();
 
 	if (plan == NULL || !set_uuid(plan, chosen, error))
@@ -411,14 +398,14 @@ cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, json
 		return FALSE;
 	cvmi_test_fault("relaunch-started");
 	if (virDomainGetUUIDString(dom, uuid) == 0)
-		json_object_object_add(rec, "uuid", json_object_new_string(uuid));
+		cvm_guest_record_set(&rec->uuid, uuid);
 	virDomainFree(dom);
 	set_image(rec, plan);
-	json_object_object_add(rec, "state", json_object_new_string("running"));
+	cvm_guest_record_set(&rec->state, "running");
 	return TRUE;
 }
 
-json_object *
+CvmGuestRecord *
 cvm_launch_record_from_domain(virDomainPtr dom, GError **error)
 {
 	CvmLaunchMetadata md = { 0 };
@@ -426,7 +413,7 @@ cvm_launch_record_from_domain(virDomainPtr dom, GError **error)
 	char *xml = virDomainGetXMLDesc(dom, 0), *uri;
 	int state = VIR_DOMAIN_NOSTATE, reason;
 	virDomainInfo info;
-	json_object *rec;
+	CvmGuestRecord *rec;
 	gboolean ok;
 
 	if (xml == NULL) {
@@ -443,29 +430,27 @@ cvm_launch_record_from_domain(virDomainPtr dom, GError **error)
 		cvm_launch_metadata_clear(&md);
 		return NULL;
 	}
-	rec = json_object_new_object();
-	json_object_object_add(rec, "name", json_object_new_string(virDomainGetName(dom)));
-	json_object_object_add(rec, "uuid", json_object_new_string(uuid));
-	json_object_object_add(rec, "state", json_object_new_string(virDomainGetState(dom, &state, &reason, 0) == 0
-									    ? cvm_domain_state_name(state)
-									    : "unknown"));
+	rec = cvm_guest_record_new(virDomainGetName(dom));
+	cvm_guest_record_set(&rec->uuid, uuid);
+	cvm_guest_record_set(&rec->state, virDomainGetState(dom, &state, &reason, 0) == 0 ? cvm_domain_state_name(state)
+											   : "unknown");
 	set_image_md(rec, &md);
 	cvm_launch_metadata_clear(&md);
-	json_object_object_add(rec, "memory-mib", json_object_new_int64((gint64)(info.maxMem >> 10)));
-	json_object_object_add(rec, "vcpus", json_object_new_int(info.nrVirtCpu));
+	rec->memory_mib = info.maxMem >> 10;
+	rec->vcpus = info.nrVirtCpu;
 	uri = virConnectGetURI(virDomainGetConnect(dom));
-	json_object_object_add(rec, "uri", json_object_new_string(uri != NULL ? uri : ""));
+	cvm_guest_record_set(&rec->uri, uri != NULL ? uri : "");
 	free(uri);
-	json_object_object_add(rec, "created", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
+	rec->created = g_get_real_time() / G_USEC_PER_SEC;
 	virResetLastError();
 	return rec;
 }
 
-json_object *
+CvmGuestRecord *
 cvm_launch_rebuild_record(virConnectPtr conn, CvmState *state, const char *name, GError **error)
 {
 	virDomainPtr dom = virDomainLookupByName(conn, name);
-	json_object *rec;
+	CvmGuestRecord *rec;
 
 	virResetLastError();
 	if (dom == NULL) {
@@ -476,9 +461,9 @@ cvm_launch_rebuild_record(virConnectPtr conn, CvmState *state, const char *name,
 	virDomainFree(dom);
 	if (rec == NULL)
 		return NULL;
-	json_object_object_add(rec, "rebuilt", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
-	if (!cvm_state_write(state, "guests", name, rec, error)) {
-		json_object_put(rec);
+	rec->rebuilt = g_get_real_time() / G_USEC_PER_SEC;
+	if (!cvm_guest_record_save(state, rec, error)) {
+		cvm_guest_record_free(rec);
 		return NULL;
 	}
 	return rec;

@@ -5,18 +5,17 @@
 
 #include <cvm/launch.h>
 #include <cvm/measure.h>
+#include <cvm/guest-record.h>
 
 /* The measurement a platform's launch digest is computed with (SEV-SNP for
  * native, which has none of its own). */
 CvmMeasurePlatform cvmi_launch_measure_platform(CvmLaunchPlatform p);
 
-struct json_object;
 /* The spec a guest was launched with, from its record (strings borrowed
  * from @rec; serial_log is the guest's own, igvm_path its current image). */
-gboolean cvmi_launch_spec_from_record(struct json_object *rec, const char *name, CvmGuestSpec *spec, GError **error);
-/* The firmware-update reset: destroys and undefines @name's domain and
+gboolean cvmi_launch_spec_from_record(const CvmGuestRecord *rec, CvmGuestSpec *spec, GError **error);
+/* The firmware-update reset: destroys and undefines @rec->name's domain and
  * launches it again from @igvm_path with the settings in its record @rec,
  * whose image fields, UUID and state are updated (the caller writes it). */
-gboolean cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, const char *name, struct json_object *rec,
-			      const char *igvm_path, GError **error);
-
+gboolean cvmi_launch_relaunch(virConnectPtr conn, CvmState *state, CvmGuestRecord *rec, const char *igvm_path,
+			      GError **error);

@@ -150,10 +150,10 @@ cvm_lifecycle_action(virDomainPtr dom, const char *action, GError **error)
 }
 
 const char *
-cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec, const char **reason_out)
+cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, const CvmGuestRecord *rec, const char **reason_out)
 {
 	g_autoptr(GError) error = NULL;
-	const char *was = cvm_record_get_string(rec, "state", "");
+	const char *was = rec->state != NULL ? rec->state : "";
 	int s = VIR_DOMAIN_NOSTATE, reason;
 	virDomainPtr dom;
 	const char *out;
@@ -162,7 +162,7 @@ cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec
 		*reason_out = NULL;
 	if (conn == NULL)
 		return "unknown";
-	dom = cvm_lifecycle_lookup(conn, name, cvm_record_get_string(rec, "uuid", NULL), &error);
+	dom = cvm_lifecycle_lookup(conn, name, rec->uuid, &error);
 	if (dom == NULL) {
 		if (g_error_matches(error, CVM_ERROR, CVM_ERROR_STATE))
 			return "replaced";

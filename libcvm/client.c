@@ -3,6 +3,7 @@
 #include <cvm/bus.h>
 #include <cvm/client.h>
 #include <cvm/state.h>
+#include <cvm/guest-record.h>
 
 /* cvmd answers reads from memory; launches may boot a guest. */
 #define READ_TIMEOUT_MS 10000
@@ -10,20 +11,6 @@
 
 struct _CvmClient {
 	GDBusConnection *bus;
-};
-
-/* @optional: left out of the JSON when empty, as the in-process path does. */
-static const struct {
-	const char *prop;
-	const char *key;
-	gboolean optional;
-} props[] = {
-	{ "Name", "name", FALSE }, { "UUID", "uuid", FALSE }, { "State", "state", FALSE },
-	{ "Platform", "platform", FALSE }, { "IgvmPath", "igvm-path", FALSE },
-	{ "IgvmSha256", "igvm-sha256", FALSE }, { "ExpectedMeasurement", "expected-measurement", FALSE },
-	{ "ConnectionUri", "uri", FALSE }, { "Accel", "accel", TRUE }, { "AccelFallback", "accel-fallback", TRUE },
-	{ "StateReason", "state-reason", TRUE }, { "QemuLog", "qemu-log", TRUE },
-	{ "QemuLogTail", "qemu-log-tail", TRUE },
 };
 
 CvmClient *
@@ -79,6 +66,8 @@ call(CvmClient *c, const char *path, const char *iface, const char *method, GVar
 	return r;
 }
 
+/* The guest's properties through the record type, so the status has the
+ * same keys and forms as the in-process one (cvm_local_list_guests()). */
 static json_object *
 guest_json(CvmClient *c, const char *path, GError **error)
 {
@@ -86,23 +75,13 @@ guest_json(CvmClient *c, const char *path, GError **error)
 				     g_variant_new("(s)", "org.cvm.Cvmd1.Guest"),
 				     G_VARIANT_TYPE("(a{sv})"), READ_TIMEOUT_MS, error);
 	g_autoptr(GVariant) dict = NULL;
-	json_object *o;
-	guint64 created = 0;
+	g_autoptr(CvmGuestRecord) rec = NULL;
 
 	if (r == NULL)
 		return NULL;
 	dict = g_variant_get_child_value(r, 0);
-	o = json_object_new_object();
-	for (gsize i = 0; i < G_N_ELEMENTS(props); i++) {
-		const char *v = "";
-
-		g_variant_lookup(dict, props[i].prop, "&s", &v);
-		if (!props[i].optional || *v != '\0')
-			json_object_object_add(o, props[i].key, json_object_new_string(v));
-	}
-	g_variant_lookup(dict, "Created", "t", &created);
-	json_object_object_add(o, "created", json_object_new_int64((gint64)created));
-	return o;
+	rec = cvm_guest_record_from_variant(dict);
+	return cvm_guest_record_to_json(rec);
 }
 
 static int

@@ -22,3 +22,9 @@ void cvmi_test_fault(const char *stage);
 
 /* Lower-case hex of (data, len). */
 gchar *cvmi_hex(const guint8 *data, gsize len);
+
+/* The guest record writer of a state handle (cvm_guest_record_set_writer()),
+ * or NULL; *@data its data. */
+struct _CvmState;
+#include <cvm/guest-record.h>
+CvmGuestRecordWriter cvmi_state_guest_writer(struct _CvmState *state, gpointer *data);

@@ -3,19 +3,30 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <cvm/state.h>
+#include <cvm/guest-record.h>
 #include "libcvm/libcvm-internal.h"
 
 /* Records are small; a bigger file is not ours and is set aside as corrupt.
  * The writer refuses the same size, so cvm never writes what it refuses. */
 #define RECORD_MAX CVM_STATE_RECORD_MAX
 
+/* The owner lock: cvmd holds an exclusive flock on it for as long as it
+ * runs; the file says its pid. */
+#define OWNER_FILE "cvmd.lock"
+
 struct _CvmState {
 	gchar *dir;
+	int owner_fd; /* the owner lock while this handle owns the folder, else -1 */
+	CvmGuestRecordWriter writer;
+	gpointer writer_data;
 };
+
+static gboolean io_error(GError **error, const char *what, const char *path);
 
 gboolean
 cvm_name_is_valid(const char *name)
@@ -78,6 +89,7 @@ cvm_state_open(const char *dir, GError **error)
 	}
 	state = g_new0(CvmState, 1);
 	state->dir = g_strdup(dir);
+	state->owner_fd = -1;
 	return state;
 }
 
@@ -86,8 +98,103 @@ cvm_state_free(CvmState *state)
 {
 	if (state == NULL)
 		return;
+	if (state->owner_fd >= 0)
+		close(state->owner_fd); /* drops the flock */
 	g_free(state->dir);
 	g_free(state);
+}
+
+/* The pid the owner wrote into its lock file, or 0. */
+static gint64
+owner_pid(int fd)
+{
+	char buf[32] = { 0 };
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	return n > 0 ? g_ascii_strtoll(buf, NULL, 10) : 0;
+}
+
+static gboolean
+owned_error(GError **error, const char *dir, gint64 pid)
+{
+	g_set_error(error, CVM_ERROR, CVM_ERROR_BUSY,
+		    "the state folder %s is owned by cvmd (pid %" G_GINT64_FORMAT "); use cvmctl through "
+		    "the bus that cvmd serves (--bus system|session|ADDRESS) instead of in-process",
+		    dir, pid);
+	return FALSE;
+}
+
+gboolean
+cvm_state_claim(CvmState *state, GError **error)
+{
+	g_autofree gchar *path = g_build_filename(state->dir, OWNER_FILE, NULL);
+	g_autofree gchar *pid = g_strdup_printf("%d\n", (int)getpid());
+	int fd;
+
+	if (state->owner_fd >= 0)
+		return TRUE;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return io_error(error, "cannot open", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		gint64 other = owner_pid(fd);
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return owned_error(error, state->dir, other);
+		errno = e;
+		return io_error(error, "cannot lock", path);
+	}
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) != (ssize_t)strlen(pid)) {
+		io_error(error, "cannot write", path);
+		close(fd);
+		return FALSE;
+	}
+	state->owner_fd = fd;
+	return TRUE;
+}
+
+gboolean
+cvm_state_dir_check_owner(const char *dir, GError **error)
+{
+	g_autofree gchar *path = g_build_filename(dir, OWNER_FILE, NULL);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	gboolean free_now;
+
+	if (fd < 0)
+		return TRUE; /* never owned (or not readable: then not ours to judge) */
+	/* A shared lock is granted unless the owner's exclusive one is held;
+	 * it is dropped at once: this only asks. */
+	free_now = flock(fd, LOCK_SH | LOCK_NB) == 0;
+	if (!free_now && errno == EWOULDBLOCK)
+		owned_error(error, dir, owner_pid(fd));
+	else
+		free_now = TRUE;
+	close(fd);
+	return free_now;
+}
+
+/* Writers that do not own the folder ask first: a running owner is the one
+ * writer. */
+static gboolean
+check_writable(CvmState *state, GError **error)
+{
+	return state->owner_fd >= 0 || cvm_state_dir_check_owner(state->dir, error);
+}
+
+void
+cvm_guest_record_set_writer(CvmState *state, CvmGuestRecordWriter writer, gpointer data)
+{
+	state->writer = writer;
+	state->writer_data = data;
+}
+
+CvmGuestRecordWriter
+cvmi_state_guest_writer(CvmState *state, gpointer *data)
+{
+	*data = state->writer_data;
+	return state->writer;
 }
 
 const char *
@@ -148,7 +255,7 @@ cvm_state_write(CvmState *state, const char *kind, const char *name, json_object
 	const char *text;
 	int fd;
 
-	if (!check_names(kind, name, error))
+	if (!check_names(kind, name, error) || !check_writable(state, error))
 		return FALSE;
 	text = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							      JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -255,7 +362,7 @@ cvm_state_remove(CvmState *state, const char *kind, const char *name, GError **e
 {
 	g_autofree gchar *path = NULL, *kdir = NULL;
 
-	if (!check_names(kind, name, error))
+	if (!check_names(kind, name, error) || !check_writable(state, error))
 		return FALSE;
 	kdir = g_build_filename(state->dir, kind, NULL);
 	path = g_strdup_printf("%s/%s.json", kdir, name);
@@ -276,7 +383,7 @@ put_json(gpointer obj)
 
 static void
 load_entry(const char *kind, const char *kdir, const char *entry, GHashTable *table, GPtrArray *problems,
-	   GPtrArray *set_aside)
+	   GPtrArray *set_aside, gboolean writable)
 {
 	g_autofree gchar *name = NULL, *path = NULL;
 	g_autoptr(GError) err = NULL;
@@ -284,9 +391,11 @@ load_entry(const char *kind, const char *kdir, const char *entry, GHashTable *ta
 
 	if (strstr(entry, ".json.tmp-") != NULL) {
 		/* a writer killed between mkstemp and rename; the record it was
-		 * replacing (if any) is intact under its real name */
+		 * replacing (if any) is intact under its real name. With a
+		 * running owner it may be the owner's write under way. */
 		path = g_build_filename(kdir, entry, NULL);
-		g_unlink(path);
+		if (writable)
+			g_unlink(path);
 		return;
 	}
 	if (!g_str_has_suffix(entry, ".json"))
@@ -324,6 +433,7 @@ cvm_state_load_all_full(CvmState *state, const char *kind, GPtrArray **problems,
 	g_autoptr(GError) local = NULL;
 	GDir *d;
 	const char *entry;
+	gboolean writable;
 
 	if (!cvm_name_is_valid(kind)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid record kind");
@@ -337,8 +447,9 @@ cvm_state_load_all_full(CvmState *state, const char *kind, GPtrArray **problems,
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
 		return NULL;
 	}
+	writable = check_writable(state, NULL);
 	while (d != NULL && (entry = g_dir_read_name(d)) != NULL)
-		load_entry(kind, kdir, entry, table, probs, aside);
+		load_entry(kind, kdir, entry, table, probs, aside, writable);
 	if (d != NULL)
 		g_dir_close(d);
 	if (problems != NULL)

@@ -62,9 +62,8 @@ cvm_migrate_find_page_gpa(const char *log, gsize len, guint64 *gpa)
 }
 
 gboolean
-cvmi_job_page_from_log(json_object *rec, guint timeout_ms, GCancellable *cancel, guint64 *gpa, GError **error)
+cvmi_job_page_from_log(const char *path, guint timeout_ms, GCancellable *cancel, guint64 *gpa, GError **error)
 {
-	const char *path = cvm_record_get_string(rec, "serial-log", NULL);
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
 	for (;;) {

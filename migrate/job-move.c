@@ -8,6 +8,7 @@
 
 #include <cvm/error.h>
 #include <cvm/guest-memory.h>
+#include <cvm/guest-record.h>
 #include <json-c/json.h>
 #include <string.h>
 
@@ -17,19 +18,14 @@
 static gboolean
 dest_page(CvmMigrateJob *job, CvmState *state, guint64 *gpa, GError **error)
 {
-	json_object *rec;
-	gboolean ok;
+	g_autoptr(CvmGuestRecord) rec = NULL;
 
 	if (job->o.dest_page_gpa != 0) {
 		*gpa = job->o.dest_page_gpa;
 		return TRUE;
 	}
-	rec = cvm_state_read(state, "guests", job->dest_name, error);
-	if (rec == NULL)
-		return FALSE;
-	ok = cvmi_job_page_from_log(rec, job->o.timeout_ms, job->cancel, gpa, error);
-	json_object_put(rec);
-	return ok;
+	rec = cvm_guest_record_load(state, job->dest_name, error);
+	return rec != NULL && cvmi_job_page_from_log(rec->serial_log, job->o.timeout_ms, job->cancel, gpa, error);
 }
 
 static CvmMigration *

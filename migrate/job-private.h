@@ -9,9 +9,8 @@
 
 /* ---- job-hmp.c ---- */
 /* Wait (polling, up to @timeout_ms; 0 = look once) for the SVSM's page line
- * in the serial log of the guest whose record is @rec. */
-struct json_object;
-gboolean cvmi_job_page_from_log(struct json_object *rec, guint timeout_ms, GCancellable *cancel, guint64 *gpa,
+ * in a guest's serial log @path (its record's serial_log; may be NULL). */
+gboolean cvmi_job_page_from_log(const char *path, guint timeout_ms, GCancellable *cancel, guint64 *gpa,
 				GError **error);
 /* Whether the domain's QEMU is the COCONUT fork (has snp_migrate). */
 gboolean cvmi_job_has_snp_migrate(virDomainPtr dom);

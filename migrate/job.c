@@ -8,6 +8,7 @@
 
 #include <cvm/error.h>
 #include <cvm/launch.h>
+#include <cvm/guest-record.h>
 #include <json-c/json.h>
 
 void
@@ -147,9 +148,9 @@ set_phase(CvmMigrateJob *job, CvmMigrateJobPhase phase)
 
 /* The source guest as cvm knows it, running. */
 static virDomainPtr
-source_domain(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, json_object **rec, GError **error)
+source_domain(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, CvmGuestRecord **rec, GError **error)
 {
-	*rec = cvm_state_read(state, "guests", job->guest, error);
+	*rec = cvm_guest_record_load(state, job->guest, error);
 	if (*rec == NULL) {
 		g_prefix_error(error, "guest %s: ", job->guest);
 		return NULL;
@@ -212,12 +213,13 @@ ready_to_move(CvmMigrateJob *job, virDomainPtr src, CvmGuestMemory **smem, GErro
 /* Launch the destination guest from the source's record (same IGVM image,
  * memory, vCPUs, platform and policy; its own serial log). */
 static virDomainPtr
-launch_dest(CvmMigrateJob *job, virConnectPtr dconn, CvmState *state, json_object *rec, GError **error)
+launch_dest(CvmMigrateJob *job, virConnectPtr dconn, CvmState *state, const CvmGuestRecord *rec, GError **error)
 {
 	CvmGuestSpec spec;
 
-	if (!cvmi_launch_spec_from_record(rec, job->dest_name, &spec, error))
+	if (!cvmi_launch_spec_from_record(rec, &spec, error))
 		return NULL;
+	spec.name = job->dest_name;
 	spec.serial_log = NULL;
 	virDomainPtr dom = cvm_launch_guest(dconn, state, &spec, NULL, error);
 	if (dom == NULL)
@@ -240,7 +242,7 @@ finish(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GError **error)
 gboolean
 cvm_migrate_job_run(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GError **error)
 {
-	json_object *rec = NULL;
+	g_autoptr(CvmGuestRecord) rec = NULL;
 	virConnectPtr dconn = NULL;
 	virDomainPtr src = NULL, dst = NULL;
 	g_autoptr(CvmGuestMemory) smem = NULL;
@@ -251,7 +253,7 @@ cvm_migrate_job_run(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GEr
 	src = source_domain(job, conn, state, &rec, error);
 	if (src == NULL || !choose_mode(job, src, error))
 		goto out;
-	if (job->o.page_gpa == 0 && !cvmi_job_page_from_log(rec, 0, job->cancel, &job->o.page_gpa, error))
+	if (job->o.page_gpa == 0 && !cvmi_job_page_from_log(rec->serial_log, 0, job->cancel, &job->o.page_gpa, error))
 		goto out;
 	if (!ready_to_move(job, src, &smem, error))
 		goto out;
@@ -281,8 +283,6 @@ out:
 		virDomainFree(src);
 	if (dconn != conn)
 		cvm_libvirt_close(dconn);
-	if (rec != NULL)
-		json_object_put(rec);
 	return ok;
 }
 

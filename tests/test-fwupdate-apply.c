@@ -100,12 +100,9 @@ request(Fixture *f, guint64 control, gboolean with_image)
 static gchar *
 running_sha(Fixture *f)
 {
-	json_object *rec = cvm_state_read(f->state, "guests", "fw", NULL), *v;
-	gchar *out = NULL;
-	if (json_object_object_get_ex(rec, "igvm-sha256", &v))
-		out = g_strdup(json_object_get_string(v));
-	json_object_put(rec);
-	return out;
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(f->state, "fw", NULL);
+
+	return rec != NULL ? g_strdup(rec->image.igvm_sha256) : NULL;
 }
 
 static void

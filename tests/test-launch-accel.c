@@ -103,15 +103,13 @@ test_state_reasons_have_names(void **state)
 	assert_string_equal(cvm_domain_state_reason_name(VIR_DOMAIN_NOSTATE, 0), "unknown");
 }
 
-static json_object *
+static CvmGuestRecord *
 status_of(const char *root, const char *state)
 {
-	json_object *o = json_object_new_object();
-	g_autofree gchar *uri = g_strconcat("qemu:///embed?root=", root, NULL);
+	CvmGuestRecord *o = cvm_guest_record_new("g1");
 
-	json_object_object_add(o, "name", json_object_new_string("g1"));
-	json_object_object_add(o, "uri", json_object_new_string(uri));
-	json_object_object_add(o, "state", json_object_new_string(state));
+	o->uri = g_strconcat("qemu:///embed?root=", root, NULL);
+	o->state = g_strdup(state);
 	return o;
 }
 
@@ -126,38 +124,38 @@ test_failed_guest_status_carries_qemus_log(void **state)
 	assert_int_equal(g_mkdir_with_parents(logdir, 0700), 0);
 	assert_true(g_file_set_contents(log, KVM_LOG, -1, NULL));
 	/* Paused by QEMU's internal error: the reason, the log and its end. */
-	json_object *paused = status_of(root, "paused");
+	CvmGuestRecord *paused = status_of(root, "paused");
 	cvm_guest_status_diagnose(paused, "unknown");
-	assert_string_equal(cvm_record_get_string(paused, "state-reason", ""), "unknown");
-	assert_string_equal(cvm_record_get_string(paused, "qemu-log", ""), log);
-	assert_non_null(strstr(cvm_record_get_string(paused, "qemu-log-tail", ""), "KVM internal error"));
-	json_object_put(paused);
+	assert_string_equal((paused->state_reason ? paused->state_reason : ""), "unknown");
+	assert_string_equal(paused->qemu_log, log);
+	assert_non_null(strstr(paused->qemu_log_tail, "KVM internal error"));
+	cvm_guest_record_free(paused);
 	/* A guest whose launch failed: no reason from libvirt, but the log. */
-	json_object *failed = status_of(root, "failed");
+	CvmGuestRecord *failed = status_of(root, "failed");
 	cvm_guest_status_diagnose(failed, NULL);
-	assert_null(cvm_record_get_string(failed, "state-reason", NULL));
-	assert_non_null(cvm_record_get_string(failed, "qemu-log-tail", NULL));
-	json_object_put(failed);
+	assert_null(failed->state_reason);
+	assert_non_null(failed->qemu_log_tail);
+	cvm_guest_record_free(failed);
 	/* Shut off in another process's driver: the reason libvirt logged. */
 	g_autofree gchar *crashed = g_strconcat(KVM_LOG, "2026-12-07 10:00:01.000+0000: shutting down, reason=crashed\n",
 						NULL);
 	assert_true(g_file_set_contents(log, crashed, -1, NULL));
-	json_object *off = status_of(root, "shutoff");
+	CvmGuestRecord *off = status_of(root, "shutoff");
 	cvm_guest_status_diagnose(off, "unknown");
-	assert_string_equal(cvm_record_get_string(off, "state-reason", ""), "crashed");
-	assert_non_null(cvm_record_get_string(off, "qemu-log-tail", NULL));
-	json_object_put(off);
+	assert_string_equal((off->state_reason ? off->state_reason : ""), "crashed");
+	assert_non_null(off->qemu_log_tail);
+	cvm_guest_record_free(off);
 	g_autofree gchar *destroyed = g_strconcat(KVM_LOG, "2026-12-07 10:00:01.000+0000: shutting down, "
 						  "reason=destroyed\n", NULL);
 	assert_true(g_file_set_contents(log, destroyed, -1, NULL));
 	/* Running, or paused and shut off on purpose: the reason only. */
 	const char *const fine[][2] = { { "running", "booted" }, { "paused", "user" }, { "shutoff", "destroyed" } };
 	for (gsize i = 0; i < G_N_ELEMENTS(fine); i++) {
-		json_object *o = status_of(root, fine[i][0]);
+		CvmGuestRecord *o = status_of(root, fine[i][0]);
 		cvm_guest_status_diagnose(o, fine[i][1]);
-		assert_string_equal(cvm_record_get_string(o, "state-reason", ""), fine[i][1]);
-		assert_null(cvm_record_get_string(o, "qemu-log", NULL));
-		json_object_put(o);
+		assert_string_equal((o->state_reason ? o->state_reason : ""), fine[i][1]);
+		assert_null(o->qemu_log);
+		cvm_guest_record_free(o);
 	}
 	cvmt_rm_rf(root);
 }

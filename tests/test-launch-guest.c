@@ -86,17 +86,13 @@ test_launch_records_the_guest_and_writes_its_firmware(void **state)
 	assert_int_equal(virDomainIsActive(dom), 1);
 	virDomainFree(dom);
 
-	json_object *rec = cvm_state_read(f->state, "guests", "g1", &error), *v;
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(f->state, "g1", &error);
 	cvmt_assert_no_error(error);
-	assert_true(json_object_object_get_ex(rec, "state", &v));
-	assert_string_equal(json_object_get_string(v), "running");
-	assert_true(json_object_object_get_ex(rec, "platform", &v));
-	assert_string_equal(json_object_get_string(v), "native");
-	assert_true(json_object_object_get_ex(rec, "uuid", &v));
-	assert_int_equal(strlen(json_object_get_string(v)), 36);
-	assert_true(json_object_object_get_ex(rec, "igvm-sha256", &v));
-	assert_int_equal(strlen(json_object_get_string(v)), 64);
-	json_object_put(rec);
+	assert_non_null(rec);
+	assert_string_equal(rec->state, "running");
+	assert_string_equal(rec->platform, "native");
+	assert_int_equal(strlen(rec->uuid), 36);
+	assert_int_equal(strlen(rec->image.igvm_sha256), 64);
 	g_autofree gchar *rom = guest_file(f, "g1", "firmware/bios.rom");
 	assert_true(g_file_test(rom, G_FILE_TEST_IS_REGULAR));
 

@@ -161,7 +161,7 @@ test_replaced_domain_is_not_found_by_the_guest_uuid(void **state)
 {
 	Replaced *f = *state;
 	g_autoptr(GError) error = NULL;
-	json_object *rec = json_object_new_object();
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_new("g1");
 
 	assert_null(cvm_lifecycle_lookup(f->conn, "g1", f->ours, &error));
 	cvmt_assert_error(error, CVM_ERROR_STATE);
@@ -171,10 +171,9 @@ test_replaced_domain_is_not_found_by_the_guest_uuid(void **state)
 	/* no UUID recorded: never by name */
 	assert_null(cvm_lifecycle_lookup(f->conn, "g1", NULL, &error));
 	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
-	json_object_object_add(rec, "uuid", json_object_new_string(f->ours));
+	cvm_guest_record_set(&rec->uuid, f->ours);
 	assert_string_equal(cvm_lifecycle_guest_state(f->conn, "g1", rec, NULL), "replaced");
 	assert_int_equal(virDomainIsActive(f->stranger), 1);
-	json_object_put(rec);
 }
 
 /* cvmctl without cvmd: stop --force (destroy) and forget of the guest leave
@@ -186,12 +185,11 @@ test_in_process_actions_leave_a_replacing_domain_alone(void **state)
 	g_autofree gchar *dir = cvmt_mkdtemp();
 	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
 	g_autoptr(GError) error = NULL;
-	json_object *rec = json_object_new_object();
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_new("g1");
 
-	json_object_object_add(rec, "uuid", json_object_new_string(f->ours));
-	json_object_object_add(rec, "state", json_object_new_string("running"));
-	assert_true(cvm_state_write(st, "guests", "g1", rec, NULL));
-	json_object_put(rec);
+	cvm_guest_record_set(&rec->uuid, f->ours);
+	cvm_guest_record_set(&rec->state, "running");
+	assert_true(cvm_guest_record_save(st, rec, NULL));
 	for (const char *const *a = (const char *const[]){ "destroy", "stop", "start", NULL }; *a; a++) {
 		assert_false(cvm_local_guest_action(dir, "test:///default", "g1", *a, &error));
 		cvmt_assert_error(error, CVM_ERROR_STATE);

@@ -101,12 +101,18 @@ python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); assert [x["name"] f
 set +e
 "$CVMCTL" status --bus "$BUS" nosuch >/dev/null 2>&1; [ $? -eq 4 ] || fail "status of unknown guest: exit not 4"
 set -e
-"$CVMCTL" list --bus "unix:path=$TMP/nobus" --connect test:///default --json >"$TMP/local" 2>"$TMP/err" ||
-	fail "cvmctl list in-process: $(cat "$TMP/err")"
-[ ! -s "$TMP/err" ] || fail "in-process list is not silent: $(cat "$TMP/err")"
-"$CVMCTL" list -v --bus "unix:path=$TMP/nobus" --connect test:///default --json >/dev/null 2>"$TMP/err" ||
-	fail "cvmctl list -v in-process: $(cat "$TMP/err")"
-grep -q "running in-process (state in $CVM_STATE_DIR)" "$TMP/err" || fail "no in-process notice with -v: $(cat "$TMP/err")"
+# in-process beside the running cvmd: refused, cvmd is the folder's one
+# writer (the in-process list comes after cvmd has stopped, below)
+for c in "list --json" "stop test" "forget gone"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$CVMCTL" $c --bus "unix:path=$TMP/nobus" --connect test:///default >/dev/null 2>"$TMP/err"
+	rc=$?
+	set -e
+	[ "$rc" -ne 0 ] || fail "in-process $c beside cvmd succeeded"
+	grep -q "the state folder $CVM_STATE_DIR is owned by cvmd (pid $CVMD_PID)" "$TMP/err" ||
+		fail "in-process $c beside cvmd: $(cat "$TMP/err")"
+done
 
 # --- choosing the daemon: CVM_BUS, cvmctl --bus, and with none named the
 # system bus, else the session bus (here the system bus has no daemon)
@@ -124,8 +130,6 @@ DBUS_SYSTEM_BUS_ADDRESS="unix:path=$TMP/nobus" DBUS_SESSION_BUS_ADDRESS="$BUS" \
 [ ! -s "$TMP/err" ] || fail "choosing the session cvmd is not silent: $(cat "$TMP/err")"
 "$CVMCTL" --version >"$TMP/out" || fail "cvmctl --version"
 "$CVMCTL" version | cmp -s - "$TMP/out" || fail "cvmctl --version is not cvmctl version: $(cat "$TMP/out")"
-python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert [g["name"] for g in a]==[g["name"] for g in b], (a,b); assert [g["state"] for g in b]==["failed","running"], b' "$TMP/via-cvmd" "$TMP/local" ||
-	fail "in-process list differs: $(cat "$TMP/local")"
 
 # --- MeasureIgvm by path (root)
 "$CVMCTL" igvm build examples/snp-hello/manifest.json -o "$TMP/g.igvm" >/dev/null
@@ -142,4 +146,14 @@ grep -q org.cvm.Cvmd1.Error.InvalidArgument "$TMP/out" || fail "MeasureIgvm bad 
 
 # --- clean shutdown on SIGTERM
 kill "$CVMD_PID"; wait "$CVMD_PID" || fail "cvmd exit status $?"; CVMD_PID=""
+
+# --- in-process again once cvmd has stopped, with cvmd's answer
+"$CVMCTL" list --bus "unix:path=$TMP/nobus" --connect test:///default --json >"$TMP/local" 2>"$TMP/err" ||
+	fail "cvmctl list in-process: $(cat "$TMP/err")"
+[ ! -s "$TMP/err" ] || fail "in-process list is not silent: $(cat "$TMP/err")"
+"$CVMCTL" list -v --bus "unix:path=$TMP/nobus" --connect test:///default --json >/dev/null 2>"$TMP/err" ||
+	fail "cvmctl list -v in-process: $(cat "$TMP/err")"
+grep -q "running in-process (state in $CVM_STATE_DIR)" "$TMP/err" || fail "no in-process notice with -v: $(cat "$TMP/err")"
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert [g["name"] for g in a]==[g["name"] for g in b], (a,b); assert [g["state"] for g in b]==["failed","running"], b' "$TMP/via-cvmd" "$TMP/local" ||
+	fail "in-process list differs: $(cat "$TMP/local")"
 echo "ok"

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 #include <json-c/json.h>
+#include <cvm/guest-record.h>
 #include <cvm/error.h>
 
 G_BEGIN_DECLS
@@ -150,18 +151,17 @@ const char *cvm_domain_state_reason_name(int state, int reason);
 
 /**
  * cvm_guest_status_diagnose:
- * @status: a guest's status (cvm_local_list_guests() shape: "name", "uri"
- *   and "state" are read)
+ * @status: a guest's status (its name, uri and state are read)
  * @reason: (nullable): the state's reason (cvm_domain_state_reason_name())
  *
- * Adds "state-reason" and, for a guest that failed, crashed, shut off after
+ * Sets @state_reason and, for a guest that failed, crashed, shut off after
  * a crash or a failed start, or is paused by an error (reason unknown, I/O
- * error, watchdog, crashed, api-error), where QEMU's log is ("qemu-log",
- * cvm_launch_qemu_log_path()) and its last lines ("qemu-log-tail"): what
+ * error, watchdog, crashed, api-error), where QEMU's log is (@qemu_log,
+ * cvm_launch_qemu_log_path()) and its last lines (@qemu_log_tail): what
  * QEMU said about it. A shut-off guest whose reason libvirt no longer knows
  * (an embedded driver opened by another process) gets the one libvirt wrote
  * into the log when it stopped the domain ("shutting down, reason=crashed").
  */
-void cvm_guest_status_diagnose(json_object *status, const char *reason);
+void cvm_guest_status_diagnose(CvmGuestRecord *status, const char *reason);
 
 G_END_DECLS

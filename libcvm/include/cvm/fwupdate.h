@@ -21,6 +21,7 @@
 #include <cvm/launch.h>
 #include <cvm/policy.h>
 #include <cvm/state.h>
+#include <cvm/guest-record.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -185,6 +186,20 @@ gboolean cvm_fwupdate_apply(virConnectPtr conn, CvmState *state, const char *nam
 
 /** cvm_fwupdate_rollback: the same, back to the previous image. */
 gboolean cvm_fwupdate_rollback(virConnectPtr conn, CvmState *state, const char *name, GError **error);
+
+/**
+ * cvm_fwupdate_switch:
+ * @rec: the guest's record; updated, never written
+ * @rollback: %FALSE: to the staged image; %TRUE: to the previous one
+ *
+ * cvm_fwupdate_apply() or cvm_fwupdate_rollback() on a record the caller
+ * owns and writes: cvmd's worker relaunches the guest and hands @rec to the
+ * main thread, the state folder's one writer. After a failure @rec says
+ * what runs (the old image relaunched), except with CVM_ERROR_STATE (no
+ * such image: nothing was done).
+ */
+gboolean cvm_fwupdate_switch(virConnectPtr conn, CvmState *state, CvmGuestRecord *rec, gboolean rollback,
+			     GError **error);
 
 /**
  * cvm_fwupdate_recover:

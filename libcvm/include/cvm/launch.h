@@ -13,6 +13,7 @@
 #include <cvm/libvirt.h>
 #include <cvm/policy.h>
 #include <cvm/state.h>
+#include <cvm/guest-record.h>
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
@@ -449,7 +450,7 @@ gboolean cvm_launch_forget(virConnectPtr conn, CvmState *state, const char *name
  * no cvm metadata (cvm did not launch it), CVM_ERROR_INVALID_DATA when it is
  * malformed, CVM_ERROR_LIBVIRT when libvirt could not be asked.
  */
-json_object *cvm_launch_record_from_domain(virDomainPtr dom, GError **error);
+CvmGuestRecord *cvm_launch_record_from_domain(virDomainPtr dom, GError **error);
 
 /**
  * cvm_launch_rebuild_record:
@@ -460,13 +461,14 @@ json_object *cvm_launch_record_from_domain(virDomainPtr dom, GError **error);
  *
  * The damaged record held no trustworthy UUID, so the domain is looked up
  * by name, and adopted only when it carries cvm's metadata: its record is
- * rebuilt (cvm_launch_record_from_domain(), plus "rebuilt": the unix time)
+ * rebuilt (cvm_launch_record_from_domain(), plus @rebuilt: the unix time)
  * and stored.
  *
  * Returns: (transfer full): the stored record; CVM_ERROR_NOT_FOUND when no
  * domain has @name or it has no cvm metadata, else as
- * cvm_launch_record_from_domain() and cvm_state_write().
+ * cvm_launch_record_from_domain() and cvm_guest_record_save().
  */
-json_object *cvm_launch_rebuild_record(virConnectPtr conn, CvmState *state, const char *name, GError **error);
+CvmGuestRecord *cvm_launch_rebuild_record(virConnectPtr conn, CvmState *state, const char *name,
+					  GError **error);
 
 G_END_DECLS

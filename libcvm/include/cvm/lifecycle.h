@@ -7,7 +7,7 @@
 #pragma once
 
 #include <glib.h>
-#include <json-c/json.h>
+#include <cvm/guest-record.h>
 #include <libvirt/libvirt.h>
 
 G_BEGIN_DECLS
@@ -85,7 +85,7 @@ gboolean cvm_lifecycle_action(virDomainPtr dom, const char *action, GError **err
  *
  * Returns: (transfer none): a static string.
  */
-const char *cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, json_object *rec,
+const char *cvm_lifecycle_guest_state(virConnectPtr conn, const char *name, const CvmGuestRecord *rec,
 				      const char **reason_out);
 
 G_END_DECLS

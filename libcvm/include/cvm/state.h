@@ -73,6 +73,36 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmState, cvm_state_free)
 const char *cvm_state_get_dir(const CvmState *state);
 
 /**
+ * cvm_state_claim:
+ * @state: a state handle
+ * @error: return location for a #GError
+ *
+ * Makes this process the owner of the state directory, the one writer of
+ * its records, until @state is freed or the process ends: an exclusive
+ * flock(2) on <dir>/cvmd.lock, which then holds the pid. cvmd claims its
+ * directory at start-up; writes through other handles, in this or another
+ * process, are refused meanwhile (cvm_state_dir_check_owner()).
+ *
+ * Returns: %TRUE when owned; CVM_ERROR_BUSY when another process owns it
+ * (a second cvmd), CVM_ERROR_IO when the lock file cannot be made.
+ */
+gboolean cvm_state_claim(CvmState *state, GError **error);
+
+/**
+ * cvm_state_dir_check_owner:
+ * @dir: a state directory
+ * @error: return location for a #GError
+ *
+ * What in-process commands ask before they touch @dir.
+ *
+ * Returns: %TRUE when no running process owns @dir (cvm_state_claim());
+ * else CVM_ERROR_BUSY "the state folder DIR is owned by cvmd (pid N); use
+ * cvmctl through the bus ...". cvm_state_write() and cvm_state_remove() of a
+ * handle that is not the owner ask too.
+ */
+gboolean cvm_state_dir_check_owner(const char *dir, GError **error);
+
+/**
  * cvm_state_write:
  * @state: a state handle
  * @kind: record kind, a valid name ("guests")
@@ -139,16 +169,15 @@ GHashTable *cvm_state_load_all_full(CvmState *state, const char *kind, GPtrArray
  * @rec: a "guests" record
  * @error: return location for a #GError
  *
- * Checks the JSON type of every field cvm reads from a guest record
- * (strings such as "uuid", "state", "igvm-path"; integers such as
- * "memory-mib", "vcpus"); other fields are not looked at.
+ * Whether @rec decodes as a guest record (cvm_guest_record_from_json() in
+ * cvm/guest-record.h: every known field of the right JSON type and range).
  *
- * Returns: %TRUE when they are right; else CVM_ERROR_INVALID_DATA naming
- * the field and the type it should have.
+ * Returns: %TRUE when it does; else the decoder's error.
  */
 gboolean cvm_guest_record_check(json_object *rec, GError **error);
 
-/* A record's string field, or @fallback when it is absent or not a string
+/* Fields of the other record kinds ("attest", ...); guest records are read
+ * through cvm/guest-record.h. A record's string field, or @fallback when it is absent or not a string
  * (borrowed from @rec). */
 const char *cvm_record_get_string(json_object *rec, const char *key, const char *fallback);
 /* A record's integer field, or @fallback when it is absent. */
