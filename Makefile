@@ -107,7 +107,13 @@ Q := @
 endif
 
 all: build
-build: $(LIBSO) $(LIBA) $(CVMCTL) $(CVMD) $(BUILDDIR)/cvm.pc
+build: $(LIBSO) $(LIBA) $(CVMCTL) $(CVMD) $(BUILDDIR)/cvm.pc $(BUILDDIR)/cvm-data
+
+# Programs run from the build tree find the tree's data/ through this link
+# (cvm_data_dir(), cvm/data.h); installed ones use DATADIR/cvm.
+$(BUILDDIR)/cvm-data:
+	@mkdir -p $(@D)
+	ln -sfn $(CURDIR)/data $@
 
 $(BUILDDIR)/obj/%.o: %.c $(GEN_SRCS)
 	@mkdir -p $(@D)
