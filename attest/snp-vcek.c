@@ -3,6 +3,8 @@
  * OpenSSL X509_STORE, and the AMD TCB extensions (OIDs 1.3.6.1.4.1.3704.1.3.x
  * hold the SPLs as DER INTEGERs, .1.4 the hwID as an OCTET STRING). */
 #include "attest/snp-verify-private.h"
+
+#include <cvm/data.h>
 #include "libcvm/libcvm-internal.h"
 #include <cvm/error.h>
 #include <openssl/err.h>
@@ -117,7 +119,9 @@ cvmi_snp_verify_chain(X509 *vcek, gboolean vlek, const CvmSnpVerifyOptions *opts
 		      GError **error)
 {
 	const char *kind = vlek ? "asvk" : "ask";
-	const char *dir = opts->roots_dir != NULL ? opts->roots_dir : CVM_DATADIR "/amd";
+	g_autofree gchar *data = opts->roots_dir != NULL ? NULL : cvm_data_dir();
+	g_autofree gchar *builtin = data != NULL ? g_build_filename(data, "amd", NULL) : NULL;
+	const char *dir = opts->roots_dir != NULL ? opts->roots_dir : builtin;
 	X509_STORE *store = X509_STORE_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();

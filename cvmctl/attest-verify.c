@@ -70,7 +70,7 @@ cvmctl_attest_verify(int argc, char **argv)
 	const GOptionEntry entries[] = {
 		{ "vcek", 0, 0, G_OPTION_ARG_FILENAME, &vcek_path, "VCEK or VLEK certificate (DER or PEM)", "FILE" },
 		{ "chain", 0, 0, G_OPTION_ARG_FILENAME, &chain_path, "ASK/ASVK (+ARK) PEM instead of the built-in ASKs/ASVKs", "PEM" },
-		{ "roots", 0, 0, G_OPTION_ARG_FILENAME, &roots, "Directory of trusted ark-*.pem (default: installed AMD roots)", "DIR" },
+		{ "roots", 0, 0, G_OPTION_ARG_FILENAME, &roots, "Directory of trusted ark-*.pem (default: amd/ in the data folder, see CVM_DATA_DIR)", "DIR" },
 		{ "expect-measurement", 0, 0, G_OPTION_ARG_STRING, &meas_hex, "Expected launch measurement (96 hex digits)", "HEX" },
 		{ "expect-report-data", 0, 0, G_OPTION_ARG_STRING, &rd_hex, "Expected report_data (128 hex digits)", "HEX" },
 		{ "at", 0, 0, G_OPTION_ARG_STRING, &at, "Certificates valid at this RFC 3339 time, not now", "TIME" },

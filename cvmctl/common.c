@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl's shared plumbing: option parsing, JSON output (RFC 3339 times), group dispatch. */
 #include "cvmctl/cvmctl.h"
 
 #include <cvm/error.h>

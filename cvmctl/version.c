@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmctl version: cvmctl's and libcvm's versions. */
 #include "cvmctl/cvmctl.h"
 
 #include <cvm/error.h>

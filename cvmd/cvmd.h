@@ -48,8 +48,9 @@ struct _CvmdGuest {
 };
 
 /* The interfaces a guest object or the manager object carries beyond the
- * core ones. Each later interface (attestation.c, fwupdate.c, migration.c)
- * defines one CvmdInterface and adds one line to the table in interfaces.c. */
+ * core ones. Each later interface (attestation.c, firmware-update.c,
+ * migration.c) defines one CvmdInterface and adds one line to the table in
+ * interfaces.c. */
 typedef struct {
 	const char *name; /* D-Bus interface name */
 	/* Called once at start-up, after d->bus is connected and before the

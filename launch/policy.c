@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Host policy (cvm/policy.h): policy.d JSON merged into digest, ID-key and size rules. */
 #include <string.h>
 #include <cvm/policy.h>
 #include <cvm/state.h>

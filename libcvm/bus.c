@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Names on the bus: CvmError <-> D-Bus error names, guest object paths, bus connections. */
 #include <string.h>
 #include <cvm/bus.h>
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* CvmClient: cvmctl's calls to cvmd over D-Bus (guests, launch, fwupdate, migration). */
 #include <string.h>
 #include <cvm/bus.h>
 #include <cvm/client.h>

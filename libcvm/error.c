@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The CVM_ERROR domain, its stable code names, and cvm_version(). */
 #include <cvm/error.h>
 
 #include "libcvm/libcvm-internal.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cvmi_rm_rf(): remove a file or a folder tree without following symlinks. */
 #include "libcvm/fs-internal.h"
 
 #include <glib/gstdio.h>

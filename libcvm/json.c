@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* JSON helpers shared inside libcvm: parse text with a located error, bytes to hex. */
 #include <cvm/error.h>
 #include "libcvm/libcvm-internal.h"
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The state folder (cvm/state.h): guest names, and records written atomically, read and removed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

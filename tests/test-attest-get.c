@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of the GET IGVM_ATTEST codec (attest/get-igvm-attest.c). */
 #include "tests/lib/testlib.h"
 #include <cvm/attest-get.h>
 #include <cvm/error.h>

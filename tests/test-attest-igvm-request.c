@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of the IGVM attest request codec, v1 and v2 (attest/igvm-request.c). */
 #include "tests/lib/testlib.h"
 #include <cvm/attest-igvm.h>
 #include <cvm/error.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of the GHCB certificate table codec (attest/snp-certs.c). */
 #include "tests/lib/testlib.h"
 #include <cvm/attest-snp.h>
 #include <cvm/error.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of the SEV-SNP report codec on the real Milan report (attest/snp-report.c). */
 #include "tests/lib/testlib.h"
 #include <cvm/attest-snp.h>
 #include <cvm/error.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of SEV-SNP report verification: chain, signature, TCB, chip ID (attest/snp-verify.c). */
 #include "tests/lib/testlib.h"
 #include <cvm/attest-snp.h>
 #include <cvm/error.h>

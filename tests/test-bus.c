@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of the bus names: error mapping both ways, guest object paths (libcvm/bus.c). */
 #include "tests/lib/testlib.h"
 #include <string.h>
 #include <cvm/bus.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of the CVM_ERROR code names (libcvm/error.c). */
 #include "tests/lib/testlib.h"
 #include <cvm/error.h>
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of the vmfwupdate and vm-launch-update wire codecs (fwupdate/codec.c). */
 #include "tests/lib/testlib.h"
 #include <cvm/error.h>
 #include <cvm/fwupdate-wire.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of the guest-memory accessor: bounds, writes, backings (libcvm/guest-memory.c). */
 #include "tests/lib/testlib.h"
 #include <cvm/error.h>
 #include <cvm/guest-memory.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests of the state folder: names, atomic writes, reads and removal (libcvm/state.c). */
 #include "tests/lib/testlib.h"
 #include <string.h>
 #include <cvm/state.h>

@@ -2,7 +2,7 @@
 # cvmctl attest verify on the real Milan report: passes with the Milan VCEK,
 # exit 3 naming the failed check for the invalid VCEK, a flipped report byte
 # and a Genoa chain or a time after the VCEK's expiry (--at); exit 2 for bad
-# expected-value hex or --at.
+# expected-value hex or --at; without --roots, the data folder's AMD roots.
 set -u
 BUILDDIR=${BUILDDIR:-build}
 CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
@@ -40,6 +40,17 @@ grep -q "chain check failed" "$TMP/err" || fail "Genoa chain not named"
 "$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --at 2031-01-01T00:00:00Z --json >"$TMP/out"
 [ $? -eq 3 ] || fail "--at after expiry: exit is not 3"
 grep -q '"failed-check":"chain"' "$TMP/out" || fail "--at after expiry not a chain failure"
+# Without --roots: amd/ in the data folder, which for a cvmctl run from the
+# build tree is the tree's data/ (BUILDDIR/cvm-data), unless CVM_DATA_DIR
+# names another one.
+"$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" >/dev/null ||
+	fail "without --roots, the build tree's AMD roots (data/amd) were not used"
+mkdir -p "$TMP/data" "$TMP/empty" && ln -s "$ROOTS" "$TMP/data/amd"
+CVM_DATA_DIR="$TMP/data" "$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" >/dev/null ||
+	fail "CVM_DATA_DIR's amd/ was not used"
+CVM_DATA_DIR="$TMP/empty" "$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" 2>"$TMP/err" >/dev/null &&
+	fail "an empty CVM_DATA_DIR verified: it did not come first"
+grep -q "in $TMP/empty/amd" "$TMP/err" || fail "missing roots not named: $(cat "$TMP/err")"
 "$CVMCTL" attest verify "$R" --vcek "$D/vcek-milan.der" --roots "$ROOTS" --at yesterday 2>/dev/null
 [ $? -eq 2 ] || fail "bad --at: exit is not 2"
 echo "ok"

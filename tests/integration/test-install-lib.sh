@@ -20,7 +20,7 @@ so=$(readlink -f "$R/lib/libcvm.so")
 readelf -d "$so" | grep -q 'SONAME.*\[libcvm\.so\.0\]' || fail "SONAME: $(readelf -d "$so" | grep SONAME)"
 other=$(nm -D --defined-only "$so" | awk '$2 ~ /[TDBR]/ {sub(/@.*/, "", $3); print $3}' | grep -v '^cvm_' || true)
 [ -z "$other" ] || fail "exported symbols other than cvm_*: $(echo "$other" | head -5)"
-nm -D --defined-only "$so" | grep -q ' T cvm_igvm_open@@CVM_0$' || fail "cvm_igvm_open not exported"
+nm -D --defined-only "$so" | grep -q ' T cvm_igvm_open@@CVM_0\.1$' || fail "cvm_igvm_open not exported"
 grep -q '^prefix=/opt/cvm$' "$R/lib/pkgconfig/cvm.pc" || fail "cvm.pc prefix"
 
 cat >"$TMP/use.c" <<'C'

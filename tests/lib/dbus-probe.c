@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Test helper: connect to a bus, introspect cvmd and call each method to probe access. */
 #include "tests/lib/dbus-probe.h"
 
 #include <stdio.h>

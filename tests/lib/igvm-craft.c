@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Test helper: raw IGVM files byte by byte, including ones the builder refuses. */
 #include "igvm-craft.h"
 
 #include <string.h>

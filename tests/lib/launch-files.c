@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Test helper: a small launchable IGVM file, and XPath queries on domain XML. */
 #include "tests/lib/launch-files.h"
 #include "tests/lib/testlib.h"
 

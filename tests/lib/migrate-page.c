@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Test helper: read and write single bytes of the migration page in guest memory. */
 #include "tests/lib/migrate-page.h"
 
 guint8

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Test helper: source-tree and third-party paths, temporary folders, whole-file reads. */
 #include "tests/lib/testlib.h"
 
 #include <glib/gstdio.h>

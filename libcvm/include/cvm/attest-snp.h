@@ -206,7 +206,7 @@ const char *cvm_snp_verify_step_to_string(CvmSnpVerifyStep step);
  * CvmSnpVerifyOptions:
  * @roots_dir: directory holding the trusted ARKs (ark-*.pem) and built-in
  *   intermediates: ASKs (ask-*.pem) for VCEK-signed reports, ASVKs
- *   (asvk-*.pem) for VLEK-signed ones; %NULL means CVM_DATADIR "/amd"
+ *   (asvk-*.pem) for VLEK-signed ones; %NULL means amd/ in cvm_data_dir()
  * @chain_pem: optional PEM bundle (ASK or ASVK, optionally ARK) used as the
  *   intermediates instead of the built-in ones; ARKs it holds are NOT trusted
  *   unless identical to a root in @roots_dir

@@ -4,7 +4,8 @@
 /*
  * Names shared by cvmd and its clients (cvmctl, the libvirt hook). The
  * interfaces themselves are the XML files in docs/dbus/; gdbus-codegen turns them into
- * cvm-dbus.h (CvmDbusManager, CvmDbusGuest, ...), compiled into libcvm.
+ * cvm-dbus.h (CvmDbusManager, CvmDbusGuest, ...), compiled into cvmd only:
+ * libcvm exports no generated symbol (libcvm/libcvm.map).
  */
 
 #include <gio/gio.h>

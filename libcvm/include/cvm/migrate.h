@@ -4,7 +4,7 @@
  * hosts. The source side drains blocks the SVSM puts in the page onto a
  * channel; the destination side feeds blocks from the channel into the page.
  * The page layout and register values are those of the COCONUT QEMU fork
- * (migration/snp.h); see docs/migration.md for both wire formats.
+ * (migration/snp.h); see docs/migrate.md for both wire formats.
  *
  * Every migration is one CvmMigration object with its own thread; there is
  * no global state, so any number may run in one process.
