@@ -23,7 +23,7 @@ static const struct {
 	{ "IgvmSha256", "igvm-sha256", FALSE }, { "ExpectedMeasurement", "expected-measurement", FALSE },
 	{ "ConnectionUri", "uri", FALSE }, { "Accel", "accel", TRUE }, { "AccelFallback", "accel-fallback", TRUE },
 	{ "StateReason", "state-reason", TRUE }, { "QemuLog", "qemu-log", TRUE },
-	{ "QemuLogTail", "qemu-log-tail", TRUE },
+	{ "QemuLogTail", "qemu-log-tail", TRUE }, { "SerialLog", "serial-log", TRUE },
 };
 
 CvmClient *
@@ -168,7 +168,8 @@ gboolean
 cvm_client_guest_action(CvmClient *client, const char *name, const char *action, GError **error)
 {
 	static const char *const actions[][2] = {
-		{ "start", "Start" }, { "stop", "Stop" }, { "destroy", "Destroy" }, { "forget", "Forget" },
+		{ "start", "Start" },	{ "stop", "Stop" },	  { "destroy", "Destroy" },
+		{ "reboot", "Reboot" }, { "reset", "Reset" }, { "forget", "Forget" },
 	};
 	g_autofree gchar *path = NULL;
 	g_autoptr(GVariant) r = NULL;
