@@ -30,7 +30,8 @@ cvmctl_ops_free(CvmctlOps *ops)
 }
 
 static const char *const status_keys[] = {
-	"name", "uuid", "state", "state-reason", "platform", "accel", "accel-fallback", "igvm-path", "igvm-sha256",
+	"name", "uuid", "state", "state-reason", "platform", "strategy", "accel", "accel-requested", "accel-fallback",
+	"igvm-path", "igvm-sha256",
 	"expected-measurement", "uri", "serial-log", "created", "qemu-log", "qemu-log-tail", NULL,
 };
 

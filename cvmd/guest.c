@@ -22,6 +22,8 @@ sync_properties(CvmdGuest *g)
 	cvm_dbus_guest_set_accel(g->iface, cvm_record_get_string(g->record, "accel", ""));
 	cvm_dbus_guest_set_accel_fallback(g->iface, cvm_record_get_string(g->record, "accel-fallback", ""));
 	cvm_dbus_guest_set_serial_log(g->iface, cvm_record_get_string(g->record, "serial-log", ""));
+	cvm_dbus_guest_set_strategy(g->iface, cvm_record_get_string(g->record, "strategy", ""));
+	cvm_dbus_guest_set_accel_requested(g->iface, cvm_record_get_string(g->record, "accel-requested", ""));
 }
 
 void

@@ -24,6 +24,7 @@ static const struct {
 	{ "ConnectionUri", "uri", FALSE }, { "Accel", "accel", TRUE }, { "AccelFallback", "accel-fallback", TRUE },
 	{ "StateReason", "state-reason", TRUE }, { "QemuLog", "qemu-log", TRUE },
 	{ "QemuLogTail", "qemu-log-tail", TRUE }, { "SerialLog", "serial-log", TRUE },
+	{ "Strategy", "strategy", TRUE }, { "AccelRequested", "accel-requested", TRUE },
 };
 
 CvmClient *
