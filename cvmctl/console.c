@@ -4,6 +4,7 @@
  * libvirt connection stays open (the embedded driver admits one process at
  * a time) and output from before the command started is shown too. */
 #include "cvmctl/cvmctl.h"
+#include "cvmctl/ops.h"
 
 #include <cvm/client.h>
 #include <cvm/error.h>
@@ -35,8 +36,8 @@ drain(FILE *f)
 /* A guest being followed, asked about every WATCH_US. */
 #define WATCH_US (2 * G_USEC_PER_SEC)
 typedef struct {
-	CvmClient *client;
-	const char *bus, *uri, *name;
+	CvmctlOps *ops;
+	const char *name;
 	gint64 next;
 } Watch;
 
@@ -51,7 +52,7 @@ guest_ok(Watch *w)
 	if (w == NULL || g_get_monotonic_time() < w->next)
 		return TRUE;
 	w->next = g_get_monotonic_time() + WATCH_US;
-	status = cvmctl_guest_status(w->client, w->bus, w->uri, w->name, &error);
+	status = cvmctl_guest_status(w->ops, w->name, &error);
 	if (status == NULL)
 		return TRUE; /* not knowing is no reason to stop showing the console */
 	failed = cvmctl_print_failure(status);
@@ -97,38 +98,11 @@ cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s)
 }
 
 int
-cvmctl_follow_guest(const char *path, CvmClient *client, const char *bus, const char *uri, const char *name)
+cvmctl_follow_guest(const char *path, CvmctlOps *ops, const char *name)
 {
-	Watch w = { client, bus, uri, name, 0 };
+	Watch w = { ops, name, 0 };
 
 	return follow_log(path, TRUE, 0, &w);
-}
-
-/* The guest's serial log: the local record's, else (cvmd's Guest does not
- * say) where a launch puts it. */
-static gchar *
-log_path(const char *name, const char *bus, GError **error)
-{
-	g_autoptr(CvmClient) c = cvmctl_connect(bus, NULL, NULL);
-	g_autofree gchar *dir = cvmctl_state_dir(bus);
-	g_autofree gchar *gdir = cvm_launch_guest_dir(dir, name);
-
-	if (c != NULL) {
-		json_object *status = cvm_client_guest_status(c, name, error);
-
-		if (status == NULL)
-			return NULL;
-		json_object_put(status);
-	} else {
-		g_autoptr(CvmState) st = cvm_state_open(dir, error);
-		g_autoptr(CvmGuestRecord) rec = st != NULL ? cvm_guest_record_load(st, name, error) : NULL;
-
-		if (rec == NULL)
-			return NULL;
-		if (rec->serial_log != NULL && *rec->serial_log != '\0')
-			return g_strdup(rec->serial_log);
-	}
-	return g_build_filename(gdir, "serial.log", NULL);
 }
 
 int
@@ -146,6 +120,7 @@ cvmctl_cmd_console(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("NAME - show a guest's serial console output");
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *path = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
@@ -154,7 +129,8 @@ cvmctl_cmd_console(int argc, char **argv)
 		fprintf(stderr, "cvmctl: console needs one valid guest name\n");
 		return CVMCTL_EXIT_USAGE;
 	}
-	path = log_path(argv[1], bus, &error);
+	ops = cvmctl_ops_open(bus, NULL);
+	path = cvmctl_ops_serial_log(ops, argv[1], &error);
 	if (path == NULL)
 		return cvmctl_error(error);
 	return cvmctl_follow_log_for(path, !no_follow, timeout);

@@ -30,6 +30,8 @@ int cvmctl_cmd_attest(int argc, char **argv);
 int cvmctl_cmd_list(int argc, char **argv);
 int cvmctl_cmd_status(int argc, char **argv);
 int cvmctl_cmd_stop(int argc, char **argv);
+int cvmctl_cmd_start(int argc, char **argv);
+int cvmctl_cmd_reboot(int argc, char **argv);
 int cvmctl_cmd_launch(int argc, char **argv);
 int cvmctl_cmd_domxml(int argc, char **argv);
 int cvmctl_cmd_console(int argc, char **argv);
@@ -87,16 +89,17 @@ gchar *cvmctl_local_uri(const char *explicit_uri, const char *state_dir, GError 
  * Ctrl-C or @timeout_s seconds (0: no limit) (cvmctl/console.c). */
 int cvmctl_follow_log_for(const char *path, gboolean follow, gdouble timeout_s);
 
-/* Like cvmctl_follow_log_for() with follow, for a guest that was just
- * launched: every 2 s its status is asked (through @client, else
- * in-process on @bus's state and @uri); when it has failed, crashed or
- * stopped on an error, why (cvmctl_print_failure()) and CVMCTL_EXIT_FAILURE. */
-int cvmctl_follow_guest(const char *path, CvmClient *client, const char *bus, const char *uri, const char *name);
+/* The guest operations, through cvmd or in-process (cvmctl/ops.h). */
+typedef struct _CvmctlOps CvmctlOps;
 
-/* One guest's status (the JSON of `cvmctl status --json`) through @client,
- * else in-process (cvmctl/guests.c). */
-json_object *cvmctl_guest_status(CvmClient *client, const char *bus, const char *uri, const char *name,
-				 GError **error);
+/* Like cvmctl_follow_log_for() with follow, for a guest that was just
+ * launched: every 2 s its status is asked through @ops; when it has failed,
+ * crashed or stopped on an error, why (cvmctl_print_failure()) and
+ * CVMCTL_EXIT_FAILURE. */
+int cvmctl_follow_guest(const char *path, CvmctlOps *ops, const char *name);
+
+/* One guest's status (the JSON of `cvmctl status --json`) (cvmctl/guests.c). */
+json_object *cvmctl_guest_status(CvmctlOps *ops, const char *name, GError **error);
 
 /* When @status says the guest failed (cvm_guest_status_diagnose() found
  * QEMU's log for it), prints its state, reason and QEMU's last lines to
@@ -133,8 +136,10 @@ const char *cvmctl_bus_choice(const char *bus);
  * last. CVM_ERROR_NOT_FOUND when cvmd is on none of them. */
 CvmClient *cvmctl_connect(const char *bus, const char **used, GError **error);
 
+
 /* cvmctl_connect(), or NULL when the command is to run in-process; silent
- * unless -v, which says which cvmd (or in-process, with the state folder). */
+ * unless -v, which says which cvmd (or in-process, with the state folder).
+ * The guest commands use cvmctl_ops_open() (ops.h), which calls it. */
 CvmClient *cvmctl_client_or_local(const char *bus);
 
 /* The state folder of the in-process path, matching the cvmd it stands in

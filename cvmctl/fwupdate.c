@@ -3,6 +3,7 @@
  * launched (in-process, like the other guest commands without cvmd), and
  * decode to inspect a guest's request offline from a memory dump. */
 #include "cvmctl/cvmctl.h"
+#include "cvmctl/ops.h"
 
 #include <cvm/client.h>
 #include <cvm/error.h>
@@ -92,95 +93,51 @@ parse_guest(int *argc, char ***argv, const char *what, int want_args, gboolean l
 	return TRUE;
 }
 
-/* Through cvmd: @method, then the status JSON. */
+/* @method (a FirmwareUpdate method) through the guest operations, then
+ * the guest's firmware status. */
 static int
-via_cvmd(CvmClient *c, const char *name, const char *method, const char *image)
+run_method(const GuestOpts *o, const char *name, const char *method, const char *image)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *json = NULL;
+	g_autoptr(CvmctlOps) ops = cvmctl_ops_open(o->bus, o->uri);
+	g_autofree gchar *json = ops->vt->fwupdate(ops, name, method, image, &error);
 
-	if ((g_strcmp0(method, "Status") != 0 && !cvm_client_fwupdate(c, name, method, image, NULL, &error)) ||
-	    !cvm_client_fwupdate(c, name, "Status", NULL, &json, &error))
+	if (json == NULL)
 		return cvmctl_error(error);
 	puts(json);
 	return CVMCTL_EXIT_OK;
-}
-
-static CvmState *
-open_state(const GuestOpts *o, gchar **dir, GError **error)
-{
-	*dir = cvmctl_state_dir(o->bus);
-	return cvm_state_open(*dir, error);
 }
 
 static int
 stage(int argc, char **argv)
 {
 	GuestOpts o = {0};
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *dir = NULL;
 
 	if (!parse_guest(&argc, &argv, "GUEST IMAGE.igvm - stage a new firmware image", 3, FALSE, &o))
 		return CVMCTL_EXIT_USAGE;
 	g_autofree gchar *image = g_canonicalize_filename(argv[2], NULL);
-	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
-	if (c != NULL)
-		return via_cvmd(c, argv[1], "Stage", image);
-	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
-	if (state == NULL || !cvm_fwupdate_stage(state, argv[1], image, &error))
-		return cvmctl_error(error);
-	g_autofree gchar *status = cvm_fwupdate_status(state, argv[1], &error);
-	puts(status);
-	return CVMCTL_EXIT_OK;
+	return run_method(&o, argv[1], "Stage", image);
 }
 
 static int
 status(int argc, char **argv)
 {
 	GuestOpts o = {0};
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *dir = NULL;
 
 	if (!parse_guest(&argc, &argv, "GUEST - show current, staged and previous firmware", 2, FALSE, &o))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
-	if (c != NULL)
-		return via_cvmd(c, argv[1], "Status", NULL);
-	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
-	g_autofree gchar *out = state != NULL ? cvm_fwupdate_status(state, argv[1], &error) : NULL;
-	if (out == NULL)
-		return cvmctl_error(error);
-	puts(out);
-	return CVMCTL_EXIT_OK;
+	return run_method(&o, argv[1], "Status", NULL);
 }
 
 static int
 switch_cmd(int argc, char **argv, gboolean rollback)
 {
 	GuestOpts o = {0};
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *dir = NULL, *uri = NULL;
 
 	if (!parse_guest(&argc, &argv, rollback ? "GUEST - relaunch from the previous firmware"
 						: "GUEST - relaunch from the staged firmware", 2, TRUE, &o))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
-	if (c != NULL)
-		return via_cvmd(c, argv[1], rollback ? "Rollback" : "Apply", NULL);
-	g_autoptr(CvmState) state = open_state(&o, &dir, &error);
-	if (state == NULL || (uri = cvmctl_local_uri(o.uri, dir, &error)) == NULL)
-		return cvmctl_error(error);
-	virConnectPtr conn = cvm_libvirt_open(uri, &error);
-	if (conn == NULL)
-		return cvmctl_error(error);
-	gboolean ok = rollback ? cvm_fwupdate_rollback(conn, state, argv[1], &error)
-			       : cvm_fwupdate_apply(conn, state, argv[1], &error);
-	cvm_libvirt_close(conn);
-	if (!ok)
-		return cvmctl_error(error);
-	g_autofree gchar *out = cvm_fwupdate_status(state, argv[1], &error);
-	puts(out != NULL ? out : "");
-	return CVMCTL_EXIT_OK;
+	return run_method(&o, argv[1], rollback ? "Rollback" : "Apply", NULL);
 }
 
 static int

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cvmctl list / status / stop: through cvmd when it is reachable on --bus,
- * else in-process through libcvm (cvm/client.h), saying so on one line. */
+/* cvmctl list, status, start, stop, reboot and forget: the guest operations
+ * (ops.h), through cvmd or in-process as cvmctl_ops_open() chose. */
 #include "cvmctl/cvmctl.h"
+#include "cvmctl/ops.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,63 +14,52 @@ typedef struct {
 	gboolean json;
 	gchar *uri;
 	gboolean force;
+	gdouble timeout;
 } GuestOpts;
 
 static gboolean
-parse(int *argc, char ***argv, const char *what, const char *const *not_mine, GuestOpts *o)
+parse(int *argc, char ***argv, const char *what, const char *const *mine, const char *force_means, GuestOpts *o)
 {
 	GOptionEntry entries[] = {
 		{ "bus", 0, 0, G_OPTION_ARG_STRING, &o->bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "JSON output", NULL },
 		{ "connect", 'c', 0, G_OPTION_ARG_STRING, &o->uri, "libvirt URI (in-process)", "URI" },
-		{ "force", 'f', 0, G_OPTION_ARG_NONE, &o->force, "power off at once (destroy)", NULL },
+		{ "force", 'f', 0, G_OPTION_ARG_NONE, &o->force, force_means, NULL },
+		{ "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->timeout,
+		  "wait up to SECONDS for the guest to shut down, then power it off", "SECONDS" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
+	const char *not_mine[G_N_ELEMENTS(entries)] = { NULL };
+	gsize n = 0;
 
+	/* Each command's --help lists only its own options. */
+	for (gsize i = 0; entries[i].long_name != NULL; i++)
+		if (!g_strv_contains(mine, entries[i].long_name))
+			not_mine[n++] = entries[i].long_name;
 	cvmctl_entries_drop(entries, not_mine);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	return cvmctl_parse_options(ctx, argc, argv);
 }
 
-static json_object *
-list_guests(const GuestOpts *o, GError **error)
+/* Parses a command that takes one guest name. */
+static gboolean
+parse_named(int *argc, char ***argv, const char *what, const char *const *mine, const char *force_means,
+	    GuestOpts *o)
 {
-	g_autoptr(CvmClient) c = cvmctl_client_or_local(o->bus);
-	g_autofree gchar *dir = NULL;
-	g_autofree gchar *uri = NULL;
-
-	if (c != NULL)
-		return cvm_client_list_guests(c, error);
-	dir = cvmctl_state_dir(o->bus);
-	uri = cvmctl_local_uri(o->uri, dir, error);
-	return uri != NULL ? cvm_local_list_guests(dir, uri, error) : NULL;
+	if (!parse(argc, argv, what, mine, force_means, o))
+		return FALSE;
+	if (*argc != 2 || !cvm_name_is_valid((*argv)[1])) {
+		fprintf(stderr, "cvmctl: %s needs one valid guest name\n", (*argv)[0]);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 json_object *
-cvmctl_guest_status(CvmClient *client, const char *bus, const char *uri, const char *name, GError **error)
+cvmctl_guest_status(CvmctlOps *ops, const char *name, GError **error)
 {
-	g_autofree gchar *dir = NULL;
-	g_autofree gchar *local_uri = NULL;
-	json_object *arr, *found = NULL;
-
-	if (client != NULL)
-		return cvm_client_guest_status(client, name, error);
-	dir = cvm_state_default_dir(g_strcmp0(bus, "session") != 0);
-	local_uri = cvmctl_local_uri(uri, dir, error);
-	arr = local_uri != NULL ? cvm_local_list_guests(dir, local_uri, error) : NULL;
-	if (arr == NULL)
-		return NULL;
-	for (size_t i = 0; i < json_object_array_length(arr) && !found; i++) {
-		json_object *g = json_object_array_get_idx(arr, i);
-
-		if (g_strcmp0(cvm_record_get_string(g, "name", NULL), name) == 0)
-			found = json_object_get(g);
-	}
-	json_object_put(arr);
-	if (found == NULL)
-		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no guest named %s", name);
-	return found;
+	return ops->vt->status(ops, name, error);
 }
 
 /* QEMU's last words, indented under the status. */
@@ -98,26 +88,6 @@ cvmctl_print_failure(json_object *status)
 	return TRUE;
 }
 
-/* One guest action through cvmd, or in-process. */
-static int
-act(const GuestOpts *o, const char *name, const char *action)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmClient) c = cvmctl_client_or_local(o->bus);
-	g_autofree gchar *dir = NULL;
-	g_autofree gchar *uri = NULL;
-	gboolean ok;
-
-	if (c != NULL) {
-		ok = cvm_client_guest_action(c, name, action, &error);
-	} else {
-		dir = cvmctl_state_dir(o->bus);
-		uri = cvmctl_local_uri(o->uri, dir, &error);
-		ok = uri != NULL && cvm_local_guest_action(dir, uri, name, action, &error);
-	}
-	return ok ? CVMCTL_EXIT_OK : cvmctl_error(error);
-}
-
 static void
 print_guest(json_object *g, gboolean header)
 {
@@ -143,16 +113,20 @@ clear_opts(GuestOpts *o)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GuestOpts, clear_opts)
 
+#define OPTS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
 int
 cvmctl_cmd_list(int argc, char **argv)
 {
 	g_auto(GuestOpts) o = { 0 };
 	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
 	json_object *arr;
 
-	if (!parse(&argc, &argv, "- list guests", (const char *[]){ "force", NULL }, &o))
+	if (!parse(&argc, &argv, "- list guests", OPTS("bus", "json", "connect"), NULL, &o))
 		return CVMCTL_EXIT_USAGE;
-	arr = list_guests(&o, &error);
+	ops = cvmctl_ops_open(o.bus, o.uri);
+	arr = ops->vt->list(ops, &error);
 	if (arr == NULL)
 		return cvmctl_error(error);
 	if (o.json)
@@ -169,27 +143,15 @@ cvmctl_cmd_status(int argc, char **argv)
 {
 	g_auto(GuestOpts) o = { 0 };
 	g_autoptr(GError) error = NULL;
-	json_object *arr, *found = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
+	json_object *found;
 
-	if (!parse(&argc, &argv, "NAME - show one guest", (const char *[]){ "force", NULL }, &o) || argc != 2 ||
-	    !cvm_name_is_valid(argv[1])) {
-		fprintf(stderr, "cvmctl: status needs one valid guest name\n");
+	if (!parse_named(&argc, &argv, "NAME - show one guest", OPTS("bus", "json", "connect"), NULL, &o))
 		return CVMCTL_EXIT_USAGE;
-	}
-	arr = list_guests(&o, &error);
-	if (arr == NULL)
+	ops = cvmctl_ops_open(o.bus, o.uri);
+	found = ops->vt->status(ops, argv[1], &error);
+	if (found == NULL)
 		return cvmctl_error(error);
-	for (size_t i = 0; i < json_object_array_length(arr) && !found; i++) {
-		json_object *g = json_object_array_get_idx(arr, i), *v;
-
-		if (json_object_object_get_ex(g, "name", &v) && strcmp(json_object_get_string(v), argv[1]) == 0)
-			found = g;
-	}
-	if (found == NULL) {
-		g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "no guest named %s", argv[1]);
-		json_object_put(arr);
-		return cvmctl_error(error);
-	}
 	if (o.json) {
 		cvmctl_print_json(found);
 	} else {
@@ -201,32 +163,77 @@ cvmctl_cmd_status(int argc, char **argv)
 			print_log_tail(stdout, cvm_record_get_string(found, "qemu-log-tail", NULL));
 		}
 	}
-	json_object_put(arr);
+	json_object_put(found);
 	return CVMCTL_EXIT_OK;
+}
+
+/* After the operation (not as an argument beside it: their order is
+ * unspecified, and @error would be read before it is set). */
+static int
+done(gboolean ok, const GError *error)
+{
+	return ok ? CVMCTL_EXIT_OK : cvmctl_error(error);
 }
 
 int
 cvmctl_cmd_stop(int argc, char **argv)
 {
 	g_auto(GuestOpts) o = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
 
-	if (!parse(&argc, &argv, "NAME - ask a guest to shut down", (const char *[]){ "json", NULL }, &o) || argc != 2 ||
-	    !cvm_name_is_valid(argv[1])) {
-		fprintf(stderr, "cvmctl: stop needs one valid guest name\n");
+	if (!parse_named(&argc, &argv, "NAME - ask a guest to shut down", OPTS("bus", "connect", "force", "timeout"),
+			 "power off at once (destroy)", &o))
+		return CVMCTL_EXIT_USAGE;
+	if (o.timeout < 0 || (o.force && o.timeout > 0)) {
+		fprintf(stderr, "cvmctl: --timeout takes a number of seconds > 0, without --force\n");
 		return CVMCTL_EXIT_USAGE;
 	}
-	return act(&o, argv[1], o.force ? "destroy" : "stop");
+	ops = cvmctl_ops_open(o.bus, o.uri);
+	gboolean ok = cvmctl_ops_stop(ops, argv[1], o.force, o.timeout, &error);
+	return done(ok, error);
+}
+
+int
+cvmctl_cmd_start(int argc, char **argv)
+{
+	g_auto(GuestOpts) o = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
+
+	if (!parse_named(&argc, &argv, "NAME - start a defined, stopped guest", OPTS("bus", "connect"), NULL, &o))
+		return CVMCTL_EXIT_USAGE;
+	ops = cvmctl_ops_open(o.bus, o.uri);
+	gboolean ok = ops->vt->action(ops, argv[1], "start", &error);
+	return done(ok, error);
+}
+
+int
+cvmctl_cmd_reboot(int argc, char **argv)
+{
+	g_auto(GuestOpts) o = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
+
+	if (!parse_named(&argc, &argv, "NAME - ask a guest to reboot", OPTS("bus", "connect", "force"),
+			 "reset it at once (the reset button)", &o))
+		return CVMCTL_EXIT_USAGE;
+	ops = cvmctl_ops_open(o.bus, o.uri);
+	gboolean ok = ops->vt->action(ops, argv[1], o.force ? "reset" : "reboot", &error);
+	return done(ok, error);
 }
 
 int
 cvmctl_cmd_forget(int argc, char **argv)
 {
 	g_auto(GuestOpts) o = { 0 };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
 
-	if (!parse(&argc, &argv, "NAME - power off and remove a guest", (const char *[]){ "json", "force", NULL }, &o) || argc != 2 ||
-	    !cvm_name_is_valid(argv[1])) {
-		fprintf(stderr, "cvmctl: forget needs one valid guest name\n");
+	if (!parse_named(&argc, &argv, "NAME - remove a stopped guest: domain, record and files",
+			 OPTS("bus", "connect", "force"), "power a running guest off first", &o))
 		return CVMCTL_EXIT_USAGE;
-	}
-	return act(&o, argv[1], "forget");
+	ops = cvmctl_ops_open(o.bus, o.uri);
+	gboolean ok = cvmctl_ops_forget(ops, argv[1], o.force, &error);
+	return done(ok, error);
 }

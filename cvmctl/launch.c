@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmctl launch and domxml: one guest specification from the command line;
- * launch goes through cvmd when it is reachable, else runs in-process. */
+ * launch is a guest operation (ops.h): through cvmd or in-process. */
 #include "cvmctl/cvmctl.h"
+#include "cvmctl/ops.h"
 
 #include <cvm/client.h>
 #include <cvm/error.h>
@@ -199,52 +200,24 @@ print_launched(const LaunchOpts *o, json_object *status)
 		printf("%s\n", fallback);
 }
 
-static json_object *
-launch_local(LaunchOpts *o, GError **error)
-{
-	g_autofree gchar *dir = cvmctl_state_dir(o->bus);
-	g_autofree gchar *uri = cvmctl_local_uri(o->uri, dir, error);
-	g_autoptr(CvmState) state = NULL;
-	g_auto(GStrv) warnings = NULL;
-	virConnectPtr conn;
-	virDomainPtr dom;
-
-	if (uri == NULL || (state = cvm_state_open(dir, error)) == NULL)
-		return NULL;
-	conn = cvm_libvirt_open(uri, error);
-	if (conn == NULL)
-		return NULL;
-	dom = cvm_launch_guest(conn, state, &o->spec, &warnings, error);
-	cvm_libvirt_close(conn);
-	if (dom == NULL)
-		return NULL;
-	virDomainFree(dom);
-	print_warnings((const char *const *)warnings);
-	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(state, o->name, error);
-	return rec != NULL ? cvm_guest_record_to_json(rec) : NULL;
-}
-
 int
 cvmctl_cmd_launch(int argc, char **argv)
 {
 	g_auto(LaunchOpts) o = { 0 };
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmClient) c = NULL;
-	json_object *status = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
+	g_auto(GStrv) warnings = NULL;
+	json_object *status;
 
 	if (!parse(&argc, &argv, "- launch a guest from an IGVM file", (const char *[]){ "write-files", NULL }, &o))
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
 		return cvmctl_error(error);
-	c = cvmctl_client_or_local(o.bus);
-	if (c != NULL) {
-		g_autofree gchar *path = cvm_client_launch(c, cvm_guest_spec_to_variant(&o.spec), &error);
-		status = path != NULL ? cvm_client_guest_status(c, o.name, &error) : NULL;
-	} else {
-		status = launch_local(&o, &error);
-	}
+	ops = cvmctl_ops_open(o.bus, o.uri);
+	status = ops->vt->launch(ops, &o.spec, &warnings, &error);
 	if (status == NULL)
 		return cvmctl_error(error);
+	print_warnings((const char *const *)warnings);
 	print_launched(&o, status);
 	json_object *v;
 	g_autofree gchar *log = g_strdup(json_object_object_get_ex(status, "serial-log", &v) ? json_object_get_string(v)
@@ -252,7 +225,7 @@ cvmctl_cmd_launch(int argc, char **argv)
 	json_object_put(status);
 	if (o.console && log != NULL) {
 		fprintf(stderr, "cvmctl: following %s (Ctrl-C to stop)\n", log);
-		return cvmctl_follow_guest(log, c, o.bus, o.uri, o.name);
+		return cvmctl_follow_guest(log, ops, o.name);
 	}
 	return CVMCTL_EXIT_OK;
 }

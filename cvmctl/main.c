@@ -15,11 +15,13 @@ static const CvmctlCommand commands[] = {
 	{ "domxml", cvmctl_cmd_domxml, "Print the domain XML launch would use, without launching" },
 	{ "list", cvmctl_cmd_list, "List guests (through cvmd when reachable)" },
 	{ "status", cvmctl_cmd_status, "Show one guest (through cvmd when reachable)" },
+	{ "start", cvmctl_cmd_start, "Start a defined, stopped guest" },
 	{ "stop", cvmctl_cmd_stop, "Ask a guest to shut down, or --force it off (through cvmd when reachable)" },
+	{ "reboot", cvmctl_cmd_reboot, "Ask a guest to reboot, or --force a reset" },
 	{ "console", cvmctl_cmd_console, "Show a guest's serial console output" },
 	{ "fwupdate", cvmctl_cmd_fwupdate, "Replace a guest's firmware: stage, apply, rollback, status, decode" },
 	{ "migrate", cvmctl_cmd_migrate, "SVSM migration: relay the migration page over a channel" },
-	{ "forget", cvmctl_cmd_forget, "Power off and remove a guest: domain, record and files" },
+	{ "forget", cvmctl_cmd_forget, "Remove a stopped guest (--force: any): domain, record and files" },
 	{ "firmware", cvmctl_cmd_firmware, "The host's QEMU firmware descriptors and what each can launch" },
 };
 

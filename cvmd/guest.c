@@ -4,6 +4,7 @@
  * optional interfaces of interfaces.c. */
 #include <string.h>
 #include <cvm/client.h>
+#include <cvm/launch.h>
 #include "cvmd/cvmd.h"
 
 /* The Guest properties are the record's a{sv} (cvm_guest_record_to_variant()),
@@ -290,6 +291,18 @@ on_destroy(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
 }
 
 static gboolean
+on_reboot(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
+{
+	return do_lifecycle(iface, inv, g, "reboot", "a Reboot is in progress");
+}
+
+static gboolean
+on_reset(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
+{
+	return do_lifecycle(iface, inv, g, "reset", "a Reset is in progress");
+}
+
+static gboolean
 on_forget(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer data)
 {
 	CvmdGuest *g = data;
@@ -307,7 +320,12 @@ on_forget(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer data)
 		cvmd_return_error(inv, error);
 		return TRUE;
 	}
-	if (!cvm_guest_record_remove(d->state, g->name, &error)) {
+	/* The domain goes with the record: a name whose domain stayed defined
+	 * could never be launched again. Without libvirt it cannot go. */
+	if (d->conn == NULL)
+		g_set_error(&error, CVM_ERROR, CVM_ERROR_LIBVIRT, "not connected to %s: the domain of %s cannot be removed",
+			    d->uri, g->name);
+	if (error != NULL || !cvm_launch_forget(d->conn, d->state, g->name, &error)) {
 		cvmd_return_error(inv, error);
 		return TRUE;
 	}
@@ -338,6 +356,8 @@ cvmd_guest_add(Cvmd *d, const char *name, const CvmGuestRecord *record)
 	g_signal_connect(g->iface, "handle-start", G_CALLBACK(on_start), g);
 	g_signal_connect(g->iface, "handle-stop", G_CALLBACK(on_stop), g);
 	g_signal_connect(g->iface, "handle-destroy", G_CALLBACK(on_destroy), g);
+	g_signal_connect(g->iface, "handle-reboot", G_CALLBACK(on_reboot), g);
+	g_signal_connect(g->iface, "handle-reset", G_CALLBACK(on_reset), g);
 	g_signal_connect(g->iface, "handle-forget", G_CALLBACK(on_forget), g);
 	sync_properties(g);
 	cvm_dbus_object_skeleton_set_guest(g->object, g->iface);

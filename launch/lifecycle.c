@@ -131,12 +131,24 @@ cvm_lifecycle_action(virDomainPtr dom, const char *action, GError **error)
 		rc = virDomainCreate(dom);
 	else if (g_strcmp0(action, "stop") == 0)
 		rc = virDomainShutdown(dom);
-	else if (g_strcmp0(action, "destroy") == 0)
+	else if (g_strcmp0(action, "reboot") == 0)
+		rc = virDomainReboot(dom, 0);
+	else if (g_strcmp0(action, "reset") == 0)
+		rc = virDomainReset(dom, 0);
+	else if (g_strcmp0(action, "destroy") == 0) {
 		/* Opening the embedded driver reconnects to running QEMUs in a
 		 * thread; destroy kills QEMU before taking the job, so the
 		 * reconnect may see it die first and destroy then reports "not
-		 * running": what was asked for happened. */
+		 * running": what was asked for happened. That reconnect would
+		 * also record the death as a crash (libvirt logs "shutting down,
+		 * reason=crashed", which is all a later process reads): a call
+		 * that takes the job waits for the reconnect first. */
+		virDomainMemoryStatStruct stat;
+
+		if (is_active(dom) && virDomainMemoryStats(dom, &stat, 1, 0) < 0)
+			virResetLastError();
 		rc = is_active(dom) && virDomainDestroy(dom) < 0 && virDomainIsActive(dom) != 0 ? -1 : 0;
+	}
 	else {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown action %s", action);
 		return FALSE;

@@ -145,7 +145,8 @@ gboolean
 cvm_client_guest_action(CvmClient *client, const char *name, const char *action, GError **error)
 {
 	static const char *const actions[][2] = {
-		{ "start", "Start" }, { "stop", "Stop" }, { "destroy", "Destroy" }, { "forget", "Forget" },
+		{ "start", "Start" },	{ "stop", "Stop" },	  { "destroy", "Destroy" },
+		{ "reboot", "Reboot" }, { "reset", "Reset" }, { "forget", "Forget" },
 	};
 	g_autofree gchar *path = NULL;
 	g_autoptr(GVariant) r = NULL;

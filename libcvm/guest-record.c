@@ -83,6 +83,9 @@ static const struct {
 	{ "StateReason", "state-reason", offsetof(CvmGuestRecord, state_reason), TRUE },
 	{ "QemuLog", "qemu-log", offsetof(CvmGuestRecord, qemu_log), TRUE },
 	{ "QemuLogTail", "qemu-log-tail", offsetof(CvmGuestRecord, qemu_log_tail), TRUE },
+	{ "SerialLog", "serial-log", offsetof(CvmGuestRecord, serial_log), TRUE },
+	{ "Strategy", "strategy", offsetof(CvmGuestRecord, strategy), TRUE },
+	{ "AccelRequested", "accel-requested", offsetof(CvmGuestRecord, accel_requested), TRUE },
 };
 
 #define STR_AT(rec, off) ((gchar **)((char *)(rec) + (off)))
@@ -333,9 +336,6 @@ cvm_guest_record_to_json(const CvmGuestRecord *rec)
 			json_object_object_add(o, props[i].key, json_object_new_string(v != NULL ? v : ""));
 	}
 	json_object_object_add(o, "created", json_object_new_string(created != NULL ? created : ""));
-	/* in-process only: cvmd's Guest has no property for it */
-	if (rec->serial_log != NULL && *rec->serial_log != '\0')
-		json_object_object_add(o, "serial-log", json_object_new_string(rec->serial_log));
 	return o;
 }
 

@@ -40,7 +40,6 @@ install-cvmd:
 	install -m 0644 docs/dbus/org.cvm.Cvmd1.*.xml $(DESTDIR)$(DBUSDATADIR)/interfaces/
 	install -m 0755 $(BUILDDIR)/cvm-qemu-hook $(DESTDIR)$(LIBEXECDIR)/cvm/
 	ln -sf $(LIBEXECDIR)/cvm/cvm-qemu-hook $(DESTDIR)$(HOOKDIR)/cvm
-	install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 dist/completion/cvmctl $(DESTDIR)$(BASHCOMPDIR)/cvmctl
 

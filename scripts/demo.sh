@@ -18,7 +18,7 @@ export CVM_STATE_DIR
 
 step() { printf '\n== %s\n' "$*"; }
 cleanup() {
-	for g in cvm-demo-hello cvm-demo-ovmf; do "$CVMCTL" forget "$g" >/dev/null 2>&1 || true; done
+	for g in cvm-demo-hello cvm-demo-ovmf; do "$CVMCTL" forget --force "$g" >/dev/null 2>&1 || true; done
 }
 trap cleanup EXIT INT TERM
 cleanup
@@ -83,6 +83,6 @@ step "guests"
 step "stop and remove them"
 "$CVMCTL" stop --force cvm-demo-hello
 "$CVMCTL" stop --force cvm-demo-ovmf
-"$CVMCTL" forget cvm-demo-hello
-"$CVMCTL" forget cvm-demo-ovmf
+"$CVMCTL" forget --force cvm-demo-hello
+"$CVMCTL" forget --force cvm-demo-ovmf
 echo "demo: done"

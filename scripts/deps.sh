@@ -11,7 +11,7 @@ libjson-c-dev libssl-dev zlib1g-dev libxml2-dev libcmocka-dev
 libfuzzer-14-dev libclang-rt-14-dev
 qemu-system-x86 qemu-utils ovmf
 dbus dbus-daemon util-linux openssl
-debhelper lintian
+debhelper lintian pandoc
 "
 
 # libvirt's QEMU driver, embedded and run as root, looks up its compiled-in

@@ -17,7 +17,7 @@ VIRSH_URI="qemu:///embed?root=$TMP/virsh-root"
 LINE='Hello from a cvm IGVM guest'
 export LIBVIRT_LOG_OUTPUTS="4:file:/dev/null"
 cleanup() {
-	"$CVMCTL" forget "$BUS" "--connect=$CVM_URI" bench >/dev/null 2>&1 || true
+	"$CVMCTL" forget --force "$BUS" "--connect=$CVM_URI" bench >/dev/null 2>&1 || true
 	virsh -q -c "$VIRSH_URI" destroy bench >/dev/null 2>&1 || true
 	pkill -f "qemu-system.*$TMP" 2>/dev/null || true
 	rm -rf "$TMP"
@@ -63,7 +63,7 @@ while [ $r -lt "$RUNS" ]; do
 	"$CVMCTL" launch "$BUS" "--connect=$CVM_URI" --igvm "$TMP/hello.igvm" --name bench --memory 64M >/dev/null 2>&1
 	wait_line "$CVM_STATE_DIR/guests.d/bench/serial.log"
 	echo $(($(now_ms) - t0)) >>"$TMP/cvm.ms"
-	"$CVMCTL" forget "$BUS" "--connect=$CVM_URI" bench >/dev/null 2>&1
+	"$CVMCTL" forget --force "$BUS" "--connect=$CVM_URI" bench >/dev/null 2>&1
 	r=$((r + 1))
 done
 cvm=$(median <"$TMP/cvm.ms"); virsh=$(median <"$TMP/virsh.ms")

@@ -13,7 +13,7 @@ BUS="--bus=unix:path=$TMP/no-bus"
 CONNECT="--connect=qemu:///embed?root=$CVM_STATE_DIR/libvirt"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cleanup() {
-	"$CVMCTL" forget "$BUS" "$CONNECT" fw >/dev/null 2>&1 || true
+	"$CVMCTL" forget --force "$BUS" "$CONNECT" fw >/dev/null 2>&1 || true
 	pkill -f "qemu-system.*$TMP" 2>/dev/null || true
 	rm -rf "$TMP"
 }
@@ -69,7 +69,7 @@ wait_line "Firmware B says"
 "$CVMCTL" fwupdate rollback "$BUS" "$CONNECT" fw >/dev/null 2>"$TMP/err" || fail "rollback: $(cat "$TMP/err")"
 wait_line "Firmware A says"
 [ "$(record igvm-sha256)" = "$SHA_A" ] || fail "record after rollback: $(record igvm-sha256)"
-"$CVMCTL" forget "$BUS" "$CONNECT" fw >/dev/null 2>&1 || fail "forget"
+"$CVMCTL" forget --force "$BUS" "$CONNECT" fw >/dev/null 2>&1 || fail "forget"
 for _ in $(seq 50); do pgrep -f "qemu-system.*$TMP" >/dev/null || break; sleep 0.1; done
 pgrep -f "qemu-system.*$TMP" >/dev/null && fail "a QEMU process was left running"
 # decode: a guest's vm-launch-update request and a dump of its memory.

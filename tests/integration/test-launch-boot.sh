@@ -20,7 +20,7 @@ BUS="--bus=unix:path=$TMP/no-bus"
 CONNECT="--connect=qemu:///embed?root=$ROOT"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cleanup() {
-	for g in hello crash ovmf; do "$CVMCTL" forget "$BUS" "$CONNECT" "$g" >/dev/null 2>&1 || true; done
+	for g in hello crash ovmf; do "$CVMCTL" forget --force "$BUS" "$CONNECT" "$g" >/dev/null 2>&1 || true; done
 	pkill -f "qemu-system.*$TMP" 2>/dev/null || true
 	rm -rf "$TMP"
 }
@@ -81,7 +81,7 @@ fi
 grep -Eq '^state-reason +(destroyed|unknown|daemon)$' "$TMP/status" ||
 	fail "stopped hello: no reason: $(cat "$TMP/status")"
 grep -q '^qemu-log' "$TMP/status" && fail "a guest destroyed on purpose carries QEMU's log"
-"$CVMCTL" forget "$BUS" "$CONNECT" hello 2>/dev/null || fail "forget"
+"$CVMCTL" forget --force "$BUS" "$CONNECT" hello 2>/dev/null || fail "forget"
 [ ! -e "$CVM_STATE_DIR/guests.d/hello" ] || fail "forget left the guest's files"
 
 # A guest whose QEMU dies: launch --console says so, with QEMU's log, and
@@ -100,14 +100,14 @@ rc=0; wait "$LAUNCH" || rc=$?
 "$CVMCTL" status "$BUS" "$CONNECT" crash >"$TMP/status" 2>/dev/null || fail "status of crash"
 grep -Eq '^state-reason +crashed' "$TMP/status" && grep -q "^qemu-log .*crash.log" "$TMP/status" ||
 	fail "status of the crashed guest: $(cat "$TMP/status")"
-"$CVMCTL" forget "$BUS" "$CONNECT" crash 2>/dev/null || fail "forget crash"
+"$CVMCTL" forget --force "$BUS" "$CONNECT" crash 2>/dev/null || fail "forget crash"
 
 # OVMF, wrapped into an IGVM file by cvm, up to its first serial output.
 "$CVMCTL" igvm build --from-ovmf /usr/share/ovmf/OVMF.fd --platforms native -o "$TMP/ovmf.igvm" >/dev/null
 "$CVMCTL" launch "$BUS" "$CONNECT" --igvm "$TMP/ovmf.igvm" --name ovmf --memory 256M >/dev/null 2>"$TMP/err" ||
 	fail "launch ovmf: $(cat "$TMP/err")"
 wait_log ovmf 'EDK II\|BdsDxe\|UEFI' 90
-"$CVMCTL" forget "$BUS" "$CONNECT" ovmf 2>/dev/null || fail "forget ovmf"
+"$CVMCTL" forget --force "$BUS" "$CONNECT" ovmf 2>/dev/null || fail "forget ovmf"
 
 for _ in $(seq 50); do pgrep -f "qemu-system.*$TMP" >/dev/null || break; sleep 0.1; done
 if pgrep -f "qemu-system.*$TMP" >/dev/null; then fail "a QEMU process was left running"; fi

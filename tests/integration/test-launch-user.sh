@@ -22,8 +22,8 @@ BUS="--bus=unix:path=$TMP/no-bus"
 CONNECT="--connect=qemu:///embed?root=$ROOT"
 qemu_pids() { pgrep -f "qemu-system.*$TMP" || true; }
 cleanup() {
-	"$CVMCTL" forget "$BUS" "$CONNECT" user1 >/dev/null 2>&1 || true
-	"$CVMCTL" forget "$BUS" "--connect=qemu:///embed?root=$TMP/private/state/libvirt" user2 >/dev/null 2>&1 || true
+	"$CVMCTL" forget --force "$BUS" "$CONNECT" user1 >/dev/null 2>&1 || true
+	"$CVMCTL" forget --force "$BUS" "--connect=qemu:///embed?root=$TMP/private/state/libvirt" user2 >/dev/null 2>&1 || true
 	for p in $(qemu_pids); do kill "$p" 2>/dev/null || true; done
 	rm -rf "$TMP"
 }
@@ -58,7 +58,7 @@ uid=$(qemu_uid)
 [ "$(stat -c %a "$CVM_STATE_DIR")" = 711 ] || fail "state dir mode $(stat -c %a "$CVM_STATE_DIR")"
 [ "$(stat -c %a "$CVM_STATE_DIR/guests.d/user1")" = 711 ] || fail "guest dir mode"
 [ "$(stat -c %a "$CVM_STATE_DIR/guests")" = 700 ] || fail "records dir mode $(stat -c %a "$CVM_STATE_DIR/guests")"
-"$CVMCTL" forget "$BUS" "$CONNECT" user1 2>/dev/null || fail "forget"
+"$CVMCTL" forget --force "$BUS" "$CONNECT" user1 2>/dev/null || fail "forget"
 within 5 no_qemu || fail "QEMU left running"
 
 # A state directory below a private (0700) one: QEMU could not reach it.
@@ -70,6 +70,6 @@ CONNECT="--connect=qemu:///embed?root=$CVM_STATE_DIR/libvirt"
 grep -q '^user = "root"' "$CVM_STATE_DIR/libvirt/etc/qemu.conf" || fail "fallback qemu.conf"
 within 30 said_hello user2 || fail "user2 did not boot"
 [ "$(qemu_uid)" = 0/0 ] || fail "fallback QEMU runs as $(qemu_uid)"
-"$CVMCTL" forget "$BUS" "$CONNECT" user2 2>/dev/null || fail "forget user2"
+"$CVMCTL" forget --force "$BUS" "$CONNECT" user2 2>/dev/null || fail "forget user2"
 within 5 no_qemu || fail "QEMU left running"
 echo "test-launch-user: ok"

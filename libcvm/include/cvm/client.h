@@ -52,7 +52,8 @@ json_object *cvm_client_guest_status(CvmClient *client, const char *name, GError
 
 /**
  * cvm_client_guest_action:
- * @action: "start", "stop", "destroy" or "forget"
+ * @action: "start", "stop", "destroy", "reboot", "reset" or "forget"
+ *   (cvm_lifecycle_action(); forget removes the domain, record and files)
  *
  * Calls the Guest method; errors come back as CVM_ERROR codes.
  */
@@ -119,7 +120,7 @@ json_object *cvm_local_list_guests(const char *state_dir, const char *uri, GErro
 
 /**
  * cvm_local_guest_action:
- * @action: "start", "stop", "destroy" or "forget" (destroy, undefine, drop
+ * @action: "start", "stop", "destroy", "reboot", "reset" or "forget" (destroy, undefine, drop
  *   the record and the guest's files: cvm_launch_forget())
  *
  * The in-process counterpart of cvm_client_guest_action() for guests in

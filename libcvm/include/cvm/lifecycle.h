@@ -62,7 +62,8 @@ virDomainPtr cvm_lifecycle_lookup(virConnectPtr conn, const char *name, const ch
 /**
  * cvm_lifecycle_action:
  * @dom: the guest's domain (cvm_lifecycle_lookup())
- * @action: "start", "stop" (ACPI shutdown, no wait) or "destroy"
+ * @action: "start", "stop" (ACPI shutdown, no wait), "destroy", "reboot"
+ *   (ask the guest: ACPI, no wait) or "reset" (at once, the reset button)
  * @error: return location for a #GError
  *
  * Returns: %TRUE when libvirt did it (a destroy of a domain that died on its
