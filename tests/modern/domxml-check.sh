@@ -67,6 +67,7 @@ string(/domain/devices/memballoon/@model)
 /domain/metadata/*[local-name()="guest"]/*[local-name()="igvm"]/@*
 /domain/*[local-name()="commandline"]/*/@value'
 LS_SETTINGS='string(/domain/launchSecurity/@type)
+string(/domain/launchSecurity/@authorKey)
 string(/domain/launchSecurity/cbitpos)
 string(/domain/launchSecurity/reducedPhysBits)
 string(/domain/launchSecurity/policy)
@@ -160,6 +161,8 @@ qemu_line() {
 		if [ "$ls" = sev-snp ]; then
 			obj="sev-snp-guest,$common"
 			[ -z "$idb" ] || obj="$obj,id-block=$idb,id-auth=$ida"
+			[ "$(xp "$x" 'string(/domain/launchSecurity/@authorKey)')" != yes ] ||
+				obj="$obj,author-key-enabled=on"
 		else
 			obj="sev-guest,$common"
 		fi
@@ -218,6 +221,11 @@ for c in native:native:hello.igvm sev:sev:hello-sev.igvm sev-es:sev-es:ovmf.igvm
 	if [ "$case" = sev-snp-id ] && [ -z "$(xp "$xml" 'string(/domain/launchSecurity/idBlock)')" ] &&
 		[ -z "$(xp "$xml" '/domain/*[local-name()="commandline"]/*[contains(@value,"id-block")]')" ]; then
 		fail "$case: the signed file's ID block is not in the XML"
+	fi
+	# Signed with an author key: the firmware must be told (AUTH_KEY_EN).
+	if [ "$case" = sev-snp-id ] && [ "$(xp "$xml" 'string(/domain/launchSecurity/@authorKey)')" != yes ] &&
+		[ -z "$(xp "$xml" '/domain/*[local-name()="commandline"]/*[contains(@value,"author-key-enabled=on")]')" ]; then
+		fail "$case: the signed file's author key is not enabled in the XML"
 	fi
 
 	# (a) this libvirt's RNG schema
