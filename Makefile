@@ -7,7 +7,7 @@
 #   make fuzz       deps, build libFuzzer targets and run each for FUZZ_SECONDS
 #   make demo       deps, build, run the README's main job
 #   make modern-stack   Debian trixie and sid roots with libvirt and QEMU (cache)
-#   make check-modern   build and unit-test cvm inside each of those roots
+#   make check-modern   build and unit-test cvm in each root, then tests/modern/run.sh there
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION     := 0.1.0

@@ -34,6 +34,7 @@ int cvmctl_cmd_start(int argc, char **argv);
 int cvmctl_cmd_reboot(int argc, char **argv);
 int cvmctl_cmd_launch(int argc, char **argv);
 int cvmctl_cmd_domxml(int argc, char **argv);
+int cvmctl_cmd_host(int argc, char **argv);
 int cvmctl_cmd_console(int argc, char **argv);
 int cvmctl_cmd_forget(int argc, char **argv);
 int cvmctl_cmd_fwupdate(int argc, char **argv);

@@ -19,7 +19,7 @@ typedef struct {
 	GStrv svsm_devices;
 	gint vcpus;
 	gboolean console, json;
-	gchar *files_dir;
+	gchar *files_dir, *host_facts;
 	CvmGuestSpec spec;
 	gchar *igvm_abs;
 } LaunchOpts;
@@ -43,6 +43,7 @@ clear_opts(LaunchOpts *o)
 	g_free(o->files_dir);
 	g_free(o->firmware);
 	g_strfreev(o->svsm_devices);
+	g_free(o->host_facts);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(LaunchOpts, clear_opts)
 
@@ -74,6 +75,8 @@ parse(int *argc, char ***argv, const char *what, const char *const *not_mine, La
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &o->json, "the guest's record as JSON", NULL },
 		{ "write-files", 0, 0, G_OPTION_ARG_FILENAME, &o->files_dir,
 		  "write the files the XML refers to (translated firmware) into DIR", "DIR" },
+		{ "host-facts", 0, 0, G_OPTION_ARG_FILENAME, &o->host_facts,
+		  "for the host whose `cvmctl host --json` is FILE, not this one", "FILE" },
 		{ NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(what);
@@ -139,16 +142,42 @@ print_warnings(const char *const *warnings)
 		fprintf(stderr, "cvmctl: warning: %s\n", warnings[i]);
 }
 
+/* The host the XML is for: the one whose facts --host-facts names (its
+ * `cvmctl host --json`), else this one as libvirt reports it. */
+static gboolean
+host_info(const LaunchOpts *o, const char *state_dir, CvmHostInfo *host, GError **error)
+{
+	g_autofree gchar *uri = NULL;
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+	virConnectPtr conn;
+
+	if (o->host_facts != NULL) {
+		if (!g_file_get_contents(o->host_facts, &text, &len, error))
+			return FALSE;
+		if (!cvm_host_info_from_json(text, len, host, error)) {
+			g_prefix_error(error, "%s: ", o->host_facts);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	uri = cvmctl_local_uri(o->uri, state_dir, error);
+	conn = uri != NULL ? cvm_libvirt_open(uri, error) : NULL;
+	if (conn == NULL)
+		return FALSE;
+	gboolean probed = cvm_host_probe(conn, host, error);
+	cvm_libvirt_close(conn);
+	return probed;
+}
+
 int
 cvmctl_cmd_domxml(int argc, char **argv)
 {
 	g_auto(LaunchOpts) o = { 0 };
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *dir = cvm_state_default_dir(TRUE);
-	g_autofree gchar *uri = NULL;
 	g_autofree gchar *guest_dir = NULL;
 	g_autoptr(CvmLaunchPlan) plan = NULL;
-	virConnectPtr conn;
 	CvmHostInfo host;
 
 	if (!parse(&argc, &argv, "- print the domain XML launch would use",
@@ -156,13 +185,7 @@ cvmctl_cmd_domxml(int argc, char **argv)
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
 		return cvmctl_error(error);
-	uri = cvmctl_local_uri(o.uri, dir, &error);
-	conn = uri != NULL ? cvm_libvirt_open(uri, &error) : NULL;
-	if (conn == NULL)
-		return cvmctl_error(error);
-	gboolean probed = cvm_host_probe(conn, &host, &error);
-	cvm_libvirt_close(conn);
-	if (!probed)
+	if (!host_info(&o, dir, &host, &error))
 		return cvmctl_error(error);
 	guest_dir = o.files_dir != NULL ? g_canonicalize_filename(o.files_dir, NULL) : cvm_launch_guest_dir(dir, o.name);
 	plan = cvm_launch_plan_new(&o.spec, &host, guest_dir, &error);
@@ -209,7 +232,7 @@ cvmctl_cmd_launch(int argc, char **argv)
 	g_auto(GStrv) warnings = NULL;
 	json_object *status;
 
-	if (!parse(&argc, &argv, "- launch a guest from an IGVM file", (const char *[]){ "write-files", NULL }, &o))
+	if (!parse(&argc, &argv, "- launch a guest from an IGVM file", (const char *[]){ "write-files", "host-facts", NULL }, &o))
 		return CVMCTL_EXIT_USAGE;
 	if (!make_spec(&o, &error))
 		return cvmctl_error(error);

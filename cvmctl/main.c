@@ -13,6 +13,7 @@ static const CvmctlCommand commands[] = {
 	{ "attest", cvmctl_cmd_attest, "Verify SNP attestation reports" },
 	{ "launch", cvmctl_cmd_launch, "Launch a guest from an IGVM file (through cvmd when reachable)" },
 	{ "domxml", cvmctl_cmd_domxml, "Print the domain XML launch would use, without launching" },
+	{ "host", cvmctl_cmd_host, "Show what this host can launch (--json: facts for domxml --host-facts)" },
 	{ "list", cvmctl_cmd_list, "List guests (through cvmd when reachable)" },
 	{ "status", cvmctl_cmd_status, "Show one guest (through cvmd when reachable)" },
 	{ "start", cvmctl_cmd_start, "Start a defined, stopped guest" },

@@ -144,9 +144,19 @@ add_sev(Xml *x, const CvmLaunchPlan *plan)
 						       : plan->platform == CVM_LAUNCH_PLATFORM_SEV_ES ? 0x5 : 0x1);
 
 	if (snp && !plan->host.snp_id_block) {
-		/* libvirt before 10.5 has no sev-snp launchSecurity: QEMU's object directly. */
+		/* libvirt before 10.5 has no sev-snp launchSecurity: QEMU's object
+		 * directly, with the ID block as libvirt 10.5+ would pass it
+		 * (base64 has no commas to escape). */
 		g_autofree gchar *obj = g_strdup_printf("sev-snp-guest,id=" SEV_OBJECT_ID ",cbitpos=%s,"
 							"reduced-phys-bits=%s,policy=%s", cbitpos, rpb, policy);
+		if (plan->has_id_block) {
+			g_autofree gchar *id_block = g_base64_encode(plan->id_block, sizeof(plan->id_block));
+			g_autofree gchar *id_auth = g_base64_encode(plan->id_auth, sizeof(plan->id_auth));
+			gchar *with_id = g_strdup_printf("%s,id-block=%s,id-auth=%s%s", obj, id_block, id_auth,
+							 plan->id_author_key ? ",author-key-enabled=on" : "");
+			g_free(obj);
+			obj = with_id;
+		}
 		qemu_arg(x, "-object");
 		qemu_arg(x, obj);
 		qemu_arg(x, "-machine");
@@ -159,6 +169,10 @@ add_sev(Xml *x, const CvmLaunchPlan *plan)
 	child(ls, "reducedPhysBits", rpb);
 	child(ls, "policy", policy);
 	if (snp && plan->has_id_block) {
+		/* Without it the firmware ignores the author key in idAuth
+		 * (SNP_LAUNCH_FINISH AUTH_KEY_EN). */
+		if (plan->id_author_key)
+			attr(ls, "authorKey", "yes");
 		g_autofree gchar *id_block = g_base64_encode(plan->id_block, sizeof(plan->id_block));
 		g_autofree gchar *id_auth = g_base64_encode(plan->id_auth, sizeof(plan->id_auth));
 		child(ls, "idBlock", id_block);

@@ -80,6 +80,7 @@ snp_settings(CvmLaunchPlan *plan, const CvmIgvm *igvm, const CvmGuestSpec *spec)
 			plan->snp_policy = cvm_le64(gp->policy);
 		if (id != NULL) {
 			plan->has_id_block = TRUE;
+			plan->id_author_key = id->author_key_enabled != 0;
 			cvm_snp_id_block_for_launch(id, 0, plan->id_block, plan->id_auth);
 		}
 	}

@@ -24,6 +24,7 @@ struct _CvmLaunchPlan {
 	CvmLaunchMetadata md;
 	guint64 snp_policy;
 	gboolean has_id_block;
+	gboolean id_author_key; /* id_auth holds the author key (AUTH_KEY_EN) */
 	guint8 id_block[96];
 	guint8 id_auth[4096];
 	CvmNativePlan *native;

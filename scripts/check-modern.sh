@@ -1,7 +1,9 @@
 #!/bin/sh
 # make check-modern: build cvm inside each root that scripts/modern-stack.sh
 # made (Debian trixie and sid) with that root's GCC, GLib, libvirt, OpenSSL
-# and json-c, -Werror as always, and run the unit tests there.
+# and json-c, -Werror as always, and run the unit tests there; then
+# tests/modern/run.sh: the domain XML of every platform against the root's
+# libvirt and QEMU, guests booted by cvmctl launch, and the libvirt hook.
 #
 # The tree is copied into the root (a fresh copy each run, build folders and
 # git metadata left out), so the root's build never mixes objects with the
@@ -53,14 +55,27 @@ for suite in $SUITES; do
 	tar -C "$src" --exclude='./build*' --exclude=./.git -cf - . | tar -C "$root/cvm" -xf -
 	# /dev/kvm comes with the /dev bind when the host has it. The chroot's
 	# status goes through a file since the pipeline's own is sed's.
+	#
+	# For guests started by libvirt in the root (tests/modern/run.sh):
+	# the root is bind-mounted onto itself, since libvirt's per-domain
+	# mount namespace makes "/" a slave and fails ("Failed disable mount
+	# propagation out of the root filesystem") when / is no mount point;
+	# and the root gets its own devpts instance with /dev/ptmx bound to
+	# its ptmx node: with the host's /dev/pts QEMU stops at "-chardev pty:
+	# Failed to create PTY" inside libvirt's private /dev (both seen with
+	# libvirt 11.3; devpts(5) on newinstance).
 	status="$CACHE/$suite-check.status"
 	echo 1 >"$status"
 	{
 		unshare --mount --propagation private sh -c '
 		root=$1
+		suite=$2
+		mount --bind "$root" "$root"
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
 		mount --rbind /dev "$root/dev"
+		mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$root/dev/pts"
+		mount --bind "$root/dev/pts/ptmx" "$root/dev/ptmx"
 		mount -t tmpfs tmpfs "$root/tmp"
 		exec chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 			LC_ALL=C.UTF-8 TMPDIR=/tmp sh -c "
@@ -68,7 +83,8 @@ for suite in $SUITES; do
 			gcc --version | head -n 1 &&
 			echo glib libvirt openssl json-c: \$(pkg-config --modversion glib-2.0 libvirt openssl json-c) &&
 			nice make -j2 CVM_DEPS_DONE=1 tests &&
-			BUILDDIR=build ./tests/run.sh unit"' check-modern "$root" 2>&1 &&
+			BUILDDIR=build ./tests/run.sh unit &&
+			sh tests/modern/run.sh $suite"' check-modern "$root" "$suite" 2>&1 &&
 			echo 0 >"$status" || echo $? >"$status"
 	} | sed -u "s/^/[$suite] /"
 	if [ "$(cat "$status")" -ne 0 ]; then

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of host capabilities read from libvirt's domain capabilities XML (libcvm/host-probe.c). */
+/* Tests of host capabilities read from libvirt's domain capabilities XML (launch/host-probe.c). */
 #include "tests/lib/testlib.h"
 #include <cvm/error.h>
 #include <cvm/host.h>

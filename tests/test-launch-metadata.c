@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of cvm's launch metadata in domain XML (libcvm/launch-metadata.c). */
+/* Tests of cvm's launch metadata in domain XML (launch/launch-metadata.c). */
 #include "tests/lib/testlib.h"
 #include <string.h>
 #include <gio/gio.h>

@@ -149,6 +149,10 @@ test_libvirt_10_5_snp_uses_launch_security_with_id_block(void **state)
 	assert_int_equal(len, 4096);
 	assert_int_equal(auth[0], 1);	  /* ID key algorithm */
 	assert_int_equal(auth[0x40], 0x11); /* signature R */
+	/* The file enables the author key: idAuth carries it, and libvirt
+	 * must tell the firmware (AUTH_KEY_EN), else it is ignored. */
+	assert_int_equal(auth[4], 1);
+	assert_xpath(xml, "/domain/launchSecurity/@authorKey", "yes");
 	/* The expected measurement is the SNP digest: 48 bytes in hex. */
 	const CvmLaunchMetadata *md = cvm_launch_plan_get_metadata(p);
 	assert_non_null(md->measurement);
@@ -166,8 +170,21 @@ test_libvirt_9_0_snp_uses_the_qemu_object(void **state)
 	const char *xml = cvm_launch_plan_get_xml(p);
 
 	assert_xpath(xml, "/domain/launchSecurity", NULL);
-	assert_xpath(xml, "/domain/q:commandline/q:arg[6]/@value",
-		     "sev-snp-guest,id=lsec0,cbitpos=47,reduced-phys-bits=5,policy=0x00030000");
+	/* The ID block goes with the object as libvirt 10.5+ passes it
+	 * (before, it was left out and the guest launched unchecked). */
+	g_autofree gchar *obj = cvmt_xpath(xml, "string(/domain/q:commandline/q:arg[6]/@value)");
+	const char *prefix = "sev-snp-guest,id=lsec0,cbitpos=47,reduced-phys-bits=5,policy=0x00030000,id-block=";
+	if (!g_str_has_prefix(obj, prefix) || !g_str_has_suffix(obj, ",author-key-enabled=on"))
+		fail_msg("SEV-SNP object: %s", obj);
+	g_auto(GStrv) parts = g_strsplit(obj + strlen(prefix), ",", -1);
+	gsize len = 0;
+	g_autofree guchar *block = g_base64_decode(parts[0], &len);
+	assert_int_equal(len, 96);
+	assert_int_equal(block[0], 0xab);
+	assert_true(g_str_has_prefix(parts[1], "id-auth="));
+	g_autofree guchar *auth = g_base64_decode(parts[1] + strlen("id-auth="), &len);
+	assert_int_equal(len, 4096);
+	assert_int_equal(auth[0x40], 0x11);
 	assert_xpath(xml, "/domain/q:commandline/q:arg[8]/@value", "confidential-guest-support=lsec0");
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of define/start/stop/lookup against libvirt's test driver (libcvm/lifecycle.c). */
+/* Tests of define/start/stop/lookup against libvirt's test driver (launch/lifecycle.c). */
 #include "tests/lib/testlib.h"
 #include <libvirt/virterror.h>
 #include <cvm/error.h>

@@ -29,6 +29,8 @@ cvmt_write_launch_igvm(const char *path)
 	id.compatibility_mask = GUINT32_TO_LE(snp);
 	memset(id.ld, 0xab, sizeof(id.ld));
 	id.id_key_algorithm = GUINT32_TO_LE(1);
+	id.author_key_enabled = 1;
+	id.author_key_algorithm = GUINT32_TO_LE(1);
 	memset(id.id_key_signature.r_comp, 0x11, sizeof(id.id_key_signature.r_comp));
 	assert_true(cvm_igvm_builder_add_snp_id_block(b, snp, &id, &error));
 	cvmt_assert_no_error(error);

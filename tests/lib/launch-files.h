@@ -20,7 +20,8 @@ void cvmt_launch_dir_free(CvmtLaunchDir *d);
 int cvmt_launch_dir_teardown(void **state);
 
 /* Writes the file, or fails the test. Its SNP ID block's launch digest is
- * 0xab bytes, its ID key algorithm 1 and its signature R 0x11 bytes; the
+ * 0xab bytes, its ID key algorithm 1 and its signature R 0x11 bytes, with
+ * the author key enabled (algorithm 1); the
  * guest policy is 0x30000; one page of 0xf4 sits just below 4 GiB. */
 void cvmt_write_launch_igvm(const char *path);
 

@@ -10,6 +10,8 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+struct json_object;
+
 G_BEGIN_DECLS
 
 /** CVM_HOST_QEMU_IGVM_VERSION: first QEMU with the igvm-cfg object (10.1.0, libvirt encoding). */
@@ -116,5 +118,34 @@ void cvm_host_info_from_qemu_help(CvmHostInfo *out, const char *machine_help, co
  * local emulator.
  */
 void cvm_host_probe_emulator(const char *emulator, CvmHostInfo *out);
+
+/**
+ * cvm_host_info_to_json:
+ * @host: a probe result
+ *
+ * The host facts as `cvmctl host --json` prints them: every field of @host
+ * under the key cvmd's Capabilities dictionary uses (libvirt-version,
+ * qemu-version in libvirt's encoding; qemu-igvm, kvm, sev, sev-snp, tdx,
+ * snp-id-block; sev-cbitpos, sev-reduced-phys-bits).
+ *
+ * Returns: (transfer full): a new JSON object
+ */
+struct json_object *cvm_host_info_to_json(const CvmHostInfo *host);
+
+/**
+ * cvm_host_info_from_json:
+ * @data: JSON text, as cvm_host_info_to_json() makes it
+ * @len: length of @data
+ * @out: (out caller-allocates): filled on success, zeroed on failure
+ * @error: return location for a #GError
+ *
+ * Reads another host's facts, so that launch plans (cvmctl domxml
+ * --host-facts) can be made for it here. Keys it does not know are
+ * ignored; every key but the two SEV bit counts is required.
+ *
+ * Returns: %TRUE on success; CVM_ERROR_INVALID_DATA naming the key that is
+ *   missing or of the wrong type, or the byte where the JSON is malformed.
+ */
+gboolean cvm_host_info_from_json(const char *data, gsize len, CvmHostInfo *out, GError **error);
 
 G_END_DECLS
