@@ -6,6 +6,8 @@
 #   make bench      deps, build, run every benchmark
 #   make fuzz       deps, build libFuzzer targets, run each for FUZZ_RUNS
 #                   executions or FUZZ_SECONDS, print a table (tests/fuzz/run.sh)
+#   make soak       deps, build, the long runs in tests/soak (not in make check):
+#                   CVM_SOAK_CYCLES cvmd lifecycles, the attestation services x3
 #   make demo       deps, build, run the README's main job
 #   make modern-stack   Debian trixie and sid roots with libvirt and QEMU (cache)
 #   make check-modern   build and unit-test cvm inside each of those roots
@@ -28,7 +30,7 @@ FUZZ_RUNS   ?=
 
 # Targets that need the Debian packages first. They re-enter make once
 # deps.sh has run, so pkg-config below sees what it installed.
-DEPS_GOALS := all check check-unit check-asan bench fuzz demo
+DEPS_GOALS := all check check-unit check-asan bench fuzz soak demo
 ifndef CVM_DEPS_DONE
 .PHONY: $(DEPS_GOALS) deps
 $(DEPS_GOALS):
@@ -101,7 +103,7 @@ LIBA        := $(BUILDDIR)/libcvm.a
 CVMCTL      := $(BUILDDIR)/cvmctl
 CVMD        := $(BUILDDIR)/cvmd
 
-.PHONY: all build check check-unit check-asan bench fuzz demo install clean tests modern-stack check-modern
+.PHONY: all build check check-unit check-asan bench fuzz soak demo install clean tests modern-stack check-modern
 .DEFAULT_GOAL := all
 .SECONDARY:
 ifndef V
@@ -185,6 +187,9 @@ check-modern:
 
 bench: build $(BENCH_BINS) $(HELPER_BINS)
 	@BUILDDIR=$(BUILDDIR) ./tests/run.sh bench
+
+soak: build $(HELPER_BINS)
+	@BUILDDIR=$(BUILDDIR) ./tests/run.sh soak
 
 # libFuzzer builds live in their own tree: clang, the library compiled once
 # with fuzzer coverage (-fsanitize=fuzzer-no-link), each target linked with it.
