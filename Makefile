@@ -4,7 +4,10 @@
 #   make            deps, then libcvm.so, libcvm.a, cvmctl, cvmd
 #   make check      deps, build, every test, then the unit tests under ASan+UBSan
 #   make bench      deps, build, run every benchmark
-#   make fuzz       deps, build libFuzzer targets and run each for FUZZ_SECONDS
+#   make fuzz       deps, build libFuzzer targets, run each for FUZZ_RUNS
+#                   executions or FUZZ_SECONDS, print a table (tests/fuzz/run.sh)
+#   make soak       deps, build, the long runs in tests/soak (not in make check):
+#                   CVM_SOAK_CYCLES cvmd lifecycles, the attestation services x3
 #   make demo       deps, build, run the README's main job
 #   make modern-stack   Debian trixie and sid roots with libvirt and QEMU (cache)
 #   make check-modern   build and unit-test cvm in each root, then tests/modern/run.sh there
@@ -22,11 +25,12 @@ MANDIR      ?= $(DATADIR)/man
 SYSCONFDIR  ?= /etc
 DESTDIR     ?=
 BUILDDIR    ?= build
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?=
+FUZZ_RUNS   ?=
 
 # Targets that need the Debian packages first. They re-enter make once
 # deps.sh has run, so pkg-config below sees what it installed.
-DEPS_GOALS := all check check-unit check-asan bench fuzz demo
+DEPS_GOALS := all check check-unit check-asan bench fuzz soak demo
 ifndef CVM_DEPS_DONE
 .PHONY: $(DEPS_GOALS) deps
 $(DEPS_GOALS):
@@ -99,7 +103,7 @@ LIBA        := $(BUILDDIR)/libcvm.a
 CVMCTL      := $(BUILDDIR)/cvmctl
 CVMD        := $(BUILDDIR)/cvmd
 
-.PHONY: all build check check-unit check-asan bench fuzz demo install clean tests modern-stack check-modern
+.PHONY: all build check check-unit check-asan bench fuzz soak demo install clean tests modern-stack check-modern
 .DEFAULT_GOAL := all
 .SECONDARY:
 ifndef V
@@ -191,6 +195,9 @@ check-modern:
 bench: build $(BENCH_BINS) $(HELPER_BINS)
 	@BUILDDIR=$(BUILDDIR) ./tests/run.sh bench
 
+soak: build $(HELPER_BINS)
+	@BUILDDIR=$(BUILDDIR) ./tests/run.sh soak
+
 # libFuzzer builds live in their own tree: clang, the library compiled once
 # with fuzzer coverage (-fsanitize=fuzzer-no-link), each target linked with it.
 FUZZ_SAN    := -fsanitize=address,undefined
@@ -205,11 +212,7 @@ $(BUILDDIR)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(BUILDDIR)/fuzz/libcvm-fuzz.a
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(BUILDDIR)/fuzz/libcvm-fuzz.a $(PKG_LIBS) $(CMOCKA_LIBS)
 fuzz: build $(FUZZ_LF)
-	@for f in $(FUZZ_LF); do n=$$(basename $$f); c=tests/fuzz/corpus/$$n; \
-		mkdir -p $(BUILDDIR)/fuzz/corpus/$$n; \
-		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILDDIR)/fuzz/corpus/$$n $$c || exit 1; \
-	done
+	@BUILDDIR=$(BUILDDIR) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 demo: build
 	@BUILDDIR=$(BUILDDIR) ./scripts/demo.sh

@@ -53,7 +53,8 @@ cvm_snp_cert_store_begin_update(CvmSnpCertStore *s, GError **error)
 	g_autofree gchar *p = g_build_filename(s->dir, BUSY_FILE, NULL);
 	g_autoptr(GError) local = NULL;
 
-	if (!g_file_set_contents(p, "", 0, &local)) {
+	/* 0600 like every private file here, never what the umask leaves. */
+	if (!g_file_set_contents_full(p, "", 0, G_FILE_SET_CONTENTS_NONE, 0600, &local)) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_IO, "%s", local->message);
 		return FALSE;
 	}

@@ -5,6 +5,7 @@
 #   asan   unit and the migration integration tests, under ASan+UBSan (the
 #          build was made with SANITIZE=1); any report fails
 #   bench  every tests/bench/bench-* program and tests/bench/*.sh
+#   soak   every tests/soak/*.sh, output shown as it comes (make soak)
 # Prints one line per program and closes with "N passed, N failed".
 set -u
 mode=${1:-all}
@@ -93,7 +94,16 @@ bench)
 		passed=$((passed + 1))
 	done
 	;;
-*) echo "usage: $0 unit|all|asan|bench" >&2; exit 2 ;;
+soak)
+	for s in tests/soak/*.sh; do
+		n=$(basename "$s" .sh)
+		echo "== $n"
+		{ sh "$s"; echo $? >"$logdir/$n.rc"; } 2>&1 | tee "$logdir/$n.log"
+		if [ "$(cat "$logdir/$n.rc")" -eq 0 ]; then passed=$((passed + 1)); else
+			failed=$((failed + 1)); failures="$failures $n"; fi
+	done
+	;;
+*) echo "usage: $0 unit|all|asan|bench|soak" >&2; exit 2 ;;
 esac
 
 [ -n "$failures" ] && echo "failed:$failures"

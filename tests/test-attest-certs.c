@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct {
 	gchar *dir;
@@ -310,6 +311,26 @@ test_store_folder_is_private(void **state)
 	assert_int_equal(st.st_mode & 0777, 0700);
 }
 
+/* The update marker, like every non-public file cvm writes, is 0600 whatever
+ * the umask (docs/attest.md; test-cvmd-modes checks the whole tree). */
+static void
+test_update_marker_is_private_whatever_the_umask(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *p = g_build_filename(f->dir, "update-in-progress", NULL);
+	g_autoptr(GError) error = NULL;
+	GStatBuf st;
+	mode_t old = umask(0);
+
+	gboolean ok = cvm_snp_cert_store_begin_update(f->store, &error);
+	umask(old);
+	cvmt_assert_no_error(error);
+	assert_true(ok);
+	assert_int_equal(g_stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	cvm_snp_cert_store_end_update(f->store);
+}
+
 int
 main(void)
 {
@@ -322,6 +343,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fill_command_fetches_missing_tables_busy_meanwhile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fills_are_bounded_and_queued, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_folder_is_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_marker_is_private_whatever_the_umask, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

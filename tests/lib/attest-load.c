@@ -322,3 +322,113 @@ cvmt_load_trickle(CvmtLoadKind kind, const char *path, guint every_ms, guint lim
 	close(fd);
 	return took;
 }
+
+typedef struct {
+	CvmtLoadKind kind;
+	const char *path;
+	guint first, n;
+	guint32 seed;
+	guint answered, closed, hung;
+} MutateWork;
+
+/* One mutation of @req, chosen by @rand: bit flips, overwritten bytes, a
+ * bad length prefix, a cut, bytes appended, or a frame of random bytes. */
+static GByteArray *
+mutate(GRand *rand, GBytes *req)
+{
+	gsize len;
+	const guint8 *p = g_bytes_get_data(req, &len);
+	GByteArray *a = g_byte_array_sized_new((guint)len + 64);
+
+	g_byte_array_append(a, p, (guint)len);
+	switch (g_rand_int_range(rand, 0, 6)) {
+	case 0:
+		for (gint i = g_rand_int_range(rand, 1, 9); i > 0; i--)
+			a->data[g_rand_int_range(rand, 0, (gint)a->len)] ^= (guint8)(1u << g_rand_int_range(rand, 0, 8));
+		break;
+	case 1:
+		for (gint i = g_rand_int_range(rand, 1, 17); i > 0; i--)
+			a->data[g_rand_int_range(rand, 0, (gint)a->len)] = (guint8)g_rand_int(rand);
+		break;
+	case 2: {
+		/* The prefix (either byte order) is what a reader trusts first. */
+		static const guint32 lens[] = {0, 1, 3, 0xffffffffu, 0x7fffffffu, 0x10000u, 0x100000u, 0x1000000u};
+		guint32 v = lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
+		memcpy(a->data, &v, 4);
+		break;
+	}
+	case 3:
+		g_byte_array_set_size(a, (guint)g_rand_int_range(rand, 0, (gint)len));
+		break;
+	case 4:
+		for (gint i = g_rand_int_range(rand, 1, 64); i > 0; i--) {
+			guint8 b = (guint8)g_rand_int(rand);
+			g_byte_array_append(a, &b, 1);
+		}
+		break;
+	default:
+		g_byte_array_set_size(a, (guint)g_rand_int_range(rand, 1, 512));
+		for (guint i = 0; i < a->len; i++)
+			a->data[i] = (guint8)g_rand_int(rand);
+		break;
+	}
+	return a;
+}
+
+static gpointer
+mutate_thread(gpointer data)
+{
+	MutateWork *w = data;
+	g_autoptr(GBytes) req = request(w->kind);
+	g_autoptr(GRand) rand = g_rand_new_with_seed(w->seed + w->first);
+	guint8 buf[4096];
+
+	for (guint i = 0; i < w->n; i++) {
+		g_autoptr(GByteArray) f = mutate(rand, req);
+		int fd = connect_to(w->path, 5000);
+		gssize r;
+
+		if (fd < 0) {
+			w->closed++;
+			continue;
+		}
+		/* Half-closed: the service sees the end of what will ever come,
+		 * so a frame that claims more is ended by EOF, not the deadline. */
+		send_all(fd, f->data, f->len);
+		shutdown(fd, SHUT_WR);
+		gboolean got = FALSE;
+		while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
+			got = TRUE;
+		if (r < 0 && errno != ECONNRESET && errno != EPIPE)
+			w->hung++; /* nothing, and no close, within 5 s */
+		else if (got)
+			w->answered++;
+		else
+			w->closed++;
+		close(fd);
+	}
+	return NULL;
+}
+
+void
+cvmt_load_mutate(CvmtLoadKind kind, const char *path, guint n, guint threads, guint32 seed, guint *answered,
+		 guint *closed, guint *hung)
+{
+	g_autofree GThread **t = g_new0(GThread *, threads);
+	g_autofree MutateWork *w = g_new0(MutateWork, threads);
+	guint first = 0;
+
+	*answered = *closed = *hung = 0;
+	for (guint i = 0; i < threads; i++) {
+		w[i] = (MutateWork){.kind = kind, .path = path, .first = first, .n = n / threads + (i < n % threads),
+				    .seed = seed};
+		first += w[i].n;
+		t[i] = g_thread_new("mutate", mutate_thread, &w[i]);
+	}
+	for (guint i = 0; i < threads; i++) {
+		g_thread_join(t[i]);
+		*answered += w[i].answered;
+		*closed += w[i].closed;
+		*hung += w[i].hung;
+	}
+}

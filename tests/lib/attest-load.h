@@ -46,3 +46,11 @@ gint64 cvmt_load_trickle(CvmtLoadKind kind, const char *path, guint every_ms, gu
 
 /* Whether the service closed @fd (EOF or reset) within @timeout_ms. */
 gboolean cvmt_load_closed_by_peer(int fd, guint timeout_ms);
+
+/* @n mutated valid requests (bit flips, overwritten bytes, bad length
+ * prefixes, cuts, extensions, random frames; reproducible from @seed), each
+ * on its own connection half-closed after the frame, from @threads threads.
+ * Counts the connections that got some answer, the ones closed (or refused)
+ * without one, and the ones left open with nothing for 5 s. */
+void cvmt_load_mutate(CvmtLoadKind kind, const char *path, guint n, guint threads, guint32 seed, guint *answered,
+		      guint *closed, guint *hung);
