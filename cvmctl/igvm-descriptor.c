@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmctl igvm descriptor FILE [--priority N] [-o OUT]: the QEMU firmware
- * descriptor (docs/interop/firmware.json, device igvm) of an IGVM file,
+ * descriptor (qemu/docs/interop/firmware.json, device igvm) of an IGVM file,
  * everything in it derived from the file (docs/firmware.md). To stdout, to
  * the file OUT, or into the folder OUT as NN-<name>.json, the name libvirt
  * sorts by. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One QEMU firmware descriptor (docs/interop/firmware.json): written for an
+/* One QEMU firmware descriptor (qemu/docs/interop/firmware.json): written for an
  * IGVM file from what the file declares, and read back from a host's
  * folder. The schema's rules are in docs/firmware.md; the test checks the
  * written ones against a copy of the schema. */

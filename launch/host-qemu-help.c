@@ -14,7 +14,7 @@ cvm_host_info_from_qemu_help(CvmHostInfo *out, const char *machine_help, const c
 	out->qemu_virtio_blk_device = device_help != NULL && strstr(device_help, "name \"virtio-blk-device\"") != NULL;
 	out->qemu_vhost_vsock_device = device_help != NULL &&
 				       strstr(device_help, "name \"vhost-vsock-device\"") != NULL;
-	/* scripts/launch_guest.sh: `$QEMU -h | grep -o "device-plane="`. */
+	/* coconut-svsm/scripts/launch_guest.sh: `$QEMU -h | grep -o "device-plane="`. */
 	out->qemu_device_plane = help != NULL && strstr(help, "device-plane=") != NULL;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The COCONUT SVSM's devices as QEMU options, spelled as the SVSM's own
- * scripts/launch_guest.sh spells them (coconut-svsm/svsm @f4bc4bcd):
+ * coconut-svsm/scripts/launch_guest.sh spells them (coconut-svsm/svsm @f4bc4bcd):
  *   -machine ...,x-svsm-virtio-mmio=on   (virtio-mmio slots for the SVSM)
  *   -global virtio-mmio.force-legacy=false
  *   -drive file=PATH,format=raw,if=none,id=...,cache=none

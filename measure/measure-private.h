@@ -132,7 +132,7 @@ gboolean cvmi_tdvf_parse(const guint8 *data, gsize len, GArray *out, GError **er
 void cvmi_tdvf_section_page(const guint8 *data, const CvmiTdvfSection *s, guint64 off, guint8 page[4096]);
 
 /* Adds the TDVF sections of @firmware to @b for the TDX platform @mask
- * (igvm/ovmf-wrap-tdx.c). */
+ * (measure/ovmf-wrap-tdx.c). */
 gboolean cvmi_ovmf_wrap_tdx(CvmIgvmBuilder *b, guint32 mask, const guint8 *firmware, gsize len, GError **error);
 
 /* TDX MRTD records fed into a running SHA-384. */

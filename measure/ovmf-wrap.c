@@ -2,7 +2,7 @@
 /* Wrapping OVMF into IGVM the way QEMU lays it out for an OVMF launch: the
  * image ending at 4 GiB, the SEV metadata sections as SNP page types, and one
  * VMSA per vCPU with the register values sev-snp-measure assumes; plain SEV
- * gets the image alone, TDX its TDVF sections (igvm/ovmf-wrap-tdx.c). Data-less
+ * gets the image alone, TDX its TDVF sections (measure/ovmf-wrap-tdx.c). Data-less
  * pages stay data-less, so with --native-zero the SNP digest of the result is
  * the OVMF flow's digest. */
 #include "measure/measure-private.h"

@@ -88,7 +88,7 @@ test_blk_and_vsock_under_sev_snp_with_planes(void **state)
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
 	g_autofree gchar *args = svsm_args(xml);
-	/* scripts/launch_guest.sh's spelling; the comma in the path doubled. */
+	/* coconut-svsm/scripts/launch_guest.sh's spelling; the comma in the path doubled. */
 	g_autofree gchar *expected = g_strdup_printf(
 		"-machine\nx-svsm-virtio-mmio=on\n"
 		"-machine\nkernel-irqchip=split,device-plane=2\n"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of the NATIVE IGVM translation into what QEMU loads (igvm/native-load.c). */
+/* Tests of the NATIVE IGVM translation into what QEMU loads (launch/native-load.c). */
 #include "tests/lib/testlib.h"
 
 #include <cvm/igvm-defs.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests of host policy: digest lists, per-guest rules, ID keys, update sizes (libcvm/policy.c). */
+/* Tests of host policy: digest lists, per-guest rules, ID keys, update sizes (launch/policy.c). */
 #include "tests/lib/testlib.h"
 #include <string.h>
 #include <cvm/policy.h>

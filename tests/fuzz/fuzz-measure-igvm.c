@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target: IGVM launch measurement (the directive walk in
- * igvm/measure-ops.c and every platform's chain) on arbitrary bytes. */
+ * measure/measure-ops.c and every platform's chain) on arbitrary bytes. */
 #include <cvm/measure.h>
 #include <stdint.h>
 

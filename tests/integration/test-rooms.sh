@@ -39,5 +39,5 @@ plant ground-installed libcvm/json.c '#include <cvm/launch.h>' 'libcvm/ \(floor 
 plant ground-header libcvm/include/cvm/state.h '#include <cvm/igvm.h>' 'libcvm/ \(floor 0\) includes cvm/igvm.h'
 plant floor-up igvm/reader.c '#include <cvm/launch.h>' 'igvm/ \(floor 1\) includes cvm/launch.h'
 plant app-room-header cvmctl/main.c '#include "libcvm/libcvm-internal.h"' 'includes libcvm/libcvm-internal.h: applications use the installed headers'
-plant unmapped-header libcvm/include/cvm/newthing.h '#pragma once' 'installed header cvm/newthing.h belongs to no room'
+plant unmapped-header "libcvm/include/cvm/$(echo newthing).h" '#pragma once' 'installed header cvm/newthing.h belongs to no room'
 echo "PASS: rooms"

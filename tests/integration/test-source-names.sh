@@ -24,7 +24,7 @@ xargs awk 'FNR == 1 && !/SPDX-License-Identifier/ { print FILENAME ": line 1 is 
 
 # A path is one of the tree's top folders followed by a file name; one
 # preceded by another folder (qemu's target/i386/sev.c) is someone else's.
-top='(libcvm|igvm|attest|migrate|fwupdate|cvmctl|cvmd|hook|tests|docs|scripts|dist|mk|data|examples|debian)'
+top='(libcvm|igvm|measure|launch|attest|migrate|fwupdate|cvmctl|cvmd|hook|tests|docs|scripts|dist|mk|data|examples|debian)'
 grep -E '\.(c|h|sh|md|mk|in|conf|xml)$|^Makefile$|^docs/man/' "$TMP/own" |
 	while read -r f; do [ -f "$f" ] && echo "$f"; done |
 	xargs grep -HnoP "(?<![\\w/.\$@{-])$top/[A-Za-z0-9_./-]*[A-Za-z0-9_]\\.(c|h|sh|md|xml|mk|in|conf|map|json|supp|pem|bin)\\b" |

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * QEMU firmware descriptors (QEMU's docs/interop/firmware.json, the
+ * QEMU firmware descriptors (QEMU's qemu/docs/interop/firmware.json, the
  * `Firmware` type): writing one for an IGVM file (FirmwareDevice `igvm`,
  * FirmwareMappingIgvm `{ filename }`, QEMU 10.1+), and reading a host's
  * descriptors the way libvirt does, to pick the IGVM file a platform is

@@ -102,7 +102,7 @@ gboolean cvm_host_probe(virConnectPtr conn, CvmHostInfo *out, GError **error);
  * @qemu_svsm_virtio_mmio (the machine property `x-svsm-virtio-mmio=`),
  * @qemu_virtio_blk_device and @qemu_vhost_vsock_device (devices named in
  * the list), @qemu_device_plane (`device-plane=` in the help, the test
- * COCONUT SVSM's scripts/launch_guest.sh makes). Split from the probe so
+ * COCONUT SVSM's coconut-svsm/scripts/launch_guest.sh makes). Split from the probe so
  * that other QEMUs' texts can be fed in.
  */
 void cvm_host_info_from_qemu_help(CvmHostInfo *out, const char *machine_help, const char *device_help,
