@@ -127,8 +127,17 @@ cvm_lifecycle_action(virDomainPtr dom, const char *action, GError **error)
 {
 	int rc;
 
-	if (g_strcmp0(action, "start") == 0)
+	if (g_strcmp0(action, "start") == 0) {
+		/* libvirt's own refusal is reported inconsistently by the
+		 * drivers (the embedded one leaves no error set): say it as
+		 * virsh does, by name. */
+		if (is_active(dom)) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_STATE, "guest %s is already running",
+				    virDomainGetName(dom));
+			return FALSE;
+		}
 		rc = virDomainCreate(dom);
+	}
 	else if (g_strcmp0(action, "stop") == 0)
 		rc = virDomainShutdown(dom);
 	else if (g_strcmp0(action, "reboot") == 0)

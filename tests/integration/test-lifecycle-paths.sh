@@ -98,6 +98,7 @@ fi
 grep -q '^launched lc1 (native, tcg)' "$TMP/local.out" || fail "launch: $(cat "$TMP/local.out")"
 grep -q "cvmctl: guest lc1 is running; stop it first (cvmctl stop lc1, or cvmctl stop --force lc1), or forget it with cvmctl forget --force lc1" "$TMP/local.out" ||
 	fail "forget of a running guest: $(cat "$TMP/local.out")"
+grep -q "^cvmctl: guest lc1 is already running$" "$TMP/local.out" || fail "start of a running guest: $(cat "$TMP/local.out")"
 [ "$(grep -c '"state":"shutoff"' "$TMP/local.out")" = 2 ] || fail "stop: $(cat "$TMP/local.out")"
 [ "$(grep -c '^\]$' "$TMP/local.out")" = 2 ] || fail "list after forget: $(cat "$TMP/local.out")"
 sed 's/^/  | /' "$TMP/local.out"
