@@ -20,7 +20,8 @@ SUITES=${*:-trixie sid}
 # scripts/deps.sh's list for Debian 12, less the versioned LLVM fuzzing
 # packages (the unit tests run the fuzz targets as plain programs), plus
 # libvirt's daemons (libvirt-daemon-system), xmllint for schema checks and
-# procps (pgrep/pkill: the boot tests find and stop the QEMUs they started).
+# procps (pgrep/pkill: the boot tests find and stop the QEMUs they started)
+# and pandoc (the build makes cvmctl.1 from docs/cvmctl.md).
 MODERN_PACKAGES="
 build-essential pkg-config
 libglib2.0-dev libglib2.0-bin
@@ -28,7 +29,7 @@ libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 libvirt-daemon-system
 libjson-c-dev libssl-dev zlib1g-dev libxml2-dev libxml2-utils libcmocka-dev
 qemu-system-x86 qemu-utils ovmf
-dbus dbus-daemon util-linux openssl procps
+dbus dbus-daemon util-linux openssl procps pandoc
 "
 
 now() { date +%s; }
