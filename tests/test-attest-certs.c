@@ -166,7 +166,7 @@ test_endpoint_answers_over_its_socket(void **state)
 			break;
 		}
 	}
-	g_main_loop_quit(loop);
+	cvmt_loop_quit(loop);
 	g_thread_join(t);
 }
 

@@ -537,7 +537,7 @@ test_concurrent_clients_on_the_front_end_all_get_their_answers(void **state)
 		g_thread_join(threads[i]);
 		assert_int_equal(clients[i].good, PER_CLIENT);
 	}
-	g_main_loop_quit(loop);
+	cvmt_loop_quit(loop);
 	g_thread_join(lt);
 	cvm_attest_proxy_get_stats(f->proxy, &st);
 	assert_int_equal(st.requests, CLIENTS * PER_CLIENT);

@@ -334,7 +334,7 @@ front_start(Fixture *f, const char *qgs, guint deadline_ms)
 static void
 front_stop(Front *fr)
 {
-	g_main_loop_quit(fr->loop);
+	cvmt_loop_quit(fr->loop);
 	g_thread_join(fr->thread);
 	cvm_tdx_quote_service_free(fr->svc);
 	g_main_loop_unref(fr->loop);

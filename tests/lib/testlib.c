@@ -64,3 +64,20 @@ cvmt_read_file(const char *path)
 		fail_msg("%s", error->message);
 	return g_bytes_new_take(data, len);
 }
+
+static gboolean
+quit_idle(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
+void
+cvmt_loop_quit(GMainLoop *loop)
+{
+	GSource *s = g_idle_source_new();
+
+	g_source_set_callback(s, quit_idle, loop, NULL);
+	g_source_attach(s, g_main_loop_get_context(loop));
+	g_source_unref(s);
+}

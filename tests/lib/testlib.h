@@ -39,3 +39,9 @@ GBytes *cvmt_read_file(const char *path);
 		if ((error) != NULL) \
 			fail_msg("unexpected error: %s", (error)->message); \
 	} while (0)
+
+/* Stops @loop, which another thread runs or is about to run: the quit is
+ * an idle source in the loop's own context, so it cannot be lost by coming
+ * before g_main_loop_run() (a plain g_main_loop_quit() then would be, and
+ * the joining thread would wait forever). */
+void cvmt_loop_quit(GMainLoop *loop);
