@@ -1,6 +1,6 @@
 #!/bin/sh
 # Issue 16 item 3: one lifecycle, two paths. The same script (launch, status,
-# stop, start, reboot, stop --force, forget, launch of the same name again,
+# console, stop, start, reboot, stop --force, forget, launch of the same name again,
 # forget of a running guest, then --force) runs once through a cvmd this test
 # starts on a private bus and once in-process, both on libvirt's embedded
 # QEMU driver with the same state folder, and the two transcripts (every
@@ -44,6 +44,7 @@ lifecycle() {
 	step launch --igvm "$TMP/hello.igvm" --name lc1 --memory 64M
 	within 60 said_hello 1 || fail "$OUT: lc1 did not boot: $(cat "$CVM_STATE_DIR/guests.d/lc1/serial.log" 2>&1)"
 	step status --json lc1
+	step console --no-follow lc1
 	step start lc1
 	# The guest ignores ACPI (it halts): stop's deadline powers it off.
 	step stop --timeout 1 lc1
@@ -98,6 +99,7 @@ fi
 grep -q '^launched lc1 (native, tcg)' "$TMP/local.out" || fail "launch: $(cat "$TMP/local.out")"
 grep -q "cvmctl: guest lc1 is running; stop it first (cvmctl stop lc1, or cvmctl stop --force lc1), or forget it with cvmctl forget --force lc1" "$TMP/local.out" ||
 	fail "forget of a running guest: $(cat "$TMP/local.out")"
+grep -q "^Hello from a cvm IGVM guest" "$TMP/local.out" || fail "console: $(cat "$TMP/local.out")"
 grep -q "^cvmctl: guest lc1 is already running$" "$TMP/local.out" || fail "start of a running guest: $(cat "$TMP/local.out")"
 [ "$(grep -c '"state":"shutoff"' "$TMP/local.out")" = 2 ] || fail "stop: $(cat "$TMP/local.out")"
 [ "$(grep -c '^\]$' "$TMP/local.out")" = 2 ] || fail "list after forget: $(cat "$TMP/local.out")"
