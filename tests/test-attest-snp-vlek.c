@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* VLEK-signed SNP reports: the report's signing-key field (key_info bits
  * 4:2) picks the ARK -> ASVK -> VLEK chain (asvk-*.pem) instead of the
- * VCEK's ASK chain. No real VLEK chain or report is available offline, so
- * the test makes its own: an "ARK-Milan" root, an ASVK and a "SEV-VLEK"
+ * VCEK's ASK chain. AMD's ASVKs are bundled (data/amd/asvk-*.pem), but no
+ * real VLEK certificate or VLEK-signed report is available offline, so the
+ * test makes its own chain: an "ARK-Milan" root, an ASVK and a "SEV-VLEK"
  * certificate with the AMD SPL extensions (P-384 keys throughout), and a
  * version 3 report signed with the VLEK key as the firmware signs (ECDSA
  * P-384/SHA-384 over bytes 0x000-0x29F, r and s little-endian). */
@@ -236,6 +237,61 @@ test_signing_key_field_must_match_the_certificate(void **state)
 	assert_non_null(strstr(error->message, "not signed"));
 }
 
+/* The bundled ASVKs (data/amd/asvk-*.pem) are AMD's: each is signed by the
+ * bundled ARK of its product, which a single altered byte would break. */
+static void
+test_bundled_asvks_are_signed_by_the_bundled_arks(void **state)
+{
+	static const char *const products[] = { "Milan", "Genoa", "Turin" };
+
+	(void)state;
+	for (gsize i = 0; i < G_N_ELEMENTS(products); i++) {
+		g_autofree gchar *lower = g_ascii_strdown(products[i], -1);
+		g_autofree gchar *ark_name = g_strdup_printf("data/amd/ark-%s.pem", lower);
+		g_autofree gchar *asvk_name = g_strdup_printf("data/amd/asvk-%s.pem", lower);
+		g_autofree gchar *ark_path = cvmt_src_path(ark_name);
+		g_autofree gchar *asvk_path = cvmt_src_path(asvk_name);
+		g_autofree gchar *want_cn = g_strdup_printf("SEV-VLEK-%s", products[i]);
+		FILE *f;
+		X509 *ark, *asvk;
+		char cn[64] = "";
+
+		f = fopen(ark_path, "r");
+		assert_non_null(f);
+		ark = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+		f = fopen(asvk_path, "r");
+		assert_non_null(f);
+		asvk = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+		assert_non_null(ark);
+		assert_non_null(asvk);
+		X509_NAME_get_text_by_NID(X509_get_subject_name(asvk), NID_commonName, cn, sizeof(cn));
+		assert_string_equal(cn, want_cn);
+		assert_int_equal(X509_verify(asvk, X509_get0_pubkey(ark)), 1);
+		X509_free(ark);
+		X509_free(asvk);
+	}
+}
+
+/* With the built-in roots, a VLEK report finds the bundled ASVK: the chain
+ * step now fails on the (test-made) VLEK's issuer, not on a missing ASVK. */
+static void
+test_builtin_roots_hold_an_asvk(void **state)
+{
+	Chain *c = *state;
+	guint8 rep[CVM_SNP_REPORT_SIZE];
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *builtin = cvmt_src_path("data/amd");
+	CvmSnpVerifyStep step;
+
+	make_report(rep, KEY_VLEK, c->vlek_key);
+	assert_false(verify(c, rep, builtin, &step, &error));
+	cvmt_assert_error(error, CVM_ERROR_CRYPTO);
+	assert_int_equal(step, CVM_SNP_VERIFY_CHAIN);
+	assert_non_null(strstr(error->message, "unable to get local issuer certificate"));
+}
+
 int
 main(void)
 {
@@ -243,6 +299,8 @@ main(void)
 		cmocka_unit_test(test_vlek_signed_report_verifies_through_the_asvk),
 		cmocka_unit_test(test_vlek_report_without_an_asvk_names_it),
 		cmocka_unit_test(test_signing_key_field_must_match_the_certificate),
+		cmocka_unit_test(test_bundled_asvks_are_signed_by_the_bundled_arks),
+		cmocka_unit_test(test_builtin_roots_hold_an_asvk),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
