@@ -63,19 +63,46 @@ nth(json_object *o, const char *key, gsize i)
 	return json_object_array_get_idx(arr, i);
 }
 
+/* The report of snp_native_file(), as "snp.igvm". */
+typedef struct {
+	GBytes *bytes;
+	CvmIgvm *igvm;
+	CvmIgvmReport *report;
+} Fixture;
+
+static int
+setup(void **state)
+{
+	g_autoptr(GError) error = NULL;
+	Fixture *f = g_new0(Fixture, 1);
+
+	f->bytes = snp_native_file(4096);
+	f->igvm = cvm_igvm_new_from_bytes(f->bytes, 0, &error);
+	cvmt_assert_no_error(error);
+	f->report = cvm_igvm_report_new(f->igvm, "snp.igvm", &error);
+	cvmt_assert_no_error(error);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	Fixture *f = *state;
+
+	cvm_igvm_report_free(f->report);
+	cvm_igvm_free(f->igvm);
+	g_bytes_unref(f->bytes);
+	g_free(f);
+	return 0;
+}
+
 static void
 test_json_document(void **state)
 {
-	g_autoptr(GBytes) b = snp_native_file(4096);
-	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(b, CVM_IGVM_NO_VALIDATE, &error);
-	g_autoptr(CvmIgvmReport) r = NULL;
+	const CvmIgvmReport *r = ((Fixture *)*state)->report;
 	json_object *doc, *m;
 
-	(void)state;
-	cvmt_assert_no_error(error);
-	r = cvm_igvm_report_new(igvm, "snp.igvm", &error);
-	cvmt_assert_no_error(error);
 	assert_int_equal(cvm_igvm_report_get_n_headers(r), 11);
 	assert_int_equal(cvm_igvm_report_get_file(r)->page_size, 4096);
 	assert_non_null(cvm_igvm_report_get_header(r, 9)->data); /* the VMSA */
@@ -109,15 +136,8 @@ test_json_document(void **state)
 static void
 test_text_from_the_same_document(void **state)
 {
-	g_autoptr(GBytes) b = snp_native_file(4096);
-	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(b, 0, &error);
-	g_autoptr(CvmIgvmReport) r = cvm_igvm_report_new(igvm, "snp.igvm", &error);
-	g_autofree gchar *text = NULL;
+	g_autofree gchar *text = cvm_igvm_report_to_text(((Fixture *)*state)->report, 0);
 
-	(void)state;
-	cvmt_assert_no_error(error);
-	text = cvm_igvm_report_to_text(r, 0);
 	assert_true(g_str_has_prefix(text, "snp.igvm: IGVM format version 1 (x64), "));
 	assert_non_null(strstr(text, "\nPlatforms:\n  sev-snp  mask 0x1, highest VTL 0"));
 	assert_non_null(strstr(text, "\n  [sev-snp] 0x30000: abi_minor=0 abi_major=0 smt reserved_must_be_one\n"));
@@ -130,15 +150,11 @@ test_text_from_the_same_document(void **state)
 static void
 test_platform_filter(void **state)
 {
-	g_autoptr(GBytes) b = snp_native_file(4096);
+	const CvmIgvmReport *r = ((Fixture *)*state)->report;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(b, 0, &error);
-	g_autoptr(CvmIgvmReport) r = cvm_igvm_report_new(igvm, "snp.igvm", &error);
 	guint32 filter = 0;
 	json_object *doc;
 
-	(void)state;
-	cvmt_assert_no_error(error);
 	assert_true(cvm_igvm_report_platform_filter(r, "NATIVE", &filter, &error));
 	assert_int_equal(filter, 2);
 	doc = cvm_igvm_report_to_json(r, filter);
@@ -228,9 +244,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_document),
-		cmocka_unit_test(test_text_from_the_same_document),
-		cmocka_unit_test(test_platform_filter),
+		cmocka_unit_test_setup_teardown(test_json_document, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_from_the_same_document, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platform_filter, setup, teardown),
 		cmocka_unit_test(test_unreadable_headers_are_refused),
 		cmocka_unit_test(test_header_lines_ignore_offsets),
 	};
