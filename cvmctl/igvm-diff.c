@@ -4,8 +4,8 @@
  * digest so moved offsets do not show up as changes), pages by GPA, and the
  * size of the file data. Exit 0 when the files are identical, 3 otherwise. */
 #include "cvmctl/igvm.h"
-#include "cvmctl/igvm-file.h"
 
+#include <cvm/igvm-report.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,8 +24,9 @@ fixed_field(json_object *arr, const char *name, guint64 a, guint64 b)
 }
 
 static json_object *
-fixed_diff(const CvmctlIgvmFile *a, const CvmctlIgvmFile *b)
+fixed_diff(const CvmIgvmReport *ra, const CvmIgvmReport *rb)
 {
+	const CvmIgvmReportFile *a = cvm_igvm_report_get_file(ra), *b = cvm_igvm_report_get_file(rb);
 	json_object *arr = json_object_new_array();
 
 	fixed_field(arr, "format-version", a->format_version, b->format_version);
@@ -40,15 +41,15 @@ fixed_diff(const CvmctlIgvmFile *a, const CvmctlIgvmFile *b)
 
 /* Header lines (pages excluded: they are compared by GPA) as a multiset. */
 static GPtrArray *
-header_lines(const CvmctlIgvmFile *f)
+header_lines(const CvmIgvmReport *f)
 {
 	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
 
-	for (guint i = 0; i < f->headers->len; i++) {
-		const CvmctlIgvmHeader *h = &g_array_index(f->headers, CvmctlIgvmHeader, i);
+	for (guint i = 0; i < cvm_igvm_report_get_n_headers(f); i++) {
+		const CvmIgvmReportHeader *h = cvm_igvm_report_get_header(f, i);
 
-		if (h->type != CVM_IGVM_VHT_PAGE_DATA)
-			g_ptr_array_add(lines, cvmctl_igvm_header_line(f, h));
+		if (h->header.type != CVM_IGVM_VHT_PAGE_DATA)
+			g_ptr_array_add(lines, cvm_igvm_report_header_line(f, h));
 	}
 	return lines;
 }
@@ -96,31 +97,30 @@ page_equal(gconstpointer a, gconstpointer b)
 }
 
 static GHashTable *
-pages_of(const CvmctlIgvmFile *f)
+pages_of(const CvmIgvmReport *f)
 {
 	GHashTable *t = g_hash_table_new_full(page_hash, page_equal, g_free, NULL);
 
-	for (guint i = 0; i < f->headers->len; i++) {
-		const CvmctlIgvmHeader *h = &g_array_index(f->headers, CvmctlIgvmHeader, i);
-		CvmIgvmPageData pd;
+	for (guint i = 0; i < cvm_igvm_report_get_n_headers(f); i++) {
+		const CvmIgvmReportHeader *h = cvm_igvm_report_get_header(f, i);
+		const CvmIgvmPageData *pd = cvm_igvm_header_page_data(&h->header);
 		PageKey *k;
 
-		if (h->type != CVM_IGVM_VHT_PAGE_DATA || h->length < sizeof(pd))
+		if (pd == NULL)
 			continue;
-		memcpy(&pd, h->payload, sizeof(pd));
 		k = g_new(PageKey, 1);
-		k->gpa = cvm_le64(pd.gpa);
-		k->mask = cvm_le32(pd.compatibility_mask);
+		k->gpa = cvm_le64(pd->gpa);
+		k->mask = cvm_le32(pd->compatibility_mask);
 		g_hash_table_replace(t, k, (gpointer)h);
 	}
 	return t;
 }
 
 static gboolean
-same_page(const CvmctlIgvmHeader *x, const CvmctlIgvmHeader *y)
+same_page(const CvmIgvmReportHeader *x, const CvmIgvmReportHeader *y)
 {
 	/* flags and data type at payload bytes 16..21 */
-	if (memcmp(x->payload + 16, y->payload + 16, 6) != 0 || (x->data == NULL) != (y->data == NULL))
+	if (memcmp((const guint8 *)x->header.payload + 16, (const guint8 *)y->header.payload + 16, 6) != 0 || (x->data == NULL) != (y->data == NULL))
 		return FALSE;
 	return x->data == NULL || (x->data_length == y->data_length &&
 				   memcmp(x->data, y->data, x->data_length) == 0);
@@ -155,7 +155,7 @@ ranges(GArray *gpas)
 }
 
 static json_object *
-pages_diff(const CvmctlIgvmFile *a, const CvmctlIgvmFile *b, gboolean *differ)
+pages_diff(const CvmIgvmReport *a, const CvmIgvmReport *b, gboolean *differ)
 {
 	g_autoptr(GHashTable) pa = pages_of(a), pb = pages_of(b);
 	g_autoptr(GArray) only_a = g_array_new(FALSE, FALSE, 8), only_b = g_array_new(FALSE, FALSE, 8);
@@ -166,7 +166,7 @@ pages_diff(const CvmctlIgvmFile *a, const CvmctlIgvmFile *b, gboolean *differ)
 
 	g_hash_table_iter_init(&it, pa);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
-		const CvmctlIgvmHeader *other = g_hash_table_lookup(pb, k);
+		const CvmIgvmReportHeader *other = g_hash_table_lookup(pb, k);
 
 		if (other == NULL)
 			g_array_append_val(only_a, ((PageKey *)k)->gpa);
@@ -185,31 +185,42 @@ pages_diff(const CvmctlIgvmFile *a, const CvmctlIgvmFile *b, gboolean *differ)
 }
 
 static gsize
-file_data_size(const CvmctlIgvmFile *f)
+file_data_size(const CvmIgvm *igvm, const CvmIgvmReport *r)
 {
+	const CvmIgvmReportFile *f = cvm_igvm_report_get_file(r);
 	gsize end = (gsize)f->variable_header_offset + f->variable_header_size;
-	gsize size = g_bytes_get_size(f->bytes);
+	gsize size;
+
+	cvm_igvm_get_data(igvm, &size);
 
 	return size > end ? size - end : 0;
 }
 
+static gboolean
+same_bytes(const CvmIgvm *a, const CvmIgvm *b)
+{
+	gsize na, nb;
+	const guint8 *pa = cvm_igvm_get_data(a, &na), *pb = cvm_igvm_get_data(b, &nb);
+
+	return na == nb && memcmp(pa, pb, na) == 0;
+}
+
 static json_object *
-diff(const CvmctlIgvmFile *a, const CvmctlIgvmFile *b)
+diff(const CvmIgvm *ia, const CvmIgvmReport *a, const CvmIgvm *ib, const CvmIgvmReport *b)
 {
 	g_autoptr(GPtrArray) la = header_lines(a), lb = header_lines(b);
 	json_object *root = json_object_new_object(), *headers = json_object_new_object();
 	json_object *fd = json_object_new_object();
 	gboolean pages_differ = FALSE;
 
-	json_object_object_add(root, "identical", json_object_new_boolean(g_bytes_equal(a->bytes,
-										     b->bytes)));
+	json_object_object_add(root, "identical", json_object_new_boolean(same_bytes(ia, ib)));
 	json_object_object_add(root, "fixed-header", fixed_diff(a, b));
 	json_object_object_add(headers, "only-in-a", only_in(la, lb));
 	json_object_object_add(headers, "only-in-b", only_in(lb, la));
 	json_object_object_add(root, "headers", headers);
 	json_object_object_add(root, "pages", pages_diff(a, b, &pages_differ));
-	json_object_object_add(fd, "a-bytes", json_object_new_int64(file_data_size(a)));
-	json_object_object_add(fd, "b-bytes", json_object_new_int64(file_data_size(b)));
+	json_object_object_add(fd, "a-bytes", json_object_new_int64(file_data_size(ia, a)));
+	json_object_object_add(fd, "b-bytes", json_object_new_int64(file_data_size(ib, b)));
 	json_object_object_add(root, "file-data", fd);
 	return root;
 }
@@ -252,6 +263,15 @@ print_text(const char *pa, const char *pb, json_object *d)
 	       json_object_get_string(json_object_object_get(fd, "b-bytes")));
 }
 
+/* Unvalidated, so that a broken file can be compared; the report refuses
+ * what it cannot read. */
+static CvmIgvmReport *
+open_report(const char *path, CvmIgvm **igvm, GError **error)
+{
+	*igvm = cvm_igvm_open(path, CVM_IGVM_NO_VALIDATE, error);
+	return *igvm != NULL ? cvm_igvm_report_new(*igvm, path, error) : NULL;
+}
+
 int
 cvmctl_igvm_diff(int argc, char **argv)
 {
@@ -262,8 +282,10 @@ cvmctl_igvm_diff(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("A B");
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmctlIgvmFile) a = NULL;
-	g_autoptr(CvmctlIgvmFile) b = NULL;
+	g_autoptr(CvmIgvm) ia = NULL;
+	g_autoptr(CvmIgvm) ib = NULL;
+	g_autoptr(CvmIgvmReport) a = NULL;
+	g_autoptr(CvmIgvmReport) b = NULL;
 	json_object *d;
 	gboolean identical;
 
@@ -276,12 +298,12 @@ cvmctl_igvm_diff(int argc, char **argv)
 		fprintf(stderr, "cvmctl: need two files A and B\nTry '--help' for usage.\n");
 		return CVMCTL_EXIT_USAGE;
 	}
-	a = cvmctl_igvm_file_open(argv[1], &error);
+	a = open_report(argv[1], &ia, &error);
 	if (a != NULL)
-		b = cvmctl_igvm_file_open(argv[2], &error);
+		b = open_report(argv[2], &ib, &error);
 	if (b == NULL)
 		return cvmctl_error(error);
-	d = diff(a, b);
+	d = diff(ia, a, ib, b);
 	identical = json_object_get_boolean(json_object_object_get(d, "identical"));
 	if (json)
 		cvmctl_print_json(d);

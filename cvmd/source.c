@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <gio/gunixfdlist.h>
 #include <cvm/igvm.h>
+#include <cvm/igvm-report.h>
 #include <cvm/measure.h>
 #include "cvmd/cvmd.h"
 
@@ -165,44 +166,26 @@ fds_of(GDBusMethodInvocation *inv)
 	return g_dbus_message_get_unix_fd_list(g_dbus_method_invocation_get_message(inv));
 }
 
-/* A summary of the file (the detailed per-header dump stays in cvmctl):
- * format version, architecture, page size and headers by type. */
+/* The library's IGVM report (cvm/igvm-report.h), the document `cvmctl igvm
+ * inspect --json` prints. Unlike cvmctl, cvmd validates first: it is handed
+ * files by anyone, and a file the validator refuses is answered with its
+ * error (InvalidData, Truncated, Validation), not described. */
 static gchar *
 inspect_json(GBytes *bytes, GError **error)
 {
-	CvmIgvm *igvm = cvm_igvm_new_from_bytes(bytes, 0, error);
-	json_object *o, *types;
-	CvmIgvmHeader h;
+	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(bytes, 0, error);
+	g_autoptr(CvmIgvmReport) report = NULL;
+	json_object *o;
 	gchar *out;
 
 	if (igvm == NULL)
 		return NULL;
-	o = json_object_new_object();
-	types = json_object_new_object();
-	json_object_object_add(o, "format-version",
-			       json_object_new_int64(cvm_igvm_get_format_version(igvm)));
-	/* Enums are names in every JSON cvm prints (docs/dbus/README.md). */
-	json_object_object_add(o, "architecture",
-			       json_object_new_string(cvm_igvm_get_architecture(igvm) == CVM_IGVM_ARCH_AARCH64
-							      ? "aarch64" : "x64"));
-	json_object_object_add(o, "page-size", json_object_new_int64(cvm_igvm_get_page_size(igvm)));
-	json_object_object_add(o, "headers", json_object_new_int64(cvm_igvm_get_n_headers(igvm)));
-	for (guint i = 0; i < cvm_igvm_get_n_headers(igvm); i++) {
-		const char *name;
-		json_object *n;
-
-		if (!cvm_igvm_get_header(igvm, i, &h))
-			continue;
-		name = cvm_igvm_header_type_name(h.type);
-		name = name ? name : "unknown";
-		n = json_object_object_get(types, name);
-		json_object_object_add(types, name,
-				       json_object_new_int64(n ? json_object_get_int64(n) + 1 : 1));
-	}
-	json_object_object_add(o, "header-types", types);
+	report = cvm_igvm_report_new(igvm, NULL, error);
+	if (report == NULL)
+		return NULL;
+	o = cvm_igvm_report_to_json(report, 0);
 	out = g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
-	cvm_igvm_free(igvm);
 	return out;
 }
 

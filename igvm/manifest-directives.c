@@ -2,6 +2,7 @@
 /* Manifest directives: one handler per "type", picked from a table. Each
  * handler checks its keys, reads its values and calls the builder. */
 #include "igvm/manifest-private.h"
+#include "igvm/report-private.h"
 
 #include <cvm/error.h>
 #include <string.h>
@@ -19,7 +20,6 @@ static gboolean
 page_flags(json_object *d, const char *path, guint32 *flags, CvmIgvmPageDataType *type,
 	   GError **error)
 {
-	static const char *const types[] = { "normal", "secrets", "cpuid_data", "cpuid_xf" };
 	gboolean unmeasured, shared;
 	const char *name;
 
@@ -32,8 +32,9 @@ page_flags(json_object *d, const char *path, guint32 *flags, CvmIgvmPageDataType
 	*type = CVM_IGVM_PAGE_DATA_NORMAL;
 	if (name == NULL)
 		return TRUE;
-	for (guint i = 0; i < G_N_ELEMENTS(types); i++)
-		if (strcmp(name, types[i]) == 0) {
+	/* The names inspect prints (one table, igvm/report-names.c). */
+	for (guint i = 0; cvmi_igvm_report_page_type_name(i) != NULL; i++)
+		if (strcmp(name, cvmi_igvm_report_page_type_name(i)) == 0) {
 			*type = (CvmIgvmPageDataType)i;
 			return TRUE;
 		}

@@ -11,8 +11,8 @@ export XDG_RUNTIME_DIR="$TMP/run" CVM_LIBVIRT_URI=test:///default
 OVMF=/usr/share/ovmf/OVMF.fd
 
 # check NAME FILE: FILE is one JSON value; every object key is kebab-case,
-# except the keys of maps named by the IGVM spec (directive-counts: header
-# type names); a "created" is an RFC 3339 string.
+# except the keys of maps named by the IGVM spec (directive-counts and
+# header-types: header type names); a "created" is an RFC 3339 string.
 check() {
 	python3 - "$1" "$2" <<'PY' || fail "$1: $(head -c 600 "$2")"
 import datetime, json, re, sys
@@ -22,7 +22,7 @@ bad = []
 def walk(o, where):
     if isinstance(o, dict):
         for k, v in o.items():
-            if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", k) and not where.endswith("/directive-counts"):
+            if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", k) and not where.endswith(("/directive-counts", "/header-types")):
                 bad.append(where + "/" + k)
             if k == "created":
                 assert isinstance(v, str), (name, "created is not a string", v)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The structured description of an IGVM file that "cvmctl igvm inspect"
- * prints (as JSON, or as text from the same object). */
-#include "cvmctl/igvm-report.h"
+/* The IGVM report as JSON (cvm_igvm_report_to_json()): what cvmctl igvm
+ * inspect --json prints and cvmd's InspectIgvm returns; the text is made
+ * from it (report-text.c). */
+#include "igvm/report-private.h"
 
 #include <string.h>
 
@@ -25,49 +26,46 @@ hexbytes(const guint8 *p, gsize n)
 }
 
 static json_object *
-platforms_of(const CvmctlIgvmFile *f, guint32 mask)
+platforms_of(const CvmIgvmReport *f, guint32 mask)
 {
-	g_autofree gchar *names = cvmctl_igvm_mask_names(f, mask);
+	g_autofree gchar *names = cvmi_igvm_report_mask_names(f, mask);
 
 	return json_object_new_string(names);
 }
 
-static gboolean
-applies(const CvmctlIgvmHeader *h, guint32 filter)
+/* Enums are names in every JSON cvm prints (docs/dbus/README.md). */
+static json_object *
+architecture(const CvmIgvmReport *f)
 {
-	guint32 mask;
-
-	return filter == 0 || !cvmctl_igvm_header_mask(h, &mask) || (mask & filter) != 0;
+	return json_object_new_string(f->file.architecture == CVM_IGVM_ARCH_AARCH64 ? "aarch64" : "x64");
 }
 
 static json_object *
-file_section(const CvmctlIgvmFile *f)
+file_section(const CvmIgvmReport *f)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "format-version", json_object_new_int(f->format_version));
-	json_object_object_add(o, "architecture",
-			       json_object_new_string(f->architecture == CVM_IGVM_ARCH_AARCH64
-							      ? "aarch64" : "x64"));
+	json_object_object_add(o, "format-version", json_object_new_int(f->file.format_version));
+	json_object_object_add(o, "architecture", architecture(f));
 	json_object_object_add(o, "variable-header-offset",
-			       json_object_new_int64(f->variable_header_offset));
+			       json_object_new_int64(f->file.variable_header_offset));
 	json_object_object_add(o, "variable-header-size",
-			       json_object_new_int64(f->variable_header_size));
-	json_object_object_add(o, "total-file-size", json_object_new_int64(f->total_file_size));
-	json_object_object_add(o, "checksum", hex64(f->checksum));
+			       json_object_new_int64(f->file.variable_header_size));
+	json_object_object_add(o, "total-file-size", json_object_new_int64(f->file.total_file_size));
+	json_object_object_add(o, "checksum", hex64(f->file.checksum));
 	json_object_object_add(o, "headers", json_object_new_int(f->headers->len));
 	return o;
 }
 
 static void
-add_platform(json_object *arr, const CvmctlIgvmHeader *h)
+add_platform(json_object *arr, const CvmIgvmReportHeader *h)
 {
 	CvmIgvmSupportedPlatform p;
 	const char *name;
 	json_object *o = json_object_new_object();
 
-	memcpy(&p, h->payload, sizeof(p));
-	name = cvmctl_igvm_platform_name(p.platform_type);
+	memcpy(&p, h->header.payload, sizeof(p));
+	name = cvmi_igvm_report_platform_name(p.platform_type);
 	json_object_object_add(o, "type", json_object_new_string(name ? name : "unknown"));
 	json_object_object_add(o, "mask", hex64(cvm_le32(p.compatibility_mask)));
 	json_object_object_add(o, "highest-vtl", json_object_new_int(p.highest_vtl));
@@ -78,28 +76,28 @@ add_platform(json_object *arr, const CvmctlIgvmHeader *h)
 }
 
 static void
-add_policy(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader *h)
+add_policy(json_object *arr, const CvmIgvmReport *f, const CvmIgvmReportHeader *h)
 {
 	CvmIgvmGuestPolicy p;
 	json_object *o = json_object_new_object();
 
-	memcpy(&p, h->payload, sizeof(p));
+	memcpy(&p, h->header.payload, sizeof(p));
 	json_object_object_add(o, "platforms", platforms_of(f, cvm_le32(p.compatibility_mask)));
 	json_object_object_add(o, "policy", hex64(cvm_le64(p.policy)));
-	json_object_object_add(o, "bits", cvmctl_igvm_policy_bits(f, cvm_le32(p.compatibility_mask),
+	json_object_object_add(o, "bits", cvmi_igvm_report_policy_bits(f, cvm_le32(p.compatibility_mask),
 								   cvm_le64(p.policy)));
 	json_object_array_add(arr, o);
 }
 
 static json_object *
-memory_section(const CvmctlIgvmFile *f, guint32 filter)
+memory_section(const CvmIgvmReport *f, guint32 filter)
 {
-	g_autoptr(GArray) ranges = cvmctl_igvm_page_ranges(f, filter);
+	g_autoptr(GArray) ranges = cvmi_igvm_report_page_ranges(f, filter);
 	json_object *arr = json_object_new_array();
 
 	for (guint i = 0; i < ranges->len; i++) {
-		const CvmctlIgvmRange *r = &g_array_index(ranges, CvmctlIgvmRange, i);
-		const char *type = cvmctl_igvm_page_type_name(r->data_type);
+		const CvmiIgvmRange *r = &g_array_index(ranges, CvmiIgvmRange, i);
+		const char *type = cvmi_igvm_report_page_type_name(r->data_type);
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "start", hex64(r->gpa));
@@ -121,20 +119,20 @@ memory_section(const CvmctlIgvmFile *f, guint32 filter)
 }
 
 static void
-add_vp_context(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader *h)
+add_vp_context(json_object *arr, const CvmIgvmReport *f, const CvmIgvmReportHeader *h)
 {
 	CvmIgvmVpContext vp;
 	json_object *o = json_object_new_object();
 	guint32 mask;
 	guint64 rip = 0;
 
-	memcpy(&vp, h->payload, sizeof(vp));
+	memcpy(&vp, h->header.payload, sizeof(vp));
 	mask = cvm_le32(vp.compatibility_mask);
 	json_object_object_add(o, "vp-index", json_object_new_int(cvm_le16(vp.vp_index)));
 	json_object_object_add(o, "gpa", hex64(cvm_le64(vp.gpa)));
 	json_object_object_add(o, "platforms", platforms_of(f, mask));
-	if (h->data != NULL && (mask & (cvmctl_igvm_platform_mask(f, CVM_IGVM_PLATFORM_SEV_SNP) |
-					cvmctl_igvm_platform_mask(f, CVM_IGVM_PLATFORM_SEV_ES))) &&
+	if (h->data != NULL && (mask & (cvm_igvm_platform_mask(f->igvm, CVM_IGVM_PLATFORM_SEV_SNP) |
+					cvm_igvm_platform_mask(f->igvm, CVM_IGVM_PLATFORM_SEV_ES))) &&
 	    h->data_length >= CVM_VMSA_SIZE) {
 		guint64 features;
 		CvmVmsaSegment cs;
@@ -161,12 +159,12 @@ add_vp_context(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader
 }
 
 static void
-add_id_block(json_object *arr, const CvmctlIgvmFile *f, const CvmctlIgvmHeader *h)
+add_id_block(json_object *arr, const CvmIgvmReport *f, const CvmIgvmReportHeader *h)
 {
 	CvmIgvmSnpIdBlock b;
 	json_object *o = json_object_new_object();
 
-	memcpy(&b, h->payload, sizeof(b));
+	memcpy(&b, h->header.payload, sizeof(b));
 	json_object_object_add(o, "platforms", platforms_of(f, cvm_le32(b.compatibility_mask)));
 	json_object_object_add(o, "ld", hexbytes(b.ld, sizeof(b.ld)));
 	json_object_object_add(o, "family-id", hexbytes(b.family_id, sizeof(b.family_id)));
@@ -194,20 +192,20 @@ is_parameter_user(guint32 type)
 
 /* Areas by index, with the parameters written into them and their inserts. */
 static json_object *
-parameter_section(const CvmctlIgvmFile *f, guint32 filter)
+parameter_section(const CvmIgvmReport *f, guint32 filter)
 {
 	g_autoptr(GHashTable) by_index = g_hash_table_new(g_direct_hash, g_direct_equal);
 	json_object *arr = json_object_new_array();
 
 	for (guint i = 0; i < f->headers->len; i++) {
-		const CvmctlIgvmHeader *h = &g_array_index(f->headers, CvmctlIgvmHeader, i);
+		const CvmIgvmReportHeader *h = &g_array_index(f->headers, CvmIgvmReportHeader, i);
 		json_object *area, *list, *o;
 		guint32 index;
 
-		if (h->type == CVM_IGVM_VHT_PARAMETER_AREA) {
+		if (h->header.type == CVM_IGVM_VHT_PARAMETER_AREA) {
 			CvmIgvmParameterArea a;
 
-			memcpy(&a, h->payload, sizeof(a));
+			memcpy(&a, h->header.payload, sizeof(a));
 			area = json_object_new_object();
 			json_object_object_add(area, "index",
 					       json_object_new_int64(cvm_le32(a.parameter_area_index)));
@@ -222,13 +220,13 @@ parameter_section(const CvmctlIgvmFile *f, guint32 filter)
 					    area);
 			continue;
 		}
-		if (h->type == CVM_IGVM_VHT_PARAMETER_INSERT) {
+		if (h->header.type == CVM_IGVM_VHT_PARAMETER_INSERT) {
 			CvmIgvmParameterInsert p;
 
-			memcpy(&p, h->payload, sizeof(p));
+			memcpy(&p, h->header.payload, sizeof(p));
 			area = g_hash_table_lookup(by_index,
 						   GUINT_TO_POINTER(cvm_le32(p.parameter_area_index)));
-			if (area == NULL || !applies(h, filter))
+			if (area == NULL || !cvmi_igvm_report_applies(h, filter))
 				continue;
 			o = json_object_new_object();
 			json_object_object_add(o, "gpa", hex64(cvm_le64(p.gpa)));
@@ -238,19 +236,19 @@ parameter_section(const CvmctlIgvmFile *f, guint32 filter)
 			json_object_array_add(list, o);
 			continue;
 		}
-		if (!is_parameter_user(h->type) || h->length < sizeof(CvmIgvmParameter))
+		if (!is_parameter_user(h->header.type) || h->header.length < sizeof(CvmIgvmParameter))
 			continue;
 		{
 			CvmIgvmParameter p;
 
-			memcpy(&p, h->payload, sizeof(p));
+			memcpy(&p, h->header.payload, sizeof(p));
 			index = cvm_le32(p.parameter_area_index);
 			area = g_hash_table_lookup(by_index, GUINT_TO_POINTER(index));
 			if (area == NULL)
 				continue;
 			o = json_object_new_object();
 			json_object_object_add(o, "type",
-					       json_object_new_string(cvm_igvm_header_type_name(h->type)));
+					       json_object_new_string(cvm_igvm_header_type_name(h->header.type)));
 			json_object_object_add(o, "offset", json_object_new_int64(cvm_le32(p.byte_offset)));
 			json_object_object_get_ex(area, "parameters", &list);
 			json_object_array_add(list, o);
@@ -259,37 +257,49 @@ parameter_section(const CvmctlIgvmFile *f, guint32 filter)
 	return arr;
 }
 
+/* Counts by header type name in @counts. */
+static void
+count(json_object *counts, const char *name)
+{
+	json_object *n = json_object_object_get(counts, name);
+
+	json_object_object_add(counts, name, json_object_new_int(n ? json_object_get_int(n) + 1 : 1));
+}
+
 json_object *
-cvmctl_igvm_report(const CvmctlIgvmFile *f, guint32 filter)
+cvm_igvm_report_to_json(const CvmIgvmReport *f, guint32 filter)
 {
 	json_object *root = json_object_new_object();
 	json_object *platforms = json_object_new_array(), *policies = json_object_new_array();
-	json_object *counts = json_object_new_object(), *vps = json_object_new_array();
-	json_object *ids = json_object_new_array();
+	json_object *types = json_object_new_object(), *counts = json_object_new_object();
+	json_object *vps = json_object_new_array(), *ids = json_object_new_array();
 
 	for (guint i = 0; i < f->headers->len; i++) {
-		const CvmctlIgvmHeader *h = &g_array_index(f->headers, CvmctlIgvmHeader, i);
-		const char *name = cvm_igvm_header_type_name(h->type);
-		json_object *n;
+		const CvmIgvmReportHeader *h = &g_array_index(f->headers, CvmIgvmReportHeader, i);
+		const char *name = cvm_igvm_header_type_name(h->header.type);
 
-		if (!applies(h, filter))
+		if (!cvmi_igvm_report_applies(h, filter))
 			continue;
-		if (h->type == CVM_IGVM_VHT_SUPPORTED_PLATFORM)
+		if (h->header.type == CVM_IGVM_VHT_SUPPORTED_PLATFORM)
 			add_platform(platforms, h);
-		else if (h->type == CVM_IGVM_VHT_GUEST_POLICY)
+		else if (h->header.type == CVM_IGVM_VHT_GUEST_POLICY)
 			add_policy(policies, f, h);
-		else if (h->type == CVM_IGVM_VHT_VP_CONTEXT)
+		else if (h->header.type == CVM_IGVM_VHT_VP_CONTEXT)
 			add_vp_context(vps, f, h);
-		else if (h->type == CVM_IGVM_VHT_SNP_ID_BLOCK)
+		else if (h->header.type == CVM_IGVM_VHT_SNP_ID_BLOCK)
 			add_id_block(ids, f, h);
-		if (h->type < CVM_IGVM_VHT_DIRECTIVE_FIRST)
-			continue;
-		if (name == NULL)
-			name = "unknown";
-		n = json_object_object_get(counts, name);
-		json_object_object_add(counts, name,
-				       json_object_new_int(n ? json_object_get_int(n) + 1 : 1));
+		name = name != NULL ? name : "unknown";
+		count(types, name);
+		if (h->header.type >= CVM_IGVM_VHT_DIRECTIVE_FIRST)
+			count(counts, name);
 	}
+	/* The summary InspectIgvm returned before it returned the report, kept
+	 * at the top for its callers (docs/dbus/README.md: Cvmd1 only adds). */
+	json_object_object_add(root, "format-version", json_object_new_int(f->file.format_version));
+	json_object_object_add(root, "architecture", architecture(f));
+	json_object_object_add(root, "page-size", json_object_new_int64(f->file.page_size));
+	json_object_object_add(root, "headers", json_object_new_int(f->headers->len));
+	json_object_object_add(root, "header-types", types);
 	json_object_object_add(root, "file", file_section(f));
 	json_object_object_add(root, "platforms", platforms);
 	json_object_object_add(root, "policies", policies);
