@@ -40,6 +40,23 @@ expect 4 "No such file" fwupdate stage test "$TMP/missing.igvm"
 expect 4 "No such file" measure --ovmf "$TMP/missing.fd"
 expect 4 "No such file" igvm measure "$TMP/missing.igvm"
 
+# --- 4: what only cvmd does, in-process: the error names cvmd, -v the path
+# taken (the operations table, cvmctl/ops.h, as for the guest commands)
+expect_in_process() { # PATTERN CVMCTL-ARGS...
+	expect 4 "$@"
+	grep -q "running in-process (state in $CVM_STATE_DIR)" "$TMP/exit.err" ||
+		fail "cvmctl $*: -v does not say in-process: $(cat "$TMP/exit.err")"
+}
+expect_in_process "counters are cvmd's" -v attest stats
+expect_in_process "in-process migration is cancelled with Ctrl-C" -v migrate status
+expect_in_process "in-process migration is cancelled with Ctrl-C" -v migrate status 1
+expect_in_process "in-process migration is cancelled with Ctrl-C" -v migrate cancel 1
+expect_in_process "detach needs cvmd" -v migrate test --to tcp:127.0.0.1:0 --detach
+# a migration in-process runs as a job of this cvmctl; its error exits as
+# that error does (no record: 4)
+expect_in_process "guest nosuch: .*No such file" -v migrate nosuch --to tcp:127.0.0.1:0
+grep -q '"phase":"failed"' "$TMP/exit.out" || fail "in-process migrate status: $(cat "$TMP/exit.out")"
+
 # --- 2: bad command line, whatever the command
 for platform_cmd in "measure --ovmf $TMP/zero.fd" "launch --igvm $TMP/hello.igvm --name g" \
 	"domxml --igvm $TMP/hello.igvm --name g"; do
@@ -69,5 +86,11 @@ expect 4 "No such file" fwupdate stage --bus "$BUS" test "$TMP/missing.igvm"
 expect 2 "unknown platform" launch --bus "$BUS" --igvm "$TMP/hello.igvm" --name g --platform bogus
 # cvmd is needed and absent: 4
 expect 4 "cannot connect|not running" attest stats --bus "unix:path=$TMP/nobus"
+# -v names the cvmd, as for the guest commands
+expect 0 "using cvmd on the $BUS bus" -v attest stats --bus "$BUS"
+expect 0 "using cvmd on the $BUS bus" -v migrate status --bus "$BUS"
+expect 4 "using cvmd on the $BUS bus" -v migrate cancel --bus "$BUS" 999
+grep -q "no migration job" "$TMP/exit.err" || fail "migrate cancel 999: $(cat "$TMP/exit.err")"
+expect 4 "using cvmd on the $BUS bus" -v migrate nosuch --bus "$BUS" --to tcp:127.0.0.1:0
 
 echo "test-cvmctl-exit: ok"
