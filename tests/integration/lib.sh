@@ -33,6 +33,17 @@ fail() {
 	exit 1
 }
 
+# within SECONDS COMMAND...: COMMAND again every 0.2 s until it succeeds;
+# returns 1 once SECONDS have passed. A test waits for a state, never for a
+# fixed time.
+within() {
+	n=$(($1 * 5)); shift
+	until "$@"; do
+		n=$((n - 1)); [ $n -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
 # expect CODE COMMAND...: COMMAND exits CODE (with or without set -e); its
 # stdout is in $TMP/out, its stderr in $TMP/err.
 expect() {

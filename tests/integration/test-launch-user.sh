@@ -25,14 +25,6 @@ stop_guests() {
 }
 CLEANUP_HOOK=stop_guests
 
-# within SECONDS CMD...: polls CMD every 0.25 s until it succeeds
-within() {
-	n=$(($1 * 4)); shift
-	until "$@"; do
-		n=$((n - 1)); [ $n -gt 0 ] || return 1
-		sleep 0.25
-	done
-}
 said_hello() { "$CVMCTL" console --no-follow "$BUS" "$1" 2>/dev/null | grep -q 'Hello from a cvm IGVM guest'; }
 no_qemu() { [ -z "$(qemu_pids)" ]; }
 # qemu_uid: the real and effective uid of the one QEMU under $TMP
