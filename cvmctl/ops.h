@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The guest operations of cvmctl, one interface with two implementations:
- * through cvmd (ops-dbus.c) and in-process through libcvm (ops-local.c).
- * cvmctl_ops_open() chooses once per command; the commands never ask which
- * one they got, so both paths behave alike by construction. What both need
+/* The operations of cvmctl that cvmd serves (guests, firmware updates,
+ * migration jobs, the attestation proxy's counters), one interface with two
+ * implementations: through cvmd (ops-dbus.c) and in-process through libcvm
+ * (ops-local.c). cvmctl_ops_open() chooses once per command; the commands
+ * never ask which one they got, so both paths behave alike by construction;
+ * what only cvmd can do fails in-process with CVM_ERROR_NOT_SUPPORTED saying
+ * so (exit 4). What both need
  * on top of the primitives (stop with a deadline, forget --force, the serial
  * log) is written once in ops.c. */
 #pragma once
