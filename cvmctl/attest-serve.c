@@ -4,9 +4,9 @@
  * on stderr; SIGINT/SIGTERM stop it and print the counters as JSON. */
 #include "cvmctl/attest.h"
 #include "cvmctl/cvmctl.h"
+#include "cvmctl/ops.h"
 
 #include <cvm/attest-proxy.h>
-#include <cvm/client.h>
 #include <cvm/error.h>
 #include <glib-unix.h>
 #include <json-c/json.h>
@@ -93,8 +93,8 @@ cvmctl_attest_stats(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = cvmctl_connect(bus, NULL, &error);
-	json_object *o = c != NULL ? cvm_client_attest_counters(c, &error) : NULL;
+	g_autoptr(CvmctlOps) ops = cvmctl_ops_open(bus, NULL);
+	json_object *o = ops->vt->attest_counters(ops, &error);
 	if (o == NULL)
 		return cvmctl_error(error);
 	if (json) {

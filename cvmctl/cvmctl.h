@@ -137,12 +137,6 @@ const char *cvmctl_bus_choice(const char *bus);
  * last. CVM_ERROR_NOT_FOUND when cvmd is on none of them. */
 CvmClient *cvmctl_connect(const char *bus, const char **used, GError **error);
 
-
-/* cvmctl_connect(), or NULL when the command is to run in-process; silent
- * unless -v, which says which cvmd (or in-process, with the state folder).
- * The guest commands use cvmctl_ops_open() (ops.h), which calls it. */
-CvmClient *cvmctl_client_or_local(const char *bus);
-
 /* The state folder of the in-process path, matching the cvmd it stands in
  * for: $CVM_STATE_DIR, else the user's folder for the session bus (and,
  * with no bus named, for any user but root), else /var/lib/cvm. */

@@ -111,20 +111,3 @@ cvmctl_state_dir(const char *bus)
 		return cvm_state_default_dir(geteuid() == 0);
 	return cvm_state_default_dir(g_strcmp0(choice, "session") != 0);
 }
-
-CvmClient *
-cvmctl_client_or_local(const char *bus)
-{
-	g_autoptr(GError) error = NULL;
-	const char *used = NULL;
-	CvmClient *c = cvmctl_connect(bus, &used, &error);
-
-	if (c != NULL) {
-		cvmctl_note("using cvmd on the %s bus", used);
-	} else if (verbose) {
-		g_autofree gchar *dir = cvmctl_state_dir(bus);
-
-		cvmctl_note("%s; running in-process (state in %s)", error->message, dir);
-	}
-	return c;
-}

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmctl migrate GUEST --to URI, migrate status, migrate cancel: an
- * orchestrated SVSM migration (cvm/migrate-job.h), run by cvmd when it is
- * reachable, else in this process. Progress goes to stderr once a second,
- * the final status to stdout as JSON; Ctrl-C cancels (the source keeps
- * running, the destination guest goes). */
+ * orchestrated SVSM migration (cvm/migrate-job.h) through the operations
+ * (ops.h), run by cvmd when it is reachable, else on a thread of this
+ * process. Progress goes to stderr once a second, the final status to
+ * stdout as JSON; Ctrl-C cancels (the source keeps running, the destination
+ * guest goes). */
 #include "cvmctl/cvmctl.h"
+#include "cvmctl/ops.h"
 
-#include <cvm/client.h>
+#include <cvm/bus.h>
 #include <cvm/error.h>
-#include <cvm/launch.h>
 #include <cvm/migrate-job.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -100,119 +101,67 @@ print_line(const char *phase, guint64 blocks, guint64 bytes, double rate)
 		(double)bytes / (1 << 20), rate / (1 << 20));
 }
 
-static json_object *
-progress_json(CvmMigrateJob *job, const GError *error)
+static const char *
+get_string(json_object *st, const char *key)
 {
-	CvmMigrateJobProgress p;
-	json_object *o = json_object_new_object();
-
-	cvm_migrate_job_get_progress(job, &p);
-	json_object_object_add(o, "guest", json_object_new_string(cvm_migrate_job_get_guest(job)));
-	json_object_object_add(o, "dest-name", json_object_new_string(cvm_migrate_job_get_dest_name(job)));
-	json_object_object_add(o, "phase", json_object_new_string(cvm_migrate_job_phase_to_string(p.phase)));
-	json_object_object_add(o, "mode", json_object_new_string(cvm_migrate_mode_to_string(p.mode)));
-	json_object_object_add(o, "blocks", json_object_new_int64((gint64)p.blocks));
-	json_object_object_add(o, "bytes", json_object_new_int64((gint64)p.bytes));
-	json_object_object_add(o, "rate-bytes-s", json_object_new_double(p.rate_bytes_s));
-	json_object_object_add(o, "elapsed-us", json_object_new_int64(p.elapsed_us));
-	if (error != NULL)
-		json_object_object_add(o, "error", json_object_new_string(error->message));
-	return o;
-}
-
-typedef struct {
-	CvmMigrateJob *job;
-	virConnectPtr conn;
-	CvmState *state;
-	GError *error;
-	gboolean ok;
-	gint done;
-} Local;
-
-static gpointer
-local_thread(gpointer data)
-{
-	Local *l = data;
-	l->ok = cvm_migrate_job_run(l->job, l->conn, l->state, &l->error);
-	g_atomic_int_set(&l->done, 1);
-	return NULL;
-}
-
-static int
-run_local(Opts *o)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *dir = cvmctl_state_dir(o->bus);
-	g_autofree gchar *uri = cvmctl_local_uri(o->uri, dir, &error);
-	g_autoptr(CvmState) state = uri ? cvm_state_open(dir, &error) : NULL;
-	g_autoptr(CvmMigrateJob) job = state ? cvm_migrate_job_new(&o->job, &error) : NULL;
-	Local l = {.job = job, .state = state};
-
-	if (job == NULL || (l.conn = cvm_libvirt_open(uri, &error)) == NULL)
-		return cvmctl_error(error);
-	cvmctl_catch_interrupts();
-	GThread *t = g_thread_new("cvm-migrate", local_thread, &l);
-	for (guint tick = 1; !g_atomic_int_get(&l.done); tick++) {
-		if (cvmctl_interrupted())
-			cvm_migrate_job_cancel(job);
-		if (tick % 10 == 0) {
-			CvmMigrateJobProgress p;
-			cvm_migrate_job_get_progress(job, &p);
-			print_line(cvm_migrate_job_phase_to_string(p.phase), p.blocks, p.bytes, p.rate_bytes_s);
-		}
-		g_usleep(100 * 1000);
-	}
-	g_thread_join(t);
-	cvm_libvirt_close(l.conn);
-	json_object *out = progress_json(job, l.error);
-	cvmctl_print_json(out);
-	json_object_put(out);
-	int rc = l.ok ? CVMCTL_EXIT_OK : cvmctl_error(l.error);
-	g_clear_error(&l.error);
-	return rc;
+	return json_object_get_string(json_object_object_get(st, key));
 }
 
 static gboolean
 ended(json_object *st)
 {
-	const char *phase = json_object_get_string(json_object_object_get(st, "phase"));
+	const char *phase = get_string(st, "phase");
 	return g_strcmp0(phase, "completed") == 0 || g_strcmp0(phase, "failed") == 0 ||
 	       g_strcmp0(phase, "cancelled") == 0;
 }
 
-/* Follow a cvmd job to its end; Ctrl-C asks cvmd to cancel it. */
+/* The job's error as the GError it was (its CVM_ERROR code by its bus
+ * name), so a failed job exits as that error does (exit.c) on either path. */
 static int
-follow_cvmd(CvmClient *c, const char *id)
+job_error(json_object *st)
+{
+	const char *name = get_string(st, "error-name");
+	g_autoptr(GError) error = NULL;
+
+	cvm_bus_errors_register();
+	error = g_dbus_error_new_for_dbus_error(name != NULL ? name : cvm_bus_error_name(CVM_ERROR_FAILED),
+						get_string(st, "error") != NULL ? get_string(st, "error") : "failed");
+	g_dbus_error_strip_remote_error(error);
+	return cvmctl_error(error);
+}
+
+/* Follow a job to its end; Ctrl-C asks for it to be cancelled. */
+static int
+follow(CvmctlOps *ops, const char *id)
 {
 	g_autoptr(GError) error = NULL;
 	json_object *st = NULL;
+	int rc;
 
 	cvmctl_catch_interrupts();
 	gboolean cancel = FALSE;
 	for (guint tick = 1;; tick++) {
 		/* A cancel that did not get through is asked again next time. */
 		cancel = cancel || cvmctl_interrupted();
-		if (cancel && cvm_client_migrate_cancel(c, id, NULL))
+		if (cancel && ops->vt->migrate_cancel(ops, id, NULL))
 			cancel = FALSE;
 		g_clear_pointer(&st, json_object_put);
-		st = cvm_client_migrate_status(c, id, &error);
+		st = ops->vt->migrate_status(ops, id, &error);
 		if (st == NULL)
 			return cvmctl_error(error);
 		if (ended(st))
 			break;
 		if (tick % 4 == 0)
-			print_line(json_object_get_string(json_object_object_get(st, "phase")),
+			print_line(get_string(st, "phase"),
 				   (guint64)json_object_get_int64(json_object_object_get(st, "blocks")),
 				   (guint64)json_object_get_int64(json_object_object_get(st, "bytes")),
 				   json_object_get_double(json_object_object_get(st, "rate-bytes-s")));
 		g_usleep(250 * 1000);
 	}
 	cvmctl_print_json(st);
-	gboolean ok = g_strcmp0(json_object_get_string(json_object_object_get(st, "phase")), "completed") == 0;
-	if (!ok)
-		fprintf(stderr, "cvmctl: %s\n", json_object_get_string(json_object_object_get(st, "error")));
+	rc = g_strcmp0(get_string(st, "phase"), "completed") == 0 ? CVMCTL_EXIT_OK : job_error(st);
 	json_object_put(st);
-	return ok ? CVMCTL_EXIT_OK : CVMCTL_EXIT_FAILURE;
+	return rc;
 }
 
 int
@@ -220,14 +169,13 @@ cvmctl_migrate_guest(int argc, char **argv)
 {
 	g_auto(Opts) o = {0};
 	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
+	g_autofree gchar *id = NULL;
 
 	if (!parse(&argc, &argv, &o))
 		return CVMCTL_EXIT_USAGE;
-	g_autoptr(CvmClient) c = cvmctl_client_or_local(o.bus);
-	if (c == NULL)
-		return run_local(&o);
-	g_autofree gchar *id =
-		cvm_client_migrate_start(c, o.job.guest, o.job.to, cvm_migrate_job_options_to_variant(&o.job), &error);
+	ops = cvmctl_ops_open(o.bus, o.uri);
+	id = ops->vt->migrate_start(ops, &o.job, o.detach, &error);
 	if (id == NULL)
 		return cvmctl_error(error);
 	fprintf(stderr, "cvmctl: migration job %s\n", id);
@@ -235,21 +183,7 @@ cvmctl_migrate_guest(int argc, char **argv)
 		printf("%s\n", id);
 		return CVMCTL_EXIT_OK;
 	}
-	return follow_cvmd(c, id);
-}
-
-/* status [ID] and cancel ID need cvmd: a job cvmctl runs itself lives
- * only in that cvmctl (and Ctrl-C is its cancel). */
-static CvmClient *
-need_cvmd(const char *bus, int *rc)
-{
-	g_autoptr(GError) error = NULL;
-	CvmClient *c = cvmctl_connect(bus, NULL, &error);
-	if (c == NULL) {
-		g_prefix_error(&error, "an in-process migration is cancelled with Ctrl-C; ");
-		*rc = cvmctl_error(error);
-	}
-	return c;
+	return follow(ops, id);
 }
 
 int
@@ -263,18 +197,16 @@ cvmctl_migrate_status(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[ID] - migration jobs in cvmd");
 	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv) || argc > 2)
 		return CVMCTL_EXIT_USAGE;
-	int rc = CVMCTL_EXIT_FAILURE;
-	g_autoptr(CvmClient) c = need_cvmd(bus, &rc);
-	if (c == NULL)
-		return rc;
-	g_auto(GStrv) ids = argc == 2 ? g_strdupv((gchar *[]){argv[1], NULL}) : cvm_client_migrate_list(c, &error);
+	ops = cvmctl_ops_open(bus, NULL);
+	g_auto(GStrv) ids = argc == 2 ? g_strdupv((gchar *[]){argv[1], NULL}) : ops->vt->migrate_list(ops, &error);
 	json_object *arr = json_object_new_array();
 	for (guint i = 0; ids != NULL && ids[i] != NULL; i++) {
-		json_object *st = cvm_client_migrate_status(c, ids[i], &error);
+		json_object *st = ops->vt->migrate_status(ops, ids[i], &error);
 		if (st == NULL)
 			break;
 		json_object_array_add(arr, st);
@@ -298,15 +230,13 @@ cvmctl_migrate_cancel(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("ID - cancel a migration job in cvmd");
 	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv) || argc != 2)
 		return CVMCTL_EXIT_USAGE;
-	int rc = CVMCTL_EXIT_FAILURE;
-	g_autoptr(CvmClient) c = need_cvmd(bus, &rc);
-	if (c == NULL)
-		return rc;
-	if (!cvm_client_migrate_cancel(c, argv[1], &error))
+	ops = cvmctl_ops_open(bus, NULL);
+	if (!ops->vt->migrate_cancel(ops, argv[1], &error))
 		return cvmctl_error(error);
 	return CVMCTL_EXIT_OK;
 }

@@ -53,6 +53,38 @@ fwupdate(CvmctlOps *ops, const char *name, const char *method, const char *image
 	return cvm_client_fwupdate(client_of(ops), name, "Status", NULL, &json, error) ? json : NULL;
 }
 
+static gchar *
+migrate_start(CvmctlOps *ops, const CvmMigrateJobOptions *job, gboolean detach, GError **error)
+{
+	(void)detach; /* every cvmd job outlives its client */
+	return cvm_client_migrate_start(client_of(ops), job->guest, job->to, cvm_migrate_job_options_to_variant(job),
+					error);
+}
+
+static json_object *
+migrate_status(CvmctlOps *ops, const char *id, GError **error)
+{
+	return cvm_client_migrate_status(client_of(ops), id, error);
+}
+
+static gboolean
+migrate_cancel(CvmctlOps *ops, const char *id, GError **error)
+{
+	return cvm_client_migrate_cancel(client_of(ops), id, error);
+}
+
+static GStrv
+migrate_list(CvmctlOps *ops, GError **error)
+{
+	return cvm_client_migrate_list(client_of(ops), error);
+}
+
+static json_object *
+attest_counters(CvmctlOps *ops, GError **error)
+{
+	return cvm_client_attest_counters(client_of(ops), error);
+}
+
 static void
 dbus_free(CvmctlOps *ops)
 {
@@ -67,6 +99,11 @@ static const CvmctlOpsVtable dbus_vtable = {
 	.launch = launch,
 	.action = action,
 	.fwupdate = fwupdate,
+	.migrate_start = migrate_start,
+	.migrate_status = migrate_status,
+	.migrate_cancel = migrate_cancel,
+	.migrate_list = migrate_list,
+	.attest_counters = attest_counters,
 	.free = dbus_free,
 };
 

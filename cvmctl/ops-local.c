@@ -5,10 +5,28 @@
 #include "cvmctl/cvmctl.h"
 
 #include <stdio.h>
+#include <cvm/bus.h>
 #include <cvm/client.h>
 #include <cvm/error.h>
 #include <cvm/fwupdate.h>
 #include <cvm/state.h>
+
+/* A migration job on a thread of this cvmctl: it lives as long as the
+ * command (free() cancels and joins what still runs). */
+typedef struct {
+	gchar *id;
+	CvmMigrateJob *job;
+	virConnectPtr conn;
+	CvmState *state;
+	GThread *thread;
+	GError *error; /* the job's, once done */
+	gint done;
+} LocalJob;
+
+typedef struct {
+	CvmctlOps ops;
+	GPtrArray *jobs; /* of LocalJob, the id is the index + 1 */
+} LocalOps;
 
 static json_object *
 list(CvmctlOps *ops, GError **error)
@@ -102,9 +120,163 @@ fwupdate(CvmctlOps *ops, const char *name, const char *method, const char *image
 	return ok ? cvm_fwupdate_status(state, name, error) : NULL;
 }
 
+static gpointer
+job_thread(gpointer data)
+{
+	LocalJob *j = data;
+
+	cvm_migrate_job_run(j->job, j->conn, j->state, &j->error);
+	g_atomic_int_set(&j->done, 1);
+	return NULL;
+}
+
+static void
+job_free(gpointer data)
+{
+	LocalJob *j = data;
+
+	if (j->thread != NULL) {
+		cvm_migrate_job_cancel(j->job);
+		g_thread_join(j->thread);
+	}
+	cvm_libvirt_close(j->conn);
+	g_clear_pointer(&j->state, cvm_state_free);
+	cvm_migrate_job_free(j->job);
+	g_clear_error(&j->error);
+	g_free(j->id);
+	g_free(j);
+}
+
+static gchar *
+migrate_start(CvmctlOps *ops, const CvmMigrateJobOptions *opts, gboolean detach, GError **error)
+{
+	GPtrArray *jobs = ((LocalOps *)ops)->jobs;
+	g_autofree gchar *uri = NULL;
+	g_autoptr(CvmState) state = NULL;
+	g_autoptr(CvmMigrateJob) job = NULL;
+	LocalJob *j;
+
+	if (detach) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
+			    "--detach needs cvmd: an in-process migration lives only as long as this cvmctl; %s",
+			    ops->no_cvmd);
+		return NULL;
+	}
+	uri = cvmctl_local_uri(ops->uri, ops->state_dir, error);
+	if (uri == NULL || (state = cvm_state_open(ops->state_dir, error)) == NULL ||
+	    (job = cvm_migrate_job_new(opts, error)) == NULL)
+		return NULL;
+	j = g_new0(LocalJob, 1);
+	j->conn = cvm_libvirt_open(uri, error);
+	if (j->conn == NULL) {
+		g_free(j);
+		return NULL;
+	}
+	j->job = g_steal_pointer(&job);
+	j->state = g_steal_pointer(&state);
+	j->id = g_strdup_printf("%u", jobs->len + 1);
+	g_ptr_array_add(jobs, j);
+	j->thread = g_thread_new("cvm-migrate", job_thread, j);
+	return g_strdup(j->id);
+}
+
+/* Jobs that outlive a command are cvmd's. */
+static void
+set_needs_cvmd(CvmctlOps *ops, GError **error)
+{
+	g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED, "an in-process migration is cancelled with Ctrl-C; %s",
+		    ops->no_cvmd);
+}
+
+/* A job of this cvmctl; any other is cvmd's. */
+static LocalJob *
+find_job(CvmctlOps *ops, const char *id, GError **error)
+{
+	GPtrArray *jobs = ((LocalOps *)ops)->jobs;
+
+	for (guint i = 0; i < jobs->len; i++) {
+		LocalJob *j = g_ptr_array_index(jobs, i);
+
+		if (g_strcmp0(j->id, id) == 0)
+			return j;
+	}
+	set_needs_cvmd(ops, error);
+	return NULL;
+}
+
+static gboolean
+is_end(CvmMigrateJobPhase phase)
+{
+	return phase == CVM_MIGRATE_JOB_COMPLETED || phase == CVM_MIGRATE_JOB_FAILED ||
+	       phase == CVM_MIGRATE_JOB_CANCELLED;
+}
+
+static json_object *
+migrate_status(CvmctlOps *ops, const char *id, GError **error)
+{
+	LocalJob *j = find_job(ops, id, error);
+	CvmMigrateJobProgress p;
+	json_object *o;
+	gboolean done;
+
+	if (j == NULL)
+		return NULL;
+	done = g_atomic_int_get(&j->done);
+	cvm_migrate_job_get_progress(j->job, &p);
+	/* As cvmd says it: an end is published once the result is taken. */
+	if (!done && is_end(p.phase))
+		p.phase = CVM_MIGRATE_JOB_FINISHING;
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(j->id));
+	json_object_object_add(o, "guest", json_object_new_string(cvm_migrate_job_get_guest(j->job)));
+	json_object_object_add(o, "dest-name", json_object_new_string(cvm_migrate_job_get_dest_name(j->job)));
+	json_object_object_add(o, "phase", json_object_new_string(cvm_migrate_job_phase_to_string(p.phase)));
+	json_object_object_add(o, "mode", json_object_new_string(cvm_migrate_mode_to_string(p.mode)));
+	json_object_object_add(o, "blocks", json_object_new_int64((gint64)p.blocks));
+	json_object_object_add(o, "bytes", json_object_new_int64((gint64)p.bytes));
+	json_object_object_add(o, "rate-bytes-s", json_object_new_double(p.rate_bytes_s));
+	json_object_object_add(o, "elapsed-us", json_object_new_int64(p.elapsed_us));
+	if (done && j->error != NULL) {
+		json_object_object_add(o, "error-name",
+				       json_object_new_string(cvm_bus_error_name(
+					       j->error->domain == CVM_ERROR ? j->error->code : CVM_ERROR_FAILED)));
+		json_object_object_add(o, "error", json_object_new_string(j->error->message));
+	}
+	return o;
+}
+
+static gboolean
+migrate_cancel(CvmctlOps *ops, const char *id, GError **error)
+{
+	LocalJob *j = find_job(ops, id, error);
+
+	if (j != NULL)
+		cvm_migrate_job_cancel(j->job);
+	return j != NULL;
+}
+
+static GStrv
+migrate_list(CvmctlOps *ops, GError **error)
+{
+	/* The command that starts an in-process job follows it; listing is
+	 * asked of a cvmctl that has none. */
+	set_needs_cvmd(ops, error);
+	return NULL;
+}
+
+static json_object *
+attest_counters(CvmctlOps *ops, GError **error)
+{
+	g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
+		    "%s; the attestation proxy's counters are cvmd's (cvmctl attest serve prints its own when it stops)",
+		    ops->no_cvmd);
+	return NULL;
+}
+
 static void
 local_free(CvmctlOps *ops)
 {
+	g_ptr_array_unref(((LocalOps *)ops)->jobs);
 	g_free(ops);
 }
 
@@ -115,14 +287,20 @@ static const CvmctlOpsVtable local_vtable = {
 	.launch = launch,
 	.action = action,
 	.fwupdate = fwupdate,
+	.migrate_start = migrate_start,
+	.migrate_status = migrate_status,
+	.migrate_cancel = migrate_cancel,
+	.migrate_list = migrate_list,
+	.attest_counters = attest_counters,
 	.free = local_free,
 };
 
 CvmctlOps *
 cvmctl_ops_local_new(void)
 {
-	CvmctlOps *ops = g_new0(CvmctlOps, 1);
+	LocalOps *l = g_new0(LocalOps, 1);
 
-	ops->vt = &local_vtable;
-	return ops;
+	l->ops.vt = &local_vtable;
+	l->jobs = g_ptr_array_new_with_free_func(job_free);
+	return &l->ops;
 }

@@ -9,12 +9,20 @@
 CvmctlOps *
 cvmctl_ops_open(const char *bus, const char *uri)
 {
-	CvmClient *c = cvmctl_client_or_local(bus);
+	g_autoptr(GError) error = NULL;
+	const char *used = NULL;
+	CvmClient *c = cvmctl_connect(bus, &used, &error);
 	CvmctlOps *ops = c != NULL ? cvmctl_ops_dbus_new(c) : cvmctl_ops_local_new();
 
 	ops->bus = g_strdup(bus);
 	ops->uri = g_strdup(uri);
 	ops->state_dir = cvmctl_state_dir(bus);
+	if (c != NULL) {
+		cvmctl_note("using cvmd on the %s bus", used);
+	} else {
+		cvmctl_note("%s; running in-process (state in %s)", error->message, ops->state_dir);
+		ops->no_cvmd = g_strdup(error->message);
+	}
 	return ops;
 }
 
@@ -26,6 +34,7 @@ cvmctl_ops_free(CvmctlOps *ops)
 	g_free(ops->bus);
 	g_free(ops->uri);
 	g_free(ops->state_dir);
+	g_free(ops->no_cvmd);
 	ops->vt->free(ops);
 }
 

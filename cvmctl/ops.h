@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The guest operations of cvmctl, one interface with two implementations:
- * through cvmd (ops-dbus.c) and in-process through libcvm (ops-local.c).
- * cvmctl_ops_open() chooses once per command; the commands never ask which
- * one they got, so both paths behave alike by construction. What both need
+/* The operations of cvmctl that cvmd serves (guests, firmware updates,
+ * migration jobs, the attestation proxy's counters), one interface with two
+ * implementations: through cvmd (ops-dbus.c) and in-process through libcvm
+ * (ops-local.c). cvmctl_ops_open() chooses once per command; the commands
+ * never ask which one they got, so both paths behave alike by construction;
+ * what only cvmd can do fails in-process with CVM_ERROR_NOT_SUPPORTED saying
+ * so (exit 4). What both need
  * on top of the primitives (stop with a deadline, forget --force, the serial
  * log) is written once in ops.c. */
 #pragma once
@@ -11,6 +14,7 @@
 #include <json-c/json.h>
 #include <cvm/client.h>
 #include <cvm/launch.h>
+#include <cvm/migrate-job.h>
 
 typedef struct _CvmctlOps CvmctlOps;
 
@@ -28,6 +32,19 @@ typedef struct {
 	/* A FirmwareUpdate method ("Stage" with @image, "Apply", "Rollback",
 	 * "Status"); returns the guest's firmware status JSON afterwards. */
 	gchar *(*fwupdate)(CvmctlOps *ops, const char *name, const char *method, const char *image, GError **error);
+	/* Start a migration job (cvm/migrate-job.h); returns its id. @detach:
+	 * the job is to outlive the command, which only cvmd's do (in-process
+	 * the job runs on a thread of this cvmctl, stopped when @ops is freed). */
+	gchar *(*migrate_start)(CvmctlOps *ops, const CvmMigrateJobOptions *job, gboolean detach, GError **error);
+	/* A job's status, the shape of cvmd's Migration.GetStatus(): id, guest,
+	 * dest-name, phase, mode, blocks, bytes, rate-bytes-s, elapsed-us, and
+	 * error-name and error once it failed. */
+	json_object *(*migrate_status)(CvmctlOps *ops, const char *id, GError **error);
+	gboolean (*migrate_cancel)(CvmctlOps *ops, const char *id, GError **error);
+	/* The ids of the jobs there are, oldest first. */
+	GStrv (*migrate_list)(CvmctlOps *ops, GError **error);
+	/* The attestation proxy's counters (cvmd's Attest.GetCounters()). */
+	json_object *(*attest_counters)(CvmctlOps *ops, GError **error);
 	void (*free)(CvmctlOps *ops);
 } CvmctlOpsVtable;
 
@@ -36,6 +53,7 @@ struct _CvmctlOps {
 	gchar *bus;       /* the command's --bus, or NULL */
 	gchar *uri;       /* the command's --connect, or NULL (in-process only) */
 	gchar *state_dir; /* where the guests' files are (cvmctl_state_dir()) */
+	gchar *no_cvmd;   /* in-process: why cvmd was not used, for what only cvmd does */
 };
 
 /* cvmd when cvmctl_connect() finds it, else in-process on

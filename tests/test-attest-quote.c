@@ -6,6 +6,7 @@
  * The QGS front end, driven as QEMU's quote-generation-socket: forwarded,
  * the QGS's errors untouched, 17th in flight answered at once, deadline, no
  * QGS and malformed requests answered with QGS error codes. */
+#include "tests/lib/attest-load.h"
 #include "tests/lib/testlib.h"
 
 #include <cvm/attest-quote.h>
@@ -357,17 +358,6 @@ qemu_send(Front *fr, GBytes *raw)
 	return s;
 }
 
-static GBytes *
-quote_request(void)
-{
-	guint8 report[1024];
-	memset(report, 0x7d, sizeof report);
-	CvmQgsMessage req = {.type = CVM_QGS_GET_QUOTE_REQ, .data = g_bytes_new(report, sizeof report)};
-	GBytes *raw = cvm_qgs_message_encode(&req, NULL);
-	cvm_qgs_message_clear(&req);
-	return raw;
-}
-
 /* The response QEMU reads: its type, error code and quote length. */
 static void
 qemu_receive(GSocket *s, guint32 *error_code, gsize *quote_len)
@@ -396,7 +386,7 @@ test_qgs_front_forwards_and_passes_qgs_errors_through(void **state)
 {
 	Fixture *f = *state;
 	Front *fr = front_start(f, f->sock, 5000);
-	g_autoptr(GBytes) req = quote_request();
+	g_autoptr(GBytes) req = cvmt_load_request(CVMT_LOAD_QGS);
 	guint32 code;
 	gsize qlen;
 
@@ -416,7 +406,7 @@ static void
 test_qgs_front_bounds_in_flight_and_answers_failures(void **state)
 {
 	Fixture *f = *state;
-	g_autoptr(GBytes) req = quote_request();
+	g_autoptr(GBytes) req = cvmt_load_request(CVMT_LOAD_QGS);
 	guint32 code;
 	gsize qlen;
 	GSocket *held[16];

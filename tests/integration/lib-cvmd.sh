@@ -1,10 +1,8 @@
-# Shared by tests/integration/test-cvmd-*.sh (sourced, not run on its own).
-# A private dbus-daemon on a unix socket in $TMP, cvmd on it, cleanup by trap.
-BUILDDIR=${BUILDDIR:-build}
+# Shared by tests/integration/test-cvmd-*.sh (sourced, not run on its own):
+# lib.sh, and a private dbus-daemon on a unix socket in $TMP with cvmd on it,
+# both stopped at exit.
+. tests/integration/lib.sh
 CVMD="$(pwd)/$BUILDDIR/cvmd"
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-HELPERS="$(pwd)/$BUILDDIR/tests/helpers"
-TMP=$(mktemp -d)
 chmod 755 "$TMP" # other test uids must reach the bus socket
 BUS_PID=""
 CVMD_PID=""
@@ -12,13 +10,7 @@ MON=""
 export CVM_STATE_DIR="$TMP/state"
 export CVM_POLICY_DIR="$TMP/policy.d"
 
-# A test's own clean-up goes in CLEANUP_HOOK (run first), never in another
-# trap: the exit status must be taken before anything else runs.
-CLEANUP_HOOK=""
-cleanup() {
-	status=$?
-	set +e
-	[ -n "$CLEANUP_HOOK" ] && eval "$CLEANUP_HOOK"
+cleanup_lib() {
 	[ -n "$CVMD_PID" ] && kill -9 "$CVMD_PID" 2>/dev/null
 	[ -n "$MON" ] && kill "$MON" 2>/dev/null
 	[ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null
@@ -30,13 +22,8 @@ cleanup() {
 		sed 's/^/cvmd| /' "$TMP/cvmd.log" >&2
 		status=1
 	fi
-	rm -rf "$TMP"
-	exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() { echo "FAIL: $*" >&2; [ -f "$TMP/cvmd.log" ] && sed 's/^/cvmd| /' "$TMP/cvmd.log" >&2; exit 1; }
+FAIL_HOOK='[ ! -f "$TMP/cvmd.log" ] || sed "s/^/cvmd| /" "$TMP/cvmd.log" >&2'
 
 # start_bus [EXTRA_POLICY_XML]: a bus that lets everyone connect; an extra
 # <include> file (our system policy) can be added to restrict it.

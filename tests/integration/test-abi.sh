@@ -4,13 +4,10 @@
 # scripts/check-abi.sh notices a declaration nobody exports and an export
 # nobody declares, each planted here.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
 CVM_SRCDIR=${CVM_SRCDIR:-$(pwd)}
 cd "$CVM_SRCDIR"
+. tests/integration/lib.sh
 SO="$BUILDDIR/libcvm.so.0"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 [ -f "$SO" ] || fail "no $SO (make build)"
 scripts/check-abi.sh "$SO" || fail "headers, libcvm.map and $SO differ"

@@ -8,8 +8,6 @@
 # run as a command too. With ATTEST_VIA=cvmd (test-cvmd-attest-proxy.sh) the
 # same requests go through the proxy cvmd hosts, configured by Serve().
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-H="$(pwd)/$BUILDDIR/tests/helpers"
 AGENT=""; SERVE=""; ASKED=0
 if [ "${ATTEST_VIA:-cvmctl}" = cvmd ]; then
 	. tests/integration/lib-cvmd.sh
@@ -18,15 +16,11 @@ if [ "${ATTEST_VIA:-cvmctl}" = cvmd ]; then
 	start_cvmd test:///default
 	start_monitor /org/cvm/Cvmd1 "$TMP/serve.err"
 else
-	CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-	TMP=$(mktemp -d)
-	fail() { echo "FAIL: $*" >&2; [ -f "$TMP/serve.err" ] && sed 's/^/serve| /' "$TMP/serve.err" >&2; exit 1; }
-	cleanup() {
-		[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null; [ -n "$SERVE" ] && kill "$SERVE" 2>/dev/null
-		wait 2>/dev/null; rm -rf "$TMP"
-	}
-	trap cleanup EXIT INT TERM
+	. tests/integration/lib.sh
+	FAIL_HOOK='[ ! -f "$TMP/serve.err" ] || sed "s/^/serve| /" "$TMP/serve.err" >&2'
+	CLEANUP_HOOK='[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null; [ -n "$SERVE" ] && kill "$SERVE" 2>/dev/null; wait 2>/dev/null'
 fi
+H="$HELPERS"
 export ATTEST_AGENT_LOG="$TMP/agent.log"
 
 agent() { # MODE
@@ -64,48 +58,48 @@ ask() {
 	"$H/attest-client" "$TMP/front.sock" "$@" >"$TMP/ans" || fail "client $*"
 	ASKED=$((ASKED + ${2:-1}))
 }
-expect() { # LINE
+expect_answer() { # LINE
 	head -1 "$TMP/ans" | grep -qx "$1" || fail "expected \"$1\", got \"$(head -1 "$TMP/ans")\""
 }
 
 agent ok
 serve --agent-socket "$TMP/agent.sock" --breaker 3
-ask v2; expect "v2 error=0 http=0 signal=0 payload=12"
-ask v1; expect "v1 payload=12"
-ask v2 5; expect "v2 error=0 http=0 signal=0 payload=12"   # several requests on one connection
+ask v2; expect_answer "v2 error=0 http=0 signal=0 payload=12"
+ask v1; expect_answer "v1 payload=12"
+ask v2 5; expect_answer "v2 error=0 http=0 signal=0 payload=12"   # several requests on one connection
 
 # The agent's own v2 errors pass through untouched: OpenVMM's two vectors.
 agent v2-retry
-ask v2; expect "v2 error=1103 http=403 signal=1 payload=0"
+ask v2; expect_answer "v2 error=1103 http=403 signal=1 payload=0"
 grep -qx "hex=20000000020000004f040000930100000100000000000000000000000000000" "$TMP/ans" ||
 	grep -qx "hex=20000000020000004f0400009301000001000000000000000000000000000000" "$TMP/ans" || fail "bytes: $(cat "$TMP/ans")"
-ask v1; expect "empty"
+ask v1; expect_answer "empty"
 agent v2-noretry
-ask v2; expect "v2 error=1103 http=503 signal=0 payload=0"
+ask v2; expect_answer "v2 error=1103 http=503 signal=0 payload=0"
 grep -qx "hex=20000000020000004f040000f701000000000000000000000000000000000000" "$TMP/ans" || fail "bytes: $(cat "$TMP/ans")"
 
 # cvm's own errors (docs/attest.md): no answer, garbage, a slow agent.
 agent close
-ask v2; expect "v2 error=786435 http=502 signal=1 payload=0"
-ask v2-noretry; expect "v2 error=786435 http=502 signal=0 payload=0"
-ask v2-nocaps; expect "empty"
-ask v1; expect "empty"
+ask v2; expect_answer "v2 error=786435 http=502 signal=1 payload=0"
+ask v2-noretry; expect_answer "v2 error=786435 http=502 signal=0 payload=0"
+ask v2-nocaps; expect_answer "empty"
+ask v1; expect_answer "empty"
 agent garbage
 serve --agent-socket "$TMP/agent.sock" --breaker 3   # a fresh breaker
-ask v2; expect "v2 error=786435 http=502 signal=1 payload=0"
+ask v2; expect_answer "v2 error=786435 http=502 signal=1 payload=0"
 agent slow
 serve --agent-socket "$TMP/agent.sock" --breaker 3
 start=$(date +%s)
-ask v2; expect "v2 error=786434 http=504 signal=1 payload=0"
+ask v2; expect_answer "v2 error=786434 http=504 signal=1 payload=0"
 [ $(( $(date +%s) - start )) -le 4 ] || fail "a slow agent was not cut off by the timeout"
 
 # A dead agent: unreachable, then the circuit opens and answers at once
 # without trying the agent.
 kill "$AGENT"; wait "$AGENT" 2>/dev/null || true; AGENT=""; rm -f "$TMP/agent.sock"
 serve --agent-socket "$TMP/agent.sock" --breaker 2
-ask v2; expect "v2 error=786433 http=503 signal=1 payload=0"
-ask v2; expect "v2 error=786433 http=503 signal=1 payload=0"
-ask v2; expect "v2 error=786437 http=503 signal=1 payload=0"
+ask v2; expect_answer "v2 error=786433 http=503 signal=1 payload=0"
+ask v2; expect_answer "v2 error=786433 http=503 signal=1 payload=0"
+ask v2; expect_answer "v2 error=786437 http=503 signal=1 payload=0"
 if [ -n "${BUS:-}" ]; then
 	for _ in $(seq 50); do grep -q "RequestFailed ('g1', uint32 786437" "$TMP/serve.err" && break; sleep 0.1; done
 	grep -q "RequestFailed ('g1', uint32 786437, uint32 503, true)" "$TMP/serve.err" ||
@@ -116,9 +110,9 @@ fi
 
 # The agent as a command, one run per request.
 serve --agent-command "$H/attest-agent --stdio ok"
-ask v2; expect "v2 error=0 http=0 signal=0 payload=12"
+ask v2; expect_answer "v2 error=0 http=0 signal=0 payload=12"
 serve --agent-command "$H/attest-agent --stdio garbage"
-ask v2; expect "v2 error=786435 http=502 signal=1 payload=0"
+ask v2; expect_answer "v2 error=786435 http=502 signal=1 payload=0"
 if [ -n "${BUS:-}" ]; then
 	# cvmd counts every request of the run.
 	"$CVMCTL" attest stats --bus "$BUS" --json >"$TMP/serve.out" || fail "cvmctl attest stats"

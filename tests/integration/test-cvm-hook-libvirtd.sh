@@ -9,14 +9,10 @@
 # passes the hook (it may still fail later for lack of a real disk/QEMU fit,
 # but not because of the hook).
 set -eu
-BUILDDIR=${BUILDDIR:-build}
+. tests/integration/lib.sh
 HOOK="$(pwd)/$BUILDDIR/cvm-qemu-hook"
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-TMP=$(mktemp -d)
 LV_PID=""
-cleanup() {
-	status=$?
-	set +e
+stop_libvirtd() {
 	# QEMU and virtlogd started by this libvirtd leave pid files in its runtime dir
 	for f in $(find "$TMP/home/runtime" -name '*.pid' 2>/dev/null); do
 		p=$(cat "$f" 2>/dev/null) && [ -n "$p" ] && kill -9 "$p" 2>/dev/null
@@ -25,12 +21,9 @@ cleanup() {
 	for f in $(find "$TMP/home/runtime" -name '*.pid' 2>/dev/null); do
 		p=$(cat "$f" 2>/dev/null) && [ -n "$p" ] && kill -9 "$p" 2>/dev/null
 	done
-	rm -rf "$TMP"
-	exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; [ -f "$TMP/libvirtd.log" ] && tail -20 "$TMP/libvirtd.log" >&2; exit 1; }
+CLEANUP_HOOK=stop_libvirtd
+FAIL_HOOK='[ ! -f "$TMP/libvirtd.log" ] || tail -20 "$TMP/libvirtd.log" >&2'
 id cvmtest >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin cvmtest
 chmod 755 "$TMP"
 H="$TMP/home"

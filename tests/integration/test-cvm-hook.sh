@@ -3,12 +3,8 @@
 # DOMAIN OPERATION SUB-OPERATION EXTRA): allowed, refused, non-IGVM domains,
 # both ways of naming the IGVM file, broken policy, and the timing bound.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
+. tests/integration/lib.sh
 HOOK="$(pwd)/$BUILDDIR/cvm-qemu-hook"
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
 export CVM_POLICY_DIR="$TMP/policy.d"
 export CVM_HOOK_BUS="unix:path=$TMP/no-such-bus"
 mkdir -p "$CVM_POLICY_DIR"

@@ -4,16 +4,11 @@
 # and a Genoa chain or a time after the VCEK's expiry (--at); exit 2 for bad
 # expected-value hex or --at; without --roots, the data folder's AMD roots.
 set -u
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
+. tests/integration/lib.sh
 # The report and VCEKs (trustee) and AMD's roots (virtee/sev) are in the tree.
 CVM_SRCDIR=${CVM_SRCDIR:-$(pwd)}
 D="$CVM_SRCDIR/tests/data/third-party/trustee"
 ROOTS="$CVM_SRCDIR/tests/data/third-party/virtee-sev"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 R="$D/report-milan-v2.bin"
 M=$(od -An -tx1 -j 144 -N 48 "$R" | tr -d ' \n')

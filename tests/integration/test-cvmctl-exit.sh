@@ -14,18 +14,6 @@ export XDG_RUNTIME_DIR="$TMP/run"
 export CVM_LIBVIRT_URI=test:///default
 unset CVM_BUS
 
-# expect CODE PATTERN CVMCTL-ARGS...: cvmctl exits CODE and its stderr
-# matches PATTERN (grep -E).
-expect() {
-	code=$1; pattern=$2; shift 2
-	set +e
-	"$CVMCTL" "$@" >"$TMP/exit.out" 2>"$TMP/exit.err"
-	got=$?
-	set -e
-	[ "$got" -eq "$code" ] || fail "cvmctl $*: exit $got, not $code: $(cat "$TMP/exit.err")"
-	grep -Eq "$pattern" "$TMP/exit.err" || fail "cvmctl $*: stderr lacks /$pattern/: $(cat "$TMP/exit.err")"
-}
-
 write_record test 6695eb01-f6a4-8304-79aa-97f2502e193f running
 "$CVMCTL" igvm build examples/hello/manifest.json -o "$TMP/hello.igvm" >/dev/null || fail "igvm build"
 printf 'not an igvm file' >"$TMP/junk.igvm"
@@ -33,41 +21,64 @@ head -c 8192 /dev/zero >"$TMP/zero.fd"
 
 # --- 4: not found (guest, file), in-process
 for cmd in status stop forget; do
-	expect 4 "no guest named nosuch|nosuch" $cmd nosuch
+	expect_cvmctl 4 "no guest named nosuch|nosuch" $cmd nosuch
 done
-expect 4 "No such file" igvm inspect "$TMP/missing.igvm"
-expect 4 "No such file" fwupdate stage test "$TMP/missing.igvm"
-expect 4 "No such file" measure --ovmf "$TMP/missing.fd"
-expect 4 "No such file" igvm measure "$TMP/missing.igvm"
+expect_cvmctl 4 "No such file" igvm inspect "$TMP/missing.igvm"
+expect_cvmctl 4 "No such file" fwupdate stage test "$TMP/missing.igvm"
+expect_cvmctl 4 "No such file" measure --ovmf "$TMP/missing.fd"
+expect_cvmctl 4 "No such file" igvm measure "$TMP/missing.igvm"
+
+# --- 4: what only cvmd does, in-process: the error names cvmd, -v the path
+# taken (the operations table, cvmctl/ops.h, as for the guest commands)
+expect_in_process() { # PATTERN CVMCTL-ARGS...
+	expect_cvmctl 4 "$@"
+	grep -q "running in-process (state in $CVM_STATE_DIR)" "$TMP/err" ||
+		fail "cvmctl $*: -v does not say in-process: $(cat "$TMP/err")"
+}
+expect_in_process "counters are cvmd's" -v attest stats
+expect_in_process "in-process migration is cancelled with Ctrl-C" -v migrate status
+expect_in_process "in-process migration is cancelled with Ctrl-C" -v migrate status 1
+expect_in_process "in-process migration is cancelled with Ctrl-C" -v migrate cancel 1
+expect_in_process "detach needs cvmd" -v migrate test --to tcp:127.0.0.1:0 --detach
+# a migration in-process runs as a job of this cvmctl; its error exits as
+# that error does (no record: 4)
+expect_in_process "guest nosuch: .*No such file" -v migrate nosuch --to tcp:127.0.0.1:0
+grep -q '"phase":"failed"' "$TMP/out" || fail "in-process migrate status: $(cat "$TMP/out")"
 
 # --- 2: bad command line, whatever the command
 for platform_cmd in "measure --ovmf $TMP/zero.fd" "launch --igvm $TMP/hello.igvm --name g" \
 	"domxml --igvm $TMP/hello.igvm --name g"; do
 	# shellcheck disable=SC2086 # the words are the command and its options
-	expect 2 "unknown platform" $platform_cmd --platform bogus
+	expect_cvmctl 2 "unknown platform" $platform_cmd --platform bogus
 done
-expect 2 "Unknown option --bogus" list --bogus
-expect 2 "unknown command 'nosuchcmd'" nosuchcmd
-expect 2 "needs one valid guest name" status
-expect 2 "needs one valid guest name" stop 'bad/name'
+expect_cvmctl 2 "Unknown option --bogus" list --bogus
+expect_cvmctl 2 "unknown command 'nosuchcmd'" nosuchcmd
+expect_cvmctl 2 "needs one valid guest name" status
+expect_cvmctl 2 "needs one valid guest name" stop 'bad/name'
 
 # --- 1: the operation failed: the file is not IGVM (whichever command read
 # it; igvm validate, the checker, exits 3), a folder is not a file
-expect 1 "junk.igvm: IGVM rule" igvm inspect "$TMP/junk.igvm"
-expect 1 "junk.igvm: IGVM rule" igvm measure "$TMP/junk.igvm"
-expect 1 "junk.igvm: IGVM rule" igvm verify "$TMP/junk.igvm"
+expect_cvmctl 1 "junk.igvm: IGVM rule" igvm inspect "$TMP/junk.igvm"
+expect_cvmctl 1 "junk.igvm: IGVM rule" igvm measure "$TMP/junk.igvm"
+expect_cvmctl 1 "junk.igvm: IGVM rule" igvm verify "$TMP/junk.igvm"
 mkdir "$TMP/dir.igvm"
-expect 1 "dir.igvm" igvm inspect "$TMP/dir.igvm"
+expect_cvmctl 1 "dir.igvm" igvm inspect "$TMP/dir.igvm"
 
 # --- the same errors through cvmd: cvmd's remote errors map alike
 start_bus
 start_cvmd test:///default
 for cmd in status stop forget; do
-	expect 4 "nosuch" $cmd --bus "$BUS" nosuch
+	expect_cvmctl 4 "nosuch" $cmd --bus "$BUS" nosuch
 done
-expect 4 "No such file" fwupdate stage --bus "$BUS" test "$TMP/missing.igvm"
-expect 2 "unknown platform" launch --bus "$BUS" --igvm "$TMP/hello.igvm" --name g --platform bogus
+expect_cvmctl 4 "No such file" fwupdate stage --bus "$BUS" test "$TMP/missing.igvm"
+expect_cvmctl 2 "unknown platform" launch --bus "$BUS" --igvm "$TMP/hello.igvm" --name g --platform bogus
 # cvmd is needed and absent: 4
-expect 4 "cannot connect|not running" attest stats --bus "unix:path=$TMP/nobus"
+expect_cvmctl 4 "cannot connect|not running" attest stats --bus "unix:path=$TMP/nobus"
+# -v names the cvmd, as for the guest commands
+expect_cvmctl 0 "using cvmd on the $BUS bus" -v attest stats --bus "$BUS"
+expect_cvmctl 0 "using cvmd on the $BUS bus" -v migrate status --bus "$BUS"
+expect_cvmctl 4 "using cvmd on the $BUS bus" -v migrate cancel --bus "$BUS" 999
+grep -q "no migration job" "$TMP/err" || fail "migrate cancel 999: $(cat "$TMP/err")"
+expect_cvmctl 4 "using cvmd on the $BUS bus" -v migrate nosuch --bus "$BUS" --to tcp:127.0.0.1:0
 
 echo "test-cvmctl-exit: ok"

@@ -3,22 +3,10 @@
 # --svsm-device on real files: descriptor folders given by CVM_FIRMWARE_DIRS
 # (never the host's); a bad --svsm-device.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
+. tests/integration/lib.sh
 export CVM_STATE_DIR="$TMP/state" XDG_RUNTIME_DIR="$TMP/run" CVM_BUS="unix:path=$TMP/no-bus"
 mkdir -p "$CVM_STATE_DIR" "$XDG_RUNTIME_DIR"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-	want=$1; shift
-	set +e
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	got=$?
-	set -e
-	[ "$got" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "exit $got (want $want): $*"; }
-}
 # check PYTHON-EXPR...: each expression holds for d, the JSON in $TMP/out
 # (one python3 for them all: it is slow to start on a loaded machine)
 check() {

@@ -8,15 +8,11 @@
 #     host itself refuses;
 #  4. a missing or malformed facts file is refused, naming it.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-TMP=$(mktemp -d)
+. tests/integration/lib.sh
 export CVM_STATE_DIR="$TMP/state"
 CONNECT="--connect=qemu:///embed?root=$TMP/libvirt"
 # A URI no driver takes: --host-facts must not connect at all.
 NOWHERE="--connect=cvm-nowhere:///"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-trap 'rm -rf "$TMP"' EXIT INT TERM
 
 "$CVMCTL" igvm build examples/hello/manifest.json -o "$TMP/hello.igvm" >/dev/null
 "$CVMCTL" host --json "$CONNECT" >"$TMP/here.json" 2>"$TMP/err" || fail "host --json: $(cat "$TMP/err")"

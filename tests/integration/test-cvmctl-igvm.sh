@@ -2,21 +2,7 @@
 # cvmctl igvm: build, inspect, validate and diff on real files, checking the
 # exit codes and the real output (JSON parsed with python3).
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect CODE CMD...: run CMD, check its exit code; output in $TMP/out, $TMP/err
-expect() {
-	want=$1; shift
-	set +e
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	got=$?
-	set -e
-	[ "$got" -eq "$want" ] || { cat "$TMP/out" "$TMP/err" >&2; fail "exit $got (want $want): $*"; }
-}
+. tests/integration/lib.sh
 
 # --- help
 expect 0 "$CVMCTL" --help

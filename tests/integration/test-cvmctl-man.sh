@@ -6,12 +6,8 @@
 # so that a new command or option without its documentation fails here.
 # The page must also render with man(1) and carry the exit-code table.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
+. tests/integration/lib.sh
 MAN="$(pwd)/$BUILDDIR/man/cvmctl.1"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -s "$MAN" ] || fail "no $MAN (make builds it from docs/cvmctl.md with pandoc)"
 [ "$MAN" -nt docs/cvmctl.md ] || fail "$MAN is older than docs/cvmctl.md: run make"
 

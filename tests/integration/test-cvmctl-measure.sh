@@ -5,13 +5,8 @@
 # input fails cleanly; --explain gives a reproducing command line (exit 0) or
 # the nearest candidates for a flipped bit (exit 3).
 set -u
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
+. tests/integration/lib.sh
 OVMF=/usr/share/ovmf/OVMF.fd
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 ovmf=$("$CVMCTL" measure --ovmf "$OVMF" --vcpus 4 --guest-features 0x21) || fail "measure --ovmf"
 [ ${#ovmf} -eq 96 ] || fail "SNP digest '$ovmf' is not 48 bytes of hex"

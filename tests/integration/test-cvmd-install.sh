@@ -5,10 +5,7 @@
 # for PREFIX=/usr/local and /opt/cvm. systemd-sysusers and systemd-tmpfiles,
 # run on the DESTDIR, create the cvm group and the 0711 state folder.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/integration/lib.sh
 
 make --no-print-directory BUILDDIR="$BUILDDIR" PREFIX=/usr DESTDIR="$TMP/root" install >"$TMP/log" 2>&1 ||
 	{ cat "$TMP/log" >&2; fail "make install"; }

@@ -52,7 +52,7 @@ launch g1
 "$SIM" dest "$TMP/g1.d.mem" $PAGE 20000 >"$TMP/simd" & SD=$!
 "$SIM" source "$TMP/g1.s.mem" $PAGE 3000 7 20000 >"$TMP/sims" & SS=$!
 SIMS="$SIMS $SD $SS"
-"$CVMCTL" migrate g1 --bus "$BUS" --to tcp:127.0.0.1:0 --source-memory "$TMP/g1.s.mem" \
+"$CVMCTL" -v migrate g1 --bus "$BUS" --to tcp:127.0.0.1:0 --source-memory "$TMP/g1.s.mem" \
 	--dest-memory "$TMP/g1.d.mem" --dest-page-gpa $PAGE --timeout 20000 >"$TMP/mig.json" 2>"$TMP/mig.err" ||
 	fail "migrate g1: $(cat "$TMP/mig.err" "$TMP/mig.json")"
 wait "$SD" || fail "destination simulator: $(cat "$TMP/simd")"
@@ -66,7 +66,7 @@ assert s["phase"] == "completed" and s["mode"] == "relay", s
 assert s["blocks"] == 3000 and s["bytes"] == 3000 * 2048, s
 assert s["dest-name"] == "g1-incoming", s
 PY
-grep -q "running in-process" "$TMP/mig.err" && fail "migrate did not go through cvmd"
+grep -qx "cvmctl: using cvmd on the $BUS bus" "$TMP/mig.err" || fail "migrate -v: $(cat "$TMP/mig.err")"
 gone g1 || fail "the source guest g1 was not stopped and forgotten"
 running g1-incoming || fail "the destination guest is not running"
 call /org/cvm/Cvmd1 org.cvm.Cvmd1.Manager.ListGuests
@@ -123,7 +123,8 @@ call "$G3" org.cvm.Cvmd1.FirmwareUpdate.Stage "$TMP/hello.igvm"
 grep -q org.cvm.Cvmd1.Error.Busy "$TMP/out" || fail "Stage during migration: $(cat "$TMP/out")"
 grep -q staged "$CVM_STATE_DIR/guests/g3.json" && fail "Stage during migration wrote the record"
 running g3 || fail "g3 changed while refused calls were made"
-"$CVMCTL" migrate cancel --bus "$BUS" "$ID" || fail "cancel"
+"$CVMCTL" -v migrate cancel --bus "$BUS" "$ID" 2>"$TMP/cancel.err" || fail "cancel: $(cat "$TMP/cancel.err")"
+grep -qx "cvmctl: using cvmd on the $BUS bus" "$TMP/cancel.err" || fail "migrate cancel -v: $(cat "$TMP/cancel.err")"
 wait_phase "$ID" cancelled "$TMP/st3.json" || fail "not cancelled: $(cat "$TMP/st3.json")"
 grep -q 'org.cvm.Cvmd1.Error.Cancelled' "$TMP/st3.json" || fail "error name: $(cat "$TMP/st3.json")"
 running g3 || fail "the source guest g3 is not running after cancel"

@@ -10,12 +10,9 @@
 # The package's objects are kept in BUILDDIR/deb between runs (debian/rules
 # CVM_DEB_BUILDDIR), so only the first run compiles everything.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
 CVM_SRCDIR=${CVM_SRCDIR:-$(pwd)}
 cd "$CVM_SRCDIR"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/integration/lib.sh
 
 for t in dpkg-buildpackage dh dpkg-deb; do
 	command -v "$t" >/dev/null || fail "$t missing (scripts/deps.sh installs debhelper)"

@@ -5,19 +5,15 @@
 # the record's image and digest are B's; rollback brings A back. A staged
 # image that is not valid IGVM is refused and changes nothing.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-TMP=$(mktemp -d)
+. tests/integration/lib.sh
 export CVM_STATE_DIR="$TMP/state"
 BUS="--bus=unix:path=$TMP/no-bus"
 CONNECT="--connect=qemu:///embed?root=$CVM_STATE_DIR/libvirt"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cleanup() {
+stop_guest() {
 	"$CVMCTL" forget --force "$BUS" "$CONNECT" fw >/dev/null 2>&1 || true
 	pkill -f "qemu-system.*$TMP" 2>/dev/null || true
-	rm -rf "$TMP"
 }
-trap cleanup EXIT INT TERM
+CLEANUP_HOOK=stop_guest
 
 # The hello program with its line replaced (same length keeps the code valid).
 python3 - examples/hello/manifest.json "$TMP" <<'PY'

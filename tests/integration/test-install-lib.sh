@@ -4,10 +4,7 @@
 # and cvm.pc; a program built against the installed tree with pkg-config
 # links, runs and reads an IGVM file.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/integration/lib.sh
 
 make --no-print-directory BUILDDIR="$BUILDDIR" PREFIX=/opt/cvm DESTDIR="$TMP/root" install >"$TMP/log" 2>&1 ||
 	{ cat "$TMP/log" >&2; fail "make install"; }

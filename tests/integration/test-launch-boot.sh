@@ -10,21 +10,17 @@
 #     and a guest stopped on purpose carries no QEMU log.
 # Every QEMU started here is stopped here; none may be left.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-TMP=$(mktemp -d)
+. tests/integration/lib.sh
 export CVM_STATE_DIR="$TMP/state"
 ROOT="$CVM_STATE_DIR/libvirt"
 # Never reach a cvmd or a system libvirtd of the machine running the tests.
 BUS="--bus=unix:path=$TMP/no-bus"
 CONNECT="--connect=qemu:///embed?root=$ROOT"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cleanup() {
+stop_guests() {
 	for g in hello crash ovmf; do "$CVMCTL" forget --force "$BUS" "$CONNECT" "$g" >/dev/null 2>&1 || true; done
 	pkill -f "qemu-system.*$TMP" 2>/dev/null || true
-	rm -rf "$TMP"
 }
-trap cleanup EXIT INT TERM
+CLEANUP_HOOK=stop_guests
 
 # wait_log NAME PATTERN SECONDS
 wait_log() {

@@ -6,10 +6,7 @@
 # through the 0711 state directories cvm creates). A state directory that
 # user cannot reach keeps QEMU as root, as before.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-TMP=$(mktemp -d)
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/integration/lib.sh
 # make check runs as root after scripts/deps.sh, which creates the user.
 [ "$(id -u)" = 0 ] || fail "needs root (an unprivileged driver runs QEMU as its caller)"
 QUID=$(id -u libvirt-qemu 2>/dev/null) || fail "no libvirt-qemu user (scripts/deps.sh creates it)"
@@ -21,22 +18,13 @@ ROOT="$CVM_STATE_DIR/libvirt"
 BUS="--bus=unix:path=$TMP/no-bus"
 CONNECT="--connect=qemu:///embed?root=$ROOT"
 qemu_pids() { pgrep -f "qemu-system.*$TMP" || true; }
-cleanup() {
+stop_guests() {
 	"$CVMCTL" forget --force "$BUS" "$CONNECT" user1 >/dev/null 2>&1 || true
 	"$CVMCTL" forget --force "$BUS" "--connect=qemu:///embed?root=$TMP/private/state/libvirt" user2 >/dev/null 2>&1 || true
 	for p in $(qemu_pids); do kill "$p" 2>/dev/null || true; done
-	rm -rf "$TMP"
 }
-trap cleanup EXIT INT TERM
+CLEANUP_HOOK=stop_guests
 
-# within SECONDS CMD...: polls CMD every 0.25 s until it succeeds
-within() {
-	n=$(($1 * 4)); shift
-	until "$@"; do
-		n=$((n - 1)); [ $n -gt 0 ] || return 1
-		sleep 0.25
-	done
-}
 said_hello() { "$CVMCTL" console --no-follow "$BUS" "$1" 2>/dev/null | grep -q 'Hello from a cvm IGVM guest'; }
 no_qemu() { [ -z "$(qemu_pids)" ]; }
 # qemu_uid: the real and effective uid of the one QEMU under $TMP

@@ -13,14 +13,6 @@ URI="qemu:///embed?root=$CVM_STATE_DIR/libvirt"
 qemu_pids() { pgrep -f "qemu-system.*$TMP" || true; }
 CLEANUP_HOOK='for p in $(qemu_pids); do kill -9 "$p" 2>/dev/null; done'
 
-# within SECONDS CMD...: polls CMD every 0.2 s until it succeeds
-within() {
-	n=$(($1 * 5)); shift
-	until "$@"; do
-		n=$((n - 1)); [ $n -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
 hellos() { grep -c 'Hello from a cvm IGVM guest' "$CVM_STATE_DIR/guests.d/lc1/serial.log" 2>/dev/null || echo 0; }
 said_hello() { [ "$(hellos)" -ge "$1" ]; }
 no_qemu() { [ -z "$(qemu_pids)" ]; }

@@ -8,17 +8,11 @@
 # left running and the source page is handed back to the SVSM (status
 # NOT_STARTED).
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-SIM="$(pwd)/$BUILDDIR/tests/helpers/svsm-sim"
-TMP=$(mktemp -d)
+. tests/integration/lib.sh
+SIM="$HELPERS/svsm-sim"
 PIDS=""
-fail() { echo "FAIL: $*" >&2; for f in "$TMP"/*.err; do [ -s "$f" ] && sed "s/^/$(basename "$f"): /" "$f" >&2; done; exit 1; }
-cleanup() {
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+FAIL_HOOK='for f in "$TMP"/*.err; do [ ! -s "$f" ] || sed "s/^/$(basename "$f"): /" "$f" >&2; done'
+CLEANUP_HOOK='for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done'
 PAGE=0x10000
 
 # relay_dest NAME URI [EXTRA...]: start a destination relay; sets DURI

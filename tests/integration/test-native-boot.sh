@@ -7,16 +7,10 @@
 #     and the vCPU count from a parameter area, so both must be in place.
 # QEMU is stopped however this ends.
 set -eu
-BUILDDIR=${BUILDDIR:-build}
-CVMCTL="$(pwd)/$BUILDDIR/cvmctl"
-TRANSLATE="$(pwd)/$BUILDDIR/tests/helpers/native-translate"
-TMP=$(mktemp -d)
+. tests/integration/lib.sh
+TRANSLATE="$HELPERS/native-translate"
 QPID=
-cleanup() {
-	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
+CLEANUP_HOOK='[ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null'
 
 # boot NAME VCPUS EXPECTED-LINE...
 boot() {

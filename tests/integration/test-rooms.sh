@@ -7,10 +7,7 @@
 # installed header that belongs to no room.
 set -eu
 SRC=${CVM_SRCDIR:-$(pwd)}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/integration/lib.sh
 
 sh "$SRC/scripts/check-rooms.sh" "$SRC" >"$TMP/tree.out" 2>&1 ||
 	fail "the tree breaks its rooms: $(cat "$TMP/tree.out")"

@@ -25,9 +25,8 @@ cvmt_load_kind_parse(const char *name, CvmtLoadKind *out)
 	return FALSE;
 }
 
-/* A whole valid request as the service's client sends it. */
-static GBytes *
-request(CvmtLoadKind kind)
+GBytes *
+cvmt_load_request(CvmtLoadKind kind)
 {
 	if (kind == CVMT_LOAD_PROXY) {
 		CvmIgvmAttestRequest req = {.header_version = 2, .request_type = 1, .report_type = 2, .hash_type = 1,
@@ -57,6 +56,7 @@ request(CvmtLoadKind kind)
 	CvmQgsMessage m = {.type = CVM_QGS_GET_QUOTE_REQ, .data = g_bytes_new(report, sizeof report)};
 	GBytes *framed = cvm_qgs_message_encode(&m, NULL);
 	cvm_qgs_message_clear(&m);
+	g_assert_nonnull(framed);
 	return framed;
 }
 
@@ -154,7 +154,7 @@ read_answer(CvmtLoadKind kind, int fd)
 gboolean
 cvmt_load_ask(CvmtLoadKind kind, const char *path, guint timeout_ms)
 {
-	g_autoptr(GBytes) req = request(kind);
+	g_autoptr(GBytes) req = cvmt_load_request(kind);
 	int fd = connect_to(path, timeout_ms);
 
 	if (fd < 0)
@@ -191,7 +191,7 @@ static gpointer
 churn_thread(gpointer data)
 {
 	Work *w = data;
-	g_autoptr(GBytes) req = request(w->kind);
+	g_autoptr(GBytes) req = cvmt_load_request(w->kind);
 	gsize len;
 	const guint8 *p = g_bytes_get_data(req, &len);
 
@@ -224,7 +224,7 @@ static gpointer
 concurrent_thread(gpointer data)
 {
 	Work *w = data;
-	g_autoptr(GBytes) req = request(w->kind);
+	g_autoptr(GBytes) req = cvmt_load_request(w->kind);
 	g_autofree int *fds = g_new(int, w->n);
 
 	for (guint i = 0; i < w->n; i++) {
@@ -268,7 +268,7 @@ cvmt_load_concurrent(CvmtLoadKind kind, const char *path, guint n, guint threads
 int *
 cvmt_load_stall(CvmtLoadKind kind, const char *path, guint n)
 {
-	g_autoptr(GBytes) req = request(kind);
+	g_autoptr(GBytes) req = cvmt_load_request(kind);
 	int *fds = g_new(int, n);
 
 	for (guint i = 0; i < n; i++) {
@@ -303,7 +303,7 @@ cvmt_load_closed_by_peer(int fd, guint timeout_ms)
 gint64
 cvmt_load_trickle(CvmtLoadKind kind, const char *path, guint every_ms, guint limit_ms)
 {
-	g_autoptr(GBytes) req = request(kind);
+	g_autoptr(GBytes) req = cvmt_load_request(kind);
 	gsize len;
 	const guint8 *p = g_bytes_get_data(req, &len);
 	gint64 start = g_get_monotonic_time();
@@ -379,7 +379,7 @@ static gpointer
 mutate_thread(gpointer data)
 {
 	MutateWork *w = data;
-	g_autoptr(GBytes) req = request(w->kind);
+	g_autoptr(GBytes) req = cvmt_load_request(w->kind);
 	g_autoptr(GRand) rand = g_rand_new_with_seed(w->seed + w->first);
 	guint8 buf[4096];
 

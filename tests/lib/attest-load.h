@@ -12,6 +12,11 @@ typedef enum { CVMT_LOAD_PROXY, CVMT_LOAD_CERTS, CVMT_LOAD_QGS } CvmtLoadKind;
 /* "proxy", "certs" or "qgs"; FALSE for anything else. */
 gboolean cvmt_load_kind_parse(const char *name, CvmtLoadKind *out);
 
+/* A whole valid request, framed as the service's client sends it (for QGS:
+ * a GET_QUOTE_REQ with a 1024-byte report, what QEMU forwards). The one
+ * request builder of the tests; never NULL. */
+GBytes *cvmt_load_request(CvmtLoadKind kind);
+
 /* One valid request on a new connection to the unix socket @path: TRUE when
  * a well-formed answer came back within @timeout_ms. */
 gboolean cvmt_load_ask(CvmtLoadKind kind, const char *path, guint timeout_ms);
