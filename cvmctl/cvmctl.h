@@ -48,7 +48,7 @@ int cvmctl_migrate_cancel(int argc, char **argv);
 /* The IGVM file of --firmware auto (the first host descriptor that can
  * launch @platform) or NAME (a descriptor's file name) (cvmctl/launch-firmware.c). */
 #include <cvm/launch.h>
-gchar *cvmctl_launch_firmware(const char *choice, CvmLaunchPlatform platform, GError **error);
+gchar *cvmctl_launch_firmware(const char *choice, CvmPlatform platform, GError **error);
 
 /* Shared helpers (cvmctl/common.c). */
 

@@ -4,24 +4,12 @@
 
 #include <string.h>
 
-static const char *const platform_names[] = { "native", "vsm", "sev-snp", "tdx",
-					      "sev", "sev-es", "cca" };
-
 const char *
 cvmctl_igvm_platform_name(guint type)
 {
-	return type < G_N_ELEMENTS(platform_names) ? platform_names[type] : NULL;
-}
+	CvmPlatform p;
 
-gboolean
-cvmctl_igvm_platform_from_name(const char *name, CvmIgvmPlatformType *type)
-{
-	for (guint i = 0; i < G_N_ELEMENTS(platform_names); i++)
-		if (g_ascii_strcasecmp(name, platform_names[i]) == 0) {
-			*type = (CvmIgvmPlatformType)i;
-			return TRUE;
-		}
-	return FALSE;
+	return type <= G_MAXUINT8 && cvm_igvm_platform_from_wire((guint8)type, &p) ? cvm_platform_to_string(p) : NULL;
 }
 
 const char *
@@ -72,7 +60,7 @@ cvmctl_igvm_header_mask(const CvmctlIgvmHeader *h, guint32 *mask)
 }
 
 guint32
-cvmctl_igvm_platform_mask(const CvmctlIgvmFile *file, CvmIgvmPlatformType type)
+cvmctl_igvm_platform_mask(const CvmctlIgvmFile *file, CvmPlatform type)
 {
 	for (guint i = 0; i < file->headers->len; i++) {
 		const CvmctlIgvmHeader *h = &g_array_index(file->headers, CvmctlIgvmHeader, i);
@@ -81,7 +69,7 @@ cvmctl_igvm_platform_mask(const CvmctlIgvmFile *file, CvmIgvmPlatformType type)
 		if (h->type != CVM_IGVM_VHT_SUPPORTED_PLATFORM || h->length < sizeof(p))
 			continue;
 		memcpy(&p, h->payload, sizeof(p));
-		if (p.platform_type == type)
+		if (p.platform_type == cvm_igvm_platform_to_wire(type))
 			return cvm_le32(p.compatibility_mask);
 	}
 	return 0;
@@ -93,11 +81,13 @@ cvmctl_igvm_mask_names(const CvmctlIgvmFile *file, guint32 mask)
 	g_autoptr(GString) s = g_string_new(NULL);
 	guint32 named = 0;
 
-	for (guint t = 0; t < G_N_ELEMENTS(platform_names); t++) {
-		guint32 m = cvmctl_igvm_platform_mask(file, t);
+	/* In wire number order, as the file format lists the platforms. */
+	for (guint w = 0; w < CVM_IGVM_PLATFORM_WIRE_NONE; w++) {
+		CvmPlatform p;
+		guint32 m = cvm_igvm_platform_from_wire((guint8)w, &p) ? cvmctl_igvm_platform_mask(file, p) : 0;
 
 		if (m != 0 && (mask & m) != 0) {
-			g_string_append_printf(s, "%s%s", s->len ? "," : "", platform_names[t]);
+			g_string_append_printf(s, "%s%s", s->len ? "," : "", cvm_platform_to_string(p));
 			named |= m;
 		}
 	}
@@ -118,7 +108,7 @@ cvmctl_igvm_policy_bits(const CvmctlIgvmFile *file, guint32 mask, guint64 policy
 {
 	json_object *arr = json_object_new_array();
 
-	if ((mask & cvmctl_igvm_platform_mask(file, CVM_IGVM_PLATFORM_SEV_SNP)) != 0) {
+	if ((mask & cvmctl_igvm_platform_mask(file, CVM_PLATFORM_SEV_SNP)) != 0) {
 		g_autofree gchar *minor = g_strdup_printf(
 			"abi_minor=%u", (guint)(policy & CVM_SNP_POLICY_ABI_MINOR_MASK));
 		g_autofree gchar *major = g_strdup_printf(
@@ -133,7 +123,7 @@ cvmctl_igvm_policy_bits(const CvmctlIgvmFile *file, guint32 mask, guint64 policy
 		add_bit(arr, policy, CVM_SNP_POLICY_SINGLE_SOCKET, "single_socket");
 		if ((policy & ~0x1FFFFFull) != 0)
 			add_bit(arr, policy, policy & ~0x1FFFFFull, "unknown_bits");
-	} else if ((mask & cvmctl_igvm_platform_mask(file, CVM_IGVM_PLATFORM_TDX)) != 0) {
+	} else if ((mask & cvmctl_igvm_platform_mask(file, CVM_PLATFORM_TDX)) != 0) {
 		add_bit(arr, policy, CVM_TDX_POLICY_DEBUG_ALLOWED, "debug_allowed");
 		add_bit(arr, policy, CVM_TDX_POLICY_SEPT_VE_DISABLE, "sept_ve_disable");
 		add_bit(arr, policy, CVM_TDX_POLICY_MIGRATABLE, "migratable");

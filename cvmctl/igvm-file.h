@@ -41,12 +41,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmctlIgvmFile, cvmctl_igvm_file_free)
 /* The compatibility mask of @h, and whether it has one. */
 gboolean cvmctl_igvm_header_mask(const CvmctlIgvmHeader *h, guint32 *mask);
 /* The mask of platform @type declared in @file, 0 if none. */
-guint32 cvmctl_igvm_platform_mask(const CvmctlIgvmFile *file, CvmIgvmPlatformType type);
+guint32 cvmctl_igvm_platform_mask(const CvmctlIgvmFile *file, CvmPlatform type);
 
 /* Names: "sev-snp", "normal"; NULL when unknown (header types:
- * cvm_igvm_header_type_name()). */
+ * cvm_igvm_header_type_name()). The platform's is that of the wire
+ * platform_type @type. */
 const char *cvmctl_igvm_platform_name(guint type);
-gboolean cvmctl_igvm_platform_from_name(const char *name, CvmIgvmPlatformType *type);
 const char *cvmctl_igvm_page_type_name(guint type);
 /* Platform names of the platforms in @mask, "sev-snp,native". */
 gchar *cvmctl_igvm_mask_names(const CvmctlIgvmFile *file, guint32 mask);

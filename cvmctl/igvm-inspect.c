@@ -151,12 +151,10 @@ cvmctl_igvm_inspect(int argc, char **argv)
 	if (file == NULL)
 		return cvmctl_error(error);
 	if (platform != NULL) {
-		CvmIgvmPlatformType type;
+		CvmPlatform type;
 
-		if (!cvmctl_igvm_platform_from_name(platform, &type)) {
-			g_set_error(&error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown platform '%s'", platform);
+		if (!cvm_platform_from_string(platform, &type, &error))
 			return cvmctl_error(error);
-		}
 		filter = cvmctl_igvm_platform_mask(file, type);
 		if (filter == 0) {
 			g_set_error(&error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "%s declares no %s platform", argv[1],
