@@ -111,6 +111,10 @@ gboolean cvmctl_print_failure(struct json_object *status);
  * @option, the value and the allowed range. */
 gboolean cvmctl_check_range(const char *option, gint64 value, gint64 min, gint64 max, GError **error);
 
+/* @argc is @want_args and argv[1] a valid guest name; else prints @usage
+ * (with cvm_name_check()'s message for a bad name) and returns FALSE. */
+gboolean cvmctl_guest_arg(int argc, char **argv, int want_args, const char *usage);
+
 /* Exactly 2 * @len hex digits of @hex into @out; @what names the option in
  * the CVM_ERROR_INVALID_ARGUMENT message. */
 gboolean cvmctl_parse_hex(const char *hex, guint8 *out, gsize len, const char *what, GError **error);

@@ -87,11 +87,7 @@ parse_guest(int *argc, char ***argv, const char *what, int want_args, gboolean l
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, argc, argv))
 		return FALSE;
-	if (*argc != want_args || !cvm_name_is_valid((*argv)[1])) {
-		fprintf(stderr, "cvmctl: %s\n", what);
-		return FALSE;
-	}
-	return TRUE;
+	return cvmctl_guest_arg(*argc, *argv, want_args, what);
 }
 
 /* @method (a FirmwareUpdate method) through the guest operations, then
