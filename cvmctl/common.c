@@ -166,6 +166,17 @@ cvmctl_check_range(const char *option, gint64 value, gint64 min, gint64 max, GEr
 }
 
 gboolean
+cvmctl_guest_arg(int argc, char **argv, int want_args, const char *usage)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (argc == want_args && cvm_name_check("guest name", argv[1], &error))
+		return TRUE;
+	fprintf(stderr, "cvmctl: %s%s%s\n", usage, error ? ": " : "", error ? error->message : "");
+	return FALSE;
+}
+
+gboolean
 cvmctl_parse_size(const char *text, guint64 *out, GError **error)
 {
 	static const char suffixes[] = "KMGT";

@@ -125,10 +125,8 @@ cvmctl_cmd_console(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
 		return CVMCTL_EXIT_USAGE;
-	if (argc != 2 || !cvm_name_is_valid(argv[1])) {
-		fprintf(stderr, "cvmctl: console needs one valid guest name\n");
+	if (!cvmctl_guest_arg(argc, argv, 2, "console needs one valid guest name"))
 		return CVMCTL_EXIT_USAGE;
-	}
 	ops = cvmctl_ops_open(bus, NULL);
 	path = cvmctl_ops_serial_log(ops, argv[1], &error);
 	if (path == NULL)

@@ -48,7 +48,7 @@ int cvmctl_migrate_cancel(int argc, char **argv);
 /* The IGVM file of --firmware auto (the first host descriptor that can
  * launch @platform) or NAME (a descriptor's file name) (cvmctl/launch-firmware.c). */
 #include <cvm/launch.h>
-gchar *cvmctl_launch_firmware(const char *choice, CvmLaunchPlatform platform, GError **error);
+gchar *cvmctl_launch_firmware(const char *choice, CvmPlatform platform, GError **error);
 
 /* Shared helpers (cvmctl/common.c). */
 
@@ -110,6 +110,10 @@ gboolean cvmctl_print_failure(struct json_object *status);
 /* @value within [@min, @max], else CVM_ERROR_INVALID_ARGUMENT naming
  * @option, the value and the allowed range. */
 gboolean cvmctl_check_range(const char *option, gint64 value, gint64 min, gint64 max, GError **error);
+
+/* @argc is @want_args and argv[1] a valid guest name; else prints @usage
+ * (with cvm_name_check()'s message for a bad name) and returns FALSE. */
+gboolean cvmctl_guest_arg(int argc, char **argv, int want_args, const char *usage);
 
 /* Exactly 2 * @len hex digits of @hex into @out; @what names the option in
  * the CVM_ERROR_INVALID_ARGUMENT message. */

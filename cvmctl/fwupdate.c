@@ -33,7 +33,7 @@ decode(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *data = NULL;
 	gsize len = 0;
-	CvmFwupdateGuest guest = {.platform = CVM_LAUNCH_PLATFORM_NATIVE, .launched_with_igvm = TRUE};
+	CvmFwupdateGuest guest = {.platform = CVM_PLATFORM_NATIVE, .launched_with_igvm = TRUE};
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, &argc, &argv))
@@ -47,7 +47,8 @@ decode(int argc, char **argv)
 	if (!cvmctl_check_range("--vcpus", vcpus, 1, CVM_LAUNCH_MAX_VCPUS, &error))
 		return cvmctl_error(error);
 	guest.vcpus = (guint)vcpus;
-	if (platform != NULL && !cvm_launch_platform_from_string(platform, &guest.platform, &error))
+	if (platform != NULL && (!cvm_platform_from_string(platform, &guest.platform, &error) ||
+				 !cvm_launch_platform_check(guest.platform, &error)))
 		return cvmctl_error(error);
 	if (!g_file_get_contents(request, &data, &len, &error))
 		return cvmctl_error(error);
@@ -86,11 +87,7 @@ parse_guest(int *argc, char ***argv, const char *what, int want_args, gboolean l
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cvmctl_parse_options(ctx, argc, argv))
 		return FALSE;
-	if (*argc != want_args || !cvm_name_is_valid((*argv)[1])) {
-		fprintf(stderr, "cvmctl: %s\n", what);
-		return FALSE;
-	}
-	return TRUE;
+	return cvmctl_guest_arg(*argc, *argv, want_args, what);
 }
 
 /* @method (a FirmwareUpdate method) through the guest operations, then

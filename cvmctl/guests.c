@@ -49,11 +49,9 @@ parse_named(int *argc, char ***argv, const char *what, const char *const *mine, 
 {
 	if (!parse(argc, argv, what, mine, force_means, o))
 		return FALSE;
-	if (*argc != 2 || !cvm_name_is_valid((*argv)[1])) {
-		fprintf(stderr, "cvmctl: %s needs one valid guest name\n", (*argv)[0]);
-		return FALSE;
-	}
-	return TRUE;
+	g_autofree gchar *usage = g_strdup_printf("%s needs one valid guest name", (*argv)[0]);
+
+	return cvmctl_guest_arg(*argc, *argv, 2, usage);
 }
 
 json_object *

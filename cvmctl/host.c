@@ -17,9 +17,9 @@ platforms(const CvmHostInfo *host)
 {
 	json_object *a = json_object_new_array();
 
-	for (CvmLaunchPlatform p = CVM_LAUNCH_PLATFORM_NATIVE; p <= CVM_LAUNCH_PLATFORM_TDX; p++)
-		if (cvm_launch_host_supports(host, p, NULL))
-			json_object_array_add(a, json_object_new_string(cvm_launch_platform_to_string(p)));
+	for (const CvmPlatform *p = cvm_launch_platforms(); *p != CVM_PLATFORM_AUTO; p++)
+		if (cvm_launch_host_supports(host, *p, NULL))
+			json_object_array_add(a, json_object_new_string(cvm_platform_to_string(*p)));
 	return a;
 }
 
@@ -39,9 +39,9 @@ print_text(const CvmHostInfo *h)
 	printf("kvm %s, sev %s, sev-snp %s, tdx %s, snp-id-block %s\n", h->kvm ? "yes" : "no", h->sev ? "yes" : "no",
 	       h->sev_snp ? "yes" : "no", h->tdx ? "yes" : "no", h->snp_id_block ? "yes" : "no");
 	printf("platforms:");
-	for (CvmLaunchPlatform p = CVM_LAUNCH_PLATFORM_NATIVE; p <= CVM_LAUNCH_PLATFORM_TDX; p++) {
-		if (cvm_launch_host_supports(h, p, NULL))
-			printf(" %s", cvm_launch_platform_to_string(p));
+	for (const CvmPlatform *p = cvm_launch_platforms(); *p != CVM_PLATFORM_AUTO; p++) {
+		if (cvm_launch_host_supports(h, *p, NULL))
+			printf(" %s", cvm_platform_to_string(*p));
 	}
 	printf("\n");
 }

@@ -39,23 +39,21 @@ parse_wrap_platforms(const char *list, guint *out, GError **error)
 {
 	g_auto(GStrv) names = g_strsplit(list ? list : "sev-snp", ",", -1);
 
+	const guint wrappable = CVM_OVMF_WRAP_SEV_SNP | CVM_OVMF_WRAP_SEV_ES | CVM_OVMF_WRAP_SEV |
+				CVM_OVMF_WRAP_TDX | CVM_OVMF_WRAP_NATIVE;
+
 	*out = 0;
 	for (gsize i = 0; names[i] != NULL; i++) {
-		if (g_str_equal(names[i], "sev-snp") || g_str_equal(names[i], "snp"))
-			*out |= CVM_OVMF_WRAP_SEV_SNP;
-		else if (g_str_equal(names[i], "sev-es"))
-			*out |= CVM_OVMF_WRAP_SEV_ES;
-		else if (g_str_equal(names[i], "native"))
-			*out |= CVM_OVMF_WRAP_NATIVE;
-		else if (g_str_equal(names[i], "tdx"))
-			*out |= CVM_OVMF_WRAP_TDX;
-		else if (g_str_equal(names[i], "sev"))
-			*out |= CVM_OVMF_WRAP_SEV;
-		else {
+		CvmPlatform p;
+
+		if (!cvm_platform_from_string(names[i], &p, error))
+			return FALSE;
+		if (!(wrappable & CVM_OVMF_WRAP_FLAG(p))) {
 			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-				    "unknown platform '%s' (expected sev-snp, sev-es, sev, tdx, native)", names[i]);
+				    "--platforms: OVMF is not wrapped for %s", cvm_platform_to_string(p));
 			return FALSE;
 		}
+		*out |= CVM_OVMF_WRAP_FLAG(p);
 	}
 	return TRUE;
 }

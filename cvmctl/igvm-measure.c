@@ -17,7 +17,7 @@ print_json(GBytes *file, const CvmMeasureOptions *o)
 	CvmDigest digests[4];
 	gsize n = 0;
 
-	for (int p = CVM_MEASURE_SEV_SNP; p <= CVM_MEASURE_TDX; p++) {
+	for (CvmPlatform p = CVM_PLATFORM_SEV_SNP; p <= CVM_PLATFORM_TDX; p++) {
 		CvmMeasureOptions po = *o;
 		po.platform = p;
 		po.trace = NULL;

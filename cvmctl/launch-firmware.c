@@ -7,7 +7,7 @@
 #include <cvm/firmware.h>
 
 gchar *
-cvmctl_launch_firmware(const char *choice, CvmLaunchPlatform platform, GError **error)
+cvmctl_launch_firmware(const char *choice, CvmPlatform platform, GError **error)
 {
 	g_auto(GStrv) dirs = cvm_firmware_default_dirs();
 	g_autoptr(GPtrArray) list = cvm_firmware_list((const char *const *)dirs, error);

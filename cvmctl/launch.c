@@ -98,7 +98,8 @@ make_spec(LaunchOpts *o, GError **error)
 			    "--name NAME and one of --igvm FILE and --firmware auto|NAME are required");
 		return FALSE;
 	}
-	if (o->platform != NULL && !cvm_launch_platform_from_string(o->platform, &s->platform, error))
+	if (o->platform != NULL && (!cvm_platform_from_string(o->platform, &s->platform, error) ||
+				    !cvm_launch_platform_check(s->platform, error)))
 		return FALSE;
 	if (o->firmware != NULL && (o->igvm = cvmctl_launch_firmware(o->firmware, s->platform, error)) == NULL)
 		return FALSE;

@@ -94,7 +94,8 @@ cvmctl_measure_args_to_options(const CvmctlMeasureArgs *a, CvmMeasureOptions *o,
 	guint64 v;
 
 	cvm_measure_options_init(o);
-	if (a->platform && !cvm_measure_platform_from_string(a->platform, &o->platform, error))
+	if (a->platform && (!cvm_platform_from_string(a->platform, &o->platform, error) ||
+			    !cvm_measure_platform_check(o->platform, error)))
 		return FALSE;
 	if ((a->vcpus != -1 && !cvmctl_check_range("--vcpus", a->vcpus, 1, MEASURE_MAX_VCPUS, error)) ||
 	    !cvmctl_check_range("--jobs", a->jobs, 0, G_MAXINT, error) ||
@@ -164,11 +165,11 @@ print_ovmf_json(GBytes *fw, const CvmMeasureOptions *o)
 	CvmDigest digests[4];
 	gsize n = 0;
 
-	for (int p = CVM_MEASURE_SEV_SNP; p <= CVM_MEASURE_TDX; p++) {
+	for (CvmPlatform p = CVM_PLATFORM_SEV_SNP; p <= CVM_PLATFORM_TDX; p++) {
 		CvmMeasureOptions po = *o;
 		po.platform = p;
 		po.trace = NULL;
-		if (p != CVM_MEASURE_SEV_SNP)
+		if (p != CVM_PLATFORM_SEV_SNP)
 			po.has_snp_ovmf_hash = FALSE;
 		/* Platforms the firmware has no metadata for are left out. */
 		if (cvm_measure_ovmf(g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), &po, &digests[n], NULL))

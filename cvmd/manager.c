@@ -54,7 +54,7 @@ on_reconcile(CvmDbusManager *m, GDBusMethodInvocation *inv, gpointer data)
 static void
 add_host(GVariantBuilder *b, const CvmHostInfo *h)
 {
-	const char *platforms[CVM_LAUNCH_PLATFORM_TDX + 1];
+	const char *platforms[CVM_PLATFORM_COUNT];
 	guint n = 0;
 
 	g_variant_builder_add(b, "{sv}", "qemu-version", g_variant_new_uint64(h->qemu_version));
@@ -64,9 +64,9 @@ add_host(GVariantBuilder *b, const CvmHostInfo *h)
 	g_variant_builder_add(b, "{sv}", "sev-snp", g_variant_new_boolean(h->sev_snp));
 	g_variant_builder_add(b, "{sv}", "tdx", g_variant_new_boolean(h->tdx));
 	g_variant_builder_add(b, "{sv}", "snp-id-block", g_variant_new_boolean(h->snp_id_block));
-	for (CvmLaunchPlatform p = CVM_LAUNCH_PLATFORM_NATIVE; p <= CVM_LAUNCH_PLATFORM_TDX; p++)
-		if (cvm_launch_host_supports(h, p, NULL))
-			platforms[n++] = cvm_launch_platform_to_string(p);
+	for (const CvmPlatform *p = cvm_launch_platforms(); *p != CVM_PLATFORM_AUTO; p++)
+		if (cvm_launch_host_supports(h, *p, NULL))
+			platforms[n++] = cvm_platform_to_string(*p);
 	g_variant_builder_add(b, "{sv}", "platforms", g_variant_new_strv(platforms, n));
 }
 

@@ -240,7 +240,8 @@ on_measure(CvmDbusManager *m, GDBusMethodInvocation *inv, GUnixFDList *fds, GVar
 
 	(void)m;
 	cvm_measure_options_init(opts);
-	if (!cvm_measure_platform_from_string(platform, &opts->platform, &error) ||
+	if (!cvm_platform_from_string(platform, &opts->platform, &error) ||
+	    !cvm_measure_platform_check(opts->platform, &error) ||
 	    !source_check(fds, source, &error)) {
 		g_free(opts);
 		cvmd_return_error(inv, error);

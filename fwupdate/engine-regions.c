@@ -29,7 +29,7 @@ check_region(const CvmFwupdateGuest *guest, CvmGuestMemory *mem, const CvmVmfwup
 	if (r->flags & CVM_VMFWUPDATE_REGION_IGVM_PARAM)
 		return "IGVM_PARAM is not supported (the interface never defined it)";
 	if ((r->flags & (CVM_VMFWUPDATE_REGION_SEV_CPUID | CVM_VMFWUPDATE_REGION_SEV_SECRETS)) &&
-	    guest->platform != CVM_LAUNCH_PLATFORM_SEV_SNP)
+	    guest->platform != CVM_PLATFORM_SEV_SNP)
 		return "SEV_CPUID and SEV_SECRETS only apply to SEV-SNP guests";
 	if ((r->flags & CVM_VMFWUPDATE_REGION_SEV_CPUID) && (r->flags & CVM_VMFWUPDATE_REGION_SEV_SECRETS))
 		return "SEV_CPUID and SEV_SECRETS together";
@@ -92,13 +92,12 @@ check_all(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, const CvmVmfwupd
 	return plan;
 }
 
-static CvmIgvmPlatformType
-igvm_type(CvmLaunchPlatform p)
+/* The platform the image is declared for: the AMD platforms as themselves
+ * (their regions carry SEV flags), any other guest as NATIVE. */
+static CvmPlatform
+image_platform(CvmPlatform p)
 {
-	return p == CVM_LAUNCH_PLATFORM_SEV ? CVM_IGVM_PLATFORM_SEV
-	       : p == CVM_LAUNCH_PLATFORM_SEV_ES ? CVM_IGVM_PLATFORM_SEV_ES
-	       : p == CVM_LAUNCH_PLATFORM_SEV_SNP ? CVM_IGVM_PLATFORM_SEV_SNP
-					       : CVM_IGVM_PLATFORM_NATIVE;
+	return p == CVM_PLATFORM_SEV || p == CVM_PLATFORM_SEV_ES || p == CVM_PLATFORM_SEV_SNP ? p : CVM_PLATFORM_NATIVE;
 }
 
 /* COPY and ZERO regions as an IGVM file for the guest's platform. */
@@ -107,11 +106,11 @@ build_image(const CvmFwupdateGuest *guest, CvmGuestMemory *mem, const CvmVmfwupd
 	    GError **error)
 {
 	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
-	guint32 mask = cvm_igvm_builder_add_platform(b, igvm_type(guest->platform), 0, 0, 0, error);
+	guint32 mask = cvm_igvm_builder_add_platform(b, image_platform(guest->platform), 0, 0, 0, error);
 
 	if (mask == 0)
 		return NULL;
-	if (guest->platform == CVM_LAUNCH_PLATFORM_SEV_SNP && !cvm_igvm_builder_add_guest_policy(b, mask, 0x30000, error))
+	if (guest->platform == CVM_PLATFORM_SEV_SNP && !cvm_igvm_builder_add_guest_policy(b, mask, 0x30000, error))
 		return NULL;
 	for (guint i = 0; i < n; i++) {
 		const CvmVmfwupdateRegion *r = &regions[i];

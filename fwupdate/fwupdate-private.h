@@ -10,7 +10,7 @@ struct _CvmFwupdatePlan {
 	guint16 status;
 	gboolean locks;
 	gboolean one_reset;
-	CvmLaunchPlatform platform;
+	CvmPlatform platform;
 	GBytes *image;
 	gchar *sha256;
 	gchar *digest;

@@ -73,17 +73,6 @@ described_pages(const CvmIgvm *igvm, guint32 mask, guint64 limit, CvmIgvmHeader 
 	return pages;
 }
 
-/* The IGVM platform type of a launch platform. */
-static CvmIgvmPlatformType
-igvm_platform(CvmLaunchPlatform p)
-{
-	return p == CVM_LAUNCH_PLATFORM_SEV ? CVM_IGVM_PLATFORM_SEV
-	       : p == CVM_LAUNCH_PLATFORM_SEV_ES ? CVM_IGVM_PLATFORM_SEV_ES
-	       : p == CVM_LAUNCH_PLATFORM_SEV_SNP ? CVM_IGVM_PLATFORM_SEV_SNP
-	       : p == CVM_LAUNCH_PLATFORM_TDX ? CVM_IGVM_PLATFORM_TDX
-					      : CVM_IGVM_PLATFORM_NATIVE;
-}
-
 CvmFwupdatePlan *
 cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, GBytes *image)
 {
@@ -99,24 +88,24 @@ cvmi_fwupdate_take_image(CvmFwupdatePlan *plan, const CvmFwupdateGuest *guest, G
 	if (igvm == NULL)
 		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL, "image is not a valid IGVM file: %s",
 					    error->message);
-	if (cvm_igvm_find_platform(igvm, igvm_platform(guest->platform)) == NULL)
+	if (cvm_igvm_find_platform(igvm, guest->platform) == NULL)
 		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
 					    "image has no %s platform, the guest's",
-					    cvm_launch_platform_to_string(guest->platform));
+					    cvm_platform_to_string(guest->platform));
 	/* Before measuring: measurement and launch cost a page each. */
 	guint64 limit = cvmi_fwupdate_max_pages(guest);
 	CvmIgvmHeader at;
-	if (described_pages(igvm, cvm_igvm_platform_mask(igvm, igvm_platform(guest->platform)), limit, &at) > limit)
+	if (described_pages(igvm, cvm_igvm_platform_mask(igvm, guest->platform), limit, &at) > limit)
 		return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
 					    "image describes more than %" G_GUINT64_FORMAT " pages of guest memory "
 					    "(%u x max-update-size) by header %u (%s at byte 0x%x)", limit,
 					    CVMI_FWUPDATE_DESCRIBE_FACTOR, at.index, cvm_igvm_header_type_name(at.type),
 					    at.payload_offset);
-	if (guest->platform != CVM_LAUNCH_PLATFORM_NATIVE) {
+	if (guest->platform != CVM_PLATFORM_NATIVE) {
 		CvmMeasureOptions opts;
 		CvmDigest digest;
 		cvm_measure_options_init(&opts);
-		opts.platform = cvmi_launch_measure_platform(guest->platform);
+		opts.platform = guest->platform;
 		opts.vcpus = guest->vcpus;
 		if (!cvm_measure_igvm_parsed(igvm, &opts, &digest, NULL, &error))
 			return cvmi_fwupdate_refuse(plan, CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
@@ -220,7 +209,7 @@ cvm_fwupdate_plan_check_policy(const CvmFwupdatePlan *plan, const CvmPolicy *pol
 	igvm = cvm_igvm_new_from_bytes(plan->image, CVM_IGVM_NONE, error);
 	if (igvm == NULL)
 		return FALSE;
-	return cvm_policy_check_igvm(policy, guest, igvm, igvm_platform(plan->platform),
+	return cvm_policy_check_igvm(policy, guest, igvm, plan->platform,
 				     plan->has_digest ? &plan->raw_digest : NULL, error);
 }
 
@@ -236,7 +225,7 @@ cvm_fwupdate_plan_to_json(const CvmFwupdatePlan *plan)
 	json_object_object_add(o, "message", json_object_new_string(plan->message));
 	json_object_object_add(o, "locks", json_object_new_boolean(plan->locks));
 	json_object_object_add(o, "one-reset", json_object_new_boolean(plan->one_reset));
-	json_object_object_add(o, "platform", json_object_new_string(cvm_launch_platform_to_string(plan->platform)));
+	json_object_object_add(o, "platform", json_object_new_string(cvm_platform_to_string(plan->platform)));
 	if (plan->image != NULL) {
 		json_object_object_add(o, "image-size", json_object_new_int64((gint64)g_bytes_get_size(plan->image)));
 		json_object_object_add(o, "image-sha256", json_object_new_string(plan->sha256));

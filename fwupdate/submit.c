@@ -17,7 +17,7 @@ cvmi_fwupdate_guest_of(const CvmGuestRecord *rec, CvmFwupdateGuest *out, GError 
 	memset(out, 0, sizeof(*out));
 	out->vcpus = rec->vcpus;
 	out->launched_with_igvm = TRUE;
-	return cvm_launch_platform_from_string(rec->platform, &out->platform, error);
+	return cvm_platform_from_string(rec->platform, &out->platform, error);
 }
 
 gboolean

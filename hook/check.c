@@ -44,21 +44,21 @@ check_file(const HookDomain *dom, const char *path, const CvmPolicy *policy, GEr
 	bytes = read_igvm(path, error);
 	if (bytes == NULL || (igvm = cvm_igvm_new_from_bytes(bytes, CVM_IGVM_NONE, error)) == NULL)
 		return FALSE;
-	if (dom->platform == NULL || g_strcmp0(dom->platform, "native") == 0)
-		return TRUE; /* native guests have no launch digest to compare */
+	if (dom->platform == NULL)
+		return TRUE; /* native */
 	cvm_measure_options_init(&opts);
-	if (!cvm_measure_platform_from_string(dom->platform, &opts.platform, error))
+	if (!cvm_platform_from_string(dom->platform, &opts.platform, error))
+		return FALSE;
+	if (opts.platform == CVM_PLATFORM_NATIVE)
+		return TRUE; /* native guests have no launch digest to compare */
+	if (!cvm_measure_platform_check(opts.platform, error))
 		return FALSE;
 	opts.vcpus = dom->vcpus;
 	if (!cvm_measure_igvm_parsed(igvm, &opts, &digest, NULL, error)) {
 		g_prefix_error(error, "cannot measure %s: ", path);
 		return FALSE;
 	}
-	return cvm_policy_check_igvm(policy, dom->name, igvm,
-				     opts.platform == CVM_MEASURE_SEV_SNP ? CVM_IGVM_PLATFORM_SEV_SNP
-				     : opts.platform == CVM_MEASURE_TDX ? CVM_IGVM_PLATFORM_TDX
-									  : CVM_IGVM_PLATFORM_SEV,
-				     &digest, error);
+	return cvm_policy_check_igvm(policy, dom->name, igvm, opts.platform, &digest, error);
 }
 
 gboolean

@@ -5,6 +5,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 #include <cvm/error.h>
+#include <cvm/platform.h>
 #include "hook/hook.h"
 
 /* The element the launch library writes into <metadata>. */
@@ -86,12 +87,13 @@ launch_security(xmlXPathContextPtr ctx)
 	g_autofree gchar *policy = NULL;
 	guint64 pol;
 
+	/* libvirt's types sev-snp and tdx are cvm's platform names. */
 	if (type == NULL || strcmp(type, "sev") != 0)
-		return g_steal_pointer(&type); /* sev-snp, tdx */
+		return g_steal_pointer(&type);
 	/* SEV policy bit 2 (ES) selects SEV-ES. */
 	policy = xpath_string(ctx, "string(/domain/launchSecurity/policy)");
 	pol = policy ? g_ascii_strtoull(policy, NULL, 0) : 0;
-	return g_strdup(pol & 0x4 ? "sev-es" : "sev");
+	return g_strdup(cvm_platform_to_string(pol & 0x4 ? CVM_PLATFORM_SEV_ES : CVM_PLATFORM_SEV));
 }
 
 /* The platform QEMU runs the guest as: a confidential-guest object passed

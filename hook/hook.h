@@ -11,7 +11,7 @@ typedef struct {
 	GPtrArray *igvm;     /* every IGVM path the domain names (each is checked) */
 	gchar *unclassified; /* why a qemu:commandline argument could not be
 			      * classified (the first one), or NULL */
-	gchar *platform;     /* "sev-snp", "sev-es", "sev", "tdx" or NULL (native) */
+	gchar *platform;     /* a cvm_platform_to_string() name, or NULL (native) */
 	gchar *qemu_platform; /* the same from a QEMU pass-through object, or NULL */
 	guint vcpus;
 } HookDomain;

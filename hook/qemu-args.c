@@ -11,6 +11,7 @@
  * system/vl.c lookup_opt) and reports every argument it cannot classify:
  * with a policy active the hook then refuses rather than guess. */
 #include <string.h>
+#include <cvm/platform.h>
 #include <json-c/json.h>
 #include "hook/hook.h"
 
@@ -192,11 +193,13 @@ scan_guest_object(Scan *sc, const char *opt, const char *value, const char *type
 	const char *policy = g_hash_table_lookup(kv, "policy");
 
 	if (strcmp(type, "sev-snp-guest") == 0)
-		platform = "sev-snp";
+		platform = cvm_platform_to_string(CVM_PLATFORM_SEV_SNP);
 	else if (strcmp(type, "tdx-guest") == 0)
-		platform = "tdx";
+		platform = cvm_platform_to_string(CVM_PLATFORM_TDX);
 	else if (strcmp(type, "sev-guest") == 0)
-		platform = policy != NULL && (g_ascii_strtoull(policy, NULL, 0) & 0x4) ? "sev-es" : "sev";
+		platform = cvm_platform_to_string(policy != NULL && (g_ascii_strtoull(policy, NULL, 0) & 0x4)
+							  ? CVM_PLATFORM_SEV_ES
+							  : CVM_PLATFORM_SEV);
 	if (platform == NULL)
 		return;
 	if (sc->dom->qemu_platform != NULL && strcmp(sc->dom->qemu_platform, platform) != 0) {

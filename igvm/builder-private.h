@@ -27,7 +27,7 @@ struct _CvmIgvmBuilder {
 	guint32 architecture;
 	gboolean validate;
 	GPtrArray *sections[CVMI_N_SECTIONS]; /* CvmiBuilderHeader */
-	guint32 platform_mask[8];             /* by CvmIgvmPlatformType; 0 = not declared */
+	guint32 platform_mask[8];             /* by wire platform_type; 0 = not declared */
 	guint32 used_masks;
 	GHashTable *areas; /* parameter_area_index -> CvmiBuilderArea */
 };

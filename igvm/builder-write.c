@@ -82,11 +82,14 @@ cvmi_builder_serialize_headers(CvmIgvmBuilder *b, guint64 data_size, GError **er
 }
 
 static gboolean
-platform_fits_architecture(guint type, guint32 arch)
+platform_fits_architecture(guint8 wire, guint32 arch)
 {
-	if (type == CVM_IGVM_PLATFORM_CCA)
+	CvmPlatform type = CVM_PLATFORM_AUTO;
+
+	cvm_igvm_platform_from_wire(wire, &type);
+	if (type == CVM_PLATFORM_CCA)
 		return arch == CVM_IGVM_ARCH_AARCH64;
-	if (type == CVM_IGVM_PLATFORM_VSM_ISOLATION)
+	if (type == CVM_PLATFORM_VSM)
 		return TRUE;
 	return arch == CVM_IGVM_ARCH_X64;
 }

@@ -95,17 +95,19 @@ lowest_free_bit(guint32 used)
 }
 
 static gboolean
-check_platform(CvmIgvmBuilder *b, CvmIgvmPlatformType type, guint32 mask, guint8 highest_vtl,
+check_platform(CvmIgvmBuilder *b, CvmPlatform type, guint32 mask, guint8 highest_vtl,
 	       guint64 boundary, GError **error)
 {
-	if ((guint)type > CVM_IGVM_PLATFORM_CCA) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown platform type %u",
-			    (guint)type);
+	guint8 wire = cvm_igvm_platform_to_wire(type);
+
+	if (wire >= G_N_ELEMENTS(b->platform_mask)) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown platform type %u (%s)",
+			    (guint)type, cvm_platform_to_string(type));
 		return FALSE;
 	}
-	if (b->platform_mask[type] != 0) {
+	if (b->platform_mask[wire] != 0) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-			    "platform type %u is already declared", (guint)type);
+			    "platform %s is already declared", cvm_platform_to_string(type));
 		return FALSE;
 	}
 	if (mask == 0 || (mask & (mask - 1)) != 0 || (b->used_masks & mask) != 0) {
@@ -119,7 +121,7 @@ check_platform(CvmIgvmBuilder *b, CvmIgvmPlatformType type, guint32 mask, guint8
 		return FALSE;
 	}
 	if (boundary != 0 &&
-	    (type == CVM_IGVM_PLATFORM_NATIVE || type == CVM_IGVM_PLATFORM_VSM_ISOLATION)) {
+	    (type == CVM_PLATFORM_NATIVE || type == CVM_PLATFORM_VSM)) {
 		g_set_error_literal(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
 				    "NATIVE and VSM platforms have no shared GPA boundary");
 		return FALSE;
@@ -128,7 +130,7 @@ check_platform(CvmIgvmBuilder *b, CvmIgvmPlatformType type, guint32 mask, guint8
 }
 
 guint32
-cvm_igvm_builder_add_platform(CvmIgvmBuilder *builder, CvmIgvmPlatformType type, guint32 mask,
+cvm_igvm_builder_add_platform(CvmIgvmBuilder *builder, CvmPlatform type, guint32 mask,
 			      guint8 highest_vtl, guint64 shared_gpa_boundary, GError **error)
 {
 	CvmIgvmSupportedPlatform p = { 0 };
@@ -139,19 +141,21 @@ cvm_igvm_builder_add_platform(CvmIgvmBuilder *builder, CvmIgvmPlatformType type,
 		return 0;
 	p.compatibility_mask = GUINT32_TO_LE(mask);
 	p.highest_vtl = highest_vtl;
-	p.platform_type = (guint8)type;
+	p.platform_type = cvm_igvm_platform_to_wire(type);
 	p.platform_version = GUINT16_TO_LE(1);
 	p.shared_gpa_boundary = GUINT64_TO_LE(shared_gpa_boundary);
 	cvmi_builder_append(builder, CVM_IGVM_VHT_SUPPORTED_PLATFORM, &p, sizeof(p), -1, NULL);
-	builder->platform_mask[type] = mask;
+	builder->platform_mask[p.platform_type] = mask;
 	builder->used_masks |= mask;
 	return mask;
 }
 
 guint32
-cvm_igvm_builder_get_platform_mask(const CvmIgvmBuilder *builder, CvmIgvmPlatformType type)
+cvm_igvm_builder_get_platform_mask(const CvmIgvmBuilder *builder, CvmPlatform type)
 {
-	return (guint)type < G_N_ELEMENTS(builder->platform_mask) ? builder->platform_mask[type] : 0;
+	guint8 wire = cvm_igvm_platform_to_wire(type);
+
+	return wire < G_N_ELEMENTS(builder->platform_mask) ? builder->platform_mask[wire] : 0;
 }
 
 gboolean

@@ -7,13 +7,6 @@
 #include <cvm/error.h>
 #include <string.h>
 
-static const char *const platform_names[] = {
-	[CVM_IGVM_PLATFORM_NATIVE] = "native",   [CVM_IGVM_PLATFORM_VSM_ISOLATION] = "vsm",
-	[CVM_IGVM_PLATFORM_SEV_SNP] = "sev-snp", [CVM_IGVM_PLATFORM_TDX] = "tdx",
-	[CVM_IGVM_PLATFORM_SEV] = "sev",         [CVM_IGVM_PLATFORM_SEV_ES] = "sev-es",
-	[CVM_IGVM_PLATFORM_CCA] = "cca",
-};
-
 static gboolean
 add_platform(CvmiManifest *m, json_object *p, const char *path, GError **error)
 {
@@ -22,6 +15,7 @@ add_platform(CvmiManifest *m, json_object *p, const char *path, GError **error)
 	const char *type;
 	guint64 mask, vtl, boundary;
 	guint32 got;
+	CvmPlatform pt;
 
 	if (!cvmi_mf_check_keys(p, path, keys, error) ||
 	    !cvmi_mf_get_string(p, "type", path, TRUE, &type, error) ||
@@ -30,23 +24,22 @@ add_platform(CvmiManifest *m, json_object *p, const char *path, GError **error)
 	    !cvmi_mf_get_u64(p, "shared_gpa_boundary", path, FALSE, 0, G_MAXUINT64, &boundary,
 			     error))
 		return FALSE;
-	for (guint i = 0; i < G_N_ELEMENTS(platform_names); i++) {
-		if (strcmp(type, platform_names[i]) != 0)
-			continue;
-		got = cvm_igvm_builder_add_platform(m->builder, (CvmIgvmPlatformType)i,
-						    (guint32)mask, (guint8)vtl, boundary, error);
-		if (got == 0) {
-			(*error)->code = CVM_ERROR_INVALID_DATA;
-			g_prefix_error(error, "%s: ", path);
-			return FALSE;
-		}
-		g_hash_table_insert(m->platforms, (gpointer)platform_names[i],
-				    GUINT_TO_POINTER(got));
-		m->all_masks |= got;
-		return TRUE;
+	/* A manifest is written by tools: it takes the exact names only, which
+	 * are also the keys its "platforms" lists are looked up by. */
+	if (!cvm_platform_from_string(type, &pt, NULL) || pt == CVM_PLATFORM_AUTO ||
+	    strcmp(type, cvm_platform_to_string(pt)) != 0) {
+		cvmi_mf_error(error, path, "unknown platform type \"%s\"", type);
+		return FALSE;
 	}
-	cvmi_mf_error(error, path, "unknown platform type \"%s\"", type);
-	return FALSE;
+	got = cvm_igvm_builder_add_platform(m->builder, pt, (guint32)mask, (guint8)vtl, boundary, error);
+	if (got == 0) {
+		(*error)->code = CVM_ERROR_INVALID_DATA;
+		g_prefix_error(error, "%s: ", path);
+		return FALSE;
+	}
+	g_hash_table_insert(m->platforms, (gpointer)cvm_platform_to_string(pt), GUINT_TO_POINTER(got));
+	m->all_masks |= got;
+	return TRUE;
 }
 
 static gboolean

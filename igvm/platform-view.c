@@ -13,13 +13,14 @@ cvm_igvm_platform_iter_init(CvmIgvmPlatformIter *iter, const CvmIgvm *igvm, guin
 }
 
 gboolean
-cvm_igvm_platform_iter_init_type(CvmIgvmPlatformIter *iter, const CvmIgvm *igvm, CvmIgvmPlatformType type,
+cvm_igvm_platform_iter_init_type(CvmIgvmPlatformIter *iter, const CvmIgvm *igvm, CvmPlatform type,
 				 GError **error)
 {
 	guint32 mask = cvm_igvm_platform_mask(igvm, type);
 
 	if (mask == 0) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "IGVM file has no platform of type %u", type);
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "IGVM file has no %s platform",
+			    cvm_platform_to_string(type));
 		return FALSE;
 	}
 	cvm_igvm_platform_iter_init(iter, igvm, mask);

@@ -173,18 +173,20 @@ cvm_igvm_get_platforms(const CvmIgvm *igvm)
 }
 
 const CvmIgvmSupportedPlatform *
-cvm_igvm_find_platform(const CvmIgvm *igvm, CvmIgvmPlatformType type)
+cvm_igvm_find_platform(const CvmIgvm *igvm, CvmPlatform type)
 {
+	guint8 wire = cvm_igvm_platform_to_wire(type);
+
 	for (guint i = 0; i < igvm->platforms->len; i++) {
 		const CvmIgvmSupportedPlatform *p = igvm->platforms->pdata[i];
-		if (p->platform_type == type)
+		if (p->platform_type == wire)
 			return p;
 	}
 	return NULL;
 }
 
 guint32
-cvm_igvm_platform_mask(const CvmIgvm *igvm, CvmIgvmPlatformType type)
+cvm_igvm_platform_mask(const CvmIgvm *igvm, CvmPlatform type)
 {
 	const CvmIgvmSupportedPlatform *p = cvm_igvm_find_platform(igvm, type);
 	return p != NULL ? cvm_le32(p->compatibility_mask) : 0;

@@ -131,8 +131,8 @@ add_vp_context(json_object *arr, const CvmIgvmReport *f, const CvmIgvmReportHead
 	json_object_object_add(o, "vp-index", json_object_new_int(cvm_le16(vp.vp_index)));
 	json_object_object_add(o, "gpa", hex64(cvm_le64(vp.gpa)));
 	json_object_object_add(o, "platforms", platforms_of(f, mask));
-	if (h->data != NULL && (mask & (cvm_igvm_platform_mask(f->igvm, CVM_IGVM_PLATFORM_SEV_SNP) |
-					cvm_igvm_platform_mask(f->igvm, CVM_IGVM_PLATFORM_SEV_ES))) &&
+	if (h->data != NULL && (mask & (cvm_igvm_platform_mask(f->igvm, CVM_PLATFORM_SEV_SNP) |
+					cvm_igvm_platform_mask(f->igvm, CVM_PLATFORM_SEV_ES))) &&
 	    h->data_length >= CVM_VMSA_SIZE) {
 		guint64 features;
 		CvmVmsaSegment cs;

@@ -6,34 +6,31 @@
 #include <cvm/error.h>
 #include <string.h>
 
-/* Indexed by CvmIgvmPlatformType. The report names platforms through
- * cvmi_igvm_report_platform_name() only. */
-static const char *const platform_names[] = { "native", "vsm", "sev-snp", "tdx",
-					      "sev", "sev-es", "cca" };
-
+/* The platform of wire platform_type @type, named by the one vocabulary
+ * (cvm/platform.h); NULL for a number IGVM does not define. */
 const char *
 cvmi_igvm_report_platform_name(guint type)
 {
-	return type < G_N_ELEMENTS(platform_names) ? platform_names[type] : NULL;
+	CvmPlatform p;
+
+	return type <= G_MAXUINT8 && cvm_igvm_platform_from_wire((guint8)type, &p) ? cvm_platform_to_string(p) : NULL;
 }
 
 gboolean
 cvm_igvm_report_platform_filter(const CvmIgvmReport *report, const char *platform, guint32 *filter,
 				GError **error)
 {
-	for (guint i = 0; i < G_N_ELEMENTS(platform_names); i++) {
-		if (g_ascii_strcasecmp(platform, cvmi_igvm_report_platform_name(i)) != 0)
-			continue;
-		*filter = cvm_igvm_platform_mask(report->igvm, (CvmIgvmPlatformType)i);
-		if (*filter == 0) {
-			g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "%s declares no %s platform",
-				    report->name, platform);
-			return FALSE;
-		}
-		return TRUE;
+	CvmPlatform type;
+
+	if (!cvm_platform_from_string(platform, &type, error))
+		return FALSE;
+	*filter = cvm_igvm_platform_mask(report->igvm, type);
+	if (*filter == 0) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "%s declares no %s platform", report->name,
+			    platform);
+		return FALSE;
 	}
-	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown platform '%s'", platform);
-	return FALSE;
+	return TRUE;
 }
 
 const char *
@@ -50,11 +47,13 @@ cvmi_igvm_report_mask_names(const CvmIgvmReport *r, guint32 mask)
 	g_autoptr(GString) s = g_string_new(NULL);
 	guint32 named = 0;
 
-	for (guint t = 0; t < G_N_ELEMENTS(platform_names); t++) {
-		guint32 m = cvm_igvm_platform_mask(r->igvm, t);
+	/* In wire number order, as the file format lists the platforms. */
+	for (guint w = 0; w < CVM_IGVM_PLATFORM_WIRE_NONE; w++) {
+		CvmPlatform p;
+		guint32 m = cvm_igvm_platform_from_wire((guint8)w, &p) ? cvm_igvm_platform_mask(r->igvm, p) : 0;
 
 		if (m != 0 && (mask & m) != 0) {
-			g_string_append_printf(s, "%s%s", s->len ? "," : "", cvmi_igvm_report_platform_name(t));
+			g_string_append_printf(s, "%s%s", s->len ? "," : "", cvm_platform_to_string(p));
 			named |= m;
 		}
 	}
@@ -75,7 +74,7 @@ cvmi_igvm_report_policy_bits(const CvmIgvmReport *r, guint32 mask, guint64 polic
 {
 	json_object *arr = json_object_new_array();
 
-	if ((mask & cvm_igvm_platform_mask(r->igvm, CVM_IGVM_PLATFORM_SEV_SNP)) != 0) {
+	if ((mask & cvm_igvm_platform_mask(r->igvm, CVM_PLATFORM_SEV_SNP)) != 0) {
 		g_autofree gchar *minor = g_strdup_printf(
 			"abi_minor=%u", (guint)(policy & CVM_SNP_POLICY_ABI_MINOR_MASK));
 		g_autofree gchar *major = g_strdup_printf(
@@ -90,7 +89,7 @@ cvmi_igvm_report_policy_bits(const CvmIgvmReport *r, guint32 mask, guint64 polic
 		add_bit(arr, policy, CVM_SNP_POLICY_SINGLE_SOCKET, "single_socket");
 		if ((policy & ~0x1FFFFFull) != 0)
 			add_bit(arr, policy, policy & ~0x1FFFFFull, "unknown_bits");
-	} else if ((mask & cvm_igvm_platform_mask(r->igvm, CVM_IGVM_PLATFORM_TDX)) != 0) {
+	} else if ((mask & cvm_igvm_platform_mask(r->igvm, CVM_PLATFORM_TDX)) != 0) {
 		add_bit(arr, policy, CVM_TDX_POLICY_DEBUG_ALLOWED, "debug_allowed");
 		add_bit(arr, policy, CVM_TDX_POLICY_SEPT_VE_DISABLE, "sept_ve_disable");
 		add_bit(arr, policy, CVM_TDX_POLICY_MIGRATABLE, "migratable");

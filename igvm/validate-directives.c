@@ -201,9 +201,9 @@ cvmi_igvm_validate_directives(const CvmIgvm *igvm, guint flags, GPtrArray *pr)
 	CvmIgvmHeader h;
 
 	if (flags & CVM_IGVM_FOR_QEMU)
-		c.qemu_isolated = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV) |
-				  cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_ES) |
-				  cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_SNP);
+		c.qemu_isolated = cvm_igvm_platform_mask(igvm, CVM_PLATFORM_SEV) |
+				  cvm_igvm_platform_mask(igvm, CVM_PLATFORM_SEV_ES) |
+				  cvm_igvm_platform_mask(igvm, CVM_PLATFORM_SEV_SNP);
 	collect_pt_regions(&c);
 	for (guint i = 0; cvmi_igvm_header_at(igvm, i, &h); i++) {
 		if (h.type == CVM_IGVM_VHT_PAGE_DATA && h.length == sizeof(CvmIgvmPageData)) {

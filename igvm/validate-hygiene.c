@@ -101,10 +101,10 @@ check_qemu_vmsa(const CvmIgvm *igvm, guint flags, GPtrArray *pr, const CvmIgvmHe
 void
 cvmi_igvm_check_qemu_file(const CvmIgvm *igvm, guint flags, GPtrArray *pr)
 {
-	guint32 snp = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_SNP);
-	guint32 es = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_ES);
-	guint32 usable = snp | es | cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_NATIVE) |
-			 cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV);
+	guint32 snp = cvm_igvm_platform_mask(igvm, CVM_PLATFORM_SEV_SNP);
+	guint32 es = cvm_igvm_platform_mask(igvm, CVM_PLATFORM_SEV_ES);
+	guint32 usable = snp | es | cvm_igvm_platform_mask(igvm, CVM_PLATFORM_NATIVE) |
+			 cvm_igvm_platform_mask(igvm, CVM_PLATFORM_SEV);
 	guint directives = 0;
 	CvmIgvmHeader h;
 

@@ -114,7 +114,7 @@ check_cca(const CvmIgvm *igvm, GPtrArray *pr, guint flags, const CvmIgvmHeader *
 				      "an attribute is required to be both zero and one");
 	for (guint i = 0; i < igvm->platforms->len; i++) {
 		const CvmIgvmSupportedPlatform *p = igvm->platforms->pdata[i];
-		if (p->platform_type == CVM_IGVM_PLATFORM_CCA)
+		if (p->platform_type == cvm_igvm_platform_to_wire(CVM_PLATFORM_CCA))
 			cca |= cvm_le32(p->compatibility_mask);
 	}
 	if (mask == 0 || (mask & ~cca) != 0)

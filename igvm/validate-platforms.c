@@ -3,11 +3,11 @@
 #include "igvm/reader-private.h"
 
 static gboolean
-platform_arch_ok(guint8 type, guint32 arch)
+platform_arch_ok(CvmPlatform type, guint32 arch)
 {
-	if (type == CVM_IGVM_PLATFORM_CCA)
+	if (type == CVM_PLATFORM_CCA)
 		return arch == CVM_IGVM_ARCH_AARCH64;
-	if (type == CVM_IGVM_PLATFORM_VSM_ISOLATION)
+	if (type == CVM_PLATFORM_VSM)
 		return TRUE;
 	return arch == CVM_IGVM_ARCH_X64;
 }
@@ -19,6 +19,7 @@ check_platform(const CvmIgvm *igvm, guint flags, GPtrArray *pr, const CvmIgvmHea
 	const CvmIgvmSupportedPlatform *p = cvm_igvm_header_platform(h);
 	guint32 mask = cvm_le32(p->compatibility_mask), off = h->payload_offset;
 	gint i = (gint)h->index;
+	CvmPlatform type;
 
 	if (mask == 0 || (mask & (mask - 1)) != 0)
 		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_PLATFORM_MASK, i, off,
@@ -33,20 +34,20 @@ check_platform(const CvmIgvm *igvm, guint flags, GPtrArray *pr, const CvmIgvmHea
 	if (cvm_le16(p->platform_version) != 1)
 		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_PLATFORM_VERSION, i, off + 6,
 				      "platform_version %u is not 1", cvm_le16(p->platform_version));
-	if (p->platform_type > CVM_IGVM_PLATFORM_CCA) {
+	if (!cvm_igvm_platform_from_wire(p->platform_type, &type)) {
 		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_PLATFORM_TYPE, i, off + 5,
 				      "unknown platform_type %u", p->platform_type);
 		return;
 	}
-	if ((p->platform_type == CVM_IGVM_PLATFORM_NATIVE || p->platform_type == CVM_IGVM_PLATFORM_VSM_ISOLATION) &&
+	if ((type == CVM_PLATFORM_NATIVE || type == CVM_PLATFORM_VSM) &&
 	    cvm_le64(p->shared_gpa_boundary) != 0)
 		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_PLATFORM_SHARED_GPA, i, off + 8,
 				      "shared_gpa_boundary must be 0 for platform type %u", p->platform_type);
-	if (*seen_types & (1u << p->platform_type))
+	if (*seen_types & (1u << type))
 		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_PLATFORM_DUPLICATE, i, off + 5,
 				      "second SUPPORTED_PLATFORM of type %u", p->platform_type);
-	*seen_types |= 1u << p->platform_type;
-	if (!platform_arch_ok(p->platform_type, igvm->arch))
+	*seen_types |= 1u << type;
+	if (!platform_arch_ok(type, igvm->arch))
 		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_PLATFORM_ARCH, i, off + 5,
 				      "platform type %u is not valid for architecture %u", p->platform_type, igvm->arch);
 }

@@ -49,15 +49,18 @@ cvmi_igvm_check_vp_context(const CvmIgvm *igvm, guint flags, GPtrArray *pr, cons
 		cvmi_igvm_check_file_range(igvm, flags, pr, h, 12, file_offset, len);
 		return;
 	}
-	switch (p->platform_type) {
-	case CVM_IGVM_PLATFORM_SEV_SNP:
-	case CVM_IGVM_PLATFORM_SEV_ES:
+	CvmPlatform type = CVM_PLATFORM_AUTO; /* an unknown number takes no VP_CONTEXT */
+
+	cvm_igvm_platform_from_wire(p->platform_type, &type);
+	switch (type) {
+	case CVM_PLATFORM_SEV_SNP:
+	case CVM_PLATFORM_SEV_ES:
 		if (gpa % PAGE)
 			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_VP_CONTEXT_GPA, i, h->payload_offset,
 					      "VMSA gpa 0x%" G_GINT64_MODIFIER "x is not 4 KiB aligned", gpa);
 		break;
-	case CVM_IGVM_PLATFORM_NATIVE:
-	case CVM_IGVM_PLATFORM_SEV:
+	case CVM_PLATFORM_NATIVE:
+	case CVM_PLATFORM_SEV:
 		if (gpa != 0)
 			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_VP_CONTEXT_GPA, i, h->payload_offset,
 					      "native VP context gpa 0x%" G_GINT64_MODIFIER "x is not 0", gpa);
@@ -65,7 +68,7 @@ cvmi_igvm_check_vp_context(const CvmIgvm *igvm, guint flags, GPtrArray *pr, cons
 			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_VP_CONTEXT_NATIVE_TAIL, i, file_offset + 232,
 					      "native VP context has non-zero bytes after its 232-byte structure");
 		break;
-	case CVM_IGVM_PLATFORM_VSM_ISOLATION:
+	case CVM_PLATFORM_VSM:
 		len = 4; /* register count; the records follow */
 		if (cvm_le16(vp->vp_index) != 0)
 			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_VP_CONTEXT_VSM, i, h->payload_offset + 16,
@@ -75,7 +78,7 @@ cvmi_igvm_check_vp_context(const CvmIgvm *igvm, guint flags, GPtrArray *pr, cons
 			len = 4 + count * 32;
 		}
 		break;
-	case CVM_IGVM_PLATFORM_CCA:
+	case CVM_PLATFORM_CCA:
 		len = 10 * 8;
 		break;
 	default:

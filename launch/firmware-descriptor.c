@@ -12,22 +12,21 @@
 /* The platforms a descriptor can name, in the schema's FirmwareFeature
  * order (amd-sev, amd-sev-es, amd-sev-snp, intel-tdx). */
 static const struct {
-	CvmLaunchPlatform launch;
-	CvmIgvmPlatformType igvm;
+	CvmPlatform platform;
 	const char *feature;
 } platforms[] = {
-	{ CVM_LAUNCH_PLATFORM_SEV, CVM_IGVM_PLATFORM_SEV, "amd-sev" },
-	{ CVM_LAUNCH_PLATFORM_SEV_ES, CVM_IGVM_PLATFORM_SEV_ES, "amd-sev-es" },
-	{ CVM_LAUNCH_PLATFORM_SEV_SNP, CVM_IGVM_PLATFORM_SEV_SNP, "amd-sev-snp" },
-	{ CVM_LAUNCH_PLATFORM_TDX, CVM_IGVM_PLATFORM_TDX, "intel-tdx" },
-	{ CVM_LAUNCH_PLATFORM_NATIVE, CVM_IGVM_PLATFORM_NATIVE, NULL },
+	{ CVM_PLATFORM_SEV, "amd-sev" },
+	{ CVM_PLATFORM_SEV_ES, "amd-sev-es" },
+	{ CVM_PLATFORM_SEV_SNP, "amd-sev-snp" },
+	{ CVM_PLATFORM_TDX, "intel-tdx" },
+	{ CVM_PLATFORM_NATIVE, NULL },
 };
 
 const char *
-cvm_firmware_platform_feature(CvmLaunchPlatform platform)
+cvm_firmware_platform_feature(CvmPlatform platform)
 {
 	for (guint i = 0; i < G_N_ELEMENTS(platforms); i++)
-		if (platforms[i].launch == platform)
+		if (platforms[i].platform == platform)
 			return platforms[i].feature;
 	return NULL;
 }
@@ -38,8 +37,8 @@ cvmi_firmware_igvm_platforms(const CvmIgvm *igvm)
 	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
 
 	for (guint i = 0; i < G_N_ELEMENTS(platforms); i++)
-		if (cvm_igvm_find_platform(igvm, platforms[i].igvm) != NULL)
-			g_strv_builder_add(b, cvm_launch_platform_to_string(platforms[i].launch));
+		if (cvm_igvm_find_platform(igvm, platforms[i].platform) != NULL)
+			g_strv_builder_add(b, cvm_platform_to_string(platforms[i].platform));
 	return g_strv_builder_end(b);
 }
 
@@ -76,7 +75,7 @@ cvm_firmware_descriptor_for_igvm(const char *igvm_path, GError **error)
 		return NULL;
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(platforms); i++)
-		if (platforms[i].feature != NULL && cvm_igvm_find_platform(igvm, platforms[i].igvm) != NULL)
+		if (platforms[i].feature != NULL && cvm_igvm_find_platform(igvm, platforms[i].platform) != NULL)
 			g_strv_builder_add(features, platforms[i].feature);
 	feature_names = g_strv_builder_end(g_steal_pointer(&features));
 	x64 = cvm_igvm_get_architecture(igvm) == CVM_IGVM_ARCH_X64;
@@ -178,8 +177,8 @@ fill_platforms(CvmFirmwareEntry *e)
 		g_strfreev(e->file_platforms);
 		e->file_platforms = cvmi_firmware_igvm_platforms(igvm);
 		for (guint i = 0; e->file_platforms[i] != NULL; i++) {
-			CvmLaunchPlatform p;
-			cvm_launch_platform_from_string(e->file_platforms[i], &p, NULL);
+			CvmPlatform p = CVM_PLATFORM_AUTO;
+			cvm_platform_from_string(e->file_platforms[i], &p, NULL);
 			const char *feature = cvm_firmware_platform_feature(p);
 			if (feature == NULL || g_strv_contains((const char *const *)e->features, feature))
 				g_strv_builder_add(b, e->file_platforms[i]);
@@ -190,10 +189,10 @@ fill_platforms(CvmFirmwareEntry *e)
 			for (guint j = 0; j < G_N_ELEMENTS(platforms); j++)
 				if (g_strcmp0(platforms[j].feature, e->features[i]) == 0 &&
 				    !g_strv_contains((const char *const *)e->file_platforms,
-						     cvm_launch_platform_to_string(platforms[j].launch)))
+						     cvm_platform_to_string(platforms[j].platform)))
 					e->note = g_strdup_printf("lists %s but the IGVM file has no %s platform",
 								  e->features[i],
-								  cvm_launch_platform_to_string(platforms[j].launch));
+								  cvm_platform_to_string(platforms[j].platform));
 		if (e->note == NULL && unclaimed->len > 0)
 			e->note = g_strdup_printf("the IGVM file also has platforms the descriptor does not list (%s)",
 						  unclaimed->str);

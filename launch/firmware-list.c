@@ -179,9 +179,9 @@ why_not(const CvmFirmwareEntry *e, const char *platform)
 }
 
 const CvmFirmwareEntry *
-cvm_firmware_pick(GPtrArray *entries, CvmLaunchPlatform platform, const char *const *searched, GError **error)
+cvm_firmware_pick(GPtrArray *entries, CvmPlatform platform, const char *const *searched, GError **error)
 {
-	const char *name = cvm_launch_platform_to_string(platform);
+	const char *name = cvm_platform_to_string(platform);
 	g_autoptr(GString) why = g_string_new(NULL);
 	g_autofree gchar *where = searched != NULL ? g_strjoinv(", ", (gchar **)searched) : g_strdup("");
 
@@ -189,7 +189,7 @@ cvm_firmware_pick(GPtrArray *entries, CvmLaunchPlatform platform, const char *co
 		const CvmFirmwareEntry *e = g_ptr_array_index(entries, i);
 
 		if (!e->masked && e->error == NULL &&
-		    (platform == CVM_LAUNCH_PLATFORM_AUTO ? e->platforms[0] != NULL
+		    (platform == CVM_PLATFORM_AUTO ? e->platforms[0] != NULL
 							  : g_strv_contains((const char *const *)e->platforms, name)))
 			return e;
 		g_autofree gchar *line = why_not(e, name);
@@ -197,7 +197,7 @@ cvm_firmware_pick(GPtrArray *entries, CvmLaunchPlatform platform, const char *co
 	}
 	g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND,
 		    "no IGVM firmware descriptor can launch %s%s%s%s: %s (cvmctl igvm descriptor FILE -o DIR writes one)",
-		    platform == CVM_LAUNCH_PLATFORM_AUTO ? "any platform" : name, *where ? " (searched " : "", where,
+		    platform == CVM_PLATFORM_AUTO ? "any platform" : name, *where ? " (searched " : "", where,
 		    *where ? ")" : "", why->len ? why->str : "there are no descriptors");
 	return NULL;
 }

@@ -24,10 +24,34 @@ static const char *const accel_names[] = {
 	NULL,
 };
 
+static const char *
+name_of(const char *const *names, guint n, guint value)
+{
+	return value < n ? names[value] : "unknown";
+}
+
+static gboolean
+name_lookup(const char *const *names, guint n, const char *what, const char *name, guint *out,
+	    GError **error)
+{
+	g_autofree gchar *all = NULL;
+
+	for (guint i = 0; i < n; i++) {
+		if (g_strcmp0(name, names[i]) == 0) {
+			*out = i;
+			return TRUE;
+		}
+	}
+	all = g_strjoinv(", ", (gchar **)names);
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown %s \"%s\" (%s)", what, name ? name : "",
+		    all);
+	return FALSE;
+}
+
 const char *
 cvm_launch_accel_to_string(CvmLaunchAccel accel)
 {
-	return cvmi_launch_name(accel_names, G_N_ELEMENTS(accel_names) - 1, accel);
+	return name_of(accel_names, G_N_ELEMENTS(accel_names) - 1, accel);
 }
 
 gboolean
@@ -35,14 +59,14 @@ cvm_launch_accel_from_string(const char *name, CvmLaunchAccel *out, GError **err
 {
 	guint i;
 
-	if (!cvmi_launch_name_lookup(accel_names, G_N_ELEMENTS(accel_names) - 1, "accelerator", name, &i, error))
+	if (!name_lookup(accel_names, G_N_ELEMENTS(accel_names) - 1, "accelerator", name, &i, error))
 		return FALSE;
 	*out = i;
 	return TRUE;
 }
 
 gboolean
-cvmi_launch_choose_accel(CvmLaunchAccel wanted, CvmLaunchPlatform platform, CvmHostInfo *host,
+cvmi_launch_choose_accel(CvmLaunchAccel wanted, CvmPlatform platform, CvmHostInfo *host,
 			 CvmLaunchAccel *out, GError **error)
 {
 	if (wanted == CVM_LAUNCH_ACCEL_KVM && !host->kvm) {
@@ -51,11 +75,11 @@ cvmi_launch_choose_accel(CvmLaunchAccel wanted, CvmLaunchPlatform platform, CvmH
 			    "does not open); --accel auto or tcg runs the guest under TCG");
 		return FALSE;
 	}
-	if (wanted == CVM_LAUNCH_ACCEL_TCG && platform != CVM_LAUNCH_PLATFORM_AUTO &&
-	    platform != CVM_LAUNCH_PLATFORM_NATIVE) {
+	if (wanted == CVM_LAUNCH_ACCEL_TCG && platform != CVM_PLATFORM_AUTO &&
+	    platform != CVM_PLATFORM_NATIVE) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
 			    "--accel tcg: a %s guest needs KVM; TCG runs native guests only",
-			    cvm_launch_platform_to_string(platform));
+			    cvm_platform_to_string(platform));
 		return FALSE;
 	}
 	*out = wanted == CVM_LAUNCH_ACCEL_AUTO ? (host->kvm ? CVM_LAUNCH_ACCEL_KVM : CVM_LAUNCH_ACCEL_TCG) : wanted;

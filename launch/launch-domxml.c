@@ -134,14 +134,14 @@ add_devices(Xml *x, const CvmLaunchPlan *plan)
 static void
 add_sev(Xml *x, const CvmLaunchPlan *plan)
 {
-	gboolean snp = plan->platform == CVM_LAUNCH_PLATFORM_SEV_SNP;
+	gboolean snp = plan->platform == CVM_PLATFORM_SEV_SNP;
 	g_autofree gchar *cbitpos = g_strdup_printf("%u", plan->host.sev_cbitpos ? plan->host.sev_cbitpos : 51);
 	g_autofree gchar *rpb = g_strdup_printf("%u", plan->host.sev_reduced_phys_bits ? plan->host.sev_reduced_phys_bits
 											 : 1);
 	/* SEV: NODBG; SEV-ES additionally the ES bit (SEV API, guest policy). */
 	g_autofree gchar *policy = g_strdup_printf("0x%08" G_GINT64_MODIFIER "x",
 						   snp ? plan->snp_policy
-						       : plan->platform == CVM_LAUNCH_PLATFORM_SEV_ES ? 0x5 : 0x1);
+						       : plan->platform == CVM_PLATFORM_SEV_ES ? 0x5 : 0x1);
 
 	if (snp && !plan->host.snp_id_block) {
 		/* libvirt before 10.5 has no sev-snp launchSecurity: QEMU's object
@@ -196,7 +196,7 @@ add_loading(Xml *x, const CvmLaunchPlan *plan)
 	/* QEMU merges repeated -machine options with libvirt's own. */
 	qemu_arg(x, "-machine");
 	qemu_arg(x, "igvm-cfg=" IGVM_OBJECT_ID);
-	if (plan->platform != CVM_LAUNCH_PLATFORM_NATIVE)
+	if (plan->platform != CVM_PLATFORM_NATIVE)
 		add_sev(x, plan);
 	for (guint i = 0; plan->svsm_args != NULL && plan->svsm_args[i] != NULL; i++)
 		qemu_arg(x, plan->svsm_args[i]);
@@ -230,8 +230,8 @@ cvmi_launch_build_xml(CvmLaunchPlan *plan, GError **error)
 	if (!add_metadata(&x, plan, error))
 		return FALSE;
 	add_os(&x, plan);
-	if (plan->platform == CVM_LAUNCH_PLATFORM_SEV_SNP || plan->platform == CVM_LAUNCH_PLATFORM_SEV_ES ||
-	    plan->platform == CVM_LAUNCH_PLATFORM_SEV)
+	if (plan->platform == CVM_PLATFORM_SEV_SNP || plan->platform == CVM_PLATFORM_SEV_ES ||
+	    plan->platform == CVM_PLATFORM_SEV)
 		add_cpu(&x);
 	child(x.root, "on_poweroff", "destroy");
 	child(x.root, "on_reboot", "restart");

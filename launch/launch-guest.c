@@ -322,7 +322,7 @@ cvm_launch_guest_on_host(virConnectPtr conn, CvmState *state, const CvmGuestSpec
 	/* Only a native guest: TCG has no confidential platform, and a guest
 	 * must never quietly lose its protection. */
 	if (dom != NULL && spec->accel == CVM_LAUNCH_ACCEL_AUTO && plan->accel == CVM_LAUNCH_ACCEL_KVM &&
-	    plan->platform == CVM_LAUNCH_PLATFORM_NATIVE &&
+	    plan->platform == CVM_PLATFORM_NATIVE &&
 	    cvmi_launch_watch_kvm(dom, rec->uri, spec->name, plan->serial_log, &why))
 		dom = relaunch_tcg(conn, state, spec, dom, rec, why, error);
 	if (dom != NULL && warnings != NULL)
@@ -361,7 +361,7 @@ cvmi_launch_spec_from_record(const CvmGuestRecord *rec, CvmGuestSpec *spec, GErr
 	/* A guest AUTO moved to TCG gets AUTO's choice again on a relaunch. */
 	if (rec->accel_requested != NULL && !cvm_launch_accel_from_string(rec->accel_requested, &spec->accel, error))
 		return FALSE;
-	if (rec->platform != NULL && !cvm_launch_platform_from_string(rec->platform, &spec->platform, error))
+	if (rec->platform != NULL && !cvm_platform_from_string(rec->platform, &spec->platform, error))
 		return FALSE;
 	return TRUE;
 }

@@ -7,10 +7,6 @@
 #include <cvm/measure.h>
 #include <cvm/guest-record.h>
 
-/* The measurement a platform's launch digest is computed with (SEV-SNP for
- * native, which has none of its own). */
-CvmMeasurePlatform cvmi_launch_measure_platform(CvmLaunchPlatform p);
-
 /* The spec a guest was launched with, from its record (strings borrowed
  * from @rec; serial_log is the guest's own, igvm_path its current image). */
 gboolean cvmi_launch_spec_from_record(const CvmGuestRecord *rec, CvmGuestSpec *spec, GError **error);

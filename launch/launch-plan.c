@@ -67,7 +67,7 @@ check_spec(const CvmGuestSpec *spec, GError **error)
 static void
 snp_settings(CvmLaunchPlan *plan, const CvmIgvm *igvm, const CvmGuestSpec *spec)
 {
-	guint32 mask = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_SNP);
+	guint32 mask = cvm_igvm_platform_mask(igvm, CVM_PLATFORM_SEV_SNP);
 	CvmIgvmPlatformIter iter;
 	CvmIgvmHeader h;
 
@@ -99,10 +99,10 @@ measure(CvmLaunchPlan *plan, const CvmIgvm *igvm, GError **error)
 	CvmMeasureOptions opts;
 	CvmDigest digest;
 
-	if (plan->platform == CVM_LAUNCH_PLATFORM_NATIVE)
+	if (plan->platform == CVM_PLATFORM_NATIVE)
 		return TRUE; /* nothing measures a native launch */
 	cvm_measure_options_init(&opts);
-	opts.platform = cvmi_launch_measure_platform(plan->platform);
+	opts.platform = plan->platform;
 	opts.vcpus = plan->vcpus;
 	if (!cvm_measure_igvm_parsed(igvm, &opts, &digest, NULL, error)) {
 		g_prefix_error(error, "cannot compute the expected launch measurement: ");
@@ -148,9 +148,9 @@ fill(CvmLaunchPlan *plan, const CvmGuestSpec *spec, GError **error)
 	const guint8 *data = cvm_igvm_get_data(igvm, &len);
 	plan->md.igvm_path = g_strdup(spec->igvm_path);
 	plan->md.igvm_sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-	plan->md.platform = g_strdup(cvm_launch_platform_to_string(plan->platform));
+	plan->md.platform = g_strdup(cvm_platform_to_string(plan->platform));
 	plan->md.strategy = g_strdup(cvm_launch_strategy_to_string(plan->strategy));
-	if (plan->platform == CVM_LAUNCH_PLATFORM_SEV_SNP)
+	if (plan->platform == CVM_PLATFORM_SEV_SNP)
 		snp_settings(plan, igvm, spec);
 	if (!measure(plan, igvm, error))
 		return FALSE;
@@ -216,7 +216,7 @@ cvm_launch_plan_get_xml(const CvmLaunchPlan *plan)
 	return plan->xml;
 }
 
-CvmLaunchPlatform
+CvmPlatform
 cvm_launch_plan_get_platform(const CvmLaunchPlan *plan)
 {
 	return plan->platform;
@@ -255,7 +255,7 @@ cvm_launch_plan_get_warnings(const CvmLaunchPlan *plan)
 gboolean
 cvm_launch_plan_check_policy(const CvmLaunchPlan *plan, const CvmPolicy *policy, GError **error)
 {
-	return cvm_policy_check_igvm(policy, plan->name, plan->igvm, cvmi_launch_igvm_platform(plan->platform),
+	return cvm_policy_check_igvm(policy, plan->name, plan->igvm, plan->platform,
 				     plan->has_digest ? &plan->digest : NULL, error);
 }
 

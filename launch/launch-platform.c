@@ -6,79 +6,37 @@
 #include <cvm/error.h>
 #include <cvm/native-load.h>
 
-static const char *const platform_names[] = {
-	[CVM_LAUNCH_PLATFORM_AUTO] = "auto",	   [CVM_LAUNCH_PLATFORM_NATIVE] = "native",
-	[CVM_LAUNCH_PLATFORM_SEV] = "sev",	   [CVM_LAUNCH_PLATFORM_SEV_ES] = "sev-es",
-	[CVM_LAUNCH_PLATFORM_SEV_SNP] = "sev-snp", [CVM_LAUNCH_PLATFORM_TDX] = "tdx",
-	NULL,
+/* What cvmctl host and HostInfo list, in this order. */
+static const CvmPlatform launchable[] = {
+	CVM_PLATFORM_NATIVE, CVM_PLATFORM_SEV, CVM_PLATFORM_SEV_ES, CVM_PLATFORM_SEV_SNP, CVM_PLATFORM_TDX,
+	CVM_PLATFORM_AUTO,
 };
 
-const char *
-cvmi_launch_name(const char *const *names, guint n, guint value)
+const CvmPlatform *
+cvm_launch_platforms(void)
 {
-	return value < n ? names[value] : "unknown";
+	return launchable;
 }
 
 gboolean
-cvmi_launch_name_lookup(const char *const *names, guint n, const char *what, const char *name, guint *out,
-			GError **error)
+cvm_launch_platform_check(CvmPlatform platform, GError **error)
 {
-	g_autofree gchar *all = NULL;
+	g_autoptr(GString) all = g_string_new(NULL);
 
-	for (guint i = 0; i < n; i++) {
-		if (g_strcmp0(name, names[i]) == 0) {
-			*out = i;
+	for (guint i = 0; i < G_N_ELEMENTS(launchable); i++) {
+		if (launchable[i] == platform)
 			return TRUE;
-		}
+		g_string_append_printf(all, "%s%s", i ? ", " : "", cvm_platform_to_string(launchable[i]));
 	}
-	all = g_strjoinv(", ", (gchar **)names);
-	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown %s \"%s\" (%s)", what, name ? name : "",
-		    all);
+	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "a guest cannot be launched as %s (%s)",
+		    cvm_platform_to_string(platform), all->str);
 	return FALSE;
-}
-
-const char *
-cvm_launch_platform_to_string(CvmLaunchPlatform platform)
-{
-	return cvmi_launch_name(platform_names, G_N_ELEMENTS(platform_names) - 1, platform);
-}
-
-gboolean
-cvm_launch_platform_from_string(const char *name, CvmLaunchPlatform *out, GError **error)
-{
-	guint i;
-
-	if (!cvmi_launch_name_lookup(platform_names, G_N_ELEMENTS(platform_names) - 1, "platform", name, &i, error))
-		return FALSE;
-	*out = i;
-	return TRUE;
 }
 
 const char *
 cvm_launch_strategy_to_string(CvmLaunchStrategy strategy)
 {
 	return strategy == CVM_LAUNCH_STRATEGY_IGVM_CFG ? "igvm-cfg" : "native-translate";
-}
-
-CvmIgvmPlatformType
-cvmi_launch_igvm_platform(CvmLaunchPlatform p)
-{
-	switch (p) {
-	case CVM_LAUNCH_PLATFORM_SEV: return CVM_IGVM_PLATFORM_SEV;
-	case CVM_LAUNCH_PLATFORM_SEV_ES: return CVM_IGVM_PLATFORM_SEV_ES;
-	case CVM_LAUNCH_PLATFORM_SEV_SNP: return CVM_IGVM_PLATFORM_SEV_SNP;
-	case CVM_LAUNCH_PLATFORM_TDX: return CVM_IGVM_PLATFORM_TDX;
-	default: return CVM_IGVM_PLATFORM_NATIVE;
-	}
-}
-
-CvmMeasurePlatform
-cvmi_launch_measure_platform(CvmLaunchPlatform p)
-{
-	return p == CVM_LAUNCH_PLATFORM_SEV ? CVM_MEASURE_SEV
-	       : p == CVM_LAUNCH_PLATFORM_SEV_ES ? CVM_MEASURE_SEV_ES
-	       : p == CVM_LAUNCH_PLATFORM_TDX ? CVM_MEASURE_TDX
-					      : CVM_MEASURE_SEV_SNP;
 }
 
 gchar *
@@ -89,77 +47,79 @@ cvmi_launch_version_string(gulong v)
 
 /* NULL when the host can run @p, else why not. */
 static gchar *
-host_lacks(const CvmHostInfo *host, CvmLaunchPlatform p)
+host_lacks(const CvmHostInfo *host, CvmPlatform p)
 {
 	g_autofree gchar *qemu = cvmi_launch_version_string(host->qemu_version);
 	g_autofree gchar *libvirt = cvmi_launch_version_string(host->libvirt_version);
 	/* libvirt before 10.5 has no way to report SEV-SNP: try it where SEV is. */
 	gboolean snp = host->sev_snp || (host->libvirt_version < CVM_HOST_LIBVIRT_SNP_ID_VERSION && host->sev);
-	gboolean feature = p == CVM_LAUNCH_PLATFORM_SEV_SNP ? snp
-			   : p == CVM_LAUNCH_PLATFORM_SEV || p == CVM_LAUNCH_PLATFORM_SEV_ES ? host->sev
+	gboolean feature = p == CVM_PLATFORM_SEV_SNP ? snp
+			   : p == CVM_PLATFORM_SEV || p == CVM_PLATFORM_SEV_ES ? host->sev
 											      : TRUE;
 
-	if (p == CVM_LAUNCH_PLATFORM_NATIVE)
+	if (p == CVM_PLATFORM_NATIVE)
 		return NULL;
-	if (p == CVM_LAUNCH_PLATFORM_TDX)
+	if (p == CVM_PLATFORM_VSM || p == CVM_PLATFORM_CCA)
+		return g_strdup_printf("cvm does not launch %s guests", cvm_platform_to_string(p));
+	if (p == CVM_PLATFORM_TDX)
 		return g_strdup("QEMU's IGVM loader does not support TDX (no QEMU release does)");
 	if (!host->qemu_igvm)
 		return g_strdup_printf("%s needs QEMU 10.1 or newer with IGVM support (igvm-cfg); this host has "
-				       "QEMU %s", cvm_launch_platform_to_string(p), qemu);
+				       "QEMU %s", cvm_platform_to_string(p), qemu);
 	if (!feature)
 		return g_strdup_printf("libvirt %s reports no %s support on this host (domain capabilities%s)",
-				       libvirt, p == CVM_LAUNCH_PLATFORM_SEV_SNP ? "SEV-SNP" : "SEV",
-				       p == CVM_LAUNCH_PLATFORM_SEV_SNP && host->libvirt_version < 10005000
+				       libvirt, p == CVM_PLATFORM_SEV_SNP ? "SEV-SNP" : "SEV",
+				       p == CVM_PLATFORM_SEV_SNP && host->libvirt_version < 10005000
 					       ? "; libvirt before 10.5.0 cannot report SEV-SNP"
 					       : "");
 	return NULL;
 }
 
 gboolean
-cvm_launch_host_supports(const CvmHostInfo *host, CvmLaunchPlatform platform, gchar **why)
+cvm_launch_host_supports(const CvmHostInfo *host, CvmPlatform platform, gchar **why)
 {
-	gchar *reason = platform == CVM_LAUNCH_PLATFORM_AUTO ? NULL : host_lacks(host, platform);
+	gchar *reason = platform == CVM_PLATFORM_AUTO ? NULL : host_lacks(host, platform);
 
 	if (why != NULL)
 		*why = reason;
 	else
 		g_free(reason);
-	return platform != CVM_LAUNCH_PLATFORM_AUTO && reason == NULL;
+	return platform != CVM_PLATFORM_AUTO && reason == NULL;
 }
 
 static gboolean
-choose_forced(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform p, GError **error)
+choose_forced(const CvmIgvm *igvm, const CvmHostInfo *host, CvmPlatform p, GError **error)
 {
-	if (cvm_igvm_find_platform(igvm, cvmi_launch_igvm_platform(p)) == NULL) {
+	if (cvm_igvm_find_platform(igvm, p) == NULL) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED, "the IGVM file has no %s platform",
-			    cvm_launch_platform_to_string(p));
+			    cvm_platform_to_string(p));
 		return FALSE;
 	}
 	g_autofree gchar *why = host_lacks(host, p);
 	if (why != NULL) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED, "cannot launch as %s: %s",
-			    cvm_launch_platform_to_string(p), why);
+			    cvm_platform_to_string(p), why);
 		return FALSE;
 	}
 	return TRUE;
 }
 
 gboolean
-cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform wanted,
-			    CvmLaunchPlatform *out, GError **error)
+cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmPlatform wanted,
+			    CvmPlatform *out, GError **error)
 {
-	static const CvmLaunchPlatform order[] = {
-		CVM_LAUNCH_PLATFORM_SEV_SNP, CVM_LAUNCH_PLATFORM_SEV_ES, CVM_LAUNCH_PLATFORM_SEV,
-		CVM_LAUNCH_PLATFORM_TDX,     CVM_LAUNCH_PLATFORM_NATIVE,
+	static const CvmPlatform order[] = {
+		CVM_PLATFORM_SEV_SNP, CVM_PLATFORM_SEV_ES, CVM_PLATFORM_SEV,
+		CVM_PLATFORM_TDX,     CVM_PLATFORM_NATIVE,
 	};
 	g_autoptr(GString) reasons = g_string_new(NULL);
 
-	if (wanted != CVM_LAUNCH_PLATFORM_AUTO) {
+	if (wanted != CVM_PLATFORM_AUTO) {
 		*out = wanted;
 		return choose_forced(igvm, host, wanted, error);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
-		if (cvm_igvm_find_platform(igvm, cvmi_launch_igvm_platform(order[i])) == NULL)
+		if (cvm_igvm_find_platform(igvm, order[i]) == NULL)
 			continue;
 		g_autofree gchar *why = host_lacks(host, order[i]);
 		if (why == NULL) {

@@ -18,7 +18,7 @@ struct _CvmLaunchPlan {
 	gchar *serial_log;
 	gchar *firmware_dir; /* native translation output, inside guest_dir */
 	CvmHostInfo host;
-	CvmLaunchPlatform platform;
+	CvmPlatform platform;
 	CvmLaunchStrategy strategy;
 	CvmLaunchAccel accel; /* KVM or TCG */
 	CvmLaunchMetadata md;
@@ -36,20 +36,13 @@ struct _CvmLaunchPlan {
 	GStrv svsm_args; /* QEMU options of the SVSM's devices (launch-svsm.c), or NULL */
 };
 
-/* A NULL-terminated table of @n names indexed by an enum's values: the
- * name of @value ("unknown" outside it), and the value of @name
- * (CVM_ERROR_INVALID_ARGUMENT "unknown @what" listing the names). */
-const char *cvmi_launch_name(const char *const *names, guint n, guint value);
-gboolean cvmi_launch_name_lookup(const char *const *names, guint n, const char *what, const char *name, guint *out,
-				 GError **error);
-CvmIgvmPlatformType cvmi_launch_igvm_platform(CvmLaunchPlatform p);
 gchar *cvmi_launch_version_string(gulong v);
-gboolean cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmLaunchPlatform wanted,
-				     CvmLaunchPlatform *out, GError **error);
+gboolean cvmi_launch_choose_platform(const CvmIgvm *igvm, const CvmHostInfo *host, CvmPlatform wanted,
+				     CvmPlatform *out, GError **error);
 /* The accelerator for @wanted on @host (CVM_ERROR_NOT_SUPPORTED when KVM is
  * asked for without one, or TCG for a confidential @platform); for TCG,
  * @host is changed to offer no confidential platform. */
-gboolean cvmi_launch_choose_accel(CvmLaunchAccel wanted, CvmLaunchPlatform platform, CvmHostInfo *host,
+gboolean cvmi_launch_choose_accel(CvmLaunchAccel wanted, CvmPlatform platform, CvmHostInfo *host,
 				  CvmLaunchAccel *out, GError **error);
 /* Watches a just started KVM guest until it has printed on its serial log,
  * CVM_LAUNCH_KVM_WATCH_SECONDS have passed or it stopped: TRUE with @why
@@ -63,7 +56,7 @@ gchar *cvmi_launch_qemu_escape(const char *value);
  * on @host, launched as @platform with @strategy; CVM_ERROR_NOT_SUPPORTED
  * naming what @host's QEMU lacks, CVM_ERROR_INVALID_ARGUMENT for a bad
  * device (launch-svsm.c). */
-gboolean cvmi_launch_svsm_args(const CvmGuestSpec *spec, const CvmHostInfo *host, CvmLaunchPlatform platform,
+gboolean cvmi_launch_svsm_args(const CvmGuestSpec *spec, const CvmHostInfo *host, CvmPlatform platform,
 			       CvmLaunchStrategy strategy, GStrv *out, GError **error);
 
 /* Builds plan->xml from the rest of the plan. */

@@ -47,15 +47,15 @@ parse_cid(const char *text, guint32 *out)
 }
 
 static gboolean
-check_host(const CvmHostInfo *host, CvmLaunchPlatform platform, CvmLaunchStrategy strategy, gboolean blk,
+check_host(const CvmHostInfo *host, CvmPlatform platform, CvmLaunchStrategy strategy, gboolean blk,
 	   gboolean vsock, GError **error)
 {
 	g_autofree gchar *qemu = cvmi_launch_version_string(host->qemu_version);
 	g_autoptr(GString) lacks = g_string_new(NULL);
 
-	if (platform != CVM_LAUNCH_PLATFORM_SEV_SNP && platform != CVM_LAUNCH_PLATFORM_NATIVE)
+	if (platform != CVM_PLATFORM_SEV_SNP && platform != CVM_PLATFORM_NATIVE)
 		return refuse(error, CVM_ERROR_NOT_SUPPORTED, "the SVSM runs under sev-snp (or native), not %s",
-			      cvm_launch_platform_to_string(platform));
+			      cvm_platform_to_string(platform));
 	/* Everything missing at once: one refusal names the whole gap. */
 	if (!host->qemu_svsm_virtio_mmio)
 		g_string_append(lacks, "the x-svsm-virtio-mmio machine property");
@@ -72,7 +72,7 @@ check_host(const CvmHostInfo *host, CvmLaunchPlatform platform, CvmLaunchStrateg
 }
 
 gboolean
-cvmi_launch_svsm_args(const CvmGuestSpec *spec, const CvmHostInfo *host, CvmLaunchPlatform platform,
+cvmi_launch_svsm_args(const CvmGuestSpec *spec, const CvmHostInfo *host, CvmPlatform platform,
 		      CvmLaunchStrategy strategy, GStrv *out, GError **error)
 {
 	const char *const *devs = spec->svsm_devices;
@@ -114,7 +114,7 @@ cvmi_launch_svsm_args(const CvmGuestSpec *spec, const CvmHostInfo *host, CvmLaun
 	}
 	if (!check_host(host, platform, strategy, blk, vsock, error))
 		return FALSE;
-	planes = host->qemu_device_plane && platform == CVM_LAUNCH_PLATFORM_SEV_SNP;
+	planes = host->qemu_device_plane && platform == CVM_PLATFORM_SEV_SNP;
 	g_autofree gchar *plane = planes ? g_strdup_printf(",plane=%d", SVSM_VMPL) : g_strdup("");
 	/* QEMU merges repeated -machine options with libvirt's own (q35). */
 	g_strv_builder_add_many(args, "-machine", "x-svsm-virtio-mmio=on", NULL);

@@ -87,7 +87,8 @@ cvm_guest_spec_from_variant(GVariant *spec, CvmGuestSpec *out, GError **error)
 	}
 	out->memory_bytes = mib << 20;
 	out->vcpus = (guint)vcpus;
-	if ((platform != NULL && !cvm_launch_platform_from_string(platform, &out->platform, error)) ||
+	if ((platform != NULL && (!cvm_platform_from_string(platform, &out->platform, error) ||
+				  !cvm_launch_platform_check(out->platform, error))) ||
 	    (accel != NULL && !cvm_launch_accel_from_string(accel, &out->accel, error)))
 		return FALSE;
 	/* Last, so that no failure leaves it allocated. */
@@ -115,8 +116,8 @@ cvm_guest_spec_to_variant(const CvmGuestSpec *spec)
 		g_variant_builder_add(&b, "{sv}", "memory-mib", g_variant_new_uint64(spec->memory_bytes >> 20));
 	if (spec->vcpus != 0)
 		g_variant_builder_add(&b, "{sv}", "vcpus", g_variant_new_uint32(spec->vcpus));
-	if (spec->platform != CVM_LAUNCH_PLATFORM_AUTO)
-		add_str(&b, "platform", cvm_launch_platform_to_string(spec->platform));
+	if (spec->platform != CVM_PLATFORM_AUTO)
+		add_str(&b, "platform", cvm_platform_to_string(spec->platform));
 	if (spec->has_snp_policy)
 		g_variant_builder_add(&b, "{sv}", "snp-policy", g_variant_new_uint64(spec->snp_policy));
 	add_str(&b, "serial-log", spec->serial_log);

@@ -281,7 +281,7 @@ cvm_native_plan_new(const CvmIgvm *igvm, const CvmNativeOptions *opts, GError **
 	plan->low_memory = opts->memory_bytes >= Q35_LOWMEM_SPLIT ? Q35_LOWMEM_BIG : opts->memory_bytes;
 	plan->high_memory = opts->memory_bytes - plan->low_memory;
 
-	if (!cvm_igvm_platform_iter_init_type(&iter, igvm, CVM_IGVM_PLATFORM_NATIVE, error)) {
+	if (!cvm_igvm_platform_iter_init_type(&iter, igvm, CVM_PLATFORM_NATIVE, error)) {
 		g_prefix_error(error, "cannot load without an IGVM loader: ");
 		return NULL;
 	}

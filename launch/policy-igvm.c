@@ -9,7 +9,7 @@
 static const CvmIgvmSnpIdBlock *
 snp_id_block(const CvmIgvm *igvm)
 {
-	guint32 mask = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_SEV_SNP);
+	guint32 mask = cvm_igvm_platform_mask(igvm, CVM_PLATFORM_SEV_SNP);
 	CvmIgvmPlatformIter iter;
 	CvmIgvmHeader h;
 
@@ -22,14 +22,14 @@ snp_id_block(const CvmIgvm *igvm)
 
 gboolean
 cvm_policy_check_igvm(const CvmPolicy *policy, const char *guest, const CvmIgvm *igvm,
-		      CvmIgvmPlatformType platform, const CvmDigest *digest, GError **error)
+		      CvmPlatform platform, const CvmDigest *digest, GError **error)
 {
 	const CvmIgvmSnpIdBlock *id;
 	guint8 key[48];
 
 	if (digest != NULL && !cvm_policy_check_launch_digest(policy, guest, digest->bytes, digest->len, error))
 		return FALSE;
-	if (platform != CVM_IGVM_PLATFORM_SEV_SNP)
+	if (platform != CVM_PLATFORM_SEV_SNP)
 		return TRUE;
 	id = snp_id_block(igvm);
 	if (id == NULL) {

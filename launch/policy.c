@@ -163,10 +163,11 @@ parse_guests(CvmPolicy *p, json_object *guests, const char *source, GError **err
 		return perr(error, source, "guests", "must be an object keyed by guest name");
 	json_object_object_foreach(guests, name, val) {
 		g_autofree gchar *where = g_strdup_printf("guests.%s", name);
+		g_autoptr(GError) bad = NULL;
 		Rules *r;
 
-		if (!cvm_name_is_valid(name))
-			return perr(error, source, where, "invalid guest name");
+		if (!cvm_name_check("guest name", name, &bad))
+			return perr(error, source, where, bad->message);
 		if (!json_object_is_type(val, json_type_object))
 			return perr(error, source, where, "must be an object");
 		r = g_hash_table_lookup(p->guests, name);

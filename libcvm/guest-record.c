@@ -414,10 +414,8 @@ cvm_guest_record_save(CvmState *state, const CvmGuestRecord *rec, GError **error
 	gpointer data;
 	CvmGuestRecordWriter writer = cvmi_state_guest_writer(state, &data);
 
-	if (rec->name == NULL || !cvm_name_is_valid(rec->name)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "guest record without a valid name");
+	if (!cvm_name_check("guest name", rec->name, error))
 		return FALSE;
-	}
 	return writer != NULL ? writer(rec, rec->name, data, error) : cvm_guest_record_write(state, rec, error);
 }
 

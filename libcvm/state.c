@@ -403,8 +403,8 @@ load_entry(const char *kind, const char *kdir, const char *entry, GHashTable *ta
 		return; /* set-aside files */
 	name = g_strndup(entry, strlen(entry) - strlen(".json"));
 	path = g_build_filename(kdir, entry, NULL);
-	if (!cvm_name_is_valid(name)) {
-		g_ptr_array_add(problems, g_strdup_printf("%s: not a valid record name, skipped", path));
+	if (!cvm_name_check("state record name", name, &err)) {
+		g_ptr_array_add(problems, g_strdup_printf("%s: %s, skipped", path, err->message));
 		return;
 	}
 	obj = read_path(kind, path, &err);
@@ -436,10 +436,8 @@ cvm_state_load_all_full(CvmState *state, const char *kind, GPtrArray **problems,
 	const char *entry;
 	gboolean writable;
 
-	if (!cvm_name_is_valid(kind)) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "invalid record kind");
+	if (!cvm_name_check("state record kind", kind, error))
 		return NULL;
-	}
 	table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 				      put_json);
 	kdir = g_build_filename(state->dir, kind, NULL);

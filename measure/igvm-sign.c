@@ -12,7 +12,7 @@ snp_ops(GBytes *file, const CvmMeasureOptions *opts, CvmMeasureOptions *snp, Cvm
 	CvmDigest *digest, GError **error)
 {
 	*snp = *opts;
-	snp->platform = CVM_MEASURE_SEV_SNP;
+	snp->platform = CVM_PLATFORM_SEV_SNP;
 	snp->trace = NULL;
 	if (!cvm_measure_igvm(g_bytes_get_data(file, NULL), g_bytes_get_size(file), snp, digest, NULL, error))
 		return FALSE;

@@ -55,7 +55,7 @@ cvm_measure_options_to_args(const CvmMeasureOptions *o, gboolean igvm)
 	char num[64];
 
 	cvm_measure_options_init(&def);
-	arg(s, "--platform", cvm_measure_platform_to_string(o->platform));
+	arg(s, "--platform", cvm_platform_to_string(o->platform));
 	if (MAX(o->vcpus, 1) != 1 && !(igvm && o->bsp_only)) {
 		g_snprintf(num, sizeof(num), "%u", o->vcpus);
 		arg(s, "--vcpus", num);
@@ -140,7 +140,7 @@ candidate_json(const CvmExplain *e, const CvmiExplainCandidate *c, const char *c
 	json_object_put(p);
 	if (!e->igvm)
 		json_object_object_add(pp, "ap-eip", c->opts.ap_eip ? json_object_new_string(eip) : NULL);
-	json_object_object_add(o, "platform", json_object_new_string(cvm_measure_platform_to_string(c->opts.platform)));
+	json_object_object_add(o, "platform", json_object_new_string(cvm_platform_to_string(c->opts.platform)));
 	if (c->changed != NULL)
 		json_object_object_add(o, "changed", json_object_new_string(c->changed));
 	json_object_object_add(o, "digest", json_object_new_string(hex));
@@ -186,7 +186,7 @@ text_candidate(GString *s, const CvmExplain *e, const CvmiExplainCandidate *c, c
 				       args);
 	else
 		g_string_append_printf(s, "match: %s%s\n", command, args);
-	if (!nearest && c->opts.platform == CVM_MEASURE_SEV_SNP && !e->igvm) {
+	if (!nearest && c->opts.platform == CVM_PLATFORM_SEV_SNP && !e->igvm) {
 		g_autofree gchar *f = cvmi_explain_features_text(c->opts.guest_features);
 		g_string_append_printf(s, "  sev_features %s\n", f);
 	}

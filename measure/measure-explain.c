@@ -127,7 +127,7 @@ kernel_variants(const CvmExplain *e, CvmMeasureOptions out[5])
 }
 
 static void
-tried_kernels(CvmExplain *e, const char *platform, const CvmMeasureOptions *kv, guint nkv)
+tried_kernels(CvmExplain *e, CvmPlatform platform, const CvmMeasureOptions *kv, guint nkv)
 {
 	g_autoptr(GString) s = g_string_new(NULL);
 
@@ -136,7 +136,7 @@ tried_kernels(CvmExplain *e, const char *platform, const CvmMeasureOptions *kv, 
 				       kv[i].kernel == NULL ? "no kernel (table absent)"
 				       : kv[i].initrd && kv[i].append ? "kernel+initrd+append"
 				       : kv[i].initrd ? "kernel+initrd" : kv[i].append ? "kernel+append" : "kernel alone");
-	cvmi_explain_tried(e, "%s: kernel hashes: %s", platform, s->str);
+	cvmi_explain_tried(e, "%s: kernel hashes: %s", cvm_platform_to_string(platform), s->str);
 }
 
 /* The signatures to try: the families and the given one. */
@@ -153,7 +153,7 @@ signatures(const CvmExplain *e, guint32 out[G_N_ELEMENTS(families) + 1])
 }
 
 static void
-tried_signatures(CvmExplain *e, const char *platform, const guint32 *sigs, guint n)
+tried_signatures(CvmExplain *e, CvmPlatform platform, const guint32 *sigs, guint n)
 {
 	g_autoptr(GString) s = g_string_new(NULL);
 
@@ -161,7 +161,8 @@ tried_signatures(CvmExplain *e, const char *platform, const guint32 *sigs, guint
 		const char *name = cvmi_explain_sig_name(sigs[i]);
 		g_string_append_printf(s, "%s%s%s0x%x", i ? ", " : "", name ? name : "", name ? " " : "", sigs[i]);
 	}
-	cvmi_explain_tried(e, "%s: vcpu-sig: %s (ec2 and gce put 0x600 in RDX whatever the model)", platform,
+	cvmi_explain_tried(e, "%s: vcpu-sig: %s (ec2 and gce put 0x600 in RDX whatever the model)",
+			   cvm_platform_to_string(platform),
 			   s->str);
 }
 
@@ -209,7 +210,7 @@ ovmf_snp_counts(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasureOptions *c
 }
 
 static gboolean
-explain_ovmf_snp(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatform platform, guint max,
+explain_ovmf_snp(CvmExplain *e, const guint8 *fw, gsize len, CvmPlatform platform, guint max,
 		 GError **error)
 {
 	CvmMeasureOptions kv[5], c;
@@ -226,7 +227,7 @@ explain_ovmf_snp(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatform 
 	}
 	cvmi_ovmf_clear(&ovmf);
 	c = e->given;
-	c.platform = CVM_MEASURE_SEV_SNP;
+	c.platform = CVM_PLATFORM_SEV_SNP;
 	if (!c.has_snp_ovmf_hash && !svsm) {
 		if (!cvm_measure_snp_ovmf_hash(fw, len, &c, &prefix, error))
 			return FALSE;
@@ -275,14 +276,14 @@ next_kernel:
 	cvmi_explain_tried(e, "sev-snp: vcpus: 1..%u (one chain step per count after one measurement at %u)", max,
 			   max);
 	if (!svsm) {
-		tried_signatures(e, "sev-snp", sigs, nsig);
+		tried_signatures(e, CVM_PLATFORM_SEV_SNP, sigs, nsig);
 		g_autofree gchar *given = cvmi_explain_features_text(e->given.guest_features);
 		cvmi_explain_tried(e, "sev-snp: guest-features: %s with every subset of debug-swap 0x20, secure-tsc "
 				   "0x200, prevent-host-ibs 0x40", given);
 		cvmi_explain_tried(e, "sev-snp: vmm: qemu, ec2, gce");
 		cvmi_explain_tried(e, "sev-snp: ap-eip: SEV-ES reset block 0x%x, reset vector 0x%x", reset_block,
 				   RESET_VECTOR);
-		tried_kernels(e, "sev-snp", kv, nkv);
+		tried_kernels(e, CVM_PLATFORM_SEV_SNP, kv, nkv);
 	} else {
 		cvmi_explain_tried(e, "sev-snp: SVSM flow: only the vCPU count enters (the signature as given)");
 	}
@@ -313,7 +314,7 @@ sev_es_vmsas(CvmExplain *e, EVP_MD_CTX *stream, CvmMeasureOptions *c, guint32 ap
 /* SEV-ES: SHA-256 over the firmware, the kernel table and one VMSA per vCPU
  * (cvmi_measure_ovmf_sev); the stream after the firmware is shared. */
 static gboolean
-explain_ovmf_sev_es(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatform platform, guint max,
+explain_ovmf_sev_es(CvmExplain *e, const guint8 *fw, gsize len, CvmPlatform platform, guint max,
 		    GError **error)
 {
 	CvmMeasureOptions kv[5], c;
@@ -342,7 +343,7 @@ explain_ovmf_sev_es(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatfo
 			EVP_DigestUpdate(ctx, t, sizeof(t));
 		}
 		c = kv[k];
-		c.platform = CVM_MEASURE_SEV_ES;
+		c.platform = CVM_PLATFORM_SEV_ES;
 		for (guint vmm = 0; vmm < 3; vmm++) {
 			for (guint ei = 0; ei < (reset_block == RESET_VECTOR ? 1u : 2u); ei++) {
 				for (guint s = 0; s < (vmm == CVM_VMM_QEMU ? nsig : 1); s++) {
@@ -356,11 +357,11 @@ explain_ovmf_sev_es(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatfo
 	}
 	cvmi_explain_tried(e, "sev-es: vcpus: 1..%u (the SHA-256 state after the firmware is copied, then "
 			   "one VMSA more per count)", max);
-	tried_signatures(e, "sev-es", sigs, nsig);
+	tried_signatures(e, CVM_PLATFORM_SEV_ES, sigs, nsig);
 	cvmi_explain_tried(e, "sev-es: vmm: qemu, ec2, gce");
 	cvmi_explain_tried(e, "sev-es: ap-eip: SEV-ES reset block 0x%x, reset vector 0x%x", reset_block,
 			   RESET_VECTOR);
-	tried_kernels(e, "sev-es", kv, table ? nkv : 1);
+	tried_kernels(e, CVM_PLATFORM_SEV_ES, kv, table ? nkv : 1);
 	cvmi_explain_tried(e, "sev-es: guest-features: 0 only (sev-snp-measure's VMSA; a host that sets "
 			   "debug-swap on SEV-ES guests is not modelled); guest policy: enters the MEASURE HMAC, "
 			   "not the digest");
@@ -369,14 +370,14 @@ explain_ovmf_sev_es(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatfo
 
 /* SEV and TDX from OVMF: a handful of whole measurements. */
 static gboolean
-explain_ovmf_other(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatform platform, guint max,
+explain_ovmf_other(CvmExplain *e, const guint8 *fw, gsize len, CvmPlatform platform, guint max,
 		   GError **error)
 {
 	CvmMeasureOptions kv[5];
-	guint nkv = platform == CVM_MEASURE_SEV ? kernel_variants(e, kv) : 2;
+	guint nkv = platform == CVM_PLATFORM_SEV ? kernel_variants(e, kv) : 2;
 	CvmDigest d;
 
-	if (platform == CVM_MEASURE_TDX) {
+	if (platform == CVM_PLATFORM_TDX) {
 		kv[0] = kv[1] = e->given;
 		kv[0].tdx_two_pass = FALSE;
 		kv[1].tdx_two_pass = TRUE;
@@ -396,10 +397,10 @@ explain_ovmf_other(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatfor
 		}
 		cvmi_explain_consider(e, &kv[k], d.bytes);
 	}
-	if (platform == CVM_MEASURE_TDX) {
+	if (platform == CVM_PLATFORM_TDX) {
 		cvmi_explain_tried(e, "tdx: tdx-two-pass: off, on (MRTD has no vCPU, VMM or feature input)");
 	} else {
-		tried_kernels(e, "sev", kv, nkv);
+		tried_kernels(e, CVM_PLATFORM_SEV, kv, nkv);
 		cvmi_explain_tried(e, "sev: no VMSAs, so no vCPU count, model or VMM enters; guest policy: enters the "
 				   "MEASURE HMAC, not the digest");
 	}
@@ -408,7 +409,7 @@ explain_ovmf_other(CvmExplain *e, const guint8 *fw, gsize len, CvmMeasurePlatfor
 
 /* An IGVM file's SNP digest per convention; VMSA counts from one chain. */
 static gboolean
-explain_igvm_snp(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatform platform, guint max,
+explain_igvm_snp(CvmExplain *e, const guint8 *data, gsize len, CvmPlatform platform, guint max,
 		 GError **error)
 {
 	CvmiMeasureOps ops;
@@ -416,7 +417,7 @@ explain_igvm_snp(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatfor
 	guint nvmsa = 0;
 	CvmDigest d;
 
-	c.platform = CVM_MEASURE_SEV_SNP;
+	c.platform = CVM_PLATFORM_SEV_SNP;
 	c.trace = NULL;
 	if (!cvmi_igvm_ops(data, len, &c, &ops, error))
 		return FALSE;
@@ -466,7 +467,7 @@ explain_igvm_snp(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatfor
 }
 
 static gboolean
-explain_igvm_other(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatform platform, guint max,
+explain_igvm_other(CvmExplain *e, const guint8 *data, gsize len, CvmPlatform platform, guint max,
 		   GError **error)
 {
 	CvmMeasureOptions c = e->given;
@@ -474,14 +475,14 @@ explain_igvm_other(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatf
 
 	c.platform = platform;
 	c.trace = NULL;
-	for (int one = 0; one < (platform == CVM_MEASURE_TDX ? 2 : 1); one++) {
-		c.param_insert_one_page = platform == CVM_MEASURE_TDX ? one : e->given.param_insert_one_page;
+	for (int one = 0; one < (platform == CVM_PLATFORM_TDX ? 2 : 1); one++) {
+		c.param_insert_one_page = platform == CVM_PLATFORM_TDX ? one : e->given.param_insert_one_page;
 		if (!cvm_measure_igvm(data, len, &c, &d, NULL, error))
 			return FALSE;
 		cvmi_explain_consider(e, &c, d.bytes);
 	}
-	cvmi_explain_tried(e, "%s: %s", cvm_measure_platform_to_string(platform),
-			   platform == CVM_MEASURE_TDX ? "one-page-parameter off/on (the VMSAs are not measured)"
+	cvmi_explain_tried(e, "%s: %s", cvm_platform_to_string(platform),
+			   platform == CVM_PLATFORM_TDX ? "one-page-parameter off/on (the VMSAs are not measured)"
 						       : "the file's pages and VMSAs as they are (nothing varies)");
 	return TRUE;
 }
@@ -507,8 +508,8 @@ explain_new(const CvmMeasureOptions *given, const guint8 *digest, gsize len, gbo
 	e->given.initrd = e->initrd;
 	e->given.append = e->append;
 	/* The given platform is the first one of the digest's size. */
-	if ((len == 48) != (given->platform == CVM_MEASURE_SEV_SNP || given->platform == CVM_MEASURE_TDX))
-		e->given.platform = len == 48 ? CVM_MEASURE_SEV_SNP : CVM_MEASURE_SEV_ES;
+	if ((len == 48) != (given->platform == CVM_PLATFORM_SEV_SNP || given->platform == CVM_PLATFORM_TDX))
+		e->given.platform = len == 48 ? CVM_PLATFORM_SEV_SNP : CVM_PLATFORM_SEV_ES;
 	e->want.platform = e->given.platform;
 	e->want.len = len;
 	memcpy(e->want.bytes, digest, len);
@@ -519,14 +520,22 @@ explain_new(const CvmMeasureOptions *given, const guint8 *digest, gsize len, gbo
 	return e;
 }
 
-typedef gboolean (*SearchFunc)(CvmExplain *e, const guint8 *data, gsize len, CvmMeasurePlatform platform,
+typedef gboolean (*SearchFunc)(CvmExplain *e, const guint8 *data, gsize len, CvmPlatform platform,
 			       guint max, GError **error);
 
-/* The searches of one input kind, by platform (CvmMeasurePlatform order). */
-static const SearchFunc ovmf_searches[] = { explain_ovmf_snp, explain_ovmf_sev_es, explain_ovmf_other,
-					    explain_ovmf_other };
-static const SearchFunc igvm_searches[] = { explain_igvm_snp, explain_igvm_other, explain_igvm_other,
-					    explain_igvm_other };
+/* The searches of one input kind, by platform. */
+static const SearchFunc ovmf_searches[CVM_PLATFORM_COUNT] = {
+	[CVM_PLATFORM_SEV_SNP] = explain_ovmf_snp,
+	[CVM_PLATFORM_SEV_ES] = explain_ovmf_sev_es,
+	[CVM_PLATFORM_SEV] = explain_ovmf_other,
+	[CVM_PLATFORM_TDX] = explain_ovmf_other,
+};
+static const SearchFunc igvm_searches[CVM_PLATFORM_COUNT] = {
+	[CVM_PLATFORM_SEV_SNP] = explain_igvm_snp,
+	[CVM_PLATFORM_SEV_ES] = explain_igvm_other,
+	[CVM_PLATFORM_SEV] = explain_igvm_other,
+	[CVM_PLATFORM_TDX] = explain_igvm_other,
+};
 
 /* Runs the searches of the digest's size (SEV-SNP and TDX, or SEV-ES and
  * SEV). A platform the input cannot be measured for is named in "tried";
@@ -537,26 +546,26 @@ explain(const guint8 *data, gsize len, const CvmMeasureOptions *given, const gui
 {
 	CvmExplain *e = explain_new(given, digest, len_digest, igvm, error);
 	const SearchFunc *searches = igvm ? igvm_searches : ovmf_searches;
-	CvmMeasurePlatform platforms[2] = { CVM_MEASURE_SEV_ES, CVM_MEASURE_SEV };
+	CvmPlatform platforms[2] = { CVM_PLATFORM_SEV_ES, CVM_PLATFORM_SEV };
 	guint searched = 0;
 
 	if (e == NULL)
 		return NULL;
 	if (len_digest == 48) {
-		platforms[0] = CVM_MEASURE_SEV_SNP;
-		platforms[1] = CVM_MEASURE_TDX;
+		platforms[0] = CVM_PLATFORM_SEV_SNP;
+		platforms[1] = CVM_PLATFORM_TDX;
 	}
 	guint def = igvm ? CVM_EXPLAIN_IGVM_VCPUS : CVM_EXPLAIN_OVMF_VCPUS;
 	guint max = MAX(max_vcpus ? max_vcpus : def, e->given.vcpus);
 	for (guint i = 0; i < 2; i++) {
 		g_autoptr(GError) local = NULL;
 		/* The SVSM flow has no TDX counterpart. */
-		if (platforms[i] == CVM_MEASURE_TDX && !igvm && given->svsm != NULL)
+		if (platforms[i] == CVM_PLATFORM_TDX && !igvm && given->svsm != NULL)
 			continue;
 		if (searches[platforms[i]](e, data, len, platforms[i], max, &local))
 			searched++;
 		else
-			cvmi_explain_tried(e, "%s: not searched: %s", cvm_measure_platform_to_string(platforms[i]),
+			cvmi_explain_tried(e, "%s: not searched: %s", cvm_platform_to_string(platforms[i]),
 					   local->message);
 	}
 	if (searched > 0)

@@ -92,7 +92,7 @@ measure_snp(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest 
 			for (guint v = nvmsa; v < opts->vcpus; v++)
 				cvmi_snp_chain_update(&chain, CVMI_SNP_PAGE_VMSA, op->gpa, bsp_hash);
 	}
-	out->platform = CVM_MEASURE_SEV_SNP;
+	out->platform = CVM_PLATFORM_SEV_SNP;
 	out->len = 48;
 	memcpy(out->bytes, chain.ld, 48);
 	cvmi_snp_chain_clear(&chain);
@@ -113,10 +113,10 @@ measure_sev(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest 
 		if (op->kind == CVMI_OP_UNMEASURED || op->kind == CVMI_OP_PARAMETER)
 			continue;
 		if (op->kind == CVMI_OP_SECRETS || op->kind == CVMI_OP_CPUID ||
-		    (op->kind == CVMI_OP_VMSA && opts->platform == CVM_MEASURE_SEV)) {
+		    (op->kind == CVMI_OP_VMSA && opts->platform == CVM_PLATFORM_SEV)) {
 			g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,
 				    "%s has no %s pages (page at 0x%" G_GINT64_MODIFIER "x)",
-				    cvm_measure_platform_to_string(opts->platform),
+				    cvm_platform_to_string(opts->platform),
 				    op->kind == CVMI_OP_VMSA ? "VMSA" : "SECRETS/CPUID", op->gpa);
 			return FALSE;
 		}
@@ -157,7 +157,7 @@ measure_tdx(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest 
 			opts->trace(op->gpa, extend ? "page.add+mr.extend" : "page.add", NULL, 0, NULL, 0,
 				    opts->trace_data);
 	}
-	out->platform = CVM_MEASURE_TDX;
+	out->platform = CVM_PLATFORM_TDX;
 	out->len = 48;
 	EVP_DigestFinal_ex(ctx, out->bytes, &n);
 }
@@ -165,7 +165,7 @@ measure_tdx(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest 
 static gchar *
 id_block_mismatch(const CvmiMeasureOps *ops, const CvmDigest *digest)
 {
-	CvmDigest ld = {.platform = CVM_MEASURE_SEV_SNP, .len = 48};
+	CvmDigest ld = {.platform = CVM_PLATFORM_SEV_SNP, .len = 48};
 
 	if (!ops->has_id_block || memcmp(ops->id_block_ld, digest->bytes, 48) == 0)
 		return NULL;
@@ -180,7 +180,7 @@ static gboolean
 measure_ops(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest *out, GPtrArray *diags,
 	    GError **error)
 {
-	if (opts->platform == CVM_MEASURE_SEV_SNP) {
+	if (opts->platform == CVM_PLATFORM_SEV_SNP) {
 		measure_snp(ops, opts, out);
 		if (opts->check_kvm)
 			check_kvm(ops, diags);
@@ -189,7 +189,7 @@ measure_ops(const CvmiMeasureOps *ops, const CvmMeasureOptions *opts, CvmDigest 
 			g_ptr_array_add(diags, msg);
 		return TRUE;
 	}
-	if (opts->platform == CVM_MEASURE_TDX) {
+	if (opts->platform == CVM_PLATFORM_TDX) {
 		measure_tdx(ops, opts, out);
 		return TRUE;
 	}

@@ -21,17 +21,6 @@ typedef struct {
 	CvmiMeasureOps *out;
 } Walk;
 
-static CvmIgvmPlatformType
-platform_type(CvmMeasurePlatform p)
-{
-	switch (p) {
-	case CVM_MEASURE_SEV_ES: return CVM_IGVM_PLATFORM_SEV_ES;
-	case CVM_MEASURE_SEV: return CVM_IGVM_PLATFORM_SEV;
-	case CVM_MEASURE_TDX: return CVM_IGVM_PLATFORM_TDX;
-	default: return CVM_IGVM_PLATFORM_SEV_SNP;
-	}
-}
-
 /* Page @page of the file data at @file_offset; NULL for "no data". */
 static gboolean
 file_page(Walk *w, guint32 file_offset, const CvmIgvmHeader *h, const guint8 **out, GError **error)
@@ -204,11 +193,13 @@ cvmi_igvm_ops_from(const CvmIgvm *igvm, const CvmMeasureOptions *opts, CvmiMeasu
 	gboolean ok = TRUE;
 
 	memset(out, 0, sizeof(*out));
+	if (!cvm_measure_platform_check(opts->platform, error))
+		return FALSE;
 	w.data = cvm_igvm_get_data(igvm, &w.len);
-	w.mask = cvm_igvm_platform_mask(igvm, platform_type(opts->platform));
+	w.mask = cvm_igvm_platform_mask(igvm, opts->platform);
 	if (w.mask == 0) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND, "the IGVM file has no %s platform",
-			    cvm_measure_platform_to_string(opts->platform));
+			    cvm_platform_to_string(opts->platform));
 		return FALSE;
 	}
 	areas = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);

@@ -130,7 +130,7 @@ cvmi_measure_ovmf_tdx(const guint8 *data, gsize len, const CvmMeasureOptions *op
 	EVP_DigestInit_ex(ctx, EVP_sha384(), NULL);
 	for (guint i = 0; i < sections->len; i++)
 		measure_section(ctx, data, &g_array_index(sections, CvmiTdvfSection, i), opts);
-	out->platform = CVM_MEASURE_TDX;
+	out->platform = CVM_PLATFORM_TDX;
 	out->len = 48;
 	EVP_DigestFinal_ex(ctx, out->bytes, &n);
 	return TRUE;

@@ -12,42 +12,23 @@ void
 cvm_measure_options_init(CvmMeasureOptions *opts)
 {
 	memset(opts, 0, sizeof(*opts));
-	opts->platform = CVM_MEASURE_SEV_SNP;
+	opts->platform = CVM_PLATFORM_SEV_SNP;
 	opts->vcpus = 1;
 	opts->vcpu_sig = CVM_VCPU_SIG_EPYC_V4;
 	opts->vmm = CVM_VMM_QEMU;
 	opts->guest_features = 0x1;
 }
 
-static const char *const platform_names[] = {
-	[CVM_MEASURE_SEV_SNP] = "sev-snp",
-	[CVM_MEASURE_SEV_ES] = "sev-es",
-	[CVM_MEASURE_SEV] = "sev",
-	[CVM_MEASURE_TDX] = "tdx",
-};
-
 gboolean
-cvm_measure_platform_from_string(const char *name, CvmMeasurePlatform *out, GError **error)
+cvm_measure_platform_check(CvmPlatform platform, GError **error)
 {
-	if (name != NULL && g_ascii_strcasecmp(name, "snp") == 0) {
-		*out = CVM_MEASURE_SEV_SNP;
+	if (cvm_platform_is_measurable(platform))
 		return TRUE;
-	}
-	for (gsize i = 0; name != NULL && i < G_N_ELEMENTS(platform_names); i++) {
-		if (g_ascii_strcasecmp(name, platform_names[i]) == 0) {
-			*out = (CvmMeasurePlatform)i;
-			return TRUE;
-		}
-	}
 	g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
-		    "unknown platform '%s' (expected sev-snp, sev-es, sev or tdx)", name ? name : "");
+		    "platform %s has no launch digest (measured: %s, %s, %s, %s)", cvm_platform_to_string(platform),
+		    cvm_platform_to_string(CVM_PLATFORM_SEV_SNP), cvm_platform_to_string(CVM_PLATFORM_SEV_ES),
+		    cvm_platform_to_string(CVM_PLATFORM_SEV), cvm_platform_to_string(CVM_PLATFORM_TDX));
 	return FALSE;
-}
-
-const char *
-cvm_measure_platform_to_string(CvmMeasurePlatform platform)
-{
-	return (gsize)platform < G_N_ELEMENTS(platform_names) ? platform_names[platform] : "unknown";
 }
 
 gboolean
@@ -113,7 +94,7 @@ cvm_measure_to_json(const CvmMeasureOptions *opts, const CvmDigest *digests, gsi
 
 	for (gsize i = 0; i < n; i++) {
 		g_autofree gchar *hex = cvm_digest_to_hex(&digests[i]);
-		json_object_object_add(d, cvm_measure_platform_to_string(digests[i].platform),
+		json_object_object_add(d, cvm_platform_to_string(digests[i].platform),
 				       json_object_new_string(hex));
 	}
 	json_object_object_add(p, "vcpus", json_object_new_int(MAX(opts->vcpus, 1)));
@@ -168,13 +149,11 @@ cvm_measure_ovmf(const guint8 *firmware, gsize len, const CvmMeasureOptions *opt
 	CvmiOvmf ovmf;
 	gboolean ok;
 
-	if (opts->platform == CVM_MEASURE_TDX)
-		return cvmi_measure_ovmf_tdx(firmware, len, opts, out, error);
-	if (opts->platform > CVM_MEASURE_TDX) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "unknown platform %d", opts->platform);
+	if (!cvm_measure_platform_check(opts->platform, error))
 		return FALSE;
-	}
-	if (opts->has_snp_ovmf_hash && opts->platform != CVM_MEASURE_SEV_SNP) {
+	if (opts->platform == CVM_PLATFORM_TDX)
+		return cvmi_measure_ovmf_tdx(firmware, len, opts, out, error);
+	if (opts->has_snp_ovmf_hash && opts->platform != CVM_PLATFORM_SEV_SNP) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT, "an SNP OVMF hash only works with SEV-SNP");
 		return FALSE;
 	}
@@ -182,7 +161,7 @@ cvm_measure_ovmf(const guint8 *firmware, gsize len, const CvmMeasureOptions *opt
 		cvmi_ovmf_clear(&ovmf);
 		return FALSE;
 	}
-	if (opts->platform == CVM_MEASURE_SEV_SNP)
+	if (opts->platform == CVM_PLATFORM_SEV_SNP)
 		ok = cvmi_measure_ovmf_snp(&ovmf, opts, out, error);
 	else
 		ok = cvmi_measure_ovmf_sev(&ovmf, opts, out, error);
@@ -206,7 +185,7 @@ cvm_measure_snp_ovmf_hash(const guint8 *firmware, gsize len, const CvmMeasureOpt
 	cvmi_snp_chain_init(&chain, &o);
 	cvmi_snp_chain_normal(&chain, ovmf.gpa, ovmf.data, ovmf.len);
 	cvmi_ovmf_clear(&ovmf);
-	out->platform = CVM_MEASURE_SEV_SNP;
+	out->platform = CVM_PLATFORM_SEV_SNP;
 	out->len = 48;
 	memcpy(out->bytes, chain.ld, 48);
 	cvmi_snp_chain_clear(&chain);

@@ -133,7 +133,7 @@ metadata_sections(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmVmmTyp
 static void
 finish_snp(const CvmiSnpChain *chain, CvmDigest *out)
 {
-	out->platform = CVM_MEASURE_SEV_SNP;
+	out->platform = CVM_PLATFORM_SEV_SNP;
 	out->len = 48;
 	memcpy(out->bytes, chain->ld, 48);
 }
@@ -252,7 +252,7 @@ cvmi_measure_ovmf_sev(const CvmiOvmf *ovmf, const CvmMeasureOptions *opts, CvmDi
 		EVP_DigestUpdate(ctx, table, sizeof(table));
 		trace_stream(opts, table_gpa, "data", table, sizeof(table));
 	}
-	if (opts->platform == CVM_MEASURE_SEV_ES) {
+	if (opts->platform == CVM_PLATFORM_SEV_ES) {
 		guint32 ap_eip;
 		if (!cvmi_ovmf_entry_u32(ovmf, CVMI_GUID_SEV_ES_RESET_BLOCK, &ap_eip, error)) {
 			g_prefix_error(error, "no SEV-ES AP reset vector: ");

@@ -66,9 +66,9 @@ add_vmsas(CvmIgvmBuilder *b, guint32 mask, guint32 ap_eip, guint64 features, con
 }
 
 static guint32
-declare(CvmIgvmBuilder *b, guint wanted, guint flag, CvmIgvmPlatformType type, GError **error)
+declare(CvmIgvmBuilder *b, guint wanted, CvmPlatform type, GError **error)
 {
-	if (!(wanted & flag))
+	if (!(wanted & CVM_OVMF_WRAP_FLAG(type)))
 		return 0;
 	guint32 m = cvm_igvm_builder_get_platform_mask(b, type);
 	return m ? m : cvm_igvm_builder_add_platform(b, type, 0, 0, 0, error);
@@ -89,12 +89,11 @@ cvm_igvm_add_ovmf(CvmIgvmBuilder *builder, const guint8 *firmware, gsize len, gu
 	if ((platforms & (CVM_OVMF_WRAP_SEV_SNP | CVM_OVMF_WRAP_SEV_ES)) &&
 	    !cvmi_ovmf_entry_u32(&ovmf, CVMI_GUID_SEV_ES_RESET_BLOCK, &ap_eip, error))
 		goto out;
-	guint32 snp = declare(builder, platforms, CVM_OVMF_WRAP_SEV_SNP, CVM_IGVM_PLATFORM_SEV_SNP, &local);
-	guint32 es = local ? 0 : declare(builder, platforms, CVM_OVMF_WRAP_SEV_ES, CVM_IGVM_PLATFORM_SEV_ES, &local);
-	guint32 native = local ? 0 : declare(builder, platforms, CVM_OVMF_WRAP_NATIVE, CVM_IGVM_PLATFORM_NATIVE,
-					     &local);
-	guint32 tdx = local ? 0 : declare(builder, platforms, CVM_OVMF_WRAP_TDX, CVM_IGVM_PLATFORM_TDX, &local);
-	guint32 sev = local ? 0 : declare(builder, platforms, CVM_OVMF_WRAP_SEV, CVM_IGVM_PLATFORM_SEV, &local);
+	guint32 snp = declare(builder, platforms, CVM_PLATFORM_SEV_SNP, &local);
+	guint32 es = local ? 0 : declare(builder, platforms, CVM_PLATFORM_SEV_ES, &local);
+	guint32 native = local ? 0 : declare(builder, platforms, CVM_PLATFORM_NATIVE, &local);
+	guint32 tdx = local ? 0 : declare(builder, platforms, CVM_PLATFORM_TDX, &local);
+	guint32 sev = local ? 0 : declare(builder, platforms, CVM_PLATFORM_SEV, &local);
 	if (local == NULL && sev && opts->kernel != NULL)
 		g_set_error(&local, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED, "sev: the SEV digest takes the kernel hash "
 			    "table as 176 bytes, which IGVM's 4 KiB pages cannot express");

@@ -26,7 +26,7 @@ function floor_of(room) {
 }
 # The room an installed header (cvm/NAME.h) belongs to.
 function header_room(name) {
-	if (name ~ /^(error|bus|client|state|guest-memory|guest-record|libvirt|data)$/) return "libcvm"
+	if (name ~ /^(error|bus|client|state|guest-memory|guest-record|libvirt|data|platform)$/) return "libcvm"
 	if (name ~ /^igvm(-.*)?$/) return "igvm"
 	if (name ~ /^measure(-.*)?$/) return "measure"
 	if (name ~ /^(launch|lifecycle|host|policy|native-load|firmware)$/) return "launch"

@@ -399,12 +399,12 @@ test_specific_folders_override_and_empty_files_mask(void **state)
 	assert_platforms(entry(l, 2), "sev-es,native");
 
 	g_autoptr(GError) error = NULL;
-	const CvmFirmwareEntry *e = cvm_firmware_pick(l, CVM_LAUNCH_PLATFORM_SEV_ES, NULL, &error);
+	const CvmFirmwareEntry *e = cvm_firmware_pick(l, CVM_PLATFORM_SEV_ES, NULL, &error);
 	cvmt_assert_no_error(error);
 	assert_string_equal(e->name, "60-b.json");
-	e = cvm_firmware_pick(l, CVM_LAUNCH_PLATFORM_SEV_SNP, NULL, &error);
+	e = cvm_firmware_pick(l, CVM_PLATFORM_SEV_SNP, NULL, &error);
 	assert_string_equal(e->name, "40-c.json");
-	e = cvm_firmware_pick(l, CVM_LAUNCH_PLATFORM_AUTO, NULL, &error);
+	e = cvm_firmware_pick(l, CVM_PLATFORM_AUTO, NULL, &error);
 	assert_string_equal(e->name, "40-c.json");
 	assert_string_equal(e->filename, f->l->igvm);
 }
@@ -443,7 +443,7 @@ test_flash_only_host_refuses_igvm_platforms_clearly(void **state)
 	l = list(f);
 	assert_int_equal(l->len, 2);
 	assert_int_equal(g_strv_length(entry(l, 0)->platforms), 0);
-	assert_null(cvm_firmware_pick(l, CVM_LAUNCH_PLATFORM_SEV_SNP, searched, &error));
+	assert_null(cvm_firmware_pick(l, CVM_PLATFORM_SEV_SNP, searched, &error));
 	assert_true(g_error_matches(error, CVM_ERROR, CVM_ERROR_NOT_FOUND));
 	assert_non_null(strstr(error->message, "no IGVM firmware descriptor can launch sev-snp"));
 	assert_non_null(strstr(error->message, "50-edk2-x86_64-secure.json: flash firmware"));
@@ -453,7 +453,7 @@ test_flash_only_host_refuses_igvm_platforms_clearly(void **state)
 	g_clear_error(&error);
 	/* No descriptors at all: said so. */
 	g_autoptr(GPtrArray) none = g_ptr_array_new();
-	assert_null(cvm_firmware_pick(none, CVM_LAUNCH_PLATFORM_NATIVE, NULL, &error));
+	assert_null(cvm_firmware_pick(none, CVM_PLATFORM_NATIVE, NULL, &error));
 	assert_non_null(strstr(error->message, "there are no descriptors"));
 }
 
@@ -476,7 +476,7 @@ test_claims_the_file_does_not_back_are_not_offered(void **state)
 	assert_int_equal(g_strv_length(entry(l, 1)->platforms), 0);
 	assert_non_null(strstr(entry(l, 1)->note, missing_file));
 	assert_non_null(entry(l, 2)->error);
-	assert_null(cvm_firmware_pick(l, CVM_LAUNCH_PLATFORM_TDX, NULL, &error));
+	assert_null(cvm_firmware_pick(l, CVM_PLATFORM_TDX, NULL, &error));
 	assert_non_null(strstr(error->message, "30-bad.json: unreadable"));
 }
 

@@ -27,7 +27,7 @@ image(guint8 fill)
 {
 	g_autoptr(CvmIgvmBuilder) bld = cvm_igvm_builder_new(1);
 	g_autoptr(GError) error = NULL;
-	guint32 mask = cvm_igvm_builder_add_platform(bld, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	guint32 mask = cvm_igvm_builder_add_platform(bld, CVM_PLATFORM_NATIVE, 0, 0, 0, &error);
 	g_autoptr(GBytes) page = g_bytes_new_take(memset(g_malloc(4096), fill, 4096), 4096);
 	assert_true(cvm_igvm_builder_add_page_data(bld, mask, FOUR_GIB - 4096, 0, 0, page, &error));
 	return cvm_igvm_builder_write_bytes(bld, &error);

@@ -30,11 +30,11 @@ build(guint8 fill, gboolean snp, guint n_areas)
 {
 	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
 	g_autoptr(GError) error = NULL;
-	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_NATIVE, 0, 0, 0, &error);
 	g_autoptr(GBytes) page = g_bytes_new_take(memset(g_malloc(4096), fill, 4096), 4096);
 
 	if (snp) {
-		guint32 s = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+		guint32 s = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
 		assert_true(cvm_igvm_builder_add_guest_policy(b, s, 0x30000, &error));
 		mask |= s;
 	}
@@ -59,7 +59,7 @@ setup(void **state)
 	f->image = build(0x5a, TRUE, 0);
 	assert_true(cvm_guest_memory_write(f->mem, IMAGE_GPA, g_bytes_get_data(f->image, NULL),
 					   g_bytes_get_size(f->image), &error));
-	f->guest = (CvmFwupdateGuest){.platform = CVM_LAUNCH_PLATFORM_SEV_SNP, .vcpus = 1, .launched_with_igvm = TRUE};
+	f->guest = (CvmFwupdateGuest){.platform = CVM_PLATFORM_SEV_SNP, .vcpus = 1, .launched_with_igvm = TRUE};
 	f->firmware_size = 2u << 20;
 	*state = f;
 	return 0;
@@ -183,7 +183,7 @@ test_invalid_vm_launch_update_requests_get_their_status(void **state)
 	expect_refused(run_vlu(f, ok), CVM_VMLAUNCHUPDATE_STATUS_NOT_IGVM_INIT, "not started from an IGVM");
 	/* An image without the guest's platform. */
 	f->guest.launched_with_igvm = TRUE;
-	f->guest.platform = CVM_LAUNCH_PLATFORM_SEV_ES;
+	f->guest.platform = CVM_PLATFORM_SEV_ES;
 	expect_refused(run_vlu(f, ok), CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL, "no sev-es platform");
 }
 
@@ -212,7 +212,7 @@ test_region_list_builds_an_image_from_copy_and_zero(void **state)
 	guint8 code[8192];
 	memset(code, 0xc3, sizeof(code));
 	assert_true(cvm_guest_memory_write(f->mem, 0x200000, code, sizeof(code), &error));
-	f->guest.platform = CVM_LAUNCH_PLATFORM_NATIVE;
+	f->guest.platform = CVM_PLATFORM_NATIVE;
 	CvmVmfwupdateRegion r[] = {
 		{.size = 8192, .src_addr = 0x200000, .dst_addr = FOUR_GIB - 8192,
 		 .flags = CVM_VMFWUPDATE_REGION_COPY | CVM_VMFWUPDATE_REGION_MEASURE},
@@ -270,7 +270,7 @@ test_invalid_region_lists_are_refused(void **state)
 				    .flags = CVM_VMFWUPDATE_REGION_COPY};
 	CvmVmfwupdateRegion r[2];
 
-	f->guest.platform = CVM_LAUNCH_PLATFORM_NATIVE;
+	f->guest.platform = CVM_PLATFORM_NATIVE;
 	r[0] = copy, r[0].src_addr = RAM;
 	expect_bad_region(f, r, 1, "source is not inside guest RAM");
 	r[0] = copy, r[1] = copy, r[1].dst_addr = 0x10000;
@@ -331,7 +331,7 @@ test_policy_refuses_an_unlisted_digest(void **state)
 static Fixture *
 limited(Fixture *f)
 {
-	f->guest.platform = CVM_LAUNCH_PLATFORM_NATIVE;
+	f->guest.platform = CVM_PLATFORM_NATIVE;
 	f->guest.max_image = LIMIT;
 	f->firmware_size = FOUR_GIB;
 	return f;
@@ -364,7 +364,7 @@ test_probe_zero_region_is_refused_before_building(void **state)
 	memcpy(request + 56, g_bytes_get_data(list, NULL), 32);
 	assert_true(cvm_guest_memory_write(f->mem, 0, request + 56, sizeof(request) - 56, &error));
 	for (guint snp = 0; snp < 2; snp++) {
-		f->guest.platform = snp ? CVM_LAUNCH_PLATFORM_SEV_SNP : CVM_LAUNCH_PLATFORM_NATIVE;
+		f->guest.platform = snp ? CVM_PLATFORM_SEV_SNP : CVM_PLATFORM_NATIVE;
 		expect_refused(cvm_fwupdate_plan_vmfwupdate(&f->guest, request, 56, f->mem), CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL,
 			       "region 0: size 0x7ffffffff000 takes the regions to 34359738367 pages, above the 4096 "
 			       "an image may describe (16 x max-update-size)");
@@ -466,7 +466,7 @@ test_image_describing_too_much_memory_is_refused_before_measuring(void **state)
 	const char *needle = "image describes more than 4096 pages of guest memory (16 x max-update-size) by header 4 "
 			     "(PARAMETER_AREA";
 
-	f->guest.platform = CVM_LAUNCH_PLATFORM_SEV_SNP;
+	f->guest.platform = CVM_PLATFORM_SEV_SNP;
 	assert_true(cvm_guest_memory_write(f->mem, IMAGE_GPA, g_bytes_get_data(image, NULL), g_bytes_get_size(image),
 					   &error));
 	expect_refused(run_vlu(f, req), CVM_VMLAUNCHUPDATE_STATUS_LOAD_FAIL, needle);

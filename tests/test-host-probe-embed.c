@@ -112,7 +112,7 @@ host_has_tdx(void)
 
 /* A plan for the shared native + SEV-ES + SEV-SNP file. */
 static CvmLaunchPlan *
-plan_for(Fixture *f, const CvmHostInfo *host, CvmLaunchPlatform platform)
+plan_for(Fixture *f, const CvmHostInfo *host, CvmPlatform platform)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *igvm = g_build_filename(f->dir, "native.igvm", NULL);
@@ -185,19 +185,19 @@ test_launch_picks_from_what_the_probe_read(void **state)
 	assert_true(cvm_host_probe(f->conn, &h, &error));
 	cvmt_assert_no_error(error);
 	ask_emulator(emulator, &qemu_version, &igvm);
-	g_autoptr(CvmLaunchPlan) p = plan_for(f, &h, CVM_LAUNCH_PLATFORM_AUTO);
+	g_autoptr(CvmLaunchPlan) p = plan_for(f, &h, CVM_PLATFORM_AUTO);
 	/* The file offers native, SEV-ES and SEV-SNP: without the hardware
 	 * the native platform; a QEMU without igvm-cfg (asked of the binary)
 	 * gets the translation to firmware files, one with it the file. */
 	if (!h.sev && !h.sev_snp)
-		assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_NATIVE);
+		assert_int_equal(cvm_launch_plan_get_platform(p), CVM_PLATFORM_NATIVE);
 	assert_int_equal(cvm_launch_plan_get_strategy(p), igvm ? CVM_LAUNCH_STRATEGY_IGVM_CFG
 								: CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE);
 	/* Without a usable /dev/kvm the guest runs under TCG. */
 	g_autofree gchar *type = cvmt_xpath(cvm_launch_plan_get_xml(p), "string(/domain/@type)");
 	assert_string_equal(type, h.kvm ? "kvm" : "qemu");
 	printf("# picked platform %s, strategy %s, domain type %s\n",
-	       cvm_launch_platform_to_string(cvm_launch_plan_get_platform(p)),
+	       cvm_platform_to_string(cvm_launch_plan_get_platform(p)),
 	       cvm_launch_strategy_to_string(cvm_launch_plan_get_strategy(p)), type);
 }
 
@@ -250,7 +250,7 @@ test_native_domxml_is_defined_and_read_back(void **state)
 
 	assert_true(cvm_host_probe(f->conn, &h, &error));
 	cvmt_assert_no_error(error);
-	g_autoptr(CvmLaunchPlan) p = plan_for(f, &h, CVM_LAUNCH_PLATFORM_NATIVE);
+	g_autoptr(CvmLaunchPlan) p = plan_for(f, &h, CVM_PLATFORM_NATIVE);
 	assert_true(cvm_launch_plan_write_files(p, &error));
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
@@ -291,7 +291,7 @@ test_confidential_domxml_passes_this_libvirts_schema(void **state)
 	CvmHostInfo h;
 	g_autofree gchar *igvm = g_build_filename(f->dir, "confidential.igvm", NULL);
 	g_autofree gchar *guest_dir = g_build_filename(f->dir, "guest-snp", NULL);
-	static const CvmLaunchPlatform platforms[] = {CVM_LAUNCH_PLATFORM_SEV_ES, CVM_LAUNCH_PLATFORM_SEV_SNP};
+	static const CvmPlatform platforms[] = {CVM_PLATFORM_SEV_ES, CVM_PLATFORM_SEV_SNP};
 
 	assert_true(cvm_host_probe(f->conn, &h, &error));
 	cvmt_assert_no_error(error);
@@ -307,14 +307,14 @@ test_confidential_domxml_passes_this_libvirts_schema(void **state)
 		g_autoptr(CvmLaunchPlan) p = cvm_launch_plan_new(&spec, &h, guest_dir, &error);
 		cvmt_assert_no_error(error);
 		const char *xml = cvm_launch_plan_get_xml(p);
-		const char *name = cvm_launch_platform_to_string(platforms[i]);
+		const char *name = cvm_platform_to_string(platforms[i]);
 		g_autofree gchar *sectype = cvmt_xpath(xml, "string(/domain/launchSecurity/@type)");
 		g_autofree gchar *id_block = cvmt_xpath(xml, "string(/domain/launchSecurity/idBlock)");
 
 		assert_schema_valid(f, name, xml);
 		printf("# %s: schema valid (launchSecurity %s%s)\n", name, *sectype ? sectype : "none, QEMU object",
 		       *id_block ? " with idBlock/idAuth" : "");
-		if (platforms[i] == CVM_LAUNCH_PLATFORM_SEV_SNP && h.snp_id_block)
+		if (platforms[i] == CVM_PLATFORM_SEV_SNP && h.snp_id_block)
 			assert_true(*id_block != '\0');
 	}
 }

@@ -66,7 +66,7 @@ test_shared_pages_and_zero_only_files_round_trip(void **state)
 
 	memset(page, 0x5A, sizeof(page));
 	data = g_bytes_new(page, sizeof(page));
-	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_TDX, 0, 0, 0, &error), 1);
+	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_PLATFORM_TDX, 0, 0, 0, &error), 1);
 	for (guint i = 0; i < 16; i++)
 		assert_true(cvm_igvm_builder_add_page_data(b, 1, i * 4096ull, 0, 0, data, &error));
 	file = cvm_igvm_builder_write_bytes(b, &error);
@@ -75,7 +75,7 @@ test_shared_pages_and_zero_only_files_round_trip(void **state)
 	assert_true(g_bytes_get_size(file) < 2 * 4096);
 	assert_round_trip(file);
 
-	assert_int_equal(cvm_igvm_builder_add_platform(z, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error),
+	assert_int_equal(cvm_igvm_builder_add_platform(z, CVM_PLATFORM_NATIVE, 0, 0, 0, &error),
 			 1);
 	assert_true(cvm_igvm_builder_add_zero_pages(z, 1, 0, 2, 0, 0, &error));
 	zero_file = cvm_igvm_builder_write_bytes(z, &error);

@@ -44,7 +44,7 @@ snp_builder(guint32 version, guint32 *mask)
 	CvmIgvmBuilder *b = cvm_igvm_builder_new(version);
 	g_autoptr(GError) error = NULL;
 
-	*mask = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	*mask = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
 	cvmt_assert_no_error(error);
 	assert_int_equal(*mask, 1);
 	return b;
@@ -178,7 +178,7 @@ test_vp_context_tlv_is_20_bytes_padded_to_24(void **state)
 	const CvmIgvmVpContext *vp;
 	const guint8 *data;
 
-	mask = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	mask = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_NATIVE, 0, 0, 0, &error);
 	assert_int_not_equal(mask, 0);
 	ctx.rip = 0xFFF0;
 	ctx.cr0 = 0x10;
@@ -205,20 +205,20 @@ test_platform_masks_are_handed_out_and_checked(void **state)
 	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
 	g_autoptr(GError) error = NULL;
 
-	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_TDX, 4, 0, 0, &error), 4);
-	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error),
+	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_PLATFORM_TDX, 4, 0, 0, &error), 4);
+	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error),
 			 1);
-	assert_int_equal(cvm_igvm_builder_get_platform_mask(b, CVM_IGVM_PLATFORM_TDX), 4);
-	assert_int_equal(cvm_igvm_builder_get_platform_mask(b, CVM_IGVM_PLATFORM_NATIVE), 0);
-	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 4, 0, 0, &error),
+	assert_int_equal(cvm_igvm_builder_get_platform_mask(b, CVM_PLATFORM_TDX), 4);
+	assert_int_equal(cvm_igvm_builder_get_platform_mask(b, CVM_PLATFORM_NATIVE), 0);
+	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_PLATFORM_NATIVE, 4, 0, 0, &error),
 			 0);
 	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
 	g_clear_error(&error);
-	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 6, 0, 0, &error),
+	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_PLATFORM_NATIVE, 6, 0, 0, &error),
 			 0);
 	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
 	g_clear_error(&error);
-	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_TDX, 0, 0, 0, &error), 0);
+	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_PLATFORM_TDX, 0, 0, 0, &error), 0);
 	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
 }
 
@@ -270,7 +270,7 @@ test_sections_are_written_in_order_whatever_the_add_order(void **state)
 
 	assert_true(cvm_igvm_builder_add_zero_pages(b, 1, 0, 1, 0, 0, &error));
 	assert_true(cvm_igvm_builder_add_guest_policy(b, 1, 0x30000, &error));
-	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 1, 0, 0, &error),
+	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 1, 0, 0, &error),
 			 1);
 	file = cvm_igvm_builder_write_bytes(b, &error);
 	cvmt_assert_no_error(error);
@@ -326,7 +326,7 @@ test_cca_platform_needs_aarch64(void **state)
 
 	assert_false(cvm_igvm_builder_set_architecture(v1, CVM_IGVM_ARCH_AARCH64, &error));
 	g_clear_error(&error);
-	assert_int_equal(cvm_igvm_builder_add_platform(v2, CVM_IGVM_PLATFORM_CCA, 0, 0, 0, &error), 1);
+	assert_int_equal(cvm_igvm_builder_add_platform(v2, CVM_PLATFORM_CCA, 0, 0, 0, &error), 1);
 	assert_true(cvm_igvm_builder_add_zero_pages(v2, 1, 0, 1, 0, 0, &error));
 	file = cvm_igvm_builder_write_bytes(v2, &error);
 	assert_null(file);
@@ -395,7 +395,7 @@ check_c_api_fields(GBytes *file, GArray *tlvs)
 
 	assert_int_equal(cvm_le32(sp->compatibility_mask), 1);
 	assert_int_equal(sp->highest_vtl, 2);
-	assert_int_equal(sp->platform_type, CVM_IGVM_PLATFORM_VSM_ISOLATION);
+	assert_int_equal(sp->platform_type, 1); /* IGVM VSM_ISOLATION */
 	assert_int_equal(cvm_le16(sp->platform_version), 1);
 	assert_int_equal(cvm_le64(sp->shared_gpa_boundary), 0);
 	for (guint i = 1; i <= 2; i++) {
@@ -441,7 +441,7 @@ test_c_api_test_file_shape_has_counts_1_2_11(void **state)
 	g_autoptr(GArray) tlvs = NULL;
 	guint counts[3] = { 0 };
 
-	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_VSM_ISOLATION, 1, 2, 0,
+	assert_int_equal(cvm_igvm_builder_add_platform(b, CVM_PLATFORM_VSM, 1, 2, 0,
 						       &error), 1);
 	assert_true(cvm_igvm_builder_add_guest_policy(b, 1, 0x30000, &error));
 	assert_true(cvm_igvm_builder_add_guest_policy(b, 2, 0x30000, &error));

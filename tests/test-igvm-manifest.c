@@ -231,8 +231,8 @@ test_every_directive_kind_builds(void **state)
 	g_autoptr(GBytes) file = NULL;
 
 	cvmt_assert_no_error(error);
-	assert_int_equal(cvm_igvm_builder_get_platform_mask(b, CVM_IGVM_PLATFORM_SEV_SNP), 4);
-	assert_int_equal(cvm_igvm_builder_get_platform_mask(b, CVM_IGVM_PLATFORM_NATIVE), 1);
+	assert_int_equal(cvm_igvm_builder_get_platform_mask(b, CVM_PLATFORM_SEV_SNP), 4);
+	assert_int_equal(cvm_igvm_builder_get_platform_mask(b, CVM_PLATFORM_NATIVE), 1);
 	/* 2 platforms, 1 policy, area + 3 params + insert, 2 zero, 1 page, 2 ranges, 2 VP */
 	assert_int_equal(cvm_igvm_builder_get_n_headers(b), 2 + 1 + 5 + 2 + 1 + 2 + 2);
 	file = cvm_igvm_builder_write_bytes(b, &error);

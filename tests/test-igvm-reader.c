@@ -15,9 +15,9 @@ static GBytes *
 every_type_file(guint32 version)
 {
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(version, 0, 8192);
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_SEV_SNP);
-	cvmt_craft_platform(c, 2, CVM_IGVM_PLATFORM_NATIVE);
-	cvmt_craft_platform(c, 4, CVM_IGVM_PLATFORM_VSM_ISOLATION);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
+	cvmt_craft_platform(c, 2, CVM_PLATFORM_NATIVE);
+	cvmt_craft_platform(c, 4, CVM_PLATFORM_VSM);
 	CvmIgvmGuestPolicy gp = { GUINT64_TO_LE(0x30000), GUINT32_TO_LE(1), 0 };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_GUEST_POLICY, &gp, sizeof(gp));
 	CvmIgvmRelocatableRegion rr = { GUINT32_TO_LE(2), 0, 0, 0, GUINT64_TO_LE(0x200000), GUINT64_TO_LE(0x200000),
@@ -72,8 +72,8 @@ check_every_type(guint32 version)
 	assert_int_equal(cvm_igvm_get_page_size(igvm), 4096);
 	assert_int_equal(cvm_igvm_get_n_headers(igvm), 28);
 	assert_int_equal(cvm_igvm_get_platforms(igvm)->len, 3);
-	assert_int_equal(cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_NATIVE), 2);
-	assert_null(cvm_igvm_find_platform(igvm, CVM_IGVM_PLATFORM_TDX));
+	assert_int_equal(cvm_igvm_platform_mask(igvm, CVM_PLATFORM_NATIVE), 2);
+	assert_null(cvm_igvm_find_platform(igvm, CVM_PLATFORM_TDX));
 
 	assert_true(cvm_igvm_get_header(igvm, 3, &h));
 	assert_int_equal(h.section, CVM_IGVM_SECTION_INITIALIZATION);
@@ -115,7 +115,7 @@ test_cca_file_on_aarch64_parses(void **s)
 {
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(2, CVM_IGVM_ARCH_AARCH64, 4096);
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_CCA);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_CCA);
 	CvmIgvmCcaPolicy p = { GUINT32_TO_LE(1), 0, GUINT64_TO_LE(1), GUINT64_TO_LE(2), 2, 1, { 0 } };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_CCA_POLICY, &p, sizeof(p));
 	guint32 off = cvmt_craft_data(c, page, 80);
@@ -137,7 +137,7 @@ test_unknown_optional_header_is_skipped(void **s)
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(1, 0, 4096);
 	guint8 blob[12] = { 1, 2, 3 };
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_SEV_SNP);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
 	cvmt_craft_tlv(c, 0x3F0 | CVM_IGVM_VHT_OPTIONAL_BIT, blob, sizeof(blob));
 	cvmt_craft_page(c, 0, 1, 0);
 	g_autoptr(GBytes) b = cvmt_craft_finish_bytes(c);
@@ -157,7 +157,7 @@ test_known_type_with_optional_bit_is_indexed(void **s)
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(1, 0, 4096);
 	CvmIgvmPageData p = { GUINT64_TO_LE(0x5000), GUINT32_TO_LE(1), 0, 0, 0, 0 };
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_SEV_SNP);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_PAGE_DATA | CVM_IGVM_VHT_OPTIONAL_BIT, &p, sizeof(p));
 	g_autoptr(GBytes) b = cvmt_craft_finish_bytes(c);
 	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(b, 0, NULL);
@@ -190,7 +190,7 @@ test_file_data_outside_data_area_is_refused(void **s)
 }
 
 static guint
-count_view(const CvmIgvm *igvm, CvmIgvmPlatformType type, guint32 *types_seen, guint n)
+count_view(const CvmIgvm *igvm, CvmPlatform type, guint32 *types_seen, guint n)
 {
 	CvmIgvmPlatformIter it;
 	CvmIgvmHeader h;
@@ -215,16 +215,16 @@ test_platform_view_keeps_only_matching_headers(void **s)
 
 	/* SNP: platform, policy, 2 CoRIM, area + 10 params, insert, 2 pages,
 	 * VMSA, required memory, error range, ID block. */
-	assert_int_equal(count_view(igvm, CVM_IGVM_PLATFORM_SEV_SNP, seen, 32), 22);
+	assert_int_equal(count_view(igvm, CVM_PLATFORM_SEV_SNP, seen, 32), 22);
 	assert_int_equal(seen[0], CVM_IGVM_VHT_SUPPORTED_PLATFORM);
 	assert_int_equal(seen[4], CVM_IGVM_VHT_PARAMETER_AREA);
 	assert_int_equal(seen[21], CVM_IGVM_VHT_SNP_ID_BLOCK);
 	/* NATIVE: platform, relocation, page table region, shared page, VP context. */
-	assert_int_equal(count_view(igvm, CVM_IGVM_PLATFORM_NATIVE, seen, 32), 5);
+	assert_int_equal(count_view(igvm, CVM_PLATFORM_NATIVE, seen, 32), 5);
 	assert_int_equal(seen[3], CVM_IGVM_VHT_PAGE_DATA);
 	assert_int_equal(seen[4], CVM_IGVM_VHT_VP_CONTEXT);
 	/* VSM: platform and VBS measurement; the parameter area is SNP's. */
-	assert_int_equal(count_view(igvm, CVM_IGVM_PLATFORM_VSM_ISOLATION, seen, 32), 2);
+	assert_int_equal(count_view(igvm, CVM_PLATFORM_VSM, seen, 32), 2);
 	assert_int_equal(seen[1], CVM_IGVM_VHT_VBS_MEASUREMENT);
 }
 
@@ -237,7 +237,7 @@ test_platform_view_of_missing_platform_fails(void **s)
 	g_autoptr(GError) error = NULL;
 	CvmIgvmPlatformIter it;
 
-	assert_false(cvm_igvm_platform_iter_init_type(&it, igvm, CVM_IGVM_PLATFORM_TDX, &error));
+	assert_false(cvm_igvm_platform_iter_init_type(&it, igvm, CVM_PLATFORM_TDX, &error));
 	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
 }
 

@@ -22,8 +22,8 @@ snp_native_file(guint32 data_base)
 	guint64 rip = GUINT64_TO_LE(0xfff0);
 
 	memcpy(vmsa + CVM_VMSA_RIP, &rip, sizeof(rip));
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_SEV_SNP);
-	cvmt_craft_platform(c, 2, CVM_IGVM_PLATFORM_NATIVE);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
+	cvmt_craft_platform(c, 2, CVM_PLATFORM_NATIVE);
 	CvmIgvmGuestPolicy gp = { GUINT64_TO_LE(0x30000), GUINT32_TO_LE(1), 0 };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_GUEST_POLICY, &gp, sizeof(gp));
 	CvmIgvmParameterArea pa = { GUINT64_TO_LE(4096), 0, 0 };
@@ -199,7 +199,7 @@ test_unreadable_headers_are_refused(void **state)
 	}
 	{
 		g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(1, 0, 0);
-		cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_SEV_SNP);
+		cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
 		cvmt_craft_tlv(c, CVM_IGVM_VHT_PAGE_DATA, &pd, sizeof(pd));
 		g_autoptr(GBytes) b = cvmt_craft_finish_bytes(c);
 		g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(b, CVM_IGVM_NO_VALIDATE, &error);

@@ -46,7 +46,7 @@ setup(void **state)
 	f->rsa_key = write_key(f->dir, "rsa.pem", EVP_RSA_gen(2048));
 	for (int i = 0; i < 4096; i++)
 		page[i] = 0xA0 ^ i;
-	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, NULL);
+	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, NULL);
 	g_autoptr(GBytes) data = g_bytes_new(page, sizeof(page));
 	assert_true(cvm_igvm_builder_add_guest_policy(b, mask, 0x30000, NULL));
 	assert_true(cvm_igvm_builder_add_page_data(b, mask, 0x1000, 0, CVM_IGVM_PAGE_DATA_NORMAL, data, NULL));

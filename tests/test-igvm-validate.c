@@ -41,7 +41,7 @@ static CvmtIgvmCraft *
 snp_file(void)
 {
 	CvmtIgvmCraft *c = cvmt_craft_new(1, 0, 4096);
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_SEV_SNP);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
 	return c;
 }
 
@@ -113,7 +113,7 @@ test_v2_bad_architecture_is_rejected(void **s)
 {
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(2, 7, 4096);
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_NATIVE);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_NATIVE);
 	finish_expect(c, CVM_IGVM_RULE_ARCHITECTURE, 0);
 }
 
@@ -124,7 +124,7 @@ test_v2_page_size_not_4096_is_rejected(void **s)
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(2, 0, 4096);
 	gsize len;
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_NATIVE);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_NATIVE);
 	cvmt_craft_page(c, 0, 1, 0);
 	guint8 *buf = cvmt_craft_finish(c, &len);
 	e_page_size(buf, len);
@@ -137,7 +137,7 @@ test_file_without_file_data_is_rejected(void **s)
 {
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(1, 0, 0);
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_SEV_SNP);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
 	finish_expect(c, CVM_IGVM_RULE_NO_FILE_DATA, 0);
 }
 
@@ -157,7 +157,7 @@ test_platform_after_directive_is_rejected(void **s)
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = snp_file();
 	cvmt_craft_page(c, 0, 1, 0);
-	cvmt_craft_platform(c, 2, CVM_IGVM_PLATFORM_TDX);
+	cvmt_craft_platform(c, 2, CVM_PLATFORM_TDX);
 	finish_expect(c, CVM_IGVM_RULE_SECTION_ORDER, 0);
 }
 
@@ -208,7 +208,7 @@ test_duplicate_platform_type_is_rejected(void **s)
 {
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = snp_file();
-	cvmt_craft_platform(c, 2, CVM_IGVM_PLATFORM_SEV_SNP);
+	cvmt_craft_platform(c, 2, CVM_PLATFORM_SEV_SNP);
 	finish_expect(c, CVM_IGVM_RULE_PLATFORM_DUPLICATE, 0);
 }
 
@@ -217,7 +217,7 @@ test_two_platforms_sharing_a_mask_bit_are_rejected(void **s)
 {
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = snp_file();
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_TDX);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_TDX);
 	finish_expect(c, CVM_IGVM_RULE_PLATFORM_MASK_SHARED, 0);
 }
 
@@ -285,7 +285,7 @@ static void test_pt_region_used_above_size_is_rejected(void **s) { (void)s; pt_e
 static void test_second_pt_region_for_mask_is_rejected(void **s) { (void)s; pt_expect(0x10000, 0x1000, 0, TRUE, CVM_IGVM_RULE_PT_RELOC_DUPLICATE); }
 
 static void
-cca_expect(guint64 zeroes, guint64 ones, guint8 platform, CvmIgvmRule rule)
+cca_expect(guint64 zeroes, guint64 ones, CvmPlatform platform, CvmIgvmRule rule)
 {
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(2, CVM_IGVM_ARCH_AARCH64, 4096);
 	cvmt_craft_platform(c, 1, platform);
@@ -294,8 +294,8 @@ cca_expect(guint64 zeroes, guint64 ones, guint8 platform, CvmIgvmRule rule)
 	finish_expect(c, rule, 0);
 }
 
-static void test_cca_attribute_both_zero_and_one_is_rejected(void **s) { (void)s; cca_expect(1, 1, CVM_IGVM_PLATFORM_CCA, CVM_IGVM_RULE_CCA_POLICY_CONFLICT); }
-static void test_cca_policy_for_non_cca_platform_is_rejected(void **s) { (void)s; cca_expect(1, 2, CVM_IGVM_PLATFORM_VSM_ISOLATION, CVM_IGVM_RULE_CCA_POLICY_MASK); }
+static void test_cca_attribute_both_zero_and_one_is_rejected(void **s) { (void)s; cca_expect(1, 1, CVM_PLATFORM_CCA, CVM_IGVM_RULE_CCA_POLICY_CONFLICT); }
+static void test_cca_policy_for_non_cca_platform_is_rejected(void **s) { (void)s; cca_expect(1, 2, CVM_PLATFORM_VSM, CVM_IGVM_RULE_CCA_POLICY_MASK); }
 
 static void
 corim(CvmtIgvmCraft *c, guint32 type)
@@ -472,20 +472,20 @@ test_error_range_not_aligned_is_rejected(void **s)
 }
 
 static void
-vp_expect(guint8 platform, guint64 gpa, guint32 mask, guint16 vp_index, CvmIgvmRule rule)
+vp_expect(CvmPlatform platform, guint64 gpa, guint32 mask, guint16 vp_index, CvmIgvmRule rule)
 {
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(2, 0, 4096);
 	cvmt_craft_platform(c, 1, platform);
-	cvmt_craft_platform(c, 2, platform == CVM_IGVM_PLATFORM_TDX ? CVM_IGVM_PLATFORM_SEV_SNP : CVM_IGVM_PLATFORM_TDX);
+	cvmt_craft_platform(c, 2, platform == CVM_PLATFORM_TDX ? CVM_PLATFORM_SEV_SNP : CVM_PLATFORM_TDX);
 	add_vp(c, gpa, mask, vp_index);
 	finish_expect(c, rule, 0);
 }
 
-static void test_vp_context_for_two_platforms_is_rejected(void **s) { (void)s; vp_expect(CVM_IGVM_PLATFORM_SEV_SNP, 0x1000, 3, 0, CVM_IGVM_RULE_VP_CONTEXT_MASK); }
-static void test_snp_vmsa_gpa_not_aligned_is_rejected(void **s) { (void)s; vp_expect(CVM_IGVM_PLATFORM_SEV_SNP, 0x1008, 1, 0, CVM_IGVM_RULE_VP_CONTEXT_GPA); }
-static void test_native_vp_context_gpa_nonzero_is_rejected(void **s) { (void)s; vp_expect(CVM_IGVM_PLATFORM_NATIVE, 0x1000, 1, 0, CVM_IGVM_RULE_VP_CONTEXT_GPA); }
-static void test_vsm_vp_context_vp_index_1_is_rejected(void **s) { (void)s; vp_expect(CVM_IGVM_PLATFORM_VSM_ISOLATION, 0, 1, 1, CVM_IGVM_RULE_VP_CONTEXT_VSM); }
-static void test_tdx_vp_context_is_rejected(void **s) { (void)s; vp_expect(CVM_IGVM_PLATFORM_TDX, 0, 1, 0, CVM_IGVM_RULE_VP_CONTEXT_PLATFORM); }
+static void test_vp_context_for_two_platforms_is_rejected(void **s) { (void)s; vp_expect(CVM_PLATFORM_SEV_SNP, 0x1000, 3, 0, CVM_IGVM_RULE_VP_CONTEXT_MASK); }
+static void test_snp_vmsa_gpa_not_aligned_is_rejected(void **s) { (void)s; vp_expect(CVM_PLATFORM_SEV_SNP, 0x1008, 1, 0, CVM_IGVM_RULE_VP_CONTEXT_GPA); }
+static void test_native_vp_context_gpa_nonzero_is_rejected(void **s) { (void)s; vp_expect(CVM_PLATFORM_NATIVE, 0x1000, 1, 0, CVM_IGVM_RULE_VP_CONTEXT_GPA); }
+static void test_vsm_vp_context_vp_index_1_is_rejected(void **s) { (void)s; vp_expect(CVM_PLATFORM_VSM, 0, 1, 1, CVM_IGVM_RULE_VP_CONTEXT_VSM); }
+static void test_tdx_vp_context_is_rejected(void **s) { (void)s; vp_expect(CVM_PLATFORM_TDX, 0, 1, 0, CVM_IGVM_RULE_VP_CONTEXT_PLATFORM); }
 
 static void
 test_native_vp_context_nonzero_tail_is_rejected(void **s)
@@ -494,7 +494,7 @@ test_native_vp_context_nonzero_tail_is_rejected(void **s)
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(2, 0, 4096);
 	guint8 ctx[4096] = { 0 };
 	ctx[4000] = 1;
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_NATIVE);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_NATIVE);
 	guint32 off = cvmt_craft_data(c, ctx, sizeof(ctx));
 	CvmIgvmVpContext v = { 0, GUINT32_TO_LE(1), GUINT32_TO_LE(off), 0, 0 };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_VP_CONTEXT, &v, sizeof(v));
@@ -599,7 +599,7 @@ test_validate_lists_at_most_256_problems_and_counts_the_rest(void **s)
 {
 	(void)s;
 	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(1, 0, 0x10000); /* file data after 1000 headers */
-	cvmt_craft_platform(c, 1, CVM_IGVM_PLATFORM_SEV_SNP);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
 	for (guint i = 0; i < 1000; i++)
 		cvmt_craft_page(c, 0x1001 + 0x1000 * i, 1, 0);
 	g_autoptr(GBytes) b = cvmt_craft_finish_bytes(c);

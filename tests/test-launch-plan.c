@@ -47,7 +47,7 @@ teardown(void **state)
 }
 
 static CvmLaunchPlan *
-plan(Fixture *f, const CvmHostInfo *host, CvmLaunchPlatform platform, GError **error)
+plan(Fixture *f, const CvmHostInfo *host, CvmPlatform platform, GError **error)
 {
 	CvmGuestSpec spec = {.name = "g1", .igvm_path = f->igvm, .memory_bytes = 256 << 20, .vcpus = 2,
 			     .platform = platform};
@@ -68,12 +68,12 @@ test_qemu_7_2_translates_the_native_platform(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_debian12, CVM_LAUNCH_PLATFORM_AUTO, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_debian12, CVM_PLATFORM_AUTO, &error);
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
 	g_autofree gchar *rom = g_build_filename(f->guest_dir, "firmware", "bios.rom", NULL);
 
-	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_NATIVE);
+	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_PLATFORM_NATIVE);
 	assert_int_equal(cvm_launch_plan_get_strategy(p), CVM_LAUNCH_STRATEGY_NATIVE_TRANSLATE);
 	assert_xpath(xml, "/domain/@type", "qemu");
 	assert_xpath(xml, "/domain/name", "g1");
@@ -92,7 +92,7 @@ test_qemu_7_2_refuses_sev_snp_naming_the_versions(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_debian12, CVM_LAUNCH_PLATFORM_SEV_SNP, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_debian12, CVM_PLATFORM_SEV_SNP, &error);
 
 	assert_null(p);
 	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
@@ -105,13 +105,13 @@ test_qemu_with_igvm_gets_igvm_cfg_passthrough(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_qemu_igvm, CVM_LAUNCH_PLATFORM_AUTO, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_qemu_igvm, CVM_PLATFORM_AUTO, &error);
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
 	g_autofree gchar *escaped = g_strdup_printf("igvm-cfg,id=cvm-igvm0,file=%s/a&b'c,,d.igvm", f->dir);
 
 	/* No SEV on this host: the native platform, loaded by QEMU itself. */
-	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_NATIVE);
+	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_PLATFORM_NATIVE);
 	assert_int_equal(cvm_launch_plan_get_strategy(p), CVM_LAUNCH_STRATEGY_IGVM_CFG);
 	assert_xpath(xml, "/domain/os/loader", NULL);
 	assert_xpath(xml, "/domain/q:commandline/q:arg[1]/@value", "-object");
@@ -125,12 +125,12 @@ test_libvirt_10_5_snp_uses_launch_security_with_id_block(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_AUTO, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_snp_10_5, CVM_PLATFORM_AUTO, &error);
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
 	gsize len = 0;
 
-	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_LAUNCH_PLATFORM_SEV_SNP);
+	assert_int_equal(cvm_launch_plan_get_platform(p), CVM_PLATFORM_SEV_SNP);
 	assert_xpath(xml, "/domain/@type", "kvm");
 	assert_xpath(xml, "/domain/launchSecurity/@type", "sev-snp");
 	assert_xpath(xml, "/domain/launchSecurity/policy", "0x00030000");
@@ -165,7 +165,7 @@ test_libvirt_9_0_snp_uses_the_qemu_object(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_sev_9_0, CVM_LAUNCH_PLATFORM_SEV_SNP, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_sev_9_0, CVM_PLATFORM_SEV_SNP, &error);
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
 
@@ -193,7 +193,7 @@ test_sev_es_uses_launch_security_sev_with_es_policy(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_sev_9_0, CVM_LAUNCH_PLATFORM_SEV_ES, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_sev_9_0, CVM_PLATFORM_SEV_ES, &error);
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
 
@@ -208,7 +208,7 @@ test_platform_missing_from_the_file_is_refused(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_sev_9_0, CVM_LAUNCH_PLATFORM_TDX, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_sev_9_0, CVM_PLATFORM_TDX, &error);
 	assert_null(p);
 	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
 	assert_non_null(strstr(error->message, "no tdx platform"));
@@ -257,7 +257,7 @@ test_pages_outside_guest_ram_are_refused(void **state)
 	g_autofree gchar *path = g_build_filename(f->dir, "high.igvm", NULL);
 	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
 	g_autoptr(GError) error = NULL;
-	guint32 native = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	guint32 native = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_NATIVE, 0, 0, 0, &error);
 	g_autoptr(GBytes) p1 = page(1);
 
 	assert_true(cvm_igvm_builder_add_page_data(b, native, FOUR_GIB - 4096, 0, 0, p1, &error));
@@ -282,7 +282,7 @@ test_policy_checks_digest_and_id_key(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_SEV_SNP, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_snp_10_5, CVM_PLATFORM_SEV_SNP, &error);
 	cvmt_assert_no_error(error);
 	const char *digest = cvm_launch_plan_get_metadata(p)->measurement;
 	g_autofree gchar *zeros = g_strnfill(96, '0');
@@ -317,7 +317,7 @@ test_policy_checks_digest_and_id_key(void **state)
 }
 
 static CvmLaunchPlan *
-plan_accel(Fixture *f, const CvmHostInfo *host, CvmLaunchPlatform platform, CvmLaunchAccel accel, GError **error)
+plan_accel(Fixture *f, const CvmHostInfo *host, CvmPlatform platform, CvmLaunchAccel accel, GError **error)
 {
 	CvmGuestSpec spec = {.name = "g1", .igvm_path = f->igvm, .memory_bytes = 256 << 20, .platform = platform,
 			     .accel = accel};
@@ -331,33 +331,33 @@ test_accel_picks_the_domain_type_and_refuses_what_cannot_run(void **state)
 	g_autoptr(GError) error = NULL;
 
 	/* auto: KVM where the host has it, TCG where it has not. */
-	g_autoptr(CvmLaunchPlan) kvm = plan_accel(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_AUTO,
+	g_autoptr(CvmLaunchPlan) kvm = plan_accel(f, &host_snp_10_5, CVM_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_AUTO,
 						  &error);
 	cvmt_assert_no_error(error);
 	assert_int_equal(cvm_launch_plan_get_accel(kvm), CVM_LAUNCH_ACCEL_KVM);
 	assert_xpath(cvm_launch_plan_get_xml(kvm), "/domain/@type", "kvm");
-	g_autoptr(CvmLaunchPlan) none = plan_accel(f, &host_debian12, CVM_LAUNCH_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_AUTO,
+	g_autoptr(CvmLaunchPlan) none = plan_accel(f, &host_debian12, CVM_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_AUTO,
 						   &error);
 	cvmt_assert_no_error(error);
 	assert_int_equal(cvm_launch_plan_get_accel(none), CVM_LAUNCH_ACCEL_TCG);
 	/* tcg on a KVM host: a qemu domain, and the native platform, as TCG has no SEV. */
-	g_autoptr(CvmLaunchPlan) tcg = plan_accel(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_TCG,
+	g_autoptr(CvmLaunchPlan) tcg = plan_accel(f, &host_snp_10_5, CVM_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_TCG,
 						  &error);
 	cvmt_assert_no_error(error);
 	assert_int_equal(cvm_launch_plan_get_accel(tcg), CVM_LAUNCH_ACCEL_TCG);
-	assert_int_equal(cvm_launch_plan_get_platform(tcg), CVM_LAUNCH_PLATFORM_NATIVE);
+	assert_int_equal(cvm_launch_plan_get_platform(tcg), CVM_PLATFORM_NATIVE);
 	assert_xpath(cvm_launch_plan_get_xml(tcg), "/domain/@type", "qemu");
 	assert_xpath(cvm_launch_plan_get_xml(tcg), "/domain/launchSecurity", NULL);
 	/* kvm where there is none, and tcg for a confidential platform. */
-	assert_null(plan_accel(f, &host_debian12, CVM_LAUNCH_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_KVM, &error));
+	assert_null(plan_accel(f, &host_debian12, CVM_PLATFORM_AUTO, CVM_LAUNCH_ACCEL_KVM, &error));
 	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
 	assert_non_null(strstr(error->message, "no usable KVM"));
 	g_clear_error(&error);
-	assert_null(plan_accel(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_SEV_SNP, CVM_LAUNCH_ACCEL_TCG, &error));
+	assert_null(plan_accel(f, &host_snp_10_5, CVM_PLATFORM_SEV_SNP, CVM_LAUNCH_ACCEL_TCG, &error));
 	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
 	assert_non_null(strstr(error->message, "sev-snp guest needs KVM"));
 	g_clear_error(&error);
-	assert_null(plan_accel(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_AUTO, (CvmLaunchAccel)7, &error));
+	assert_null(plan_accel(f, &host_snp_10_5, CVM_PLATFORM_AUTO, (CvmLaunchAccel)7, &error));
 	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
 }
 
@@ -366,7 +366,7 @@ test_spec_round_trips_through_the_dbus_variant(void **state)
 {
 	(void)state;
 	CvmGuestSpec in = {.name = "g", .igvm_path = "/x.igvm", .memory_bytes = 1 << 30, .vcpus = 3,
-			   .platform = CVM_LAUNCH_PLATFORM_SEV_ES, .snp_policy = 0x30000, .has_snp_policy = TRUE,
+			   .platform = CVM_PLATFORM_SEV_ES, .snp_policy = 0x30000, .has_snp_policy = TRUE,
 			   .network = "user", .accel = CVM_LAUNCH_ACCEL_TCG};
 	g_autoptr(GVariant) v = g_variant_ref_sink(cvm_guest_spec_to_variant(&in));
 	CvmGuestSpec out;
@@ -377,7 +377,7 @@ test_spec_round_trips_through_the_dbus_variant(void **state)
 	assert_string_equal(out.igvm_path, "/x.igvm");
 	assert_true(out.memory_bytes == (1 << 30));
 	assert_int_equal(out.vcpus, 3);
-	assert_int_equal(out.platform, CVM_LAUNCH_PLATFORM_SEV_ES);
+	assert_int_equal(out.platform, CVM_PLATFORM_SEV_ES);
 	assert_true(out.has_snp_policy && out.snp_policy == 0x30000);
 	assert_string_equal(out.network, "user");
 	assert_int_equal(out.accel, CVM_LAUNCH_ACCEL_TCG);
@@ -407,7 +407,7 @@ test_a_launch_parses_its_file_once(void **state)
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
 	guint before = cvmi_igvm_parse_count();
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_snp_10_5, CVM_LAUNCH_PLATFORM_SEV_SNP, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_snp_10_5, CVM_PLATFORM_SEV_SNP, &error);
 	cvmt_assert_no_error(error);
 	assert_int_equal(cvmi_igvm_parse_count() - before, 1);
 
@@ -416,7 +416,7 @@ test_a_launch_parses_its_file_once(void **state)
 	CvmMeasureOptions opts;
 	CvmDigest digest;
 	cvm_measure_options_init(&opts);
-	opts.platform = CVM_MEASURE_SEV_SNP;
+	opts.platform = CVM_PLATFORM_SEV_SNP;
 	opts.vcpus = 2;
 	assert_true(cvm_measure_igvm((const guint8 *)g_mapped_file_get_contents(map), g_mapped_file_get_length(map),
 				     &opts, &digest, NULL, &error));

@@ -49,7 +49,7 @@ teardown(void **state)
 }
 
 static CvmLaunchPlan *
-plan(Fixture *f, const CvmHostInfo *host, CvmLaunchPlatform platform, const char *const *devices, GError **error)
+plan(Fixture *f, const CvmHostInfo *host, CvmPlatform platform, const char *const *devices, GError **error)
 {
 	CvmGuestSpec spec = {.name = "svsm", .igvm_path = f->igvm, .platform = platform, .svsm_devices = devices};
 	return cvm_launch_plan_new(&spec, host, f->guest_dir, error);
@@ -84,7 +84,7 @@ test_blk_and_vsock_under_sev_snp_with_planes(void **state)
 	g_autofree gchar *disk = state_disk(f);
 	g_autofree gchar *blk = g_strconcat("blk:", disk, NULL);
 	const char *devices[] = { blk, "vsock:3", NULL };
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, devices, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_svsm_planes, CVM_PLATFORM_SEV_SNP, devices, &error);
 	cvmt_assert_no_error(error);
 	const char *xml = cvm_launch_plan_get_xml(p);
 	g_autofree gchar *args = svsm_args(xml);
@@ -114,7 +114,7 @@ test_without_planes_devices_have_no_plane(void **state)
 	const char *devices[] = { "vsock:42", NULL };
 
 	host.qemu_device_plane = FALSE;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host, CVM_LAUNCH_PLATFORM_SEV_SNP, devices, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host, CVM_PLATFORM_SEV_SNP, devices, &error);
 	cvmt_assert_no_error(error);
 	g_autofree gchar *args = svsm_args(cvm_launch_plan_get_xml(p));
 	assert_string_equal(args, "-machine\nx-svsm-virtio-mmio=on\n-global\nvirtio-mmio.force-legacy=false\n"
@@ -129,7 +129,7 @@ test_native_gets_devices_but_no_planes(void **state)
 	g_autofree gchar *disk = state_disk(f);
 	g_autofree gchar *blk = g_strconcat("blk:", disk, NULL);
 	const char *devices[] = { blk, NULL };
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_NATIVE, devices, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_svsm_planes, CVM_PLATFORM_NATIVE, devices, &error);
 	cvmt_assert_no_error(error);
 	g_autofree gchar *args = svsm_args(cvm_launch_plan_get_xml(p));
 	assert_non_null(strstr(args, "virtio-blk-device,drive=cvm-svsm-blk0\n"));
@@ -141,14 +141,14 @@ test_no_devices_no_options(void **state)
 {
 	Fixture *f = *state;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CvmLaunchPlan) p = plan(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, NULL, &error);
+	g_autoptr(CvmLaunchPlan) p = plan(f, &host_svsm_planes, CVM_PLATFORM_SEV_SNP, NULL, &error);
 	cvmt_assert_no_error(error);
 	assert_null(strstr(cvm_launch_plan_get_xml(p), "x-svsm"));
 	assert_null(strstr(cvm_launch_plan_get_xml(p), "virtio-mmio"));
 }
 
 static void
-expect_refusal(Fixture *f, const CvmHostInfo *host, CvmLaunchPlatform platform, const char *const *devices, gint code,
+expect_refusal(Fixture *f, const CvmHostInfo *host, CvmPlatform platform, const char *const *devices, gint code,
 	       const char *needle)
 {
 	g_autoptr(GError) error = NULL;
@@ -165,15 +165,15 @@ test_qemu_7_2_refuses_naming_what_it_lacks(void **state)
 	Fixture *f = *state;
 	const char *devices[] = { "vsock:3", NULL };
 
-	expect_refusal(f, &host_debian12, CVM_LAUNCH_PLATFORM_NATIVE, devices, CVM_ERROR_NOT_SUPPORTED,
+	expect_refusal(f, &host_debian12, CVM_PLATFORM_NATIVE, devices, CVM_ERROR_NOT_SUPPORTED,
 		       "SVSM devices: QEMU 7.2.0 lacks the x-svsm-virtio-mmio machine property, the IGVM loader "
 		       "(igvm-cfg)");
 	/* Upstream QEMU 10.1 loads IGVM but has no SVSM slots. */
-	expect_refusal(f, &host_qemu_10_1, CVM_LAUNCH_PLATFORM_SEV_SNP, devices, CVM_ERROR_NOT_SUPPORTED,
+	expect_refusal(f, &host_qemu_10_1, CVM_PLATFORM_SEV_SNP, devices, CVM_ERROR_NOT_SUPPORTED,
 		       "QEMU 10.1.0 lacks the x-svsm-virtio-mmio machine property (");
 	CvmHostInfo no_vsock = host_svsm_planes;
 	no_vsock.qemu_vhost_vsock_device = FALSE;
-	expect_refusal(f, &no_vsock, CVM_LAUNCH_PLATFORM_SEV_SNP, devices, CVM_ERROR_NOT_SUPPORTED,
+	expect_refusal(f, &no_vsock, CVM_PLATFORM_SEV_SNP, devices, CVM_ERROR_NOT_SUPPORTED,
 		       "lacks vhost-vsock-device");
 }
 
@@ -201,9 +201,9 @@ test_bad_devices_are_refused(void **state)
 		{ five, "at most 4 (x-svsm-virtio-mmio has 4 virtio-mmio slots from 0xfef00000)" },
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++)
-		expect_refusal(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_SNP, bad[i].devices,
+		expect_refusal(f, &host_svsm_planes, CVM_PLATFORM_SEV_SNP, bad[i].devices,
 			       CVM_ERROR_INVALID_ARGUMENT, bad[i].message);
-	expect_refusal(f, &host_svsm_planes, CVM_LAUNCH_PLATFORM_SEV_ES, devices, CVM_ERROR_NOT_SUPPORTED,
+	expect_refusal(f, &host_svsm_planes, CVM_PLATFORM_SEV_ES, devices, CVM_ERROR_NOT_SUPPORTED,
 		       "the SVSM runs under sev-snp (or native), not sev-es");
 }
 
@@ -279,7 +279,7 @@ test_this_hosts_qemu_has_no_svsm_slots(void **state)
 	 * a launch with the facts its own help gives is refused by name. */
 	assert_false(h.qemu_svsm_virtio_mmio);
 	assert_false(h.qemu_device_plane);
-	expect_refusal(f, &h, CVM_LAUNCH_PLATFORM_AUTO, devices, CVM_ERROR_NOT_SUPPORTED,
+	expect_refusal(f, &h, CVM_PLATFORM_AUTO, devices, CVM_ERROR_NOT_SUPPORTED,
 		       "QEMU 7.2.0 lacks the x-svsm-virtio-mmio machine property");
 }
 

@@ -76,7 +76,7 @@ assert_matched(const CvmExplain *e, const CvmMeasureOptions *want, gboolean chec
 	for (guint i = 0; cvm_explain_get_match(e, i) != NULL; i++) {
 		const CvmMeasureOptions *m = cvm_explain_get_match(e, i);
 		if (m->platform == want->platform && m->vcpus == want->vcpus &&
-		    (want->platform != CVM_MEASURE_SEV_SNP || m->guest_features == want->guest_features) &&
+		    (want->platform != CVM_PLATFORM_SEV_SNP || m->guest_features == want->guest_features) &&
 		    m->vmm == want->vmm && m->ap_eip == want->ap_eip && (!check_sig || m->vcpu_sig == want->vcpu_sig) &&
 		    g_strcmp0(m->append, want->append) == 0 && (m->kernel != NULL) == (want->kernel != NULL) &&
 		    m->tdx_two_pass == want->tdx_two_pass)
@@ -103,8 +103,8 @@ test_sev_snp_measure_vectors_explained(void **state)
 		given.initrd = v->kernel ? EMPTY_FILE : NULL;
 		given.append = v->kernel ? CMDLINE : NULL;
 		want = given;
-		want.platform = len == 32 ? (v->vcpus == 4 ? CVM_MEASURE_SEV_ES : CVM_MEASURE_SEV)
-					  : CVM_MEASURE_SEV_SNP;
+		want.platform = len == 32 ? (v->vcpus == 4 ? CVM_PLATFORM_SEV_ES : CVM_PLATFORM_SEV)
+					  : CVM_PLATFORM_SEV_SNP;
 		want.vcpus = v->vcpus;
 		want.guest_features = v->features;
 		want.vmm = v->vmm;
@@ -120,7 +120,7 @@ test_generated_ovmf_digests_explained(void **state)
 {
 	g_autoptr(GBytes) fw = cvmt_read_file(DEBIAN_OVMF);
 	struct {
-		CvmMeasurePlatform platform;
+		CvmPlatform platform;
 		guint vcpus;
 		guint32 sig;
 		guint64 features;
@@ -128,13 +128,13 @@ test_generated_ovmf_digests_explained(void **state)
 		guint32 ap_eip;
 		gboolean two_pass;
 	} cases[] = {
-		{ CVM_MEASURE_SEV_SNP, 37, 0xA10F10, 0x221, CVM_VMM_QEMU, 0, FALSE },
-		{ CVM_MEASURE_SEV_SNP, 64, 0xB00F00, 0x261, CVM_VMM_QEMU, 0xfffffff0, FALSE },
-		{ CVM_MEASURE_SEV_SNP, 2, 0x800F12, 0x41, CVM_VMM_GCE, 0, FALSE },
-		{ CVM_MEASURE_SEV_ES, 5, 0x800F12, 0, CVM_VMM_EC2, 0xfffffff0, FALSE },
-		{ CVM_MEASURE_SEV_ES, 12, 0xA00F11, 0, CVM_VMM_QEMU, 0, FALSE },
-		{ CVM_MEASURE_SEV, 1, 0x800F12, 0x1, CVM_VMM_QEMU, 0, FALSE },
-		{ CVM_MEASURE_TDX, 1, 0x800F12, 0x1, CVM_VMM_QEMU, 0, TRUE },
+		{ CVM_PLATFORM_SEV_SNP, 37, 0xA10F10, 0x221, CVM_VMM_QEMU, 0, FALSE },
+		{ CVM_PLATFORM_SEV_SNP, 64, 0xB00F00, 0x261, CVM_VMM_QEMU, 0xfffffff0, FALSE },
+		{ CVM_PLATFORM_SEV_SNP, 2, 0x800F12, 0x41, CVM_VMM_GCE, 0, FALSE },
+		{ CVM_PLATFORM_SEV_ES, 5, 0x800F12, 0, CVM_VMM_EC2, 0xfffffff0, FALSE },
+		{ CVM_PLATFORM_SEV_ES, 12, 0xA00F11, 0, CVM_VMM_QEMU, 0, FALSE },
+		{ CVM_PLATFORM_SEV, 1, 0x800F12, 0x1, CVM_VMM_QEMU, 0, FALSE },
+		{ CVM_PLATFORM_TDX, 1, 0x800F12, 0x1, CVM_VMM_QEMU, 0, TRUE },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -153,7 +153,7 @@ test_generated_ovmf_digests_explained(void **state)
 		assert_true(cvm_measure_ovmf(g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), &want, &d, &error));
 		cvm_measure_options_init(&given);
 		g_autoptr(CvmExplain) e = explain_ovmf(fw, &given, d.bytes, d.len);
-		if (want.platform != CVM_MEASURE_SEV_SNP && want.platform != CVM_MEASURE_SEV_ES) {
+		if (want.platform != CVM_PLATFORM_SEV_SNP && want.platform != CVM_PLATFORM_SEV_ES) {
 			/* Nothing of the vCPUs enters these digests. */
 			want.vcpus = 1;
 			want.vcpu_sig = given.vcpu_sig;
@@ -281,14 +281,14 @@ test_igvm_tdx_explained(void **state)
 	CvmDigest d;
 
 	cvm_measure_options_init(&o);
-	o.platform = CVM_MEASURE_TDX;
+	o.platform = CVM_PLATFORM_TDX;
 	assert_true(cvm_measure_igvm(g_bytes_get_data(file, NULL), g_bytes_get_size(file), &o, &d, NULL, &error));
 	cvm_measure_options_init(&o);
 	g_autoptr(CvmExplain) e = cvm_measure_explain_igvm(g_bytes_get_data(file, NULL), g_bytes_get_size(file), &o,
 							   d.bytes, d.len, 8, &error);
 	cvmt_assert_no_error(error);
 	assert_non_null(cvm_explain_get_match(e, 0));
-	assert_int_equal(cvm_explain_get_match(e, 0)->platform, CVM_MEASURE_TDX);
+	assert_int_equal(cvm_explain_get_match(e, 0)->platform, CVM_PLATFORM_TDX);
 	g_autofree gchar *text = cvm_explain_to_text(e, "cvmctl igvm measure F");
 	assert_non_null(strstr(text, "match: cvmctl igvm measure F --platform tdx\n"));
 }

@@ -80,7 +80,7 @@ test_wrapped_ovmf_sev_es_digest_equals_ovmf_digest(void **state)
 	CvmDigest want, got;
 
 	cvm_measure_options_init(&o);
-	o.platform = CVM_MEASURE_SEV_ES;
+	o.platform = CVM_PLATFORM_SEV_ES;
 	o.vcpus = 2;
 	assert_true(cvm_measure_ovmf(g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), &o, &want, NULL));
 	g_autoptr(GBytes) file = wrap(fw, CVM_OVMF_WRAP_SEV_ES, &o);
@@ -120,9 +120,9 @@ small_file(guint8 page_a[4096], guint8 page_b[4096])
 	g_autoptr(GError) error = NULL;
 	guint32 mask = 0;
 
-	mask |= cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
-	mask |= cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_TDX, 0, 0, 0, &error);
-	mask |= cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_ES, 0, 0, 0, &error);
+	mask |= cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	mask |= cvm_igvm_builder_add_platform(b, CVM_PLATFORM_TDX, 0, 0, 0, &error);
+	mask |= cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_ES, 0, 0, 0, &error);
 	cvmt_assert_no_error(error);
 	for (int i = 0; i < 4096; i++) {
 		page_a[i] = i * 7 + 1;
@@ -186,7 +186,7 @@ test_tdx_mrtd_matches_independent_computation(void **state)
 	EVP_DigestFinal_ex(ctx, want, &n);
 	EVP_MD_CTX_free(ctx);
 	cvm_measure_options_init(&o);
-	o.platform = CVM_MEASURE_TDX;
+	o.platform = CVM_PLATFORM_TDX;
 	igvm_digest(file, &o, &got);
 	assert_int_equal(got.len, 48);
 	assert_memory_equal(got.bytes, want, 48);
@@ -211,7 +211,7 @@ test_sev_es_digest_matches_independent_computation(void **state)
 	EVP_DigestFinal_ex(ctx, want, &n);
 	EVP_MD_CTX_free(ctx);
 	cvm_measure_options_init(&o);
-	o.platform = CVM_MEASURE_SEV_ES;
+	o.platform = CVM_PLATFORM_SEV_ES;
 	igvm_digest(file, &o, &got);
 	assert_memory_equal(got.bytes, want, 32);
 }
@@ -288,11 +288,11 @@ test_missing_platform_and_corrupt_file_are_rejected(void **state)
 	g_autofree guint8 *copy = g_memdup2(g_bytes_get_data(file, NULL), len);
 
 	cvm_measure_options_init(&o);
-	o.platform = CVM_MEASURE_SEV;
+	o.platform = CVM_PLATFORM_SEV;
 	assert_false(cvm_measure_igvm(copy, len, &o, &d, NULL, &error));
 	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
 	g_clear_error(&error);
-	o.platform = CVM_MEASURE_SEV_SNP;
+	o.platform = CVM_PLATFORM_SEV_SNP;
 	/* Structural problems come from the reader, named by rule. */
 	assert_false(cvm_measure_igvm(copy, 20, &o, &d, NULL, &error));
 	cvmt_assert_error(error, CVM_ERROR_VALIDATION);
@@ -332,9 +332,9 @@ three_page_file(guint32 flags, guint16 dtype, const CvmIgvmSnpIdBlock *id_block)
 	g_autoptr(GBytes) a = g_bytes_new_static(page_a, 4096);
 	g_autoptr(GBytes) pb = g_bytes_new_static(page_b, 4096);
 	g_autoptr(GBytes) c = g_bytes_new_static(page_c, 4096);
-	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
-	guint32 mask = snp | cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_ES, 0, 0, 0, &error) |
-		       cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_TDX, 0, 0, 0, &error);
+	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	guint32 mask = snp | cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_ES, 0, 0, 0, &error) |
+		       cvm_igvm_builder_add_platform(b, CVM_PLATFORM_TDX, 0, 0, 0, &error);
 	CvmIgvmPageData pd = { 0 };
 
 	cvmt_assert_no_error(error);
@@ -406,7 +406,7 @@ expected_sev_es(guint32 flags, guint8 digest[32])
 }
 
 static gboolean
-measure(GBytes *file, CvmMeasurePlatform platform, CvmDigest *d, GError **error)
+measure(GBytes *file, CvmPlatform platform, CvmDigest *d, GError **error)
 {
 	CvmMeasureOptions o;
 
@@ -432,19 +432,19 @@ test_every_flag_combination_measures_by_the_rule(void **state)
 			guint8 want[48];
 			CvmDigest d;
 
-			assert_true(measure(file, CVM_MEASURE_SEV_SNP, &d, &error));
+			assert_true(measure(file, CVM_PLATFORM_SEV_SNP, &d, &error));
 			expected_snp(flags, types[t], want);
 			if (memcmp(d.bytes, want, 48) != 0)
 				fail_msg("SEV-SNP: flags 0x%x data type %u", flags, types[t]);
 
-			assert_true(measure(file, CVM_MEASURE_TDX, &d, &error));
+			assert_true(measure(file, CVM_PLATFORM_TDX, &d, &error));
 			expected_tdx(flags, want);
 			if (memcmp(d.bytes, want, 48) != 0)
 				fail_msg("TDX: flags 0x%x data type %u", flags, types[t]);
 
 			/* SEV-ES has no SECRETS or CPUID pages, unless they are shared
 			 * (then there is nothing to launch-update). */
-			gboolean ok = measure(file, CVM_MEASURE_SEV_ES, &d, &error);
+			gboolean ok = measure(file, CVM_PLATFORM_SEV_ES, &d, &error);
 			if (types[t] != CVM_IGVM_PAGE_DATA_NORMAL && !(flags & SHARED)) {
 				assert_false(ok);
 				cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
@@ -466,7 +466,7 @@ test_shared_page_digest_equals_file_without_it(void **state)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GBytes) a = g_bytes_new_static(page_a, 4096);
 	g_autoptr(GBytes) c = g_bytes_new_static(page_c, 4096);
-	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
 	CvmDigest with, without;
 
 	assert_true(cvm_igvm_builder_add_guest_policy(b, snp, 0x30000, &error));
@@ -474,8 +474,8 @@ test_shared_page_digest_equals_file_without_it(void **state)
 	assert_true(cvm_igvm_builder_add_page_data(b, snp, 0x3000, 0, CVM_IGVM_PAGE_DATA_NORMAL, c, &error));
 	g_autoptr(GBytes) plain = cvm_igvm_builder_write_bytes(b, &error);
 	cvmt_assert_no_error(error);
-	assert_true(measure(shared, CVM_MEASURE_SEV_SNP, &with, &error));
-	assert_true(measure(plain, CVM_MEASURE_SEV_SNP, &without, &error));
+	assert_true(measure(shared, CVM_PLATFORM_SEV_SNP, &with, &error));
+	assert_true(measure(plain, CVM_PLATFORM_SEV_SNP, &without, &error));
 	assert_memory_equal(with.bytes, without.bytes, 48);
 }
 
@@ -503,7 +503,7 @@ test_id_block_digest_mismatch_is_a_warning_naming_both_values(void **state)
 {
 	CvmIgvmSnpIdBlock id = { 0 };
 	guint8 right[48];
-	CvmDigest d = {.platform = CVM_MEASURE_SEV_SNP, .len = 48};
+	CvmDigest d = {.platform = CVM_PLATFORM_SEV_SNP, .len = 48};
 
 	/* The issue's file: a shared page, and an ID block holding the digest
 	 * the rule gives. Before the fix cvm measured the shared page. */
@@ -565,7 +565,7 @@ test_parsed_file_measures_like_its_bytes(void **state)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(file, CVM_IGVM_NONE, &error);
 	cvmt_assert_no_error(error);
-	const CvmMeasurePlatform platforms[] = {CVM_MEASURE_SEV_SNP, CVM_MEASURE_TDX, CVM_MEASURE_SEV_ES};
+	const CvmPlatform platforms[] = {CVM_PLATFORM_SEV_SNP, CVM_PLATFORM_TDX, CVM_PLATFORM_SEV_ES};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(platforms); i++) {
 		CvmMeasureOptions o;

@@ -13,7 +13,7 @@
 
 typedef struct {
 	const char *fixture;
-	CvmMeasurePlatform platform;
+	CvmPlatform platform;
 	guint vcpus;
 	gboolean kernel;
 	const char *append;
@@ -24,35 +24,35 @@ typedef struct {
 } Vector;
 
 static const Vector vectors[] = {
-	{ AMDSEV, CVM_MEASURE_SEV_SNP, 1, TRUE, CMDLINE, 0x21, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV_SNP, 1, TRUE, CMDLINE, 0x21, CVM_VMM_QEMU, 0x800F12,
 	  "803f691094946e42068aaa3a8f9e26a5c89f36f7b73ecfb28c653360fe4b3aba7e534442e7e1e17895dfe778d0228977" },
-	{ AMDSEV, CVM_MEASURE_SEV_SNP, 1, TRUE, CMDLINE, 0x1, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV_SNP, 1, TRUE, CMDLINE, 0x1, CVM_VMM_QEMU, 0x800F12,
 	  "6d287813eb5222d770f75005c664e34c204f385ce832cc2ce7d0d6f354454362f390ef83a92046c042e706363b4b08fa" },
-	{ AMDSEV, CVM_MEASURE_SEV_SNP, 1, FALSE, NULL, 0x21, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV_SNP, 1, FALSE, NULL, 0x21, CVM_VMM_QEMU, 0x800F12,
 	  "e1e1ca029dd7973ab9513295be68198472dcd4fc834bd9af9b63f6e8a1674dbf281a9278a4a2ebe0eed9f22adbcd0e2b" },
-	{ AMDSEV, CVM_MEASURE_SEV_SNP, 1, FALSE, NULL, 0x1, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV_SNP, 1, FALSE, NULL, 0x1, CVM_VMM_QEMU, 0x800F12,
 	  "19358ba9a7615534a9a1e2f0dfc29384dcd4dcb7062ff9c6013b26869a5fc6ecabe033c48dd6f6db5d6d76e7c5df632d" },
-	{ AMDSEV, CVM_MEASURE_SEV_SNP, 4, TRUE, "", 0x21, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV_SNP, 4, TRUE, "", 0x21, CVM_VMM_QEMU, 0x800F12,
 	  "4953b1fb416fa874980e8442b3706d345926d5f38879134e00813c5d7abcbe78eafe7b422907be0b4698e2414a631942" },
-	{ AMDSEV, CVM_MEASURE_SEV_SNP, 4, TRUE, "", 0x1, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV_SNP, 4, TRUE, "", 0x1, CVM_VMM_QEMU, 0x800F12,
 	  "5061fffb019493a903613d56d54b94912a1a2f9e4502385f5c194616753720a92441310ba6c4933de877c36e23046ad5" },
-	{ OVMFX64, CVM_MEASURE_SEV_SNP, 1, FALSE, NULL, 0x21, CVM_VMM_QEMU, 0x800F12,
+	{ OVMFX64, CVM_PLATFORM_SEV_SNP, 1, FALSE, NULL, 0x21, CVM_VMM_QEMU, 0x800F12,
 	  "28797ae0afaba4005a81e629acebfb59e6687949d6be44007cd5506823b0dd66f146aaae26ff291eed7b493d8a64c385" },
-	{ OVMFX64, CVM_MEASURE_SEV_SNP, 1, FALSE, NULL, 0x1, CVM_VMM_QEMU, 0x800F12,
+	{ OVMFX64, CVM_PLATFORM_SEV_SNP, 1, FALSE, NULL, 0x1, CVM_VMM_QEMU, 0x800F12,
 	  "da0296de8193586a5512078dcd719eccecbd87e2b825ad4148c44f665dc87df21e5b49e21523a9ad993afdb6a30b4005" },
-	{ AMDSEV, CVM_MEASURE_SEV_SNP, 1, TRUE, "", 0x21, CVM_VMM_EC2, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV_SNP, 1, TRUE, "", 0x21, CVM_VMM_EC2, 0x800F12,
 	  "0ce9ccc06bab55eebe8abc234f3df6514883977a68a591b71052498ab52b2f1aa415db338033946ef93aa8278c0d67fb" },
-	{ AMDSEV, CVM_MEASURE_SEV_SNP, 1, TRUE, "", 0x1, CVM_VMM_GCE, 0,
+	{ AMDSEV, CVM_PLATFORM_SEV_SNP, 1, TRUE, "", 0x1, CVM_VMM_GCE, 0,
 	  "5da7106cf14cf46b1725ebab123eb9e53bd46a1e9f400cd0c08e7827b04b688ea8b4e403c8404efed4397ea5d5d0722e" },
-	{ AMDSEV, CVM_MEASURE_SEV_SNP, 4, TRUE, "", 0x1, CVM_VMM_GCE, 0,
+	{ AMDSEV, CVM_PLATFORM_SEV_SNP, 4, TRUE, "", 0x1, CVM_VMM_GCE, 0,
 	  "5c5debf100fc339f90276e761ee1f1658d08922c3b20e2a2e6c7a6c3370b2452a15a00eae11886a93d6fd1e7ab81e29d" },
-	{ AMDSEV, CVM_MEASURE_SEV_ES, 1, TRUE, "", 0, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV_ES, 1, TRUE, "", 0, CVM_VMM_QEMU, 0x800F12,
 	  "13810ae661ea11e2bb205621f582fee268f0367c8f97bc297b7fadef3e12002c" },
-	{ AMDSEV, CVM_MEASURE_SEV_ES, 4, TRUE, "", 0, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV_ES, 4, TRUE, "", 0, CVM_VMM_QEMU, 0x800F12,
 	  "0dccbcaba8e90b261bd0d2e1863a2f9da714768b7b2a19363cd6ae35aa90de91" },
-	{ AMDSEV, CVM_MEASURE_SEV, 1, TRUE, CMDLINE, 0, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV, 1, TRUE, CMDLINE, 0, CVM_VMM_QEMU, 0x800F12,
 	  "82a3ee5d537c3620628270c292ae30cb40c3c878666a7890ee7ef2a08fb535ff" },
-	{ AMDSEV, CVM_MEASURE_SEV, 1, TRUE, NULL, 0, CVM_VMM_QEMU, 0x800F12,
+	{ AMDSEV, CVM_PLATFORM_SEV, 1, TRUE, NULL, 0, CVM_VMM_QEMU, 0x800F12,
 	  "77f613d7bbcdf12a73782ea9e88b0172aeda50d1a54201cb903594ff52846898" },
 };
 
@@ -187,7 +187,7 @@ test_kernel_without_hash_section_is_rejected(void **state)
 
 	cvm_measure_options_init(&o);
 	o.kernel = f->kernel;
-	for (int p = CVM_MEASURE_SEV_SNP; p <= CVM_MEASURE_SEV; p++) {
+	for (int p = CVM_PLATFORM_SEV_SNP; p <= CVM_PLATFORM_SEV; p++) {
 		o.platform = p;
 		assert_false(cvm_measure_ovmf_file(path, &o, &d, &error));
 		cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
@@ -221,7 +221,7 @@ test_firmware_without_footer_table_has_no_metadata(void **state)
 	assert_false(cvm_measure_ovmf(fw, 8192, &o, &d, &error));
 	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
 	g_clear_error(&error);
-	o.platform = CVM_MEASURE_TDX;
+	o.platform = CVM_PLATFORM_TDX;
 	assert_false(cvm_measure_ovmf(fw, 8192, &o, &d, &error));
 	cvmt_assert_error(error, CVM_ERROR_NOT_FOUND);
 }
@@ -230,12 +230,12 @@ static void
 test_unknown_platform_name_is_rejected(void **state)
 {
 	g_autoptr(GError) error = NULL;
-	CvmMeasurePlatform p;
+	CvmPlatform p;
 
-	assert_false(cvm_measure_platform_from_string("sev-xyz", &p, &error));
+	assert_false(cvm_platform_from_string("sev-xyz", &p, &error));
 	cvmt_assert_error(error, CVM_ERROR_INVALID_ARGUMENT);
-	assert_true(cvm_measure_platform_from_string("SNP", &p, NULL));
-	assert_int_equal(p, CVM_MEASURE_SEV_SNP);
+	assert_true(cvm_platform_from_string("SNP", &p, NULL));
+	assert_int_equal(p, CVM_PLATFORM_SEV_SNP);
 }
 
 /* virtee/sev src/session/mod.rs test "verify": a real PSP MEASURE value. */
@@ -250,7 +250,7 @@ test_sev_measure_hmac_matches_virtee_sev_vector(void **state)
 					 0x5d, 0x6c, 0xaf, 0xe3, 0x3c, 0x04, 0x14, 0xf7, 0xbe, 0xdd, 0x0b,
 					 0xae, 0x19, 0xba, 0x5f, 0x38, 0xb7, 0xfd, 0x16, 0x64, 0xea };
 	/* The digest is SHA-256 of nothing. */
-	CvmDigest d = { .platform = CVM_MEASURE_SEV, .len = 32,
+	CvmDigest d = { .platform = CVM_PLATFORM_SEV, .len = 32,
 			.bytes = { 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
 				   0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
 				   0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55 } };

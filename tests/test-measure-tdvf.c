@@ -131,7 +131,7 @@ test_tdvf_mrtd_matches_independent_computation(void **state)
 	g_autoptr(GError) error = NULL;
 
 	cvm_measure_options_init(&o);
-	o.platform = CVM_MEASURE_TDX;
+	o.platform = CVM_PLATFORM_TDX;
 	for (int two = 0; two <= 1; two++) {
 		o.tdx_two_pass = two;
 		expected(img, two, want);
@@ -152,7 +152,7 @@ test_tdvf_section_past_the_image_is_rejected(void **state)
 
 	put32(img + 0x3000 + 20, IMAGE_SIZE + 1); /* raw_size */
 	cvm_measure_options_init(&o);
-	o.platform = CVM_MEASURE_TDX;
+	o.platform = CVM_PLATFORM_TDX;
 	assert_false(cvm_measure_ovmf(img, IMAGE_SIZE, &o, &d, &error));
 	cvmt_assert_error(error, CVM_ERROR_INVALID_DATA);
 }
@@ -166,7 +166,7 @@ test_debian_ovmf_has_tdvf_metadata(void **state)
 	CvmDigest single, two;
 
 	cvm_measure_options_init(&o);
-	o.platform = CVM_MEASURE_TDX;
+	o.platform = CVM_PLATFORM_TDX;
 	assert_true(cvm_measure_ovmf(g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), &o, &single, &error));
 	o.tdx_two_pass = TRUE;
 	assert_true(cvm_measure_ovmf(g_bytes_get_data(fw, NULL), g_bytes_get_size(fw), &o, &two, &error));

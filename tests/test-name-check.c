@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* One name rule, one message: the state folder, a launch plan, forget and a
- * migration job refuse a bad guest name with cvm_name_check()'s words. */
+/* One name rule, one message: the state folder, a guest record, a launch
+ * plan, forget, a migration job and a host policy refuse a bad guest name
+ * with cvm_name_check()'s words. */
 #include "tests/lib/testlib.h"
 
 #include <cvm/error.h>
 #include <cvm/launch.h>
+#include <cvm/guest-record.h>
 #include <cvm/migrate-job.h>
+#include <cvm/policy.h>
 #include <cvm/state.h>
 #include <string.h>
 
@@ -60,8 +63,34 @@ test_every_entry_point_gives_the_same_message(void **state)
 	assert_string_equal(error->message, migration);
 	g_clear_error(&error);
 
+	/* The rule in the message, not "invalid record kind". */
+	assert_null(cvm_state_load_all_full(st, "a/b", NULL, NULL, &error));
+	assert_string_equal(error->message, "invalid state record kind \"a/b\": " RULE);
+	g_clear_error(&error);
+
+	/* Not "guest record without a valid name". */
+	CvmGuestRecord grec = {.name = (gchar *)"a/b"};
+	assert_false(cvm_guest_record_save(st, &grec, &error));
+	assert_string_equal(error->message, want);
+	g_clear_error(&error);
+
 	json_object_put(rec);
 	cvm_state_free(st);
+	cvmt_rm_rf(dir);
+}
+
+/* A policy's guests.<name> says the rule, not only "invalid guest name". */
+static void
+test_policy_gives_the_same_message(void **state)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = cvmt_mkdtemp();
+	g_autofree gchar *file = g_build_filename(dir, "p.json", NULL);
+
+	assert_true(g_file_set_contents(file, "{\"guests\": {\"a/b\": {}}}", -1, NULL));
+	assert_null(cvm_policy_load_dir(dir, &error));
+	assert_non_null(error);
+	assert_non_null(strstr(error->message, "guests.a/b: invalid guest name \"a/b\": " RULE));
 	cvmt_rm_rf(dir);
 }
 
@@ -71,6 +100,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_check_says_the_rule_once),
 		cmocka_unit_test(test_every_entry_point_gives_the_same_message),
+		cmocka_unit_test(test_policy_gives_the_same_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

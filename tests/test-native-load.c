@@ -24,7 +24,7 @@ setup(void **state)
 	g_autoptr(GError) error = NULL;
 
 	f->b = cvm_igvm_builder_new(1);
-	f->mask = cvm_igvm_builder_add_platform(f->b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	f->mask = cvm_igvm_builder_add_platform(f->b, CVM_PLATFORM_NATIVE, 0, 0, 0, &error);
 	cvmt_assert_no_error(error);
 	*state = f;
 	return 0;
@@ -318,7 +318,7 @@ test_file_without_native_platform_is_rejected(void **state)
 	(void)state;
 	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
 	g_autoptr(GError) error = NULL;
-	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
 	g_autoptr(GBytes) page = pattern(4096, 1);
 	assert_true(cvm_igvm_builder_add_guest_policy(b, mask, 0x30000, &error));
 	assert_true(cvm_igvm_builder_add_page_data(b, mask, FOUR_GIB - 4096, 0, CVM_IGVM_PAGE_DATA_NORMAL, page,

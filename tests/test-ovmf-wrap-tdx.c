@@ -92,7 +92,7 @@ wrap(const guint8 *fw, gsize len, guint platforms, const CvmMeasureOptions *o, G
 }
 
 static void
-assert_same_digest(const guint8 *fw, gsize len, GBytes *file, CvmMeasurePlatform p)
+assert_same_digest(const guint8 *fw, gsize len, GBytes *file, CvmPlatform p)
 {
 	g_autoptr(GError) error = NULL;
 	CvmMeasureOptions o;
@@ -118,7 +118,7 @@ test_crafted_tdvf_mrtd_equal(void **state)
 	cvm_measure_options_init(&o);
 	g_autoptr(GBytes) file = wrap(img, IMAGE_SIZE, CVM_OVMF_WRAP_TDX, &o, &error);
 	cvmt_assert_no_error(error);
-	assert_same_digest(img, IMAGE_SIZE, file, CVM_MEASURE_TDX);
+	assert_same_digest(img, IMAGE_SIZE, file, CVM_PLATFORM_TDX);
 }
 
 /* The file's TDX pages, in directive order, are the sections' pages in
@@ -140,7 +140,7 @@ test_every_tdvf_section_honoured(void **state)
 	cvmt_assert_no_error(error);
 	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(file, 0, &error);
 	cvmt_assert_no_error(error);
-	guint32 mask = cvm_igvm_platform_mask(igvm, CVM_IGVM_PLATFORM_TDX);
+	guint32 mask = cvm_igvm_platform_mask(igvm, CVM_PLATFORM_TDX);
 	const guint8 *data = cvm_igvm_get_data(igvm, &data_len);
 	assert_int_not_equal(mask, 0);
 	for (guint i = 0; cvm_igvm_get_header(igvm, i, &h); i++) {
@@ -191,8 +191,8 @@ test_debian_ovmf_tdx_and_sev_equal(void **state)
 	g_autoptr(GBytes) file = wrap(d, len, CVM_OVMF_WRAP_TDX | CVM_OVMF_WRAP_SEV | CVM_OVMF_WRAP_SEV_SNP, &o,
 				      &error);
 	cvmt_assert_no_error(error);
-	assert_same_digest(d, len, file, CVM_MEASURE_TDX);
-	assert_same_digest(d, len, file, CVM_MEASURE_SEV);
+	assert_same_digest(d, len, file, CVM_PLATFORM_TDX);
+	assert_same_digest(d, len, file, CVM_PLATFORM_SEV);
 	/* The SEV-SNP part is as before (--native-zero equals the OVMF flow). */
 	CvmDigest want, got;
 	assert_true(cvm_measure_ovmf(d, len, &o, &want, &error));

@@ -32,7 +32,7 @@
 
 static CvmGuestMemory *mem;
 static gint64 started; /* set by each case right before the engine call */
-static const CvmFwupdateGuest guest = {.platform = CVM_LAUNCH_PLATFORM_SEV_SNP, .vcpus = 4, .launched_with_igvm = TRUE};
+static const CvmFwupdateGuest guest = {.platform = CVM_PLATFORM_SEV_SNP, .vcpus = 4, .launched_with_igvm = TRUE};
 
 static CvmFwupdatePlan *
 regions(guint64 flags, guint n, guint64 size_each, guint64 last_size)
@@ -73,7 +73,7 @@ static CvmFwupdatePlan *
 image_areas(void)
 {
 	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
-	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, NULL);
+	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, NULL);
 	/* Data pages cost 4096 + 32 bytes of the file; the rest is described by areas. */
 	guint64 data_pages = LIMIT / (4096 + 32) - 16, left = PAGES - data_pages - 1;
 	g_autofree guint8 *data = g_malloc(data_pages * 4096);
@@ -116,7 +116,7 @@ bad_headers(void)
 	CvmIgvmFixedHeaderV1 fixed = {GUINT32_TO_LE(CVM_IGVM_MAGIC), GUINT32_TO_LE(1), GUINT32_TO_LE(24),
 				      GUINT32_TO_LE(vh_size), GUINT32_TO_LE(total), 0};
 	CvmIgvmVhsHeader platform_tlv = {GUINT32_TO_LE(CVM_IGVM_VHT_SUPPORTED_PLATFORM), GUINT32_TO_LE(16)};
-	CvmIgvmSupportedPlatform platform = {GUINT32_TO_LE(1), 0, CVM_IGVM_PLATFORM_SEV_SNP, GUINT16_TO_LE(1), 0};
+	CvmIgvmSupportedPlatform platform = {GUINT32_TO_LE(1), 0, cvm_igvm_platform_to_wire(CVM_PLATFORM_SEV_SNP), GUINT16_TO_LE(1), 0};
 	CvmIgvmVhsHeader page_tlv = {GUINT32_TO_LE(CVM_IGVM_VHT_PAGE_DATA), GUINT32_TO_LE(24)};
 
 	memcpy(buf, &fixed, 24);

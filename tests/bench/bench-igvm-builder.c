@@ -47,7 +47,7 @@ main(void)
 		goto fail;
 
 	t0 = now();
-	mask = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	mask = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_NATIVE, 0, 0, 0, &error);
 	if (mask == 0 ||
 	    !cvm_igvm_builder_add_page_data_from_file(b, mask, 0, 0, 0, src, 0, 0, &error) ||
 	    !cvm_igvm_builder_write_file(b, out, &error))

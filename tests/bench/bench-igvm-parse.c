@@ -37,7 +37,7 @@ generate(const char *path, guint32 npages)
 	guint32 vh_size = 24 + npages * 32u, data = 24 + vh_size;
 	guint64 total = (guint64)data + (guint64)npages * 4096;
 	guint8 *buf = g_malloc0(data);
-	CvmIgvmSupportedPlatform p = { GUINT32_TO_LE(1), 0, CVM_IGVM_PLATFORM_SEV_SNP, GUINT16_TO_LE(1), 0 };
+	CvmIgvmSupportedPlatform p = { GUINT32_TO_LE(1), 0, cvm_igvm_platform_to_wire(CVM_PLATFORM_SEV_SNP), GUINT16_TO_LE(1), 0 };
 
 	put32(buf, CVM_IGVM_MAGIC);
 	put32(buf + 4, 1);

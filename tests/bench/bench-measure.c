@@ -22,8 +22,8 @@ build_file(guint8 *pages, gsize npages)
 {
 	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
 	g_autoptr(GError) error = NULL;
-	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
-	mask |= cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_TDX, 0, 0, 0, &error);
+	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	mask |= cvm_igvm_builder_add_platform(b, CVM_PLATFORM_TDX, 0, 0, 0, &error);
 	g_autoptr(GBytes) data = g_bytes_new_static(pages, npages * 4096);
 
 	if (error == NULL)
@@ -84,7 +84,7 @@ baseline_stream(const guint8 *pages, gsize npages)
 }
 
 static double
-time_measure(GBytes *file, CvmMeasurePlatform p, guint jobs)
+time_measure(GBytes *file, CvmPlatform p, guint jobs)
 {
 	CvmMeasureOptions o;
 	CvmDigest d;
@@ -129,10 +129,10 @@ main(void)
 	double base = 1e9, snp1 = 1e9, snp = 1e9, sbase = 1e9, tdx = 1e9;
 	for (int r = 0; r < 3; r++) {
 		base = MIN(base, baseline_pages(in_file, npages));
-		snp1 = MIN(snp1, time_measure(file, CVM_MEASURE_SEV_SNP, 1));
-		snp = MIN(snp, time_measure(file, CVM_MEASURE_SEV_SNP, 0));
+		snp1 = MIN(snp1, time_measure(file, CVM_PLATFORM_SEV_SNP, 1));
+		snp = MIN(snp, time_measure(file, CVM_PLATFORM_SEV_SNP, 0));
 		sbase = MIN(sbase, baseline_stream(in_file, npages));
-		tdx = MIN(tdx, time_measure(file, CVM_MEASURE_TDX, 0));
+		tdx = MIN(tdx, time_measure(file, CVM_PLATFORM_TDX, 0));
 	}
 	double goal = 0.85 * cores;
 	printf("SNP digest with --jobs 1: %.0f MB/s\n", mb / snp1);

@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static CvmGuestMemory *mem;
 	static gsize dirty;
-	CvmFwupdateGuest guest = {.platform = CVM_LAUNCH_PLATFORM_NATIVE, .vcpus = 1, .launched_with_igvm = TRUE,
+	CvmFwupdateGuest guest = {.platform = CVM_PLATFORM_NATIVE, .vcpus = 1, .launched_with_igvm = TRUE,
 				  .max_image = RAM};
 	gsize req = MIN(size, REQ), fill = size > REQ ? MIN(size - REQ, RAM) : 0;
 
@@ -49,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dirty = fill;
 	check(cvm_fwupdate_plan_vmlaunchupdate(&guest, data, req, mem));
 	check(cvm_fwupdate_plan_vmfwupdate(&guest, data, req, mem));
-	guest.platform = CVM_LAUNCH_PLATFORM_SEV_SNP;
+	guest.platform = CVM_PLATFORM_SEV_SNP;
 	check(cvm_fwupdate_plan_vmfwupdate(&guest, data, req, mem));
 	return 0;
 }

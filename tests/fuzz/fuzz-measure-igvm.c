@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	for (int p = CVM_MEASURE_SEV_SNP; p <= CVM_MEASURE_TDX; p++) {
+	for (int p = CVM_PLATFORM_SEV_SNP; p <= CVM_PLATFORM_TDX; p++) {
 		g_autoptr(GError) error = NULL;
 		g_auto(GStrv) diags = NULL;
 		CvmMeasureOptions o;

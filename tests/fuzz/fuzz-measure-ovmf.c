@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1 << 20)
 		return 0;
 	memcpy(fw + (len - size), data, size);
-	for (int p = CVM_MEASURE_SEV_SNP; p <= CVM_MEASURE_TDX; p++) {
+	for (int p = CVM_PLATFORM_SEV_SNP; p <= CVM_PLATFORM_TDX; p++) {
 		g_autoptr(GError) error = NULL;
 		CvmMeasureOptions o;
 		CvmDigest d;

@@ -47,7 +47,7 @@ build(gsize mib)
 	for (gsize i = 0; i < npages * 1024; i++)
 		pages[i] = (guint32)i;
 	g_autoptr(GBytes) data = g_bytes_new_take(pages, npages * 4096);
-	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	guint32 mask = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
 	if (error == NULL)
 		cvm_igvm_builder_add_guest_policy(b, mask, 0x30000, &error);
 	if (error == NULL)

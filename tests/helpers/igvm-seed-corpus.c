@@ -24,8 +24,8 @@ static CvmtIgvmCraft *
 snp_native(guint32 version)
 {
 	CvmtIgvmCraft *c = cvmt_craft_new(version, 0, 1024);
-	cvmt_craft_platform(c, 1, 2);
-	cvmt_craft_platform(c, 2, 0);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
+	cvmt_craft_platform(c, 2, CVM_PLATFORM_NATIVE);
 	CvmIgvmGuestPolicy gp = { GUINT64_TO_LE(0x30000), GUINT32_TO_LE(1), 0 };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_GUEST_POLICY, &gp, sizeof(gp));
 	guint32 pg = cvmt_craft_data(c, page, 512);
@@ -55,7 +55,7 @@ main(int argc, char **argv)
 	save(dir, "snp-native-v2.igvm", snp_native(2));
 
 	CvmtIgvmCraft *c = cvmt_craft_new(1, 0, 2048);
-	cvmt_craft_platform(c, 1, 1);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_VSM);
 	CvmIgvmRelocatableRegion rr = { GUINT32_TO_LE(1), 0, 0, 0, GUINT64_TO_LE(0x1000), GUINT64_TO_LE(0x1000),
 					GUINT64_TO_LE(0x1000), GUINT64_TO_LE(0x1000), GUINT64_TO_LE(0x10000) };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_RELOCATABLE_REGION, &rr, sizeof(rr));
@@ -77,14 +77,14 @@ main(int argc, char **argv)
 	save(dir, "vsm-init-headers.igvm", c);
 
 	c = cvmt_craft_new(2, 1, 256);
-	cvmt_craft_platform(c, 1, 6);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_CCA);
 	CvmIgvmCcaPolicy cca = { GUINT32_TO_LE(1), 0, GUINT64_TO_LE(1), GUINT64_TO_LE(2), 2, 1, { 0 } };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_CCA_POLICY, &cca, sizeof(cca));
 	cvmt_craft_data(c, page, 8);
 	save(dir, "cca-v2.igvm", c);
 
 	c = cvmt_craft_new(1, 0, 1024);
-	cvmt_craft_platform(c, 1, 2);
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_SEV_SNP);
 	CvmIgvmSnpIdBlock id = { .compatibility_mask = GUINT32_TO_LE(1) };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_SNP_ID_BLOCK, &id, sizeof(id));
 	guint64 x = 0;

@@ -55,6 +55,8 @@ expect_cvmctl 2 "Unknown option --bogus" list --bogus
 expect_cvmctl 2 "unknown command 'nosuchcmd'" nosuchcmd
 expect_cvmctl 2 "needs one valid guest name" status
 expect_cvmctl 2 "needs one valid guest name" stop 'bad/name'
+expect_cvmctl 2 "needs one valid guest name: invalid guest name \"bad/name\": a name is 1 to 64" stop 'bad/name'
+expect_cvmctl 2 "console needs one valid guest name: invalid guest name" console '..'
 
 # --- 1: the operation failed: the file is not IGVM (whichever command read
 # it; igvm validate, the checker, exits 3), a folder is not a file

@@ -59,9 +59,9 @@ cvmt_craft_data(CvmtIgvmCraft *c, const void *data, gsize len)
 }
 
 void
-cvmt_craft_platform(CvmtIgvmCraft *c, guint32 mask, guint8 type)
+cvmt_craft_platform(CvmtIgvmCraft *c, guint32 mask, CvmPlatform type)
 {
-	CvmIgvmSupportedPlatform p = { GUINT32_TO_LE(mask), 0, type, GUINT16_TO_LE(1), 0 };
+	CvmIgvmSupportedPlatform p = { GUINT32_TO_LE(mask), 0, cvm_igvm_platform_to_wire(type), GUINT16_TO_LE(1), 0 };
 	cvmt_craft_tlv(c, CVM_IGVM_VHT_SUPPORTED_PLATFORM, &p, sizeof(p));
 }
 

@@ -21,7 +21,7 @@ void cvmt_craft_raw(CvmtIgvmCraft *c, const void *bytes, gsize len);
 /* Appends file data; returns its absolute file offset. */
 guint32 cvmt_craft_data(CvmtIgvmCraft *c, const void *data, gsize len);
 /* Convenience headers. */
-void cvmt_craft_platform(CvmtIgvmCraft *c, guint32 mask, guint8 type);
+void cvmt_craft_platform(CvmtIgvmCraft *c, guint32 mask, CvmPlatform type);
 void cvmt_craft_page(CvmtIgvmCraft *c, guint64 gpa, guint32 mask, guint32 file_offset);
 /* The file (g_free it). */
 guint8 *cvmt_craft_finish(CvmtIgvmCraft *c, gsize *len);

@@ -17,9 +17,9 @@ cvmt_write_launch_igvm(const char *path)
 {
 	g_autoptr(CvmIgvmBuilder) b = cvm_igvm_builder_new(1);
 	g_autoptr(GError) error = NULL;
-	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
-	guint32 native = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_NATIVE, 0, 0, 0, &error);
-	guint32 es = cvm_igvm_builder_add_platform(b, CVM_IGVM_PLATFORM_SEV_ES, 0, 0, 0, &error);
+	guint32 snp = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_SNP, 0, 0, 0, &error);
+	guint32 native = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_NATIVE, 0, 0, 0, &error);
+	guint32 es = cvm_igvm_builder_add_platform(b, CVM_PLATFORM_SEV_ES, 0, 0, 0, &error);
 	g_autoptr(GBytes) top = g_bytes_new_take(memset(g_malloc(4096), 0xf4, 4096), 4096);
 	CvmIgvmSnpIdBlock id = {0};
 

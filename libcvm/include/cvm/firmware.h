@@ -27,7 +27,7 @@ G_BEGIN_DECLS
  * for @platform ("amd-sev", "amd-sev-es", "amd-sev-snp", "intel-tdx"), %NULL
  * for native and auto, which need none.
  */
-const char *cvm_firmware_platform_feature(CvmLaunchPlatform platform);
+const char *cvm_firmware_platform_feature(CvmPlatform platform);
 
 /**
  * cvm_firmware_descriptor_for_igvm:
@@ -140,7 +140,7 @@ json_object *cvm_firmware_entry_to_json(const CvmFirmwareEntry *entry);
  * descriptor and why it cannot serve (flash or memory firmware, masked,
  * unreadable, no such platform), or that there are none.
  */
-const CvmFirmwareEntry *cvm_firmware_pick(GPtrArray *entries, CvmLaunchPlatform platform,
+const CvmFirmwareEntry *cvm_firmware_pick(GPtrArray *entries, CvmPlatform platform,
 					  const char *const *searched, GError **error);
 
 G_END_DECLS

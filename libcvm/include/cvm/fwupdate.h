@@ -45,7 +45,7 @@ G_BEGIN_DECLS
  * What the engine knows of the guest. Guest RAM is the accessor's range.
  */
 typedef struct {
-	CvmLaunchPlatform platform;
+	CvmPlatform platform;
 	guint vcpus;
 	gboolean launched_with_igvm;
 	gboolean disabled;

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cvm/igvm-defs.h>
+#include <cvm/platform.h>
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
@@ -64,7 +65,7 @@ void cvm_igvm_builder_set_validate(CvmIgvmBuilder *builder, gboolean validate);
 
 /**
  * cvm_igvm_builder_add_platform:
- * @type: the platform
+ * @type: the platform (not CVM_PLATFORM_AUTO)
  * @mask: the compatibility mask bit to give it, or 0 to take the lowest bit
  *   no other platform of this builder uses
  * @highest_vtl: 0 or 2
@@ -73,13 +74,13 @@ void cvm_igvm_builder_set_validate(CvmIgvmBuilder *builder, gboolean validate);
  * Returns: the platform's mask (exactly one bit), or 0 with @error set when
  * the type is already declared, the bit is taken or @mask is not one bit.
  */
-guint32 cvm_igvm_builder_add_platform(CvmIgvmBuilder *builder, CvmIgvmPlatformType type,
+guint32 cvm_igvm_builder_add_platform(CvmIgvmBuilder *builder, CvmPlatform type,
 				      guint32 mask, guint8 highest_vtl, guint64 shared_gpa_boundary,
 				      GError **error);
 
 /* The mask of the declared platform @type, or 0 when it is not declared. */
 guint32 cvm_igvm_builder_get_platform_mask(const CvmIgvmBuilder *builder,
-					   CvmIgvmPlatformType type);
+					   CvmPlatform type);
 
 /* ---- Initialization section ---------------------------------------------- */
 

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <cvm/platform.h>
 #include <glib.h>
 #include <string.h>
 #include <stddef.h>
@@ -107,21 +108,36 @@ typedef enum {
 #define CVM_IGVM_VHT_DIRECTIVE_FIRST 0x301u
 #define CVM_IGVM_VHT_DIRECTIVE_LAST 0x400u
 
-typedef enum {
-	CVM_IGVM_PLATFORM_NATIVE = 0,
-	CVM_IGVM_PLATFORM_VSM_ISOLATION = 1,
-	CVM_IGVM_PLATFORM_SEV_SNP = 2,
-	CVM_IGVM_PLATFORM_TDX = 3,
-	CVM_IGVM_PLATFORM_SEV = 4,
-	CVM_IGVM_PLATFORM_SEV_ES = 5,
-	CVM_IGVM_PLATFORM_CCA = 6,
-} CvmIgvmPlatformType;
+/**
+ * cvm_igvm_platform_from_wire:
+ * @wire: a SUPPORTED_PLATFORM platform_type byte
+ * @out: (out): the platform
+ *
+ * The IGVM numbers (NATIVE 0, VSM_ISOLATION 1, SEV_SNP 2, TDX 3, SEV 4,
+ * SEV_ES 5, CCA 6) are the file format's; everything above the format
+ * speaks CvmPlatform.
+ *
+ * Returns: FALSE for a number the format does not define.
+ */
+gboolean cvm_igvm_platform_from_wire(guint8 wire, CvmPlatform *out);
+
+/**
+ * cvm_igvm_platform_to_wire:
+ * @platform: a platform
+ *
+ * Returns: its platform_type byte; CVM_IGVM_PLATFORM_WIRE_NONE for
+ *   CVM_PLATFORM_AUTO or a value out of range, which no file declares.
+ */
+guint8 cvm_igvm_platform_to_wire(CvmPlatform platform);
+
+/** What cvm_igvm_platform_to_wire() returns for no platform; not a wire number. */
+#define CVM_IGVM_PLATFORM_WIRE_NONE 0xFFu
 
 /* 0x001 */
 typedef struct CVM_WIRE {
 	guint32 compatibility_mask; /* exactly one bit */
 	guint8 highest_vtl;
-	guint8 platform_type; /* CvmIgvmPlatformType */
+	guint8 platform_type; /* wire number: cvm_igvm_platform_from_wire() */
 	guint16 platform_version; /* 1 */
 	guint64 shared_gpa_boundary;
 } CvmIgvmSupportedPlatform;

@@ -132,10 +132,11 @@ gboolean cvm_igvm_get_file_data(const CvmIgvm *igvm, guint64 file_offset, guint6
 /* Platforms: the SUPPORTED_PLATFORM headers in file order (transfer none,
  * array of const CvmIgvmSupportedPlatform *). */
 GPtrArray *cvm_igvm_get_platforms(const CvmIgvm *igvm);
-/* The platform header of @type, or NULL. */
-const CvmIgvmSupportedPlatform *cvm_igvm_find_platform(const CvmIgvm *igvm, CvmIgvmPlatformType type);
+/* The platform header of @type, or NULL (always for CVM_PLATFORM_AUTO). */
+const CvmIgvmSupportedPlatform *cvm_igvm_find_platform(const CvmIgvm *igvm, CvmPlatform type);
 /* Mask of the platform of @type, 0 if the file has none. */
-guint32 cvm_igvm_platform_mask(const CvmIgvm *igvm, CvmIgvmPlatformType type);
+guint32 cvm_igvm_platform_mask(const CvmIgvm *igvm, CvmPlatform type);
+
 
 /**
  * CvmIgvmPlatformIter:
@@ -155,7 +156,7 @@ typedef struct {
 void cvm_igvm_platform_iter_init(CvmIgvmPlatformIter *iter, const CvmIgvm *igvm, guint32 mask);
 /* Selects by platform type; FALSE (with @error) if the file has no such platform. */
 gboolean cvm_igvm_platform_iter_init_type(CvmIgvmPlatformIter *iter, const CvmIgvm *igvm,
-					  CvmIgvmPlatformType type, GError **error);
+					  CvmPlatform type, GError **error);
 gboolean cvm_igvm_platform_iter_next(CvmIgvmPlatformIter *iter, CvmIgvmHeader *out);
 
 /* Validator. One code per rule; see the table in docs/igvm.md. */

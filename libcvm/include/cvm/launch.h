@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cvm/host.h>
+#include <cvm/platform.h>
 #include <cvm/libvirt.h>
 #include <cvm/policy.h>
 #include <cvm/state.h>
@@ -115,26 +116,32 @@ gchar *cvm_launch_metadata_to_xml(const CvmLaunchMetadata *md, GError **error);
  */
 gboolean cvm_launch_metadata_from_domain_xml(const char *xml, CvmLaunchMetadata *out, GError **error);
 
-/**
- * CvmLaunchPlatform:
- * @CVM_LAUNCH_PLATFORM_AUTO: the best platform the file and the host both
- *   support (SEV-SNP, then SEV-ES, SEV, TDX, NATIVE)
- *
- * The platform a guest is launched as.
+/*
+ * A guest is launched as a CvmPlatform (cvm/platform.h): CVM_PLATFORM_AUTO
+ * (the best platform the file and the host both support: SEV-SNP, then
+ * SEV-ES, SEV, TDX, NATIVE) or one of NATIVE, SEV, SEV-ES, SEV-SNP, TDX.
+ * VSM and CCA files are refused (CVM_ERROR_NOT_SUPPORTED).
  */
-typedef enum {
-	CVM_LAUNCH_PLATFORM_AUTO,
-	CVM_LAUNCH_PLATFORM_NATIVE,
-	CVM_LAUNCH_PLATFORM_SEV,
-	CVM_LAUNCH_PLATFORM_SEV_ES,
-	CVM_LAUNCH_PLATFORM_SEV_SNP,
-	CVM_LAUNCH_PLATFORM_TDX,
-} CvmLaunchPlatform;
 
-/* "auto", "native", "sev", "sev-es", "sev-snp", "tdx". */
-const char *cvm_launch_platform_to_string(CvmLaunchPlatform platform);
-/* CVM_ERROR_INVALID_ARGUMENT listing the names for an unknown @name. */
-gboolean cvm_launch_platform_from_string(const char *name, CvmLaunchPlatform *out, GError **error);
+/**
+ * cvm_launch_platforms:
+ *
+ * Returns: (transfer none): the platforms a guest can be launched as, in
+ *   the order cvmctl host and HostInfo list them, ending with
+ *   CVM_PLATFORM_AUTO (0).
+ */
+const CvmPlatform *cvm_launch_platforms(void);
+
+/**
+ * cvm_launch_platform_check:
+ * @platform: a platform, or CVM_PLATFORM_AUTO
+ * @error: CVM_ERROR_INVALID_ARGUMENT naming the platforms a guest is
+ *   launched as
+ *
+ * Returns: whether a guest can be asked to launch as @platform; for parsers
+ * of a user's choice: cvm_platform_from_string(), then this.
+ */
+gboolean cvm_launch_platform_check(CvmPlatform platform, GError **error);
 
 /**
  * cvm_launch_host_supports:
@@ -145,7 +152,7 @@ gboolean cvm_launch_platform_from_string(const char *name, CvmLaunchPlatform *ou
  *
  * Returns: whether guests of @platform can be launched on @host.
  */
-gboolean cvm_launch_host_supports(const CvmHostInfo *host, CvmLaunchPlatform platform, gchar **why);
+gboolean cvm_launch_host_supports(const CvmHostInfo *host, CvmPlatform platform, gchar **why);
 
 /**
  * CvmLaunchAccel:
@@ -206,7 +213,7 @@ const char *cvm_launch_strategy_to_string(CvmLaunchStrategy strategy);
  * @igvm_path: absolute path of a regular IGVM file
  * @memory_bytes: guest RAM; 0 means CVM_LAUNCH_DEFAULT_MEMORY
  * @vcpus: 0 means 1
- * @platform: CVM_LAUNCH_PLATFORM_AUTO or a forced platform
+ * @platform: CVM_PLATFORM_AUTO or a forced platform
  * @snp_policy: if @has_snp_policy, the SEV-SNP policy to use instead of the
  *   file's GUEST_POLICY
  * @has_snp_policy: whether @snp_policy is set
@@ -229,7 +236,7 @@ typedef struct {
 	const char *igvm_path;
 	guint64 memory_bytes;
 	guint vcpus;
-	CvmLaunchPlatform platform;
+	CvmPlatform platform;
 	guint64 snp_policy;
 	gboolean has_snp_policy;
 	const char *serial_log;
@@ -306,7 +313,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmLaunchPlan, cvm_launch_plan_free)
 
 /** cvm_launch_plan_get_xml: the domain XML (with the cvm metadata element). */
 const char *cvm_launch_plan_get_xml(const CvmLaunchPlan *plan);
-CvmLaunchPlatform cvm_launch_plan_get_platform(const CvmLaunchPlan *plan);
+CvmPlatform cvm_launch_plan_get_platform(const CvmLaunchPlan *plan);
 CvmLaunchStrategy cvm_launch_plan_get_strategy(const CvmLaunchPlan *plan);
 /** cvm_launch_plan_get_accel: the accelerator chosen (KVM or TCG, never AUTO). */
 CvmLaunchAccel cvm_launch_plan_get_accel(const CvmLaunchPlan *plan);

@@ -8,22 +8,20 @@
 #include <glib.h>
 #include <cvm/igvm-builder.h>
 #include <cvm/igvm.h>
+#include <cvm/platform.h>
 
 G_BEGIN_DECLS
 
-/**
- * CvmMeasurePlatform:
- * @CVM_MEASURE_SEV_SNP: SHA-384 PAGE_INFO chain (48-byte digest)
- * @CVM_MEASURE_SEV_ES: SHA-256 stream over launch-update data and VMSAs (32 bytes)
- * @CVM_MEASURE_SEV: SHA-256 stream over launch-update data (32 bytes)
- * @CVM_MEASURE_TDX: TDX MRTD, SHA-384 over PAGE.ADD/MR.EXTEND records (48 bytes)
+/*
+ * Platforms (CvmPlatform, cvm/platform.h) measured here, those for which
+ * cvm_platform_is_measurable() holds:
+ * - CVM_PLATFORM_SEV_SNP: SHA-384 PAGE_INFO chain (48-byte digest)
+ * - CVM_PLATFORM_SEV_ES: SHA-256 stream over launch-update data and VMSAs (32 bytes)
+ * - CVM_PLATFORM_SEV: SHA-256 stream over launch-update data (32 bytes)
+ * - CVM_PLATFORM_TDX: TDX MRTD, SHA-384 over PAGE.ADD/MR.EXTEND records (48 bytes)
+ * Any other platform (AUTO, NATIVE, VSM, CCA) is refused with
+ * CVM_ERROR_INVALID_ARGUMENT.
  */
-typedef enum {
-	CVM_MEASURE_SEV_SNP,
-	CVM_MEASURE_SEV_ES,
-	CVM_MEASURE_SEV,
-	CVM_MEASURE_TDX,
-} CvmMeasurePlatform;
 
 /**
  * CvmVmmType:
@@ -50,7 +48,7 @@ typedef enum {
  * @bytes: the digest
  */
 typedef struct {
-	CvmMeasurePlatform platform;
+	CvmPlatform platform;
 	gsize len;
 	guint8 bytes[CVM_MEASURE_DIGEST_MAX];
 } CvmDigest;
@@ -107,7 +105,7 @@ typedef void (*CvmMeasureTraceFunc)(guint64 gpa, const char *page_type, const gu
  * Initialize with cvm_measure_options_init() and change what you need.
  */
 typedef struct {
-	CvmMeasurePlatform platform;
+	CvmPlatform platform;
 	guint vcpus;
 	guint32 vcpu_sig;
 	CvmVmmType vmm;
@@ -140,19 +138,14 @@ typedef struct {
 void cvm_measure_options_init(CvmMeasureOptions *opts);
 
 /**
- * cvm_measure_platform_from_string:
- * @name: "sev-snp" (or "snp"), "sev-es", "sev" or "tdx"
- * @out: the platform
- * @error: CVM_ERROR_INVALID_ARGUMENT naming the accepted values
- */
-gboolean cvm_measure_platform_from_string(const char *name, CvmMeasurePlatform *out, GError **error);
-
-/**
- * cvm_measure_platform_to_string:
+ * cvm_measure_platform_check:
+ * @platform: a platform
+ * @error: CVM_ERROR_INVALID_ARGUMENT naming the platform and those measured
  *
- * Returns: "sev-snp", "sev-es", "sev" or "tdx".
+ * Returns: whether @platform is one cvm computes launch digests for; for
+ * parsers of a user's choice: cvm_platform_from_string(), then this.
  */
-const char *cvm_measure_platform_to_string(CvmMeasurePlatform platform);
+gboolean cvm_measure_platform_check(CvmPlatform platform, GError **error);
 
 /**
  * cvm_vmm_type_from_string:
@@ -244,13 +237,16 @@ gboolean cvm_measure_igvm_parsed(const CvmIgvm *igvm, const CvmMeasureOptions *o
  *   architectural)
  * @CVM_OVMF_WRAP_SEV: firmware only (plain SEV has no VMSA); refused with a
  *   kernel, whose 176-byte hash table no IGVM page expresses
+ *
+ * A set of platforms: bit CvmPlatform, CVM_OVMF_WRAP_FLAG(platform).
  */
+#define CVM_OVMF_WRAP_FLAG(platform) (1u << (platform))
 typedef enum {
-	CVM_OVMF_WRAP_SEV_SNP = 1 << 0,
-	CVM_OVMF_WRAP_SEV_ES = 1 << 1,
-	CVM_OVMF_WRAP_NATIVE = 1 << 2,
-	CVM_OVMF_WRAP_TDX = 1 << 3,
-	CVM_OVMF_WRAP_SEV = 1 << 4,
+	CVM_OVMF_WRAP_SEV_SNP = CVM_OVMF_WRAP_FLAG(CVM_PLATFORM_SEV_SNP),
+	CVM_OVMF_WRAP_SEV_ES = CVM_OVMF_WRAP_FLAG(CVM_PLATFORM_SEV_ES),
+	CVM_OVMF_WRAP_NATIVE = CVM_OVMF_WRAP_FLAG(CVM_PLATFORM_NATIVE),
+	CVM_OVMF_WRAP_TDX = CVM_OVMF_WRAP_FLAG(CVM_PLATFORM_TDX),
+	CVM_OVMF_WRAP_SEV = CVM_OVMF_WRAP_FLAG(CVM_PLATFORM_SEV),
 } CvmOvmfWrapPlatform;
 
 /**

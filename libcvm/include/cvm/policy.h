@@ -150,7 +150,7 @@ gboolean cvm_policy_has_id_key_rules(const CvmPolicy *policy, const char *guest)
  * Returns: %TRUE when allowed; CVM_ERROR_POLICY_DENIED naming what differs.
  */
 gboolean cvm_policy_check_igvm(const CvmPolicy *policy, const char *guest, const CvmIgvm *igvm,
-			       CvmIgvmPlatformType platform, const CvmDigest *digest, GError **error);
+			       CvmPlatform platform, const CvmDigest *digest, GError **error);
 
 /**
  * cvm_policy_set_require:
