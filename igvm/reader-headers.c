@@ -200,3 +200,37 @@ cvmi_igvm_declared_masks(const CvmIgvm *igvm)
 		m |= cvm_le32(((const CvmIgvmSupportedPlatform *)igvm->platforms->pdata[i])->compatibility_mask);
 	return m;
 }
+
+const CvmIgvmSupportedPlatform *
+cvmi_igvm_mask_owner(const CvmIgvm *igvm, guint32 mask)
+{
+	for (guint i = 0; i < igvm->platforms->len; i++) {
+		const CvmIgvmSupportedPlatform *p = igvm->platforms->pdata[i];
+		if (cvm_le32(p->compatibility_mask) == mask)
+			return p;
+	}
+	return NULL;
+}
+
+guint64
+cvmi_igvm_vp_context_data_len(const CvmIgvm *igvm, const CvmIgvmVpContext *vp)
+{
+	const CvmIgvmSupportedPlatform *p = cvmi_igvm_mask_owner(igvm, cvm_le32(vp->compatibility_mask));
+	guint64 start = (guint64)igvm->vh_offset + igvm->vh_size, off = cvm_le32(vp->file_offset);
+
+	CvmPlatform type = CVM_PLATFORM_AUTO;
+
+	if (p == NULL || !cvm_igvm_platform_from_wire(p->platform_type, &type))
+		return CVM_IGVM_PAGE_SIZE;
+	switch (type) {
+	case CVM_PLATFORM_VSM:
+		/* A register count, then that many 32-byte records. */
+		if (off >= start && off <= igvm->size && igvm->size - off >= 4)
+			return 4 + (guint64)cvmi_rd32(igvm->data, off) * 32;
+		return 4;
+	case CVM_PLATFORM_CCA:
+		return 10 * 8;
+	default:
+		return CVM_IGVM_PAGE_SIZE; /* a VMSA, or the native context in a page */
+	}
+}

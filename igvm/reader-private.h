@@ -111,4 +111,11 @@ guint32 cvmi_igvm_declared_masks(const CvmIgvm *igvm);
 void cvmi_igvm_check_file_range(const CvmIgvm *igvm, guint flags, GPtrArray *problems, const CvmIgvmHeader *h,
 				guint32 field, guint64 file_offset, guint64 len);
 /* VP_CONTEXT rules (validate-vp-context.c). */
+/* The SUPPORTED_PLATFORM whose mask is exactly @mask, or NULL. */
+const CvmIgvmSupportedPlatform *cvmi_igvm_mask_owner(const CvmIgvm *igvm, guint32 mask);
+/* How many bytes of file data a VP_CONTEXT holds: its format is that of the
+ * one platform whose mask it carries (a page for a VMSA or the native
+ * context, VSM's register count and records, CCA's ten registers). The
+ * validator and the report both read it from here. */
+guint64 cvmi_igvm_vp_context_data_len(const CvmIgvm *igvm, const CvmIgvmVpContext *vp);
 void cvmi_igvm_check_vp_context(const CvmIgvm *igvm, guint flags, GPtrArray *problems, const CvmIgvmHeader *h);

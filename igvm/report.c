@@ -2,6 +2,7 @@
 /* The IGVM report's header list (cvm/igvm-report.h): each header of the
  * reader with its payload size checked and its file data resolved. */
 #include "igvm/report-private.h"
+#include "igvm/reader-private.h"
 
 #include <cvm/error.h>
 #include <string.h>
@@ -18,7 +19,7 @@ cvm_igvm_report_free(CvmIgvmReport *report)
 
 /* Where a header's file data is: (offset field in the payload, length). */
 static gboolean
-data_ref(const CvmIgvmHeader *h, guint32 *file_offset, guint64 *len)
+data_ref(const CvmIgvm *igvm, const CvmIgvmHeader *h, guint32 *file_offset, guint64 *len)
 {
 	const CvmIgvmPageData *pd = cvm_igvm_header_page_data(h);
 	const CvmIgvmVpContext *vp = cvm_igvm_header_vp_context(h);
@@ -28,7 +29,7 @@ data_ref(const CvmIgvmHeader *h, guint32 *file_offset, guint64 *len)
 	if (pd != NULL)
 		*file_offset = cvm_le32(pd->file_offset), *len = CVM_IGVM_PAGE_SIZE;
 	else if (vp != NULL)
-		*file_offset = cvm_le32(vp->file_offset), *len = CVM_IGVM_PAGE_SIZE;
+		*file_offset = cvm_le32(vp->file_offset), *len = cvmi_igvm_vp_context_data_len(igvm, vp);
 	else if (pa != NULL)
 		*file_offset = cvm_le32(pa->file_offset), *len = cvm_le64(pa->number_of_bytes);
 	else if (cd != NULL)
@@ -53,7 +54,7 @@ add_header(CvmIgvmReport *r, const CvmIgvmHeader *ih, GError **error)
 			    ih->payload_offset - 8, ih->type, ih->length, expected);
 		return FALSE;
 	}
-	if (data_ref(ih, &file_offset, &len)) {
+	if (data_ref(r->igvm, ih, &file_offset, &len)) {
 		if (!cvm_igvm_get_file_data(r->igvm, file_offset, len, &h.data, error)) {
 			g_prefix_error(error, "header %u at byte %u: ", ih->index, ih->payload_offset - 8);
 			return FALSE;

@@ -5,17 +5,6 @@
 
 #define PAGE 4096u
 
-static const CvmIgvmSupportedPlatform *
-owner(const CvmIgvm *igvm, guint32 mask)
-{
-	for (guint i = 0; i < igvm->platforms->len; i++) {
-		const CvmIgvmSupportedPlatform *p = igvm->platforms->pdata[i];
-		if (cvm_le32(p->compatibility_mask) == mask)
-			return p;
-	}
-	return NULL;
-}
-
 static gboolean
 tail_is_zero(const CvmIgvm *igvm, guint32 file_offset)
 {
@@ -39,9 +28,9 @@ cvmi_igvm_check_vp_context(const CvmIgvm *igvm, guint flags, GPtrArray *pr, cons
 	const CvmIgvmVpContext *vp = cvm_igvm_header_vp_context(h);
 	guint32 mask = cvm_le32(vp->compatibility_mask), file_offset = cvm_le32(vp->file_offset);
 	guint64 gpa = cvm_le64(vp->gpa);
-	const CvmIgvmSupportedPlatform *p = owner(igvm, mask);
+	const CvmIgvmSupportedPlatform *p = cvmi_igvm_mask_owner(igvm, mask);
 	gint i = (gint)h->index;
-	guint64 len = PAGE;
+	guint64 len = cvmi_igvm_vp_context_data_len(igvm, vp);
 
 	if (p == NULL) {
 		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_VP_CONTEXT_MASK, i, h->payload_offset + 8,
@@ -69,17 +58,11 @@ cvmi_igvm_check_vp_context(const CvmIgvm *igvm, guint flags, GPtrArray *pr, cons
 					      "native VP context has non-zero bytes after its 232-byte structure");
 		break;
 	case CVM_PLATFORM_VSM:
-		len = 4; /* register count; the records follow */
 		if (cvm_le16(vp->vp_index) != 0)
 			cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_VP_CONTEXT_VSM, i, h->payload_offset + 16,
 					      "VSM VP context vp_index %u is not 0", cvm_le16(vp->vp_index));
-		if (data_in_file(igvm, file_offset, 4)) {
-			guint64 count = cvmi_rd32(igvm->data, file_offset);
-			len = 4 + count * 32;
-		}
 		break;
 	case CVM_PLATFORM_CCA:
-		len = 10 * 8;
 		break;
 	default:
 		cvmi_igvm_problem_add(pr, flags, CVM_IGVM_RULE_VP_CONTEXT_PLATFORM, i, h->payload_offset + 8,

@@ -240,6 +240,38 @@ test_header_lines_ignore_offsets(void **state)
 	}
 }
 
+/* A VSM VP context holds a register count and that many 32-byte records,
+ * not a page: a file that ends right after its one record is read whole by
+ * the validator and by the report alike (the report used to ask a page). */
+static void
+test_vsm_vp_context_is_not_a_page(void **state)
+{
+	g_autoptr(CvmtIgvmCraft) c = cvmt_craft_new(1, 0, 4096);
+	guint8 regs[4 + 32] = { 1 };
+	g_autoptr(GError) error = NULL;
+
+	(void)state;
+	cvmt_craft_platform(c, 1, CVM_PLATFORM_VSM);
+	guint32 v = cvmt_craft_data(c, regs, sizeof(regs));
+	CvmIgvmVpContext vp = { 0, GUINT32_TO_LE(1), GUINT32_TO_LE(v), 0, 0 };
+	cvmt_craft_tlv(c, CVM_IGVM_VHT_VP_CONTEXT, &vp, sizeof(vp));
+	g_autoptr(GBytes) b = cvmt_craft_finish_bytes(c);
+	g_autoptr(CvmIgvm) igvm = cvm_igvm_new_from_bytes(b, 0, &error);
+	cvmt_assert_no_error(error);
+	g_autoptr(CvmIgvmReport) report = cvm_igvm_report_new(igvm, "vsm.igvm", &error);
+	cvmt_assert_no_error(error);
+	assert_non_null(report);
+	gboolean found = FALSE;
+	for (guint i = 0; i < cvm_igvm_report_get_n_headers(report); i++) {
+		const CvmIgvmReportHeader *h = cvm_igvm_report_get_header(report, i);
+		if (h->header.type == CVM_IGVM_VHT_VP_CONTEXT) {
+			assert_int_equal(h->data_length, sizeof(regs));
+			found = TRUE;
+		}
+	}
+	assert_true(found);
+}
+
 int
 main(void)
 {
@@ -249,6 +281,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_platform_filter, setup, teardown),
 		cmocka_unit_test(test_unreadable_headers_are_refused),
 		cmocka_unit_test(test_header_lines_ignore_offsets),
+		cmocka_unit_test(test_vsm_vp_context_is_not_a_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
