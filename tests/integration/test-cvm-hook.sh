@@ -109,15 +109,13 @@ plain_xml web | hook 0 web prepare begin
 echo "not xml igvm" | hook 1 junk prepare begin
 rm "$CVM_POLICY_DIR/30-broken.json"
 
-# 6. other operations exit 0 quickly, also with no cvmd/bus
-start=$(date +%s%N)
+# 6. other operations exit 0, also with no cvmd/bus (how fast is not a
+# test's business: the guide keeps timings in benchmarks)
 for op in "started begin" "stopped end" "release end" "migrate begin" "reconnect begin"; do
 	# shellcheck disable=SC2086
 	plain_xml web | hook 0 web $op
 done
 metadata_xml g1 "$TMP/g.igvm" | hook 0 g1 prepare begin
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ "$ms" -lt 3000 ] || fail "6 hook runs took ${ms} ms"
 hook 2 </dev/null
 
 # 7. a deny-all policy refuses every spelling QEMU accepts for the IGVM
@@ -170,4 +168,4 @@ echo "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0
 grep -q "refusing to start o1: host policy requires" "$TMP/err" || fail "object platform: $(cat "$TMP/err")"
 # arguments that cannot load IGVM still pass
 args_xml ok1 -trace events=/dev/null -device virtio-rng-pci | hook 0 ok1 prepare begin
-echo "ok (6 runs in ${ms} ms)"
+echo "ok"
