@@ -52,6 +52,7 @@ static const struct {
 	{ "svsm-devices", F_STRV, offsetof(CvmGuestRecord, svsm_devices) },
 	{ "migration", F_STR, offsetof(CvmGuestRecord, migration) },
 	{ "migration-peer", F_STR, offsetof(CvmGuestRecord, migration_peer) },
+	{ "migration-started", F_I64, offsetof(CvmGuestRecord, migration_started) },
 	{ "migration-error", F_STR, offsetof(CvmGuestRecord, migration_error) },
 };
 

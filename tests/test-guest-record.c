@@ -35,6 +35,7 @@ full_record(void)
 	r->svsm_devices = g_strsplit("blk:/srv/svsm-state.img vsock:7", " ", -1);
 	r->migration = g_strdup("outgoing");
 	r->migration_peer = g_strdup("web1-incoming");
+	r->migration_started = 1796000100;
 	r->migration_error = g_strdup("the last one timed out");
 	return r;
 }
@@ -97,6 +98,7 @@ test_saved_record_loads_back_the_same(void **state)
 	assert_string_equal(back->svsm_devices[1], "vsock:7");
 	assert_string_equal(back->migration, "outgoing");
 	assert_string_equal(back->migration_peer, "web1-incoming");
+	assert_int_equal(back->migration_started, 1796000100);
 	assert_string_equal(back->migration_error, "the last one timed out");
 	/* the file says its version, and keeps the kebab-case keys of main */
 	assert_true(g_file_get_contents(path, &text, NULL, NULL));

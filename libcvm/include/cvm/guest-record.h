@@ -75,6 +75,7 @@ typedef struct {
  *   ended: "outgoing" (the source), "incoming" (the destination launched for
  *   it); "interrupted" once a job was cut short (cvmd killed during it)
  * @migration_peer: (nullable): the other guest of that job
+ * @migration_started: when the "outgoing" mark was written, unix seconds
  * @migration_error: (nullable): why the guest's last migration did not end
  *   well (cvmd records it at its restart for an interrupted job)
  * @state_reason: status only, never stored: libvirt's reason for @state
@@ -113,6 +114,7 @@ typedef struct {
 	GStrv svsm_devices;
 	gchar *migration;
 	gchar *migration_peer;
+	gint64 migration_started;
 	gchar *migration_error;
 	gchar *state_reason;
 	gchar *qemu_log;
