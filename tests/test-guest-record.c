@@ -53,6 +53,20 @@ put_raw(const char *dir, const char *name, const char *text)
 	return path;
 }
 
+/* @text stored as the record @name in @dir (its path in @path), loaded
+ * through @st. */
+static CvmGuestRecord *
+load_raw(CvmState *st, const char *dir, const char *name, const char *text, gchar **path)
+{
+	g_autoptr(GError) error = NULL;
+	CvmGuestRecord *r;
+
+	*path = put_raw(dir, name, text);
+	r = cvm_guest_record_load(st, name, &error);
+	cvmt_assert_no_error(error);
+	return r;
+}
+
 /* @a and @b (both taken) are the same JSON. */
 static void
 assert_json_equal(json_object *a, json_object *b)
@@ -185,18 +199,16 @@ test_version_1_record_is_migrated_on_load(void **state)
 static void
 test_version_2_record_is_migrated_on_load(void **state)
 {
-	g_autofree gchar *dir = cvmt_mkdtemp();
-	g_autofree gchar *path = put_raw(dir, "two",
-					 "{\"record-version\": 2, \"name\": \"two\", \"state\": \"running\","
-					 " \"igvm-path\": \"/srv/a.igvm\", \"vcpus\": 2, \"memory-mib\": 256}");
+	g_autofree gchar *dir = cvmt_mkdtemp(), *path = NULL, *text = NULL;
 	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
-	g_autoptr(CvmGuestRecord) r = NULL, back = NULL;
+	g_autoptr(CvmGuestRecord) r = load_raw(st, dir, "two",
+					       "{\"record-version\": 2, \"name\": \"two\", \"state\": \"running\","
+					       " \"igvm-path\": \"/srv/a.igvm\", \"vcpus\": 2, \"memory-mib\": 256}",
+					       &path);
+	g_autoptr(CvmGuestRecord) back = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *text = NULL;
 
 	(void)state;
-	r = cvm_guest_record_load(st, "two", &error);
-	cvmt_assert_no_error(error);
 	assert_null(r->svsm_devices);
 	assert_null(r->migration);
 	assert_int_equal(r->vcpus, 2);
@@ -217,18 +229,18 @@ test_version_2_record_is_migrated_on_load(void **state)
 static void
 test_unknown_keys_survive_a_save(void **state)
 {
-	g_autofree gchar *dir = cvmt_mkdtemp();
-	g_autofree gchar *path = put_raw(dir, "fut",
-					 "{\"record-version\": 2, \"name\": \"fut\", \"state\": \"shutoff\","
-					 " \"tpm-state\": {\"version\": \"2.0\", \"pcrs\": [0, 7]}, \"future-flag\": true}");
+	g_autofree gchar *dir = cvmt_mkdtemp(), *path = NULL;
 	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
-	g_autoptr(CvmGuestRecord) r = NULL, again = NULL;
+	g_autoptr(CvmGuestRecord) r = load_raw(st, dir, "fut",
+					       "{\"record-version\": 2, \"name\": \"fut\", \"state\": \"shutoff\","
+					       " \"tpm-state\": {\"version\": \"2.0\", \"pcrs\": [0, 7]},"
+					       " \"future-flag\": true}",
+					       &path);
+	g_autoptr(CvmGuestRecord) again = NULL;
 	g_autoptr(GError) error = NULL;
 	json_object *obj, *v;
 
 	(void)state;
-	r = cvm_guest_record_load(st, "fut", &error);
-	cvmt_assert_no_error(error);
 	cvm_guest_record_set(&r->state, "running");
 	assert_true(cvm_guest_record_save(st, r, &error));
 	obj = json_object_from_file(path);

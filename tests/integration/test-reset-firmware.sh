@@ -10,10 +10,7 @@
 # nothing restored A either.
 set -eu
 . tests/integration/lib-cvmd.sh
-[ "$(id -u)" = 0 ] || fail "needs root (the embedded driver runs QEMU as libvirt-qemu; scripts/deps.sh)"
-URI="qemu:///embed?root=$CVM_STATE_DIR/libvirt"
-qemu_pids() { pgrep -f "qemu-system.*$TMP" || true; }
-CLEANUP_HOOK='for p in $(qemu_pids); do kill -9 "$p" 2>/dev/null; done'
+embedded_qemu
 build_images_ab
 chmod 0644 "$TMP/a.igvm" "$TMP/b.igvm"
 SHA_A=$(sha256sum "$TMP/a.igvm" | cut -c1-64)
@@ -46,8 +43,8 @@ json.dump(r, open(sys.argv[1], "w"))
 PY
 }
 
-# scenario PATH-NAME UP DOWN: launch A, stage and apply B, the one-reset
-# marks written with the state folder's owner down (DOWN, then UP), reset
+# scenario PATH: launch A, stage and apply B, the one-reset marks written
+# while the state folder's owner (cvmd) is down, then the reset
 start_path() { [ "$1" = cvmd ] && start_cvmd "$URI" || true; }
 stop_path() { [ "$1" = cvmd ] && stop_cvmd || true; }
 scenario() {
