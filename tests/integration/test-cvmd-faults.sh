@@ -168,8 +168,10 @@ MIG_OPTS="{'source-memory': <'$TMP/mig.s.mem'>, 'dest-memory': <'$TMP/mig.d.mem'
 migrate_mig() { # migrate_mig BLOCKS: simulators started, then Migration.Start; job id in $ID
 	rm -f "$TMP/mig.s.mem" "$TMP/mig.d.mem"
 	truncate -s 1M "$TMP/mig.s.mem" "$TMP/mig.d.mem"
-	"$SIM" dest "$TMP/mig.d.mem" $PAGE 20000 >"$TMP/simd" & SIMS="$SIMS $!"; SD=$!
-	"$SIM" source "$TMP/mig.s.mem" $PAGE "$1" 9 20000 >"$TMP/sims" & SIMS="$SIMS $!"; SS=$!
+	# the simulators wait from now, the job first launches a destination
+	# QEMU (slow under ASan on a loaded machine): their own timeout is long
+	"$SIM" dest "$TMP/mig.d.mem" $PAGE 120000 >"$TMP/simd" & SIMS="$SIMS $!"
+	"$SIM" source "$TMP/mig.s.mem" $PAGE "$1" 9 120000 >"$TMP/sims" & SIMS="$SIMS $!"
 	call $M org.cvm.Cvmd1.Migration.Start mig tcp:127.0.0.1:0 "$MIG_OPTS"
 	[ "$rc" -eq 0 ] || fail "Migration.Start: $(cat "$TMP/out")"
 	ID=$(sed -n "s/^('\([0-9]*\)',)$/\1/p" "$TMP/out")
@@ -179,8 +181,8 @@ mig_status() {
 	"$CVMCTL" migrate status --bus "$BUS" "$ID" >"$TMP/mst.json" 2>&1 || return 1
 	python3 -c "import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if $1 else 1)" "$TMP/mst.json"
 }
-wait_mig() { # wait_mig PYTHON-EXPR: 30 s at most
-	for _ in $(seq 300); do mig_status "$1" && return 0; sleep 0.1; done
+wait_mig() { # wait_mig PYTHON-EXPR: 120 s at most
+	for _ in $(seq 1200); do mig_status "$1" && return 0; sleep 0.1; done
 	return 1
 }
 start_cvmd "$URI"
