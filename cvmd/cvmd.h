@@ -128,6 +128,8 @@ gboolean cvmd_guest_save(CvmdGuest *g, GError **error);
  * static string, names the work in errors): Stop, Destroy, Forget and
  * firmware changes are refused with CVM_ERROR_BUSY, as is a second hold. */
 gboolean cvmd_guest_hold(CvmdGuest *g, const char *what, GError **error);
+/* The hold of a Guest.Reset call, which restores firmware itself. */
+#define CVMD_RESET_WORK "a Reset is in progress"
 /* Ends the hold; the state is asked of libvirt again. */
 void cvmd_guest_release(CvmdGuest *g);
 /* FALSE, with CVM_ERROR_BUSY, while a worker holds @g. */

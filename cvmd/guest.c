@@ -299,7 +299,7 @@ on_reboot(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
 static gboolean
 on_reset(CvmDbusGuest *iface, GDBusMethodInvocation *inv, gpointer g)
 {
-	return do_lifecycle(iface, inv, g, "reset", "a Reset is in progress");
+	return do_lifecycle(iface, inv, g, "reset", CVMD_RESET_WORK);
 }
 
 static gboolean

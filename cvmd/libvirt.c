@@ -5,6 +5,7 @@
 #include <string.h>
 #include <libvirt/virterror.h>
 #include <cvm/client.h>
+#include <cvm/fwupdate.h>
 #include <cvm/launch.h>
 #include <cvm/lifecycle.h>
 #include "cvmd/cvmd.h"
@@ -126,6 +127,19 @@ cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *uuid, const char *
 	if (!cvm_lifecycle_action(dom, action, error)) {
 		virDomainFree(dom);
 		return FALSE;
+	}
+	/* A reset is the guest's next reset for a firmware update too, as
+	 * in-process (launch/guest-local.c): the reboot event it raises finds
+	 * the guest held by this worker (cvmd/reboot.c), so the restore of the
+	 * host's image, when due, is done here. It relaunches the domain under
+	 * the same UUID. */
+	if (strcmp(action, "reset") == 0) {
+		virDomainFree(dom);
+		if (!cvm_fwupdate_guest_reset(d->conn, d->state, name, error))
+			return FALSE;
+		dom = cvm_lifecycle_lookup(d->conn, name, uuid, error);
+		if (dom == NULL)
+			return FALSE;
 	}
 	*state = g_strdup(virDomainGetState(dom, &s, &reason, 0) == 0 ? cvm_domain_state_name(s) : "unknown");
 	virResetLastError();

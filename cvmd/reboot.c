@@ -55,6 +55,9 @@ on_main(gpointer data)
 	}
 	/* A guest held by a firmware switch or a migration is being relaunched
 	 * or moved by that worker, which decides its image. */
+	/* A Reset call does the restore itself (cvmd_libvirt_lifecycle()). */
+	if (g != NULL && g_strcmp0(g->busy, CVMD_RESET_WORK) == 0)
+		g = NULL;
 	if (g == NULL || !cvmd_guest_hold(g, "firmware restore at reset", &error)) {
 		if (error != NULL)
 			g_printerr("cvmd: %s: reset not handled: %s\n", r->name, error->message);

@@ -4,7 +4,8 @@
  * Guests started or stopped while cvmd was down show their new state; a
  * guest whose domain is gone is "vanished" (kept until Forget), "replaced"
  * when another domain (another UUID) now has its name; a launch that was
- * interrupted before its domain existed is "failed". */
+ * interrupted before its domain existed is "failed"; a migration job
+ * interrupted by cvmd's own death is ended. */
 #include <string.h>
 #include <libvirt/virterror.h>
 #include "cvmd/cvmd.h"
@@ -43,6 +44,85 @@ rebuild(Cvmd *d, const char *name)
 	return rec;
 }
 
+/* Whether @rec is the destination a migration job launched and had not
+ * finished: marked "incoming", or (cvmd killed between the destination's
+ * launch and its mark) unmarked, named by an "outgoing" source and created
+ * after that source's mark was written: a guest of that name that was there
+ * before would have failed the job's launch. */
+static gboolean
+unfinished_destination(GHashTable *records, const CvmGuestRecord *rec)
+{
+	GHashTableIter it;
+	gpointer value;
+
+	if (g_strcmp0(rec->migration, "incoming") == 0)
+		return TRUE;
+	if (rec->migration != NULL)
+		return FALSE;
+	g_hash_table_iter_init(&it, records);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const CvmGuestRecord *src = value;
+
+		if (g_strcmp0(src->migration, "outgoing") == 0 && g_strcmp0(src->migration_peer, rec->name) == 0 &&
+		    src->migration_started > 0 && rec->created >= src->migration_started)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* A migration job cut short by cvmd's death (kill -9, a power cut) left
+ * its marks in the records (migrate/job.c): the destination launched for
+ * it never got the whole guest and goes (domain, files, record), as a
+ * failed job would have removed it; the source, left as it was, says the
+ * job was interrupted and why, and can be migrated again. */
+static void
+end_interrupted_migrations(Cvmd *d, GHashTable *records)
+{
+	GHashTableIter it;
+	gpointer name, value;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) dests = g_ptr_array_new_with_free_func(g_free);
+
+	g_hash_table_iter_init(&it, records);
+	while (g_hash_table_iter_next(&it, &name, &value))
+		if (unfinished_destination(records, value))
+			g_ptr_array_add(dests, g_strdup(name));
+	for (guint i = 0; i < dests->len; i++) {
+		const char *n = dests->pdata[i];
+
+		if (d->conn == NULL || !cvm_launch_forget(d->conn, d->state, n, &error)) {
+			g_printerr("cvmd: %s: destination of an interrupted migration not removed: %s\n", n,
+				   error != NULL ? error->message : "libvirt is not reachable");
+			g_clear_error(&error);
+			continue;
+		}
+		g_printerr("cvmd: %s: destination of a migration interrupted by cvmd's stop, removed\n", n);
+		g_hash_table_remove(records, n);
+	}
+	g_hash_table_iter_init(&it, records);
+	while (g_hash_table_iter_next(&it, &name, &value)) {
+		CvmGuestRecord *rec = value;
+		const char *peer = rec->migration_peer ? rec->migration_peer : "";
+
+		if (g_strcmp0(rec->migration, "outgoing") != 0)
+			continue;
+		g_autofree gchar *why = g_strdup_printf(
+			"cvmd stopped during the migration to %s; the job did not finish, %s", peer,
+			g_hash_table_contains(records, peer) ? "its destination guest was left (cvmd could not remove it)"
+			: g_ptr_array_find_with_equal_func(dests, peer, g_str_equal, NULL) ? "its destination was removed"
+											  : "no destination was left");
+		cvm_guest_record_set(&rec->migration, "interrupted");
+		cvm_guest_record_set(&rec->migration_error, why);
+		rec->migration_started = 0;
+		g_printerr("cvmd: %s: %s\n", (const char *)name, why);
+		if (!cvm_guest_record_save(d->state, rec, &error)) {
+			g_printerr("cvmd: %s: cannot record the interrupted migration: %s\n", (const char *)name,
+				   error->message);
+			g_clear_error(&error);
+		}
+	}
+}
+
 gboolean
 cvmd_reconcile_load(Cvmd *d, GError **error)
 {
@@ -63,6 +143,7 @@ cvmd_reconcile_load(Cvmd *d, GError **error)
 		if (r != NULL)
 			g_hash_table_insert(records, g_strdup(n), r);
 	}
+	end_interrupted_migrations(d, records);
 	g_hash_table_iter_init(&it, records);
 	while (g_hash_table_iter_next(&it, &name, &value)) {
 		CvmGuestRecord *rec = value, *now;

@@ -37,6 +37,10 @@ add_spec(CvmGuestRecord *rec, const CvmLaunchPlan *plan, const CvmGuestSpec *spe
 	rec->has_snp_policy = spec->has_snp_policy;
 	rec->snp_policy = spec->has_snp_policy ? spec->snp_policy : 0;
 	cvm_guest_record_set(&rec->accel_requested, cvm_launch_accel_to_string(spec->accel));
+	g_strfreev(rec->svsm_devices);
+	rec->svsm_devices = spec->svsm_devices != NULL && spec->svsm_devices[0] != NULL
+				    ? g_strdupv((gchar **)spec->svsm_devices)
+				    : NULL;
 }
 
 static void
@@ -95,7 +99,7 @@ name_is_free(virConnectPtr conn, CvmState *state, const char *name, GError **err
 /* Every string of a spec ends up in the record (and all the record's
  * strings together, each escaped as JSON at worst 6 bytes a byte, stay
  * below what the state directory will store and read back). */
-G_STATIC_ASSERT(32 * 6 * CVM_LAUNCH_STRING_MAX < CVM_STATE_RECORD_MAX);
+G_STATIC_ASSERT((32 + CVM_LAUNCH_MAX_SVSM_DEVICES + 3) * 6 * CVM_LAUNCH_STRING_MAX < CVM_STATE_RECORD_MAX);
 
 static gboolean
 check_sizes(const CvmGuestSpec *spec, GError **error)
@@ -117,6 +121,14 @@ check_sizes(const CvmGuestSpec *spec, GError **error)
 			return FALSE;
 		}
 	}
+	/* (more devices than the SVSM has slots for are refused by the plan) */
+	for (guint i = 0; spec->svsm_devices != NULL && spec->svsm_devices[i] != NULL; i++)
+		if (strlen(spec->svsm_devices[i]) > CVM_LAUNCH_STRING_MAX) {
+			g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+				    "launch spec: an SVSM device is %zu bytes; the limit is %d",
+				    strlen(spec->svsm_devices[i]), CVM_LAUNCH_STRING_MAX);
+			return FALSE;
+		}
 	return TRUE;
 }
 
@@ -357,7 +369,8 @@ cvmi_launch_spec_from_record(const CvmGuestRecord *rec, CvmGuestSpec *spec, GErr
 			       .memory_bytes = rec->memory_mib << 20, .vcpus = rec->vcpus,
 			       .serial_log = rec->serial_log, .disk = rec->disk, .network = rec->network,
 			       .command_line = rec->command_line, .has_snp_policy = rec->has_snp_policy,
-			       .snp_policy = rec->snp_policy};
+			       .snp_policy = rec->snp_policy,
+			       .svsm_devices = (const char *const *)rec->svsm_devices};
 	/* A guest AUTO moved to TCG gets AUTO's choice again on a relaunch. */
 	if (rec->accel_requested != NULL && !cvm_launch_accel_from_string(rec->accel_requested, &spec->accel, error))
 		return FALSE;

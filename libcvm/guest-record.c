@@ -9,7 +9,7 @@
 
 #define KEY_VERSION "record-version"
 
-typedef enum { F_STR, F_U64, F_U32, F_I64, F_BOOL } FieldType;
+typedef enum { F_STR, F_U64, F_U32, F_I64, F_BOOL, F_STRV } FieldType;
 
 /* Every stored key, its JSON type and its field. "snp-policy" is here too;
  * its presence is has_snp_policy. */
@@ -49,6 +49,11 @@ static const struct {
 	{ "fwupdate-disabled", F_BOOL, offsetof(CvmGuestRecord, fwupdate_disabled) },
 	{ "fwupdate-one-reset", F_BOOL, offsetof(CvmGuestRecord, fwupdate_one_reset) },
 	{ "fwupdate-restore-host", F_BOOL, offsetof(CvmGuestRecord, fwupdate_restore_host) },
+	{ "svsm-devices", F_STRV, offsetof(CvmGuestRecord, svsm_devices) },
+	{ "migration", F_STR, offsetof(CvmGuestRecord, migration) },
+	{ "migration-peer", F_STR, offsetof(CvmGuestRecord, migration_peer) },
+	{ "migration-started", F_I64, offsetof(CvmGuestRecord, migration_started) },
+	{ "migration-error", F_STR, offsetof(CvmGuestRecord, migration_error) },
 };
 
 /* Status-only string fields: never stored, in the status JSON and a{sv}. */
@@ -90,6 +95,7 @@ static const struct {
 
 #define STR_AT(rec, off) ((gchar **)((char *)(rec) + (off)))
 #define CSTR_AT(rec, off) (*(gchar *const *)((const char *)(rec) + (off)))
+#define STRV_AT(rec, off) ((GStrv *)((char *)(rec) + (off)))
 
 void
 cvm_guest_record_set(gchar **field, const char *value)
@@ -133,6 +139,8 @@ cvm_guest_record_free(CvmGuestRecord *rec)
 	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++)
 		if (fields[i].type == F_STR)
 			g_free(*STR_AT(rec, fields[i].offset));
+		else if (fields[i].type == F_STRV)
+			g_strfreev(*STRV_AT(rec, fields[i].offset));
 	for (gsize i = 0; i < G_N_ELEMENTS(status_fields); i++)
 		g_free(*STR_AT(rec, status_fields[i].offset));
 	if (rec->unknown != NULL)
@@ -149,6 +157,8 @@ cvm_guest_record_copy(const CvmGuestRecord *rec)
 	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++)
 		if (fields[i].type == F_STR)
 			*STR_AT(out, fields[i].offset) = g_strdup(CSTR_AT(rec, fields[i].offset));
+		else if (fields[i].type == F_STRV)
+			*STRV_AT(out, fields[i].offset) = g_strdupv(*STRV_AT((CvmGuestRecord *)rec, fields[i].offset));
 	for (gsize i = 0; i < G_N_ELEMENTS(status_fields); i++)
 		*STR_AT(out, status_fields[i].offset) = g_strdup(CSTR_AT(rec, status_fields[i].offset));
 	out->unknown = NULL;
@@ -174,6 +184,28 @@ bad_field(GError **error, const char *key, json_object *v, const char *want)
 	return FALSE;
 }
 
+/* An array of strings into a NULL-terminated vector (an empty array: none). */
+static gboolean
+decode_strv(GStrv *at, const char *key, json_object *v, GError **error)
+{
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	gsize n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return bad_field(error, key, v, "array of strings");
+	n = json_object_array_length(v);
+	for (gsize i = 0; i < n; i++) {
+		json_object *s = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(s, json_type_string))
+			return bad_field(error, key, v, "array of strings");
+		g_strv_builder_add(b, json_object_get_string(s));
+	}
+	g_strfreev(*at);
+	*at = n > 0 ? g_strv_builder_end(b) : NULL;
+	return TRUE;
+}
+
 /* One known key into its field, its JSON type and range checked. */
 static gboolean
 decode_field(CvmGuestRecord *rec, gsize i, json_object *v, GError **error)
@@ -193,6 +225,8 @@ decode_field(CvmGuestRecord *rec, gsize i, json_object *v, GError **error)
 			return bad_field(error, key, v, "boolean");
 		*(gboolean *)at = json_object_get_boolean(v);
 		return TRUE;
+	case F_STRV:
+		return decode_strv(at, key, v, error);
 	default:
 		break;
 	}
@@ -276,6 +310,10 @@ cvm_guest_record_from_json(json_object *obj, const char *name, GError **error)
 		rec->name = g_strdup(name);
 	if (version < 2)
 		migrate_v1(rec);
+	/* Version 2 had no "svsm-devices" and no migration keys: its guests
+	 * kept no devices (a relaunch dropped them; nothing here can recover
+	 * them) and had no job in progress, which is what the absent keys
+	 * read as. Nothing else changed. */
 	return g_steal_pointer(&rec);
 }
 
@@ -294,6 +332,15 @@ cvm_guest_record_to_disk_json(const CvmGuestRecord *rec)
 			if (*(gchar *const *)at != NULL)
 				v = json_object_new_string(*(gchar *const *)at);
 			break;
+		case F_STRV: {
+			GStrv sv = *(const GStrv *)at;
+			if (sv != NULL && sv[0] != NULL) {
+				v = json_object_new_array();
+				for (gsize k = 0; sv[k] != NULL; k++)
+					json_object_array_add(v, json_object_new_string(sv[k]));
+			}
+			break;
+		}
 		case F_BOOL:
 			/* a mark that is off is no mark */
 			if (*(const gboolean *)at)

@@ -4,12 +4,14 @@
  * job-move.c. */
 #include "migrate/job-private.h"
 #include "launch/launch-internal.h"
+#include "libcvm/libcvm-internal.h"
 #include "libcvm/socket-uri-internal.h"
 
 #include <cvm/error.h>
 #include <cvm/launch.h>
 #include <cvm/guest-record.h>
 #include <json-c/json.h>
+#include <string.h>
 
 void
 cvm_migrate_job_options_init(CvmMigrateJobOptions *opts)
@@ -227,11 +229,52 @@ launch_dest(CvmMigrateJob *job, virConnectPtr dconn, CvmState *state, const CvmG
 	return dom;
 }
 
+/* A job's part in a guest's record ("migration", "migration-peer",
+ * "migration-error"; %NULL clears): while a job runs, its source says
+ * "outgoing" and its destination "incoming", so that a process killed
+ * during the job leaves records that say so, and cvmd's restart can end
+ * the job (cvmd/reconcile.c): the source stays, the destination that never
+ * got the guest goes. */
+static gboolean
+mark(CvmState *state, const char *name, const char *role, const char *peer, const char *why, GError **error)
+{
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(state, name, error);
+	g_autofree gchar *short_why = why != NULL && strlen(why) > 1024 ? g_utf8_substring(why, 0, 1000) : NULL;
+
+	if (rec == NULL)
+		return FALSE;
+	cvm_guest_record_set(&rec->migration, role);
+	cvm_guest_record_set(&rec->migration_peer, peer);
+	cvm_guest_record_set(&rec->migration_error, short_why != NULL ? short_why : why);
+	rec->migration_started = g_strcmp0(role, "outgoing") == 0 ? g_get_real_time() / G_USEC_PER_SEC : 0;
+	if (!cvm_guest_record_save(state, rec, error)) {
+		g_prefix_error(error, "guest %s: cannot record the migration: ", name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Clearing a mark that cannot be written leaves an "outgoing"/"incoming"
+ * that the next cvmd start ends; the job's own result stands. */
+static void
+unmark(CvmMigrateJob *job, CvmState *state, const char *name, const char *why)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (!mark(state, name, NULL, NULL, why, &local))
+		g_warning("migration of %s: %s", job->guest, local->message);
+}
+
 static gboolean
 finish(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GError **error)
 {
 	set_phase(job, CVM_MIGRATE_JOB_FINISHING);
-	if (!job->o.keep_source && !cvm_launch_forget(conn, state, job->guest, error)) {
+	/* The destination has the guest now: it is no longer a destination to
+	 * tear down, whatever happens to the source next. */
+	unmark(job, state, job->dest_name, NULL);
+	if (job->o.keep_source)
+		unmark(job, state, job->guest, NULL);
+	else if (!cvm_launch_forget(conn, state, job->guest, error)) {
 		g_prefix_error(error, "migrated, but stopping the source guest failed: ");
 		return FALSE;
 	}
@@ -246,7 +289,7 @@ cvm_migrate_job_run(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GEr
 	virConnectPtr dconn = NULL;
 	virDomainPtr src = NULL, dst = NULL;
 	g_autoptr(CvmGuestMemory) smem = NULL;
-	gboolean ok = FALSE;
+	gboolean ok = FALSE, marked = FALSE;
 
 	job->started_us = g_get_monotonic_time();
 	set_phase(job, CVM_MIGRATE_JOB_PREPARING);
@@ -258,11 +301,18 @@ cvm_migrate_job_run(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GEr
 	if (!ready_to_move(job, src, &smem, error))
 		goto out;
 	dconn = job->dest_connect ? cvm_libvirt_open(job->dest_connect, error) : conn;
-	if (dconn == NULL || (dst = launch_dest(job, dconn, state, rec, error)) == NULL)
+	if (dconn == NULL || !mark(state, job->guest, "outgoing", job->dest_name, NULL, error))
 		goto out;
-	set_phase(job, CVM_MIGRATE_JOB_STARTING);
-	ok = job->progress.mode == CVM_MIGRATE_MODE_HMP ? cvmi_job_move_hmp(job, state, src, dst, error)
-							 : cvmi_job_move_relay(job, state, smem, dst, error);
+	marked = TRUE;
+	if ((dst = launch_dest(job, dconn, state, rec, error)) == NULL)
+		goto out;
+	cvmi_test_fault("migrate-dest-launched");
+	ok = mark(state, job->dest_name, "incoming", job->guest, NULL, error);
+	if (ok) {
+		set_phase(job, CVM_MIGRATE_JOB_STARTING);
+		ok = job->progress.mode == CVM_MIGRATE_MODE_HMP ? cvmi_job_move_hmp(job, state, src, dst, error)
+								 : cvmi_job_move_relay(job, state, smem, dst, error);
+	}
 	if (!ok) {
 		/* The source keeps running; the destination goes. */
 		g_autoptr(GError) local = NULL;
@@ -273,6 +323,8 @@ cvm_migrate_job_run(CvmMigrateJob *job, virConnectPtr conn, CvmState *state, GEr
 		ok = finish(job, conn, state, error);
 	}
 out:
+	if (!ok && marked)
+		unmark(job, state, job->guest, error && *error ? (*error)->message : "failed");
 	if (!ok)
 		set_phase(job, error && *error && g_error_matches(*error, CVM_ERROR, CVM_ERROR_CANCELLED)
 				       ? CVM_MIGRATE_JOB_CANCELLED

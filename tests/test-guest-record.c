@@ -32,6 +32,11 @@ full_record(void)
 	r->previous = (CvmGuestImage){ g_strdup("/srv/old.igvm"), g_strdup("ee55"), g_strdup("") };
 	r->host_igvm_path = g_strdup("/srv/a.igvm");
 	r->fwupdate_one_reset = TRUE;
+	r->svsm_devices = g_strsplit("blk:/srv/svsm-state.img vsock:7", " ", -1);
+	r->migration = g_strdup("outgoing");
+	r->migration_peer = g_strdup("web1-incoming");
+	r->migration_started = 1796000100;
+	r->migration_error = g_strdup("the last one timed out");
 	return r;
 }
 
@@ -46,6 +51,20 @@ put_raw(const char *dir, const char *name, const char *text)
 	assert_int_equal(g_mkdir_with_parents(gdir, 0700), 0);
 	assert_true(g_file_set_contents(path, text, -1, NULL));
 	return path;
+}
+
+/* @text stored as the record @name in @dir (its path in @path), loaded
+ * through @st. */
+static CvmGuestRecord *
+load_raw(CvmState *st, const char *dir, const char *name, const char *text, gchar **path)
+{
+	g_autoptr(GError) error = NULL;
+	CvmGuestRecord *r;
+
+	*path = put_raw(dir, name, text);
+	r = cvm_guest_record_load(st, name, &error);
+	cvmt_assert_no_error(error);
+	return r;
 }
 
 /* @a and @b (both taken) are the same JSON. */
@@ -88,15 +107,28 @@ test_saved_record_loads_back_the_same(void **state)
 	assert_int_equal(back->snp_policy, 0x30000);
 	assert_true(back->fwupdate_one_reset);
 	assert_false(back->fwupdate_disabled);
+	assert_int_equal(g_strv_length(back->svsm_devices), 2);
+	assert_string_equal(back->svsm_devices[0], "blk:/srv/svsm-state.img");
+	assert_string_equal(back->svsm_devices[1], "vsock:7");
+	assert_string_equal(back->migration, "outgoing");
+	assert_string_equal(back->migration_peer, "web1-incoming");
+	assert_int_equal(back->migration_started, 1796000100);
+	assert_string_equal(back->migration_error, "the last one timed out");
 	/* the file says its version, and keeps the kebab-case keys of main */
 	assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	assert_non_null(strstr(text, "\"record-version\": 2"));
+	assert_non_null(strstr(text, "\"record-version\": 3"));
+	json_object *file = json_object_from_file(path), *devs;
+	assert_true(json_object_object_get_ex(file, "svsm-devices", &devs));
+	assert_string_equal(json_object_to_json_string_ext(devs, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+			    "[\"blk:/srv/svsm-state.img\",\"vsock:7\"]");
+	json_object_put(file);
 	assert_non_null(strstr(text, "\"expected-measurement\": \"bb22\""));
 	assert_non_null(strstr(text, "\"staged-igvm-sha256\": \"cc33\""));
 	/* a copy is deep and equal */
 	g_autoptr(CvmGuestRecord) copy = cvm_guest_record_copy(back);
 	assert_same(back, copy);
 	assert_ptr_not_equal(copy->uuid, back->uuid);
+	assert_ptr_not_equal(copy->svsm_devices, back->svsm_devices);
 	cvmt_rm_rf(dir);
 }
 
@@ -150,31 +182,65 @@ test_version_1_record_is_migrated_on_load(void **state)
 	/* the empty previous slot is no slot */
 	assert_null(r->previous.igvm_path);
 	assert_null(r->previous.igvm_sha256);
-	/* saved, it is version 2 and keeps what it had */
+	assert_null(r->svsm_devices);
+	/* saved, it is the current version and keeps what it had */
 	assert_true(cvm_guest_record_save(st, r, &error));
 	assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	assert_non_null(strstr(text, "\"record-version\": 2"));
+	assert_non_null(strstr(text, "\"record-version\": 3"));
 	assert_non_null(strstr(text, "\"name\": \"old1\""));
 	assert_null(strstr(text, "previous-igvm-path"));
 	assert_non_null(strstr(text, "\"accel-requested\": \"auto\""));
 	cvmt_rm_rf(dir);
 }
 
+/* Version 2 had no SVSM devices nor migration keys: none is read, a save
+ * stores version 3 with everything else as it was, and an empty device
+ * list is stored as none. */
+static void
+test_version_2_record_is_migrated_on_load(void **state)
+{
+	g_autofree gchar *dir = cvmt_mkdtemp(), *path = NULL, *text = NULL;
+	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
+	g_autoptr(CvmGuestRecord) r = load_raw(st, dir, "two",
+					       "{\"record-version\": 2, \"name\": \"two\", \"state\": \"running\","
+					       " \"igvm-path\": \"/srv/a.igvm\", \"vcpus\": 2, \"memory-mib\": 256}",
+					       &path);
+	g_autoptr(CvmGuestRecord) back = NULL;
+	g_autoptr(GError) error = NULL;
+
+	(void)state;
+	assert_null(r->svsm_devices);
+	assert_null(r->migration);
+	assert_int_equal(r->vcpus, 2);
+	assert_true(cvm_guest_record_save(st, r, &error));
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	assert_non_null(strstr(text, "\"record-version\": 3"));
+	assert_non_null(strstr(text, "\"igvm-path\": \"/srv/a.igvm\""));
+	assert_null(strstr(text, "svsm-devices"));
+	assert_null(strstr(text, "migration"));
+	r->svsm_devices = g_new0(gchar *, 1);
+	assert_true(cvm_guest_record_save(st, r, &error));
+	back = cvm_guest_record_load(st, "two", &error);
+	cvmt_assert_no_error(error);
+	assert_null(back->svsm_devices);
+	cvmt_rm_rf(dir);
+}
+
 static void
 test_unknown_keys_survive_a_save(void **state)
 {
-	g_autofree gchar *dir = cvmt_mkdtemp();
-	g_autofree gchar *path = put_raw(dir, "fut",
-					 "{\"record-version\": 2, \"name\": \"fut\", \"state\": \"shutoff\","
-					 " \"tpm-state\": {\"version\": \"2.0\", \"pcrs\": [0, 7]}, \"future-flag\": true}");
+	g_autofree gchar *dir = cvmt_mkdtemp(), *path = NULL;
 	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
-	g_autoptr(CvmGuestRecord) r = NULL, again = NULL;
+	g_autoptr(CvmGuestRecord) r = load_raw(st, dir, "fut",
+					       "{\"record-version\": 2, \"name\": \"fut\", \"state\": \"shutoff\","
+					       " \"tpm-state\": {\"version\": \"2.0\", \"pcrs\": [0, 7]},"
+					       " \"future-flag\": true}",
+					       &path);
+	g_autoptr(CvmGuestRecord) again = NULL;
 	g_autoptr(GError) error = NULL;
 	json_object *obj, *v;
 
 	(void)state;
-	r = cvm_guest_record_load(st, "fut", &error);
-	cvmt_assert_no_error(error);
 	cvm_guest_record_set(&r->state, "running");
 	assert_true(cvm_guest_record_save(st, r, &error));
 	obj = json_object_from_file(path);
@@ -221,6 +287,8 @@ test_damaged_field_is_refused_by_name(void **state)
 	expect_refused("{\"vcpus\": 4294967296}", "field \"vcpus\" is 4294967296, not in 0..4294967295");
 	expect_refused("{\"fwupdate-disabled\": 1}", "field \"fwupdate-disabled\" is int, not boolean (1)");
 	expect_refused("{\"state\": [\"running\"]}", "field \"state\" is array, not string");
+	expect_refused("{\"svsm-devices\": \"vsock:3\"}", "field \"svsm-devices\" is string, not array of strings");
+	expect_refused("{\"svsm-devices\": [\"vsock:3\", 4]}", "field \"svsm-devices\" is array, not array of strings");
 	expect_refused("{\"record-version\": \"2\"}", "field \"record-version\" is string, not int");
 	expect_refused("[1]", "guest record is not a JSON object");
 }
@@ -246,15 +314,15 @@ static void
 test_newer_record_is_not_read_nor_set_aside(void **state)
 {
 	g_autofree gchar *dir = cvmt_mkdtemp();
-	g_autofree gchar *path = put_raw(dir, "new", "{\"record-version\": 3}");
+	g_autofree gchar *path = put_raw(dir, "new", "{\"record-version\": 4}");
 	g_autoptr(CvmState) st = cvm_state_open(dir, NULL);
 	g_autoptr(GError) error = NULL;
-	json_object *obj = json_tokener_parse("{\"record-version\": 3}");
+	json_object *obj = json_tokener_parse("{\"record-version\": 4}");
 
 	(void)state;
 	assert_null(cvm_guest_record_from_json(obj, "new", &error));
 	cvmt_assert_error(error, CVM_ERROR_NOT_SUPPORTED);
-	assert_non_null(strstr(error->message, "record-version 3 is newer than this cvm's (2)"));
+	assert_non_null(strstr(error->message, "record-version 4 is newer than this cvm's (3)"));
 	g_clear_error(&error);
 	json_object_put(obj);
 	assert_null(cvm_guest_record_load(st, "new", &error));
@@ -387,6 +455,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_saved_record_loads_back_the_same),
 		cmocka_unit_test(test_version_1_record_is_migrated_on_load),
+		cmocka_unit_test(test_version_2_record_is_migrated_on_load),
 		cmocka_unit_test(test_unknown_keys_survive_a_save),
 		cmocka_unit_test(test_damaged_field_is_refused_by_name),
 		cmocka_unit_test(test_damaged_record_is_set_aside_on_load),

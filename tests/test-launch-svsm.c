@@ -7,8 +7,12 @@
 #include "tests/lib/launch-files.h"
 #include "tests/lib/testlib.h"
 
+#include "launch/launch-internal.h"
+
 #include <cvm/error.h>
+#include <cvm/guest-record.h>
 #include <cvm/launch.h>
+#include <cvm/state.h>
 #include <string.h>
 
 typedef CvmtLaunchDir Fixture; /* igvm: native + SEV-ES + SEV-SNP */
@@ -232,6 +236,53 @@ test_launch_spec_variant_carries_svsm_devices(void **state)
 	assert_non_null(strstr(error->message, "\"svsm-devices\" must be of type as"));
 }
 
+/* The devices of a launch are in the guest's record, and what is launched
+ * again from the record (a firmware relaunch, a migration's destination:
+ * cvmi_launch_spec_from_record(), also after the guest was forgotten) gets
+ * the same QEMU options as the first launch. Before, the record had no
+ * devices and the relaunched domain none either. (libvirt's test driver
+ * keeps no <qemu:commandline>: the options are read from the plans.) */
+static void
+test_svsm_devices_are_kept_for_a_relaunch(void **state)
+{
+	Fixture *f = *state;
+	g_autofree gchar *disk = state_disk(f);
+	g_autofree gchar *blk = g_strconcat("blk:", disk, NULL);
+	const char *devices[] = { blk, "vsock:9", NULL };
+	CvmGuestSpec spec = {.name = "svsmrec", .igvm_path = f->igvm, .platform = CVM_LAUNCH_PLATFORM_NATIVE,
+			     .memory_bytes = 64 << 20, .svsm_devices = devices};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CvmState) st = cvm_state_open(f->dir, &error);
+	virConnectPtr conn = cvm_libvirt_open("test:///default", &error);
+	cvmt_assert_no_error(error);
+
+	g_autoptr(CvmLaunchPlan) p1 = cvm_launch_plan_new(&spec, &host_svsm_planes, f->guest_dir, &error);
+	cvmt_assert_no_error(error);
+	g_autofree gchar *first = svsm_args(cvm_launch_plan_get_xml(p1));
+	assert_non_null(strstr(first, "vhost-vsock-device,guest-cid=9"));
+	assert_non_null(strstr(first, "virtio-blk-device,drive=cvm-svsm-blk0"));
+	virDomainPtr dom = cvm_launch_guest_on_host(conn, st, &spec, &host_svsm_planes, NULL, &error);
+	cvmt_assert_no_error(error);
+	virDomainFree(dom);
+
+	g_autoptr(CvmGuestRecord) rec = cvm_guest_record_load(st, "svsmrec", &error);
+	cvmt_assert_no_error(error);
+	assert_non_null(rec->svsm_devices);
+	assert_int_equal(g_strv_length(rec->svsm_devices), 2);
+	assert_string_equal(rec->svsm_devices[0], blk);
+	assert_string_equal(rec->svsm_devices[1], "vsock:9");
+	assert_true(cvm_launch_forget(conn, st, "svsmrec", &error));
+	cvmt_assert_no_error(error);
+
+	CvmGuestSpec again;
+	assert_true(cvmi_launch_spec_from_record(rec, &again, &error));
+	g_autoptr(CvmLaunchPlan) p2 = cvm_launch_plan_new(&again, &host_svsm_planes, f->guest_dir, &error);
+	cvmt_assert_no_error(error);
+	g_autofree gchar *relaunched = svsm_args(cvm_launch_plan_get_xml(p2));
+	assert_string_equal(relaunched, first);
+	cvm_libvirt_close(conn);
+}
+
 static void
 test_qemu_help_texts_set_the_svsm_facts(void **state)
 {
@@ -294,6 +345,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_qemu_7_2_refuses_naming_what_it_lacks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_devices_are_refused, setup, teardown),
 		cmocka_unit_test(test_launch_spec_variant_carries_svsm_devices),
+		cmocka_unit_test_setup_teardown(test_svsm_devices_are_kept_for_a_relaunch, setup, teardown),
 		cmocka_unit_test(test_qemu_help_texts_set_the_svsm_facts),
 		cmocka_unit_test_setup_teardown(test_this_hosts_qemu_has_no_svsm_slots, setup, teardown),
 	};

@@ -150,6 +150,15 @@ docs_access() {
 		}' docs/dbus/README.md | sort
 }
 
+# embedded_qemu: libvirt's embedded QEMU driver under the state folder, at
+# $URI (root only); the QEMUs of this test (qemu_pids) are killed at the end.
+embedded_qemu() {
+	[ "$(id -u)" = 0 ] || fail "needs root (the embedded driver runs QEMU as libvirt-qemu; scripts/deps.sh)"
+	URI="qemu:///embed?root=$CVM_STATE_DIR/libvirt"
+	CLEANUP_HOOK='for p in $(qemu_pids); do kill -9 "$p" 2>/dev/null; done'
+}
+qemu_pids() { pgrep -f "qemu-system.*$TMP" || true; }
+
 # build_images_ab: $TMP/a.igvm (examples/hello) and $TMP/b.igvm, the same
 # program printing another line of the same length (a firmware update).
 build_images_ab() {

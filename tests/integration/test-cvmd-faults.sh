@@ -4,7 +4,9 @@
 # Forget, a record write and a firmware Stage and Apply, on libvirt's embedded
 # QEMU driver (TCG), then started again. After each: every record parses,
 # no temporary file is left, every libvirt domain belongs to a record (by
-# UUID: nothing orphaned), and the guest's state says what happened. Then a
+# UUID: nothing orphaned), and the guest's state says what happened. A
+# migration job is killed (kill -9 by the test, once the job moves blocks)
+# the same way. Then a
 # full state folder (a 1 MiB tmpfs mounted by the test) and a read-only one
 # give clear errors, and no record is lost.
 set -eu
@@ -149,6 +151,90 @@ assert st["previous"]["igvm-sha256"] == sys.argv[3], st
 PY
 	fail "Status after relaunch-started: $(cat "$TMP/out")"
 stop_cvmd
+
+# --- migration: cvmd killed (kill -9) while a job moves the page between two
+# SVSM simulators (cvm's relay, each side on its guest's RAM file). After the
+# restart the source guest runs on, its record says the job was interrupted
+# and why (before the fix: nothing, and the destination guest launched for
+# the job stayed, so the same guest could never be migrated again); the
+# destination is gone, domain and record; no temporary file; a new migration
+# of the same guest runs to its end.
+SIM="$HELPERS/svsm-sim"
+PAGE=65536
+SIMS=""
+CLEANUP_HOOK='for p in $SIMS; do kill -9 "$p" 2>/dev/null; done; cleanup_faults'
+MIG_OPTS="{'source-memory': <'$TMP/mig.s.mem'>, 'dest-memory': <'$TMP/mig.d.mem'>, 'mode': <'relay'>,
+	'page-gpa': <uint64 $PAGE>, 'dest-page-gpa': <uint64 $PAGE>, 'timeout-ms': <uint32 20000>}"
+migrate_mig() { # migrate_mig BLOCKS: simulators started, then Migration.Start; job id in $ID
+	rm -f "$TMP/mig.s.mem" "$TMP/mig.d.mem"
+	truncate -s 1M "$TMP/mig.s.mem" "$TMP/mig.d.mem"
+	# the simulators wait from now, the job first launches a destination
+	# QEMU (slow under ASan on a loaded machine): their own timeout is long
+	"$SIM" dest "$TMP/mig.d.mem" $PAGE 120000 >"$TMP/simd" & SIMS="$SIMS $!"
+	"$SIM" source "$TMP/mig.s.mem" $PAGE "$1" 9 120000 >"$TMP/sims" & SIMS="$SIMS $!"
+	call $M org.cvm.Cvmd1.Migration.Start mig tcp:127.0.0.1:0 "$MIG_OPTS"
+	[ "$rc" -eq 0 ] || fail "Migration.Start: $(cat "$TMP/out")"
+	ID=$(sed -n "s/^('\([0-9]*\)',)$/\1/p" "$TMP/out")
+}
+# mig_status: the job's status in $TMP/mst.json; true when PYTHON-EXPR holds of it (s)
+mig_status() {
+	"$CVMCTL" migrate status --bus "$BUS" "$ID" >"$TMP/mst.json" 2>&1 || return 1
+	python3 -c "import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if $1 else 1)" "$TMP/mst.json"
+}
+wait_mig() { # wait_mig PYTHON-EXPR: 120 s at most
+	for _ in $(seq 1200); do mig_status "$1" && return 0; sleep 0.1; done
+	return 1
+}
+start_cvmd "$URI"
+launch mig "$TMP/a.igvm"
+[ "$rc" -eq 0 ] || fail "launch mig: $(cat "$TMP/out")"
+migrate_mig 100000000
+wait_mig 's["phase"] == "running" and s["blocks"] > 0' || fail "the migration never ran: $(cat "$TMP/mst.json")"
+kill -9 "$CVMD_PID"
+set +e; wait "$CVMD_PID"; set -e
+CVMD_PID=""
+for p in $SIMS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done; SIMS=""
+grep -q '"migration": *"outgoing"' "$CVM_STATE_DIR/guests/mig.json" ||
+	fail "the source record does not say it was migrating: $(cat "$CVM_STATE_DIR/guests/mig.json")"
+consistent "migration running"
+start_cvmd "$URI"
+state_is mig running
+python3 - "$CVM_STATE_DIR/guests/mig.json" <<'PY' || fail "source record after the restart: $(cat "$CVM_STATE_DIR/guests/mig.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["migration"] == "interrupted", r
+assert "cvmd stopped during the migration to mig-incoming" in r["migration-error"], r
+assert r["igvm-path"].endswith("a.igvm") and r["state"] == "running", r
+PY
+[ ! -e "$CVM_STATE_DIR/guests/mig-incoming.json" ] || fail "the destination's record was left"
+prop "$G/mig_2dincoming" org.cvm.Cvmd1.Guest State >/dev/null 2>&1 && fail "the destination guest was left"
+virsh -q -c "$URI" list --all --name 2>/dev/null | grep -qx mig-incoming && fail "the destination domain was left"
+[ ! -e "$CVM_STATE_DIR/guests.d/mig-incoming" ] || fail "the destination's files were left"
+ls -a "$CVM_STATE_DIR/guests" | grep -q '\.tmp-' && fail "temporary file left after the migration restart"
+stop_cvmd
+# killed after the destination's launch, before its record is marked: the
+# restart knows it as the job's all the same (created after the source's mark)
+killed_at migrate-dest-launched $M org.cvm.Cvmd1.Migration.Start mig tcp:127.0.0.1:0 "$MIG_OPTS"
+[ -e "$CVM_STATE_DIR/guests/mig-incoming.json" ] || fail "migrate-dest-launched: no destination was launched"
+start_cvmd "$URI"
+state_is mig running
+grep -q 'the job did not finish, its destination was removed' "$CVM_STATE_DIR/guests/mig.json" ||
+	fail "migrate-dest-launched: source record: $(cat "$CVM_STATE_DIR/guests/mig.json")"
+[ ! -e "$CVM_STATE_DIR/guests/mig-incoming.json" ] || fail "migrate-dest-launched: the destination was left"
+virsh -q -c "$URI" list --all --name 2>/dev/null | grep -qx mig-incoming && fail "the destination domain was left"
+# the same guest migrates again, to its end
+migrate_mig 200
+wait_mig 's["phase"] in ("completed", "failed", "cancelled")' || fail "second migration: $(cat "$TMP/mst.json")"
+mig_status 's["phase"] == "completed" and s["blocks"] == 200' || fail "second migration: $(cat "$TMP/mst.json")"
+for p in $SIMS; do wait "$p" || fail "simulator $p"; done; SIMS=""
+[ "$(cat "$TMP/sims")" = "$(cat "$TMP/simd")" ] || fail "blocks differ: $(cat "$TMP/sims") / $(cat "$TMP/simd")"
+state_is mig_2dincoming running
+[ ! -e "$CVM_STATE_DIR/guests/mig.json" ] || fail "the migrated source's record was left"
+grep -q '"migration"' "$CVM_STATE_DIR/guests/mig-incoming.json" &&
+	fail "the finished destination still carries a migration mark: $(cat "$CVM_STATE_DIR/guests/mig-incoming.json")"
+call "$G/mig_2dincoming" org.cvm.Cvmd1.Guest.Destroy
+stop_cvmd
+consistent "migration again"
 
 # --- a full state folder, then a read-only one: clear errors, no record lost
 MNT="$CVM_STATE_DIR/guests"

@@ -8,10 +8,7 @@
 # the time normalised) must be identical.
 set -eu
 . tests/integration/lib-cvmd.sh
-[ "$(id -u)" = 0 ] || fail "needs root (the embedded driver runs QEMU as libvirt-qemu; scripts/deps.sh)"
-URI="qemu:///embed?root=$CVM_STATE_DIR/libvirt"
-qemu_pids() { pgrep -f "qemu-system.*$TMP" || true; }
-CLEANUP_HOOK='for p in $(qemu_pids); do kill -9 "$p" 2>/dev/null; done'
+embedded_qemu
 
 hellos() { grep -c 'Hello from a cvm IGVM guest' "$CVM_STATE_DIR/guests.d/lc1/serial.log" 2>/dev/null || echo 0; }
 said_hello() { [ "$(hellos)" -ge "$1" ]; }

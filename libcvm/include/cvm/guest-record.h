@@ -23,7 +23,7 @@
 G_BEGIN_DECLS
 
 /* The on-disk version this library writes. */
-#define CVM_GUEST_RECORD_VERSION 2
+#define CVM_GUEST_RECORD_VERSION 3
 
 /**
  * CvmGuestImage:
@@ -69,6 +69,15 @@ typedef struct {
  * @fwupdate_disabled: the guest locked firmware requests
  * @fwupdate_one_reset: an update applies at the next reset only
  * @fwupdate_restore_host: the host image is restored at the next reset
+ * @svsm_devices: (nullable): the COCONUT SVSM's devices given at launch
+ *   ("blk:PATH", "vsock:CID"; CvmGuestSpec.svsm_devices), kept for a relaunch
+ * @migration: (nullable): the guest's part in a migration job that has not
+ *   ended: "outgoing" (the source), "incoming" (the destination launched for
+ *   it); "interrupted" once a job was cut short (cvmd killed during it)
+ * @migration_peer: (nullable): the other guest of that job
+ * @migration_started: when the "outgoing" mark was written, unix seconds
+ * @migration_error: (nullable): why the guest's last migration did not end
+ *   well (cvmd records it at its restart for an interrupted job)
  * @state_reason: status only, never stored: libvirt's reason for @state
  * @qemu_log: status only: QEMU's log of a failed guest
  * @qemu_log_tail: status only: its last lines
@@ -102,6 +111,11 @@ typedef struct {
 	gboolean fwupdate_disabled;
 	gboolean fwupdate_one_reset;
 	gboolean fwupdate_restore_host;
+	GStrv svsm_devices;
+	gchar *migration;
+	gchar *migration_peer;
+	gint64 migration_started;
+	gchar *migration_error;
 	gchar *state_reason;
 	gchar *qemu_log;
 	gchar *qemu_log_tail;
