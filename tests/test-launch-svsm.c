@@ -249,7 +249,7 @@ test_svsm_devices_are_kept_for_a_relaunch(void **state)
 	g_autofree gchar *disk = state_disk(f);
 	g_autofree gchar *blk = g_strconcat("blk:", disk, NULL);
 	const char *devices[] = { blk, "vsock:9", NULL };
-	CvmGuestSpec spec = {.name = "svsmrec", .igvm_path = f->igvm, .platform = CVM_LAUNCH_PLATFORM_NATIVE,
+	CvmGuestSpec spec = {.name = "svsmrec", .igvm_path = f->igvm, .platform = CVM_PLATFORM_NATIVE,
 			     .memory_bytes = 64 << 20, .svsm_devices = devices};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CvmState) st = cvm_state_open(f->dir, &error);
