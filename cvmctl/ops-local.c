@@ -9,6 +9,7 @@
 #include <cvm/client.h>
 #include <cvm/error.h>
 #include <cvm/fwupdate.h>
+#include <cvm/guest-record.h>
 #include <cvm/state.h>
 
 /* A migration job on a thread of this cvmctl: it lives as long as the
@@ -92,7 +93,20 @@ action(CvmctlOps *ops, const char *name, const char *what, GError **error)
 	}
 	json_object_put(rec);
 	uri = cvmctl_local_uri(ops->uri, ops->state_dir, error);
-	return uri != NULL && cvm_local_guest_action(ops->state_dir, uri, name, what, error);
+	if (uri == NULL || !cvm_local_guest_action(ops->state_dir, uri, name, what, error))
+		return FALSE;
+	/* The reset a firmware update waits for, as cvmd's Reset does it:
+	 * here, above launch/, since fwupdate/ is the floor over it. */
+	if (g_strcmp0(what, "reset") == 0) {
+		g_autoptr(CvmGuestRecord) r = cvm_guest_record_load(state, name, error);
+		virConnectPtr conn = r == NULL ? NULL : cvm_libvirt_open(r->uri != NULL && *r->uri != '\0' ? r->uri : uri, error);
+		gboolean ok = conn != NULL && cvm_fwupdate_guest_reset(conn, state, name, error);
+
+		if (conn != NULL)
+			cvm_libvirt_close(conn);
+		return ok;
+	}
+	return TRUE;
 }
 
 static gchar *

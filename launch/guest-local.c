@@ -4,7 +4,6 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <cvm/client.h>
-#include <cvm/fwupdate.h>
 #include <cvm/launch.h>
 #include <cvm/lifecycle.h>
 #include <cvm/state.h>
@@ -100,9 +99,6 @@ cvm_local_guest_action(const char *state_dir, const char *uri, const char *name,
 	else if ((dom = cvm_lifecycle_lookup(conn, name, rec->uuid, error)) != NULL) {
 		ok = cvm_lifecycle_action(dom, action, error);
 		virDomainFree(dom);
-		/* the reset a firmware update waits for (as cvmd's Reset does) */
-		if (ok && g_strcmp0(action, "reset") == 0)
-			ok = cvm_fwupdate_guest_reset(conn, st, name, error);
 	}
 	if (conn != NULL)
 		cvm_libvirt_close(conn);
