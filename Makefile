@@ -32,21 +32,25 @@ FUZZ_RUNS   ?=
 # deps.sh has run, so pkg-config below sees what it installed.
 DEPS_GOALS := all check check-unit check-asan bench fuzz soak demo
 ifndef CVM_DEPS_DONE
+# The inner make compiles one job per core (make check builds three trees:
+# plain, ASan and the .debs); -jN on the command line still wins.
+CVM_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+INNER := $(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(CVM_JOBS)) CVM_DEPS_DONE=1
 .PHONY: $(DEPS_GOALS) deps
 $(DEPS_GOALS):
 	@./scripts/deps.sh
-	@$(MAKE) --no-print-directory CVM_DEPS_DONE=1 $@
+	@$(INNER) $@
 deps:
 	@./scripts/deps.sh
 .DEFAULT:
-	@$(MAKE) --no-print-directory CVM_DEPS_DONE=1 $@
+	@$(INNER) $@
 # Existing files under the build directory would otherwise count as up to
 # date here: let the inner make, which knows their rules, decide.
 $(or $(BUILDDIR),build)/%: FORCE
-	@$(MAKE) --no-print-directory CVM_DEPS_DONE=1 $@
+	@$(INNER) $@
 .PHONY: FORCE
 install build tests clean:
-	@$(MAKE) --no-print-directory CVM_DEPS_DONE=1 $@
+	@$(INNER) $@
 .PHONY: install build tests clean
 else
 
