@@ -40,24 +40,22 @@ cvmi_snp_cert_load(GBytes *bytes, GError **error)
 	return cert;
 }
 
-static gboolean
-add_pem_bundle(const guint8 *data, gsize len, STACK_OF(X509) *untrusted, X509_STORE *store)
+/* Adds each certificate to the trusted @store or, as a new reference, to
+ * @untrusted; Returns: how many there were. */
+static guint
+add_certs(STACK_OF(X509) *certs, STACK_OF(X509) *untrusted, X509_STORE *store)
 {
-	BIO *bio = BIO_new_mem_buf(data, (int)len);
-	X509 *c;
-	guint n = 0;
+	for (int i = 0; i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
 
-	while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (store != NULL)
 			X509_STORE_add_cert(store, c);
-		if (untrusted != NULL)
-			sk_X509_push(untrusted, X509_dup(c));
-		X509_free(c);
-		n++;
+		if (untrusted != NULL) {
+			X509_up_ref(c);
+			sk_X509_push(untrusted, c);
+		}
 	}
-	BIO_free(bio);
-	ERR_clear_error();
-	return n > 0;
+	return (guint)sk_X509_num(certs);
 }
 
 static gboolean
@@ -68,13 +66,11 @@ load_builtin(const char *dir, const char *kind, STACK_OF(X509) *untrusted, X509_
 
 	for (gsize i = 0; i < G_N_ELEMENTS(products); i++) {
 		g_autofree gchar *path = g_strdup_printf("%s/%s-%s.pem", dir, kind, products[i]);
-		g_autofree gchar *text = NULL;
-		gsize len = 0;
+		STACK_OF(X509) *certs = cvmi_snp_bundle_certs(path);
 
-		if (!g_file_get_contents(path, &text, &len, NULL))
-			continue;
-		if (add_pem_bundle((const guint8 *)text, len, untrusted, store))
+		if (add_certs(certs, untrusted, store) > 0)
 			found++;
+		sk_X509_pop_free(certs, X509_free);
 	}
 	if (found == 0 && store != NULL) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_FOUND,
@@ -133,7 +129,9 @@ cvmi_snp_verify_chain(X509 *vcek, gboolean vlek, const CvmSnpVerifyOptions *opts
 		gsize len = 0;
 		const guint8 *d = g_bytes_get_data(opts->chain_pem, &len);
 
-		if (len > G_MAXINT || !add_pem_bundle(d, len, untrusted, NULL)) {
+		sk_X509_pop_free(untrusted, X509_free);
+		untrusted = cvmi_snp_pem_certs(d, len);
+		if (sk_X509_num(untrusted) == 0) {
 			g_set_error_literal(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
 					    "--chain holds no PEM certificate");
 			goto out;
