@@ -5,7 +5,12 @@
 #include <openssl/x509.h>
 
 X509 *cvmi_snp_cert_load(GBytes *bytes, GError **error);
-/* @vlek: the certificate is a VLEK, so the intermediates are ASVKs. */
+/* @vlek: the certificate is a VLEK, so the intermediates are ASVKs.
+ * @step: (out) (optional): CVM_SNP_VERIFY_EXPIRED or _NOT_YET_VALID when a
+ * certificate was outside its validity at @opts->at; left alone otherwise. */
+gboolean cvmi_snp_verify_chain_step(X509 *vcek, gboolean vlek, const CvmSnpVerifyOptions *opts, gchar **product,
+				    CvmSnpVerifyStep *step, GError **error);
+/* cvmi_snp_verify_chain_step() without the step. */
 gboolean cvmi_snp_verify_chain(X509 *vcek, gboolean vlek, const CvmSnpVerifyOptions *opts, gchar **product,
 			       GError **error);
 gboolean cvmi_snp_check_tcb(X509 *vcek, const CvmSnpReport *r, const char *product, GError **error);

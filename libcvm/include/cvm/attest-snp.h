@@ -185,8 +185,17 @@ G_BEGIN_DECLS
  * @CVM_SNP_VERIFY_CHIP_ID: the report's chip_id differs from the VCEK's hwID
  * @CVM_SNP_VERIFY_MEASUREMENT: the measurement is not the expected one
  * @CVM_SNP_VERIFY_REPORT_DATA: report_data is not the expected one
+ * @CVM_SNP_VERIFY_EXPIRED: at the chain step, a certificate of the chain (at
+ *   any depth) had expired at the time checked (CvmSnpVerifyOptions.at, else
+ *   now); the message names it (CN), its validity window and that time
+ * @CVM_SNP_VERIFY_NOT_YET_VALID: the same for a certificate whose validity
+ *   had not begun
  *
- * Which check failed (checked in this order).
+ * Which check failed (checked in this order; EXPIRED and NOT_YET_VALID are
+ * results of the chain step, numbered after the others so that the numbers
+ * of the older values stay). An expired certificate is not a forged one: a
+ * report made while its certificates were valid verifies with @at set to a
+ * time inside their windows.
  */
 typedef enum {
 	CVM_SNP_VERIFY_OK,
@@ -197,9 +206,12 @@ typedef enum {
 	CVM_SNP_VERIFY_CHIP_ID,
 	CVM_SNP_VERIFY_MEASUREMENT,
 	CVM_SNP_VERIFY_REPORT_DATA,
+	CVM_SNP_VERIFY_EXPIRED,
+	CVM_SNP_VERIFY_NOT_YET_VALID,
 } CvmSnpVerifyStep;
 
-/** cvm_snp_verify_step_to_string: Returns: a stable name ("chain", "signature", ...). */
+/** cvm_snp_verify_step_to_string: Returns: a stable name ("chain", "signature", ...,
+ * "expired", "not-yet-valid"; "unknown" for a value that is none of these). */
 const char *cvm_snp_verify_step_to_string(CvmSnpVerifyStep step);
 
 /**
