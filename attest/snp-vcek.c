@@ -110,9 +110,44 @@ check_kind(X509 *cert, gboolean vlek, GError **error)
 	return TRUE;
 }
 
+static gchar *
+rfc3339_of_asn1(const ASN1_TIME *t)
+{
+	struct tm tm;
+	char text[32];
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 || strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return g_strdup("(unreadable)");
+	return g_strdup(text);
+}
+
+/* An expired or not yet valid certificate is its own result, not a broken
+ * chain: the report may be genuine and only checked at the wrong time (a
+ * stored report verified after its VLEK expired), so the message gives the
+ * window and the way to check inside it. */
+static void
+validity_error(X509_STORE_CTX *ctx, gboolean expired, gint64 at, GError **error)
+{
+	X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+	char cn[64] = "(no CN)";
+	g_autofree gchar *from = rfc3339_of_asn1(cert != NULL ? X509_get0_notBefore(cert) : NULL);
+	g_autofree gchar *to = rfc3339_of_asn1(cert != NULL ? X509_get0_notAfter(cert) : NULL);
+	/* OpenSSL checks at "now" when no time was set: the same second. */
+	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(at != 0 ? at : g_get_real_time() / G_USEC_PER_SEC);
+	g_autofree gchar *checked = when != NULL ? g_date_time_format(when, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+
+	if (cert != NULL)
+		X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
+	g_set_error(error, CVM_ERROR, CVM_ERROR_CRYPTO,
+		    "certificate %s (depth %d) %s: valid from %s to %s, checked at %s; "
+		    "--at TIME verifies a report made inside that window",
+		    cn, X509_STORE_CTX_get_error_depth(ctx), expired ? "has expired" : "is not yet valid", from, to,
+		    checked != NULL ? checked : "(out of range)");
+}
+
 gboolean
 cvmi_snp_verify_chain(X509 *vcek, gboolean vlek, const CvmSnpVerifyOptions *opts, gchar **product,
-		      GError **error)
+		      CvmSnpVerifyStep *step, GError **error)
 {
 	const char *kind = vlek ? "asvk" : "ask";
 	g_autofree gchar *data = opts->roots_dir != NULL ? NULL : cvm_data_dir();
@@ -151,6 +186,13 @@ cvmi_snp_verify_chain(X509 *vcek, gboolean vlek, const CvmSnpVerifyOptions *opts
 	if (X509_verify_cert(ctx) != 1) {
 		int err = X509_STORE_CTX_get_error(ctx);
 
+		if (err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID) {
+			validity_error(ctx, err == X509_V_ERR_CERT_HAS_EXPIRED, opts->at, error);
+			if (step != NULL)
+				*step = err == X509_V_ERR_CERT_HAS_EXPIRED ? CVM_SNP_VERIFY_EXPIRED
+									    : CVM_SNP_VERIFY_NOT_YET_VALID;
+			goto out;
+		}
 		g_set_error(error, CVM_ERROR, CVM_ERROR_CRYPTO,
 			    "certificate chain: %s (depth %d)", X509_verify_cert_error_string(err),
 			    X509_STORE_CTX_get_error_depth(ctx));

@@ -12,7 +12,7 @@ const char *
 cvm_snp_verify_step_to_string(CvmSnpVerifyStep step)
 {
 	static const char *const names[] = { "ok", "input", "chain", "signature", "tcb",
-					     "chip-id", "measurement", "report-data" };
+					     "chip-id", "measurement", "report-data", "expired", "not-yet-valid" };
 
 	return (guint)step < G_N_ELEMENTS(names) ? names[step] : "unknown";
 }
@@ -94,7 +94,7 @@ verify_steps(const CvmSnpReport *r, X509 *vcek, const CvmSnpVerifyOptions *o,
 		return FALSE;
 	}
 	*step = CVM_SNP_VERIFY_CHAIN;
-	if (!cvmi_snp_verify_chain(vcek, key == CVM_SNP_SIGNING_KEY_VLEK, o, &product, error))
+	if (!cvmi_snp_verify_chain(vcek, key == CVM_SNP_SIGNING_KEY_VLEK, o, &product, step, error))
 		return FALSE;
 	*step = CVM_SNP_VERIFY_SIGNATURE;
 	if (cvm_le32(r->signature_algo) != CVM_SNP_SIG_ALGO_ECDSA_P384_SHA384) {

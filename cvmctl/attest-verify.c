@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cvmctl attest verify REPORT --vcek VCEK [--chain PEM] [--roots DIR]
- * [--expect-measurement HEX] [--expect-report-data HEX] [--at RFC3339] [--json] */
+ * [--expect-measurement HEX] [--expect-report-data HEX] [--at RFC3339]
+ * [--bus B] [--json]: through cvmd's Attestation.VerifySnpReport() when it
+ * runs, else in-process (cvmctl/ops.h); --roots always in-process, since
+ * cvmd trusts only its own data folder's roots. */
 #include "cvmctl/cvmctl.h"
 #include "cvmctl/attest.h"
+#include "cvmctl/ops.h"
 
 #include <cvm/attest-snp.h>
 #include <cvm/error.h>
@@ -46,6 +50,8 @@ report_result(gboolean ok, CvmSnpVerifyStep step, const GError *error, const cha
 	return ok ? CVMCTL_EXIT_OK : cvmctl_exit_code(error);
 }
 
+/* At most CVM_SNP_VERIFY_INPUT_MAX bytes, cvmd's limit, on both paths so
+ * that they answer alike. */
 static GBytes *
 read_bytes(const char *path, GError **error)
 {
@@ -54,6 +60,12 @@ read_bytes(const char *path, GError **error)
 
 	if (!g_file_get_contents(path, &data, &len, error))
 		return NULL;
+	if (len > CVM_SNP_VERIFY_INPUT_MAX) {
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
+			    "%s is %" G_GSIZE_FORMAT " bytes: a report, certificate or chain is at most %d",
+			    path, len, CVM_SNP_VERIFY_INPUT_MAX);
+		return NULL;
+	}
 	return g_bytes_new_take(g_steal_pointer(&data), len);
 }
 
@@ -61,11 +73,12 @@ int
 cvmctl_attest_verify(int argc, char **argv)
 {
 	g_autofree gchar *vcek_path = NULL, *chain_path = NULL, *roots = NULL;
-	g_autofree gchar *meas_hex = NULL, *rd_hex = NULL, *at = NULL;
+	g_autofree gchar *meas_hex = NULL, *rd_hex = NULL, *at = NULL, *bus = NULL;
 	g_autofree guint8 *meas = NULL, *rd = NULL;
 	g_autoptr(GBytes) report = NULL, vcek = NULL, chain = NULL;
-	g_autoptr(GError) error = NULL;
-	gboolean json = FALSE, ok;
+	g_autoptr(GError) error = NULL, failure = NULL;
+	g_autoptr(CvmctlOps) ops = NULL;
+	gboolean json = FALSE;
 	CvmSnpVerifyStep step = CVM_SNP_VERIFY_INPUT;
 	const GOptionEntry entries[] = {
 		{ "vcek", 0, 0, G_OPTION_ARG_FILENAME, &vcek_path, "VCEK or VLEK certificate (DER or PEM)", "FILE" },
@@ -74,6 +87,7 @@ cvmctl_attest_verify(int argc, char **argv)
 		{ "expect-measurement", 0, 0, G_OPTION_ARG_STRING, &meas_hex, "Expected launch measurement (96 hex digits)", "HEX" },
 		{ "expect-report-data", 0, 0, G_OPTION_ARG_STRING, &rd_hex, "Expected report_data (128 hex digits)", "HEX" },
 		{ "at", 0, 0, G_OPTION_ARG_STRING, &at, "Certificates valid at this RFC 3339 time, not now", "TIME" },
+		{ "bus", 0, 0, G_OPTION_ARG_STRING, &bus, "cvmd's bus: system, session or ADDRESS", "BUS" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "Result as JSON", NULL },
 		{ NULL }
 	};
@@ -109,7 +123,10 @@ cvmctl_attest_verify(int argc, char **argv)
 	if (error != NULL)
 		return cvmctl_error(error);
 	opts = (CvmSnpVerifyOptions){ roots, chain, meas, rd, opts.at };
-	ok = cvm_snp_verify_report(g_bytes_get_data(report, NULL), g_bytes_get_size(report), vcek,
-				   &opts, &step, &error);
-	return report_result(ok, step, error, argv[1], json);
+	ops = roots != NULL ? cvmctl_ops_open_local(bus, "--roots names roots cvmd does not trust (it trusts "
+							 "only its own data folder's amd/)")
+			    : cvmctl_ops_open(bus, NULL);
+	if (!ops->vt->verify_snp_report(ops, report, vcek, &opts, &step, &failure, &error))
+		return cvmctl_error(error);
+	return report_result(step == CVM_SNP_VERIFY_OK, step, failure, argv[1], json);
 }

@@ -2,6 +2,7 @@
 /* The guest operations through cvmd (cvm/client.h). */
 #include "cvmctl/ops.h"
 
+#include <cvm/attest-snp.h>
 #include <cvm/client.h>
 
 typedef struct {
@@ -85,6 +86,26 @@ attest_counters(CvmctlOps *ops, GError **error)
 	return cvm_client_attest_counters(client_of(ops), error);
 }
 
+static gboolean
+verify_snp_report(CvmctlOps *ops, GBytes *report, GBytes *certificate, const CvmSnpVerifyOptions *opts,
+		  CvmSnpVerifyStep *failed, GError **failure, GError **error)
+{
+	g_autofree gchar *step = NULL;
+	gboolean verified = FALSE;
+
+	if (opts->roots_dir != NULL) {
+		/* cvmctl runs --roots in-process (cvmctl_ops_open_local()) */
+		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_ARGUMENT,
+			    "cvmd trusts only the AMD roots in its own data folder: a roots folder is in-process only");
+		return FALSE;
+	}
+	if (!cvm_client_verify_snp_report(client_of(ops), report, certificate, cvm_snp_verify_options_to_variant(opts),
+					  &verified, &step, failure, error))
+		return FALSE;
+	*failed = verified ? CVM_SNP_VERIFY_OK : cvm_snp_verify_step_from_string(step);
+	return TRUE;
+}
+
 static void
 dbus_free(CvmctlOps *ops)
 {
@@ -104,6 +125,7 @@ static const CvmctlOpsVtable dbus_vtable = {
 	.migrate_cancel = migrate_cancel,
 	.migrate_list = migrate_list,
 	.attest_counters = attest_counters,
+	.verify_snp_report = verify_snp_report,
 	.free = dbus_free,
 };
 

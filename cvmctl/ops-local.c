@@ -5,6 +5,7 @@
 #include "cvmctl/cvmctl.h"
 
 #include <stdio.h>
+#include <cvm/attest-snp.h>
 #include <cvm/bus.h>
 #include <cvm/client.h>
 #include <cvm/error.h>
@@ -287,6 +288,17 @@ attest_counters(CvmctlOps *ops, GError **error)
 	return NULL;
 }
 
+static gboolean
+verify_snp_report(CvmctlOps *ops, GBytes *report, GBytes *certificate, const CvmSnpVerifyOptions *opts,
+		  CvmSnpVerifyStep *failed, GError **failure, GError **error)
+{
+	(void)ops;
+	(void)error; /* it always runs; what fails is the verification */
+	cvm_snp_verify_report(g_bytes_get_data(report, NULL), g_bytes_get_size(report), certificate, opts, failed,
+			      failure);
+	return TRUE;
+}
+
 static void
 local_free(CvmctlOps *ops)
 {
@@ -306,6 +318,7 @@ static const CvmctlOpsVtable local_vtable = {
 	.migrate_cancel = migrate_cancel,
 	.migrate_list = migrate_list,
 	.attest_counters = attest_counters,
+	.verify_snp_report = verify_snp_report,
 	.free = local_free,
 };
 

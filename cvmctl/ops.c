@@ -6,6 +6,25 @@
 #include <cvm/error.h>
 #include <cvm/state.h>
 
+static void
+ops_fill(CvmctlOps *ops, const char *bus, const char *uri)
+{
+	ops->bus = g_strdup(bus);
+	ops->uri = g_strdup(uri);
+	ops->state_dir = cvmctl_state_dir(bus);
+}
+
+CvmctlOps *
+cvmctl_ops_open_local(const char *bus, const char *why)
+{
+	CvmctlOps *ops = cvmctl_ops_local_new();
+
+	ops_fill(ops, bus, NULL);
+	cvmctl_note("running in-process: %s", why);
+	ops->no_cvmd = g_strdup(why);
+	return ops;
+}
+
 CvmctlOps *
 cvmctl_ops_open(const char *bus, const char *uri)
 {
@@ -14,9 +33,7 @@ cvmctl_ops_open(const char *bus, const char *uri)
 	CvmClient *c = cvmctl_connect(bus, &used, &error);
 	CvmctlOps *ops = c != NULL ? cvmctl_ops_dbus_new(c) : cvmctl_ops_local_new();
 
-	ops->bus = g_strdup(bus);
-	ops->uri = g_strdup(uri);
-	ops->state_dir = cvmctl_state_dir(bus);
+	ops_fill(ops, bus, uri);
 	if (c != NULL) {
 		cvmctl_note("using cvmd on the %s bus", used);
 	} else {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The operations of cvmctl that cvmd serves (guests, firmware updates,
- * migration jobs, the attestation proxy's counters), one interface with two
+ * migration jobs, the attestation proxy's counters, SNP report
+ * verification), one interface with two
  * implementations: through cvmd (ops-dbus.c) and in-process through libcvm
  * (ops-local.c). cvmctl_ops_open() chooses once per command; the commands
  * never ask which one they got, so both paths behave alike by construction;
@@ -12,6 +13,7 @@
 
 #include <glib.h>
 #include <json-c/json.h>
+#include <cvm/attest-snp.h>
 #include <cvm/client.h>
 #include <cvm/launch.h>
 #include <cvm/migrate-job.h>
@@ -45,6 +47,14 @@ typedef struct {
 	GStrv (*migrate_list)(CvmctlOps *ops, GError **error);
 	/* The attestation proxy's counters (cvmd's Attest.GetCounters()). */
 	json_object *(*attest_counters)(CvmctlOps *ops, GError **error);
+	/* Verify an SNP report: cvm_snp_verify_report(), or cvmd's
+	 * Attestation.VerifySnpReport() (cvm_client_verify_snp_report(): no
+	 * @opts->roots_dir). TRUE when the verification ran, with @failed
+	 * (CVM_SNP_VERIFY_OK when verified) and @failure; FALSE with @error
+	 * when it did not. */
+	gboolean (*verify_snp_report)(CvmctlOps *ops, GBytes *report, GBytes *certificate,
+				      const CvmSnpVerifyOptions *opts, CvmSnpVerifyStep *failed, GError **failure,
+				      GError **error);
 	void (*free)(CvmctlOps *ops);
 } CvmctlOpsVtable;
 
@@ -60,6 +70,9 @@ struct _CvmctlOps {
  * cvmctl_state_dir(@bus) and libvirt at @uri (cvmctl_local_uri()). -v says
  * which. Never fails: the in-process path opens what it needs per call. */
 CvmctlOps *cvmctl_ops_open(const char *bus, const char *uri);
+/* In-process whether or not cvmd runs, for an operation cvmd must not do
+ * for this caller; -v says @why. */
+CvmctlOps *cvmctl_ops_open_local(const char *bus, const char *why);
 void cvmctl_ops_free(CvmctlOps *ops);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvmctlOps, cvmctl_ops_free)
 

@@ -159,6 +159,7 @@ attach_manager(Cvmd *d, GError **error)
 	g_signal_connect(iface, "handle-serve", G_CALLBACK(on_serve), d);
 	g_signal_connect(iface, "handle-get-counters", G_CALLBACK(on_counters), d);
 	cvmd_attest_services_connect(d, iface);
+	cvmd_attest_verify_connect(d, iface);
 	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(iface), d->bus, CVM_BUS_PATH, error))
 		return FALSE;
 	configs = cvm_state_load_all(d->state, "attest", NULL, NULL);
@@ -173,7 +174,7 @@ attach_manager(Cvmd *d, GError **error)
 	return TRUE;
 }
 
-static const char *const public_methods[] = {"GetCounters", NULL};
+static const char *const public_methods[] = {"GetCounters", "VerifySnpReport", NULL};
 
 const CvmdInterface cvmd_iface_attestation = {
 	.name = "org.cvm.Cvmd1.Attestation",

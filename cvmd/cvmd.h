@@ -147,6 +147,8 @@ gboolean cvmd_libvirt_lifecycle(Cvmd *d, const char *name, const char *uuid, con
 /* attest-services.c: ServeQuotes and ServeCertificates of the Attestation
  * interface (attestation.c), and their restoration at start-up. */
 void cvmd_attest_services_connect(Cvmd *d, CvmDbusAttestation *iface);
+/* attest-verify.c: VerifySnpReport of the Attestation interface. */
+void cvmd_attest_verify_connect(Cvmd *d, CvmDbusAttestation *iface);
 /* Serves @rec for @name and keeps it as the state record KIND/NAME, or
  * neither: the record is written first and put back as it was when @serve
  * refuses. */

@@ -219,6 +219,34 @@ cvm_client_attest_counters(CvmClient *client, GError **error)
 	return o;
 }
 
+gboolean
+cvm_client_verify_snp_report(CvmClient *client, GBytes *report, GBytes *certificate, GVariant *options,
+			     gboolean *verified, gchar **failed_check, GError **failure, GError **error)
+{
+	g_autoptr(GVariant) r = call(client, CVM_BUS_PATH, "org.cvm.Cvmd1.Attestation", "VerifySnpReport",
+				     g_variant_new("(@ay@ay@a{sv})",
+						   g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, report, TRUE),
+						   g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, certificate, TRUE),
+						   options),
+				     G_VARIANT_TYPE("(bsss)"), READ_TIMEOUT_MS, error);
+	const char *step, *error_name, *message;
+	gboolean ok;
+
+	if (r == NULL)
+		return FALSE;
+	g_variant_get(r, "(b&s&s&s)", &ok, &step, &error_name, &message);
+	if (verified != NULL)
+		*verified = ok;
+	if (failed_check != NULL)
+		*failed_check = g_strdup(step);
+	if (!ok && failure != NULL) {
+		/* the error name carries the CVM_ERROR code (cvm_bus_errors_register()) */
+		*failure = g_dbus_error_new_for_dbus_error(error_name, message);
+		g_dbus_error_strip_remote_error(*failure);
+	}
+	return TRUE;
+}
+
 gchar *
 cvm_client_migrate_start(CvmClient *client, const char *guest, const char *to, GVariant *options, GError **error)
 {

@@ -164,14 +164,42 @@ test_at_checks_the_chain_at_that_time(void **state)
 
 	assert_true(run(f, NULL, &o, NULL, &step, &error));
 	cvmt_assert_no_error(error);
+	/* outside the window: its own result, naming the certificate, its
+	 * window, the time checked and the way to check inside it */
 	o.at = g_date_time_to_unix(after);
 	assert_false(run(f, NULL, &o, NULL, &step, &error));
-	assert_int_equal(step, CVM_SNP_VERIFY_CHAIN);
-	assert_non_null(strstr(error->message, "expired"));
+	cvmt_assert_error(error, CVM_ERROR_CRYPTO);
+	assert_int_equal(step, CVM_SNP_VERIFY_EXPIRED);
+	assert_string_equal(cvm_snp_verify_step_to_string(step), "expired");
+	assert_non_null(strstr(error->message, "certificate SEV-VCEK (depth 0) has expired"));
+	assert_non_null(strstr(error->message, "valid from 2023-01-24T"));
+	assert_non_null(strstr(error->message, " to 2030-01-24T"));
+	assert_non_null(strstr(error->message, "checked at 2031-01-01T00:00:00Z"));
+	assert_non_null(strstr(error->message, "--at TIME"));
 	g_clear_error(&error);
 	o.at = g_date_time_to_unix(before);
 	assert_false(run(f, NULL, &o, NULL, &step, &error));
-	assert_non_null(strstr(error->message, "not yet valid"));
+	cvmt_assert_error(error, CVM_ERROR_CRYPTO);
+	assert_int_equal(step, CVM_SNP_VERIFY_NOT_YET_VALID);
+	assert_string_equal(cvm_snp_verify_step_to_string(step), "not-yet-valid");
+	assert_non_null(strstr(error->message, "certificate SEV-VCEK (depth 0) is not yet valid"));
+	assert_non_null(strstr(error->message, "checked at 2022-01-01T00:00:00Z"));
+}
+
+/* The new results are numbered after the old ones, whose numbers stay. */
+static void
+test_step_numbers_and_names_are_stable(void **state)
+{
+	static const char *const names[] = { "ok", "input", "chain", "signature", "tcb", "chip-id",
+					     "measurement", "report-data", "expired", "not-yet-valid" };
+
+	(void)state;
+	assert_int_equal(CVM_SNP_VERIFY_REPORT_DATA, 7);
+	assert_int_equal(CVM_SNP_VERIFY_EXPIRED, 8);
+	assert_int_equal(CVM_SNP_VERIFY_NOT_YET_VALID, 9);
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+		assert_string_equal(cvm_snp_verify_step_to_string(i), names[i]);
+	assert_string_equal(cvm_snp_verify_step_to_string(G_N_ELEMENTS(names)), "unknown");
 }
 
 int
@@ -185,6 +213,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_expected_measurement_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_report_is_an_input_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_at_checks_the_chain_at_that_time, setup, teardown),
+		cmocka_unit_test(test_step_numbers_and_names_are_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

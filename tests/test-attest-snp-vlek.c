@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* VLEK-signed SNP reports: the report's signing-key field (key_info bits
  * 4:2) picks the ARK -> ASVK -> VLEK chain (asvk-*.pem) instead of the
- * VCEK's ASK chain. AMD's ASVKs are bundled (data/amd/asvk-*.pem), but no
- * real VLEK certificate or VLEK-signed report is available offline, so the
- * test makes its own chain: an "ARK-Milan" root, an ASVK and a "SEV-VLEK"
- * certificate with the AMD SPL extensions (P-384 keys throughout), and a
- * version 3 report signed with the VLEK key as the firmware signs (ECDSA
- * P-384/SHA-384 over bytes 0x000-0x29F, r and s little-endian). */
+ * VCEK's ASK chain. Two kinds of input:
+ * - a real one: the version 3 report of an AWS Milan instance and its VLEK
+ *   (tests/data/third-party/constellation, PROVENANCE.md there), checked
+ *   against the bundled AMD roots and ASVKs in data/amd/. Its VLEK expired on
+ *   2025-12-10, so it verifies only at a time inside the VLEK's validity;
+ * - a test-made chain for what no real input shows: an "ARK-Milan" root, an
+ *   ASVK and a "SEV-VLEK" certificate with the AMD SPL extensions (P-384
+ *   keys throughout), and version 3 reports signed with the VLEK key as the
+ *   firmware signs (ECDSA P-384/SHA-384 over bytes 0x000-0x29F, r and s
+ *   little-endian). */
 #include "tests/lib/testlib.h"
 
 #include <cvm/attest-snp.h>
@@ -292,10 +296,138 @@ test_builtin_roots_hold_an_asvk(void **state)
 	assert_non_null(strstr(error->message, "unable to get local issuer certificate"));
 }
 
+/* The real report (tests/data/third-party/constellation): its REPORT_DATA
+ * as upstream's testdata.go gives it, and a time inside its VLEK's validity
+ * (2024-12-10T22:30:16Z to 2025-12-10T22:30:16Z). */
+static const char real_report_data[] =
+	"87ab7caf510e1b3520dc3cceb64ee44128e10976fb0d3fc5e274699d8aaf5061"
+	"54af4c1de0a026b49fdf861e9ac75551551b3534d1c61369a3b08f5baed0db2f";
+#define REAL_VLEK_VALID_AT "2025-06-01T00:00:00Z"
+
+static gboolean
+verify_real(const guint8 *rep, const char *at, const guint8 *report_data, CvmSnpVerifyStep *step,
+	    GError **error)
+{
+	g_autofree gchar *vlek_path = cvmt_third_party_path("constellation/vlek.pem");
+	g_autofree gchar *roots = cvmt_src_path("data/amd");
+	g_autoptr(GBytes) vlek = cvmt_read_file(vlek_path);
+	g_autoptr(GDateTime) when = at != NULL ? g_date_time_new_from_iso8601(at, NULL) : NULL;
+	CvmSnpVerifyOptions o = { .roots_dir = roots, .expect_report_data = report_data };
+
+	if (when != NULL)
+		o.at = g_date_time_to_unix(when);
+	return cvm_snp_verify_report(rep, CVM_SNP_REPORT_SIZE, vlek, &o, step, error);
+}
+
+static void
+read_real_report(guint8 rep[CVM_SNP_REPORT_SIZE])
+{
+	g_autofree gchar *path = cvmt_third_party_path("constellation/report.bin");
+	g_autoptr(GBytes) b = cvmt_read_file(path);
+
+	assert_int_equal(g_bytes_get_size(b), CVM_SNP_REPORT_SIZE);
+	memcpy(rep, g_bytes_get_data(b, NULL), CVM_SNP_REPORT_SIZE);
+}
+
+static void
+test_real_vlek_report_says_vlek(void **state)
+{
+	guint8 rep[CVM_SNP_REPORT_SIZE];
+	CvmSnpReport r;
+	g_autoptr(GError) error = NULL;
+
+	(void)state;
+	read_real_report(rep);
+	assert_true(cvm_snp_report_decode(rep, sizeof(rep), &r, &error));
+	cvmt_assert_no_error(error);
+	assert_int_equal(cvm_le32(r.version), 3);
+	assert_int_equal(CVM_SNP_REPORT_SIGNING_KEY(&r), CVM_SNP_SIGNING_KEY_VLEK);
+}
+
+static void
+test_real_vlek_report_verifies_inside_the_vlek_validity(void **state)
+{
+	guint8 rep[CVM_SNP_REPORT_SIZE], want[64];
+	g_autoptr(GError) error = NULL;
+	CvmSnpVerifyStep step = CVM_SNP_VERIFY_INPUT;
+
+	(void)state;
+	read_real_report(rep);
+	for (gsize i = 0; i < sizeof(want); i++)
+		want[i] = (guint8)(g_ascii_xdigit_value(real_report_data[2 * i]) << 4 |
+				   g_ascii_xdigit_value(real_report_data[2 * i + 1]));
+	assert_true(verify_real(rep, REAL_VLEK_VALID_AT, want, &step, &error));
+	cvmt_assert_no_error(error);
+	assert_int_equal(step, CVM_SNP_VERIFY_OK);
+	/* and a REPORT_DATA it does not hold is named */
+	want[63] ^= 1;
+	assert_false(verify_real(rep, REAL_VLEK_VALID_AT, want, &step, &error));
+	cvmt_assert_error(error, CVM_ERROR_MEASUREMENT_MISMATCH);
+	assert_int_equal(step, CVM_SNP_VERIFY_REPORT_DATA);
+}
+
+/* Now (after 2025-12-10) the VLEK has expired: its own result, not a
+ * broken chain, with the window and the way to check inside it. */
+static void
+test_real_vlek_report_now_fails_as_expired(void **state)
+{
+	guint8 rep[CVM_SNP_REPORT_SIZE];
+	g_autoptr(GError) error = NULL;
+	CvmSnpVerifyStep step;
+
+	(void)state;
+	read_real_report(rep);
+	assert_false(verify_real(rep, NULL, NULL, &step, &error));
+	cvmt_assert_error(error, CVM_ERROR_CRYPTO);
+	assert_int_equal(step, CVM_SNP_VERIFY_EXPIRED);
+	assert_non_null(strstr(error->message, "certificate SEV-VLEK (depth 0) has expired: valid from "
+					       "2024-12-10T22:30:16Z to 2025-12-10T22:30:16Z, checked at "));
+	assert_non_null(strstr(error->message, "--at TIME verifies a report made inside that window"));
+}
+
+static void
+test_real_vlek_report_with_a_flipped_byte_fails_the_signature(void **state)
+{
+	guint8 rep[CVM_SNP_REPORT_SIZE];
+	g_autoptr(GError) error = NULL;
+	CvmSnpVerifyStep step;
+
+	(void)state;
+	read_real_report(rep);
+	rep[0x90] ^= 0x01; /* the measurement's first byte */
+	assert_false(verify_real(rep, REAL_VLEK_VALID_AT, NULL, &step, &error));
+	cvmt_assert_error(error, CVM_ERROR_CRYPTO);
+	assert_int_equal(step, CVM_SNP_VERIFY_SIGNATURE);
+}
+
+/* key_info changed to say VCEK: the VLEK is the wrong kind of certificate
+ * for it (and the signature would not cover the change anyway). */
+static void
+test_real_vlek_report_claiming_a_vcek_is_refused(void **state)
+{
+	guint8 rep[CVM_SNP_REPORT_SIZE];
+	CvmSnpReport *r = (CvmSnpReport *)rep;
+	g_autoptr(GError) error = NULL;
+	CvmSnpVerifyStep step;
+
+	(void)state;
+	read_real_report(rep);
+	r->key_info = GUINT32_TO_LE(cvm_le32(r->key_info) & ~KEY_NONE);
+	assert_false(verify_real(rep, REAL_VLEK_VALID_AT, NULL, &step, &error));
+	cvmt_assert_error(error, CVM_ERROR_CRYPTO);
+	assert_int_equal(step, CVM_SNP_VERIFY_CHAIN);
+	assert_non_null(strstr(error->message, "is a VCEK, but the certificate is a VLEK"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real_vlek_report_says_vlek),
+		cmocka_unit_test(test_real_vlek_report_verifies_inside_the_vlek_validity),
+		cmocka_unit_test(test_real_vlek_report_now_fails_as_expired),
+		cmocka_unit_test(test_real_vlek_report_with_a_flipped_byte_fails_the_signature),
+		cmocka_unit_test(test_real_vlek_report_claiming_a_vcek_is_refused),
 		cmocka_unit_test(test_vlek_signed_report_verifies_through_the_asvk),
 		cmocka_unit_test(test_vlek_report_without_an_asvk_names_it),
 		cmocka_unit_test(test_signing_key_field_must_match_the_certificate),

@@ -185,8 +185,17 @@ G_BEGIN_DECLS
  * @CVM_SNP_VERIFY_CHIP_ID: the report's chip_id differs from the VCEK's hwID
  * @CVM_SNP_VERIFY_MEASUREMENT: the measurement is not the expected one
  * @CVM_SNP_VERIFY_REPORT_DATA: report_data is not the expected one
+ * @CVM_SNP_VERIFY_EXPIRED: at the chain step, a certificate of the chain (at
+ *   any depth) had expired at the time checked (CvmSnpVerifyOptions.at, else
+ *   now); the message names it (CN), its validity window and that time
+ * @CVM_SNP_VERIFY_NOT_YET_VALID: the same for a certificate whose validity
+ *   had not begun
  *
- * Which check failed (checked in this order).
+ * Which check failed (checked in this order; EXPIRED and NOT_YET_VALID are
+ * results of the chain step, numbered after the others so that the numbers
+ * of the older values stay). An expired certificate is not a forged one: a
+ * report made while its certificates were valid verifies with @at set to a
+ * time inside their windows.
  */
 typedef enum {
 	CVM_SNP_VERIFY_OK,
@@ -197,9 +206,12 @@ typedef enum {
 	CVM_SNP_VERIFY_CHIP_ID,
 	CVM_SNP_VERIFY_MEASUREMENT,
 	CVM_SNP_VERIFY_REPORT_DATA,
+	CVM_SNP_VERIFY_EXPIRED,
+	CVM_SNP_VERIFY_NOT_YET_VALID,
 } CvmSnpVerifyStep;
 
-/** cvm_snp_verify_step_to_string: Returns: a stable name ("chain", "signature", ...). */
+/** cvm_snp_verify_step_to_string: Returns: a stable name ("chain", "signature", ...,
+ * "expired", "not-yet-valid"; "unknown" for a value that is none of these). */
 const char *cvm_snp_verify_step_to_string(CvmSnpVerifyStep step);
 
 /**
@@ -222,6 +234,11 @@ typedef struct {
 	const guint8 *expect_report_data;
 	gint64 at;
 } CvmSnpVerifyOptions;
+
+/* The largest report, certificate or chain cvmd's
+ * Attestation.VerifySnpReport() takes (a report is 1184 bytes, a
+ * certificate or chain a few KiB); cvmctl keeps it in-process too. */
+#define CVM_SNP_VERIFY_INPUT_MAX (64 * 1024)
 
 /* key_info bits 4:2 (SIGNING_KEY): which key signed the report. */
 #define CVM_SNP_SIGNING_KEY_VCEK 0u
@@ -251,5 +268,37 @@ typedef struct {
 gboolean cvm_snp_verify_report(const guint8 *report, gsize report_len, GBytes *vcek,
 			       const CvmSnpVerifyOptions *opts, CvmSnpVerifyStep *failed,
 			       GError **error);
+
+/**
+ * cvm_snp_verify_options_to_variant:
+ * @opts: (nullable): the options; @opts->roots_dir is not carried (cvmd
+ *   trusts only its own data folder's roots)
+ *
+ * Returns: (transfer floating): the a{sv} options of cvmd's
+ * Attestation.VerifySnpReport(): at (x), chain, expect-measurement and
+ * expect-report-data (ay), each only when set.
+ */
+GVariant *cvm_snp_verify_options_to_variant(const CvmSnpVerifyOptions *opts);
+
+/**
+ * cvm_snp_verify_options_from_variant:
+ * @dict: those a{sv} options
+ * @opts: (out caller-allocates): the options; @opts->chain_pem is (transfer
+ *   full), the expected values point into @dict, roots_dir is %NULL
+ * @error: CVM_ERROR_INVALID_ARGUMENT for an unknown key, a value of the
+ *   wrong type or length, a chain over CVM_SNP_VERIFY_INPUT_MAX or at <= 0
+ *
+ * Returns: %TRUE when @dict was read (@opts is left empty otherwise)
+ */
+gboolean cvm_snp_verify_options_from_variant(GVariant *dict, CvmSnpVerifyOptions *opts, GError **error);
+
+/**
+ * cvm_snp_verify_step_from_string:
+ * @name: a name cvm_snp_verify_step_to_string() gives
+ *
+ * Returns: that step; CVM_SNP_VERIFY_INPUT for a name this libcvm does not
+ * know (a newer cvmd's)
+ */
+CvmSnpVerifyStep cvm_snp_verify_step_from_string(const char *name);
 
 G_END_DECLS

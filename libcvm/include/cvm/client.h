@@ -77,6 +77,29 @@ gchar *cvm_client_launch(CvmClient *client, GVariant *spec, GError **error);
 json_object *cvm_client_attest_counters(CvmClient *client, GError **error);
 
 /**
+ * cvm_client_verify_snp_report:
+ * @report: the report bytes
+ * @certificate: its VCEK or VLEK (DER or PEM)
+ * @options: (transfer floating): the a{sv} options
+ *   (cvm_snp_verify_options_to_variant())
+ * @verified: (out) (optional): whether the report verified
+ * @failed_check: (out) (optional) (transfer full): the step that failed
+ *   (cvm_snp_verify_step_to_string()), "" when verified
+ * @failure: (out) (optional): when it did not verify, the failure as
+ *   cvm_snp_verify_report() gives it in-process (same code and message)
+ * @error: the call's own failure (cvmd unreachable, an input over 64 KiB:
+ *   CVM_ERROR_INVALID_ARGUMENT)
+ *
+ * Attestation.VerifySnpReport(): the checks of cvm_snp_verify_report(),
+ * run by cvmd with the roots of its own data folder.
+ *
+ * Returns: %TRUE when cvmd answered (verified or not), %FALSE with @error
+ * set when it did not.
+ */
+gboolean cvm_client_verify_snp_report(CvmClient *client, GBytes *report, GBytes *certificate, GVariant *options,
+				      gboolean *verified, gchar **failed_check, GError **failure, GError **error);
+
+/**
  * cvm_client_fwupdate:
  * @method: "Stage" (with @igvm_path), "Apply", "Rollback" or "Status"
  * @json: (out) (optional): the Status JSON
