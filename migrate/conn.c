@@ -105,10 +105,6 @@ pump_rx(CvmiConn *c, gsize rx_limit, gboolean *moved, GError **error)
 		else
 			c->last_rx_us = g_get_monotonic_time();
 		*moved = TRUE;
-		/* A short read emptied the socket: asking again would only
-		 * cost a system call to hear EAGAIN. */
-		if (n < (gssize)RX_CHUNK)
-			break;
 	}
 	return TRUE;
 }

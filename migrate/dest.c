@@ -23,12 +23,6 @@ typedef struct {
 	guint64 next_seq;     /* blocks delivered into the page */
 	guint8 pending[CVM_MIGRATE_BLOCK_SIZE];
 	gboolean has_pending; /* block next_seq received, not yet in the page */
-	/* Fork format: the pending block is the record at the front of rx, left
-	 * unconsumed (nothing behind it is decoded meanwhile, and the fork does
-	 * not resume, which would empty rx), so it is copied once, into the page.
-	 * 0 when the block is in pending[] (cvm framing decodes the control
-	 * frames behind a waiting block). */
-	gsize pending_record;
 	gboolean front_is_block; /* rx's first frame was decoded: a block that must wait */
 	gboolean idle;        /* the last step moved nothing */
 	gboolean completed;   /* the source said it sent everything */
@@ -163,13 +157,8 @@ drain_rx(Dest *d, gboolean *moved, GError **error)
 			used = cvmi_fork_decode(cvmi_conn_rx(&d->conn), cvmi_conn_rx_len(&d->conn), &done, &block, error);
 			if (used > 0 && done)
 				d->completed = TRUE;
-			else if (used > 0) {
-				d->has_pending = TRUE;
-				d->pending_record = (gsize)used; /* consumed once in the page */
-				d->page_wait_us = cvmi_backoff_now(&d->backoff);
-				*moved = TRUE;
-				return TRUE;
-			}
+			else if (used > 0 && !take_block(d, d->next_seq, block, error))
+				return FALSE;
 		} else {
 			CvmiFrame f;
 			/* Checking the same waiting block's CRC on every poll is waste. */
@@ -208,16 +197,12 @@ feed_page(Dest *d, gboolean *moved, GError **error)
 		return FALSE;
 	if (data != CVM_MIGRATE_DATA_READ)
 		return TRUE;
-	const guint8 *block = d->pending_record > 0 ?
-			      cvmi_conn_rx(&d->conn) + d->pending_record - CVM_MIGRATE_BLOCK_SIZE : d->pending;
-	if (!cvm_guest_memory_write(mem, gpa + CVM_MIGRATE_BUFFER_OFFSET, block, CVM_MIGRATE_BLOCK_SIZE, error) ||
+	if (!cvm_guest_memory_write(mem, gpa + CVM_MIGRATE_BUFFER_OFFSET, d->pending, CVM_MIGRATE_BLOCK_SIZE, error) ||
 	    !cvmi_page_set(mem, gpa, CVM_MIGRATE_DATA_OFFSET, CVM_MIGRATE_DATA_READY, error))
 		return FALSE;
 	/* The fork format carries no digest to compare (see source.c). */
 	if (d->wire == CVM_MIGRATE_WIRE_CVM)
-		EVP_DigestUpdate(d->sha, block, CVM_MIGRATE_BLOCK_SIZE);
-	cvmi_conn_consume(&d->conn, d->pending_record);
-	d->pending_record = 0;
+		EVP_DigestUpdate(d->sha, d->pending, CVM_MIGRATE_BLOCK_SIZE);
 	d->has_pending = FALSE;
 	d->next_seq++;
 	cvmi_progress_add_block(d->core);
