@@ -363,7 +363,10 @@ cvmi_dest_run(CvmiMigrationCore *core, GError **error)
 	d.sha = EVP_MD_CTX_new();
 	if (d.sha == NULL || !EVP_DigestInit_ex(d.sha, EVP_sha256(), NULL))
 		g_error("EVP SHA-256 unavailable"); /* as g_malloc does on exhaustion */
-	cvmi_backoff_init(&d.backoff, d.o->poll_max_us);
+	/* The SVSM polls for the next block the moment it has read one: every
+	 * microsecond before this end sees DATA_READ is the SVSM's, so spin
+	 * (a yield's system call alone costs about one) before yielding. */
+	cvmi_backoff_init(&d.backoff, 256, d.o->poll_max_us);
 	cvmi_conn_init(&d.conn, NULL);
 	if (d.wire != CVM_MIGRATE_WIRE_AUTO)
 		cvmi_progress_set_wire(core, d.wire);

@@ -17,13 +17,15 @@ gboolean cvmi_page_set(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 va
  * sleeps doubling to a ceiling. It also keeps the polling loop's clock. */
 typedef struct {
 	guint spins;
+	guint max_spins;
 	guint sleep_us;
 	guint max_us;
 	gint64 yield_since;
 	gint64 now;       /* last clock reading */
 	guint now_reads;  /* cvmi_backoff_now calls since then */
 } CvmiBackoff;
-void cvmi_backoff_init(CvmiBackoff *b, guint max_us);
+/* @spins: immediate retries before the first yield (see the roles). */
+void cvmi_backoff_init(CvmiBackoff *b, guint spins, guint max_us);
 void cvmi_backoff_reset(CvmiBackoff *b);
 /* The next delay in microseconds (0 = retry now; it may have yielded the CPU). */
 guint cvmi_backoff_next(CvmiBackoff *b);
@@ -85,7 +87,10 @@ void cvmi_hello_encode(const CvmiHello *hello, guint8 out[CVMI_HELLO_SIZE]);
 gboolean cvmi_hello_decode(const CvmiFrame *frame, CvmiHello *hello, GError **error);
 
 /* The fork's raw format. */
-void cvmi_fork_append_data(GByteArray *out, const guint8 block[CVM_MIGRATE_BLOCK_SIZE]);
+/* Append a DATA record's header and room for its block; returns where the
+ * block goes (valid until @out next changes size): the caller copies the
+ * block there once, from guest memory. */
+guint8 *cvmi_fork_append_data(GByteArray *out);
 void cvmi_fork_append_completed(GByteArray *out);
 /* Decode one fork record: returns bytes used, 0 for more, -1 on an unknown
  * header. *completed says which record it was; *block points at the data. */
@@ -142,7 +147,12 @@ typedef struct {
 	GCancellable *cancel;
 	GSocket *listener; /* destination */
 	GMutex lock;       /* guards progress */
-	CvmMigrateProgress progress;
+	CvmMigrateProgress progress; /* but blocks and bytes: see blocks */
+	/* Blocks moved: only the migration thread writes it, and without the
+	 * lock, whose locked instruction after each block's page write waited
+	 * for that write to reach the SVSM's core (a tenth of the relay's time).
+	 * cvm_migration_get_progress reads it atomically. */
+	guint64 blocks;
 	gint64 start_us;
 } CvmiMigrationCore;
 void cvmi_progress_set_state(CvmiMigrationCore *core, CvmMigrateState state);

@@ -171,6 +171,8 @@ cvm_migration_get_progress(CvmMigration *mig, CvmMigrateProgress *progress)
 {
 	g_mutex_lock(&mig->core.lock);
 	*progress = mig->core.progress;
+	progress->blocks = __atomic_load_n(&mig->core.blocks, __ATOMIC_RELAXED);
+	progress->bytes = progress->blocks * CVM_MIGRATE_BLOCK_SIZE;
 	if (mig->core.start_us != 0)
 		progress->elapsed_us = g_get_monotonic_time() - mig->core.start_us;
 	g_mutex_unlock(&mig->core.lock);
@@ -213,10 +215,9 @@ cvmi_progress_set_wire(CvmiMigrationCore *core, CvmMigrateWire wire)
 void
 cvmi_progress_add_block(CvmiMigrationCore *core)
 {
-	g_mutex_lock(&core->lock);
-	core->progress.blocks++;
-	core->progress.bytes += CVM_MIGRATE_BLOCK_SIZE;
-	g_mutex_unlock(&core->lock);
+	/* One writer: a plain load and store, no locked instruction. */
+	__atomic_store_n(&core->blocks, __atomic_load_n(&core->blocks, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
 }
 
 void

@@ -38,11 +38,11 @@ cvmi_page_set(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 value, GErr
 	return cvm_guest_memory_write(mem, gpa + offset, &value, 1, error);
 }
 
-/* Immediate retries, then yields, before the first sleep: a running SVSM
- * answers within microseconds, and even a short sleep costs tens of them in
- * timer slack. Yielding rather than spinning matters when the SVSM's vCPU
- * shares our core: it gets the CPU at once instead of after our time slice. */
-#define BACKOFF_SPINS 256u
+/* Immediate retries (the caller's count), then yields, before the first
+ * sleep: a running SVSM answers within microseconds, and even a short sleep
+ * costs tens of them in timer slack. Yielding rather than spinning matters
+ * when the SVSM's vCPU shares our core: it gets the CPU at once instead of
+ * after our time slice. */
 #define BACKOFF_YIELD_US 2000
 #define BACKOFF_FIRST_US 2u
 /* Reading the clock (kvm-clock through the vDSO) took 16% of the
@@ -52,8 +52,9 @@ cvmi_page_set(CvmGuestMemory *mem, guint64 gpa, guint offset, guint8 value, GErr
 #define CLOCK_EVERY 16u
 
 void
-cvmi_backoff_init(CvmiBackoff *b, guint max_us)
+cvmi_backoff_init(CvmiBackoff *b, guint spins, guint max_us)
 {
+	b->max_spins = spins;
 	b->max_us = MAX(max_us, BACKOFF_FIRST_US);
 	b->now_reads = 0;
 	cvmi_backoff_reset(b);
@@ -70,7 +71,7 @@ cvmi_backoff_reset(CvmiBackoff *b)
 guint
 cvmi_backoff_next(CvmiBackoff *b)
 {
-	if (b->spins < BACKOFF_SPINS) {
+	if (b->spins < b->max_spins) {
 		b->spins++;
 		return 0;
 	}

@@ -163,13 +163,13 @@ cvmi_hello_decode(const CvmiFrame *frame, CvmiHello *hello, GError **error)
 	return TRUE;
 }
 
-void
-cvmi_fork_append_data(GByteArray *out, const guint8 block[CVM_MIGRATE_BLOCK_SIZE])
+guint8 *
+cvmi_fork_append_data(GByteArray *out)
 {
-	guint8 h[8];
-	put_be64(h, CVM_MIGRATE_FORK_FLAG_DATA);
-	g_byte_array_append(out, h, sizeof h);
-	g_byte_array_append(out, block, CVM_MIGRATE_BLOCK_SIZE);
+	guint len = out->len;
+	g_byte_array_set_size(out, len + 8 + CVM_MIGRATE_BLOCK_SIZE);
+	put_be64(out->data + len, CVM_MIGRATE_FORK_FLAG_DATA);
+	return out->data + len + 8;
 }
 
 void

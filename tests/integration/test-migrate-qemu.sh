@@ -29,11 +29,16 @@ CLEANUP_HOOK=cleanup_guests
 
 qemu_pid() { pgrep -f "qemu-system.*guest=$1,.*$TMP" | head -n 1; }
 
-# page NAME: pid:PID:HVA of the guest's RAM (64 MiB, the only mapping that size)
+# page NAME: pid:PID:HVA of the guest's RAM (64 MiB, the only mapping that
+# size). A QEMU just started may not have mapped its RAM yet (at load 7 the
+# incoming one had not: its simulator never ran and the job failed after
+# 30 s): wait up to 30 s for the mapping.
 page() {
 	pid=$(qemu_pid "$1")
 	[ -n "$pid" ] || fail "no QEMU process for $1"
-	python3 - "$pid" $((64 << 20)) <<'PY'
+	for _ in $(seq 120); do
+		rc=0
+		python3 - "$pid" $((64 << 20)) <<'PY' || rc=$?
 import sys
 pid, size = sys.argv[1], int(sys.argv[2])
 hits = []
@@ -42,9 +47,16 @@ for line in open(f"/proc/{pid}/maps"):
     a, b = (int(x, 16) for x in rng.split("-"))
     if b - a == size and perms.startswith("rw"):
         hits.append(a)
+if not hits:
+    sys.exit(3)  # not mapped yet
 assert len(hits) == 1, (pid, hits, open(f"/proc/{pid}/cmdline").read()[:300])
 print(f"pid:{pid}:{hits[0]:#x}")
 PY
+		[ "$rc" = 3 ] || return "$rc"
+		sleep 0.25
+	done
+	echo "the RAM of $1 (QEMU $pid) was not mapped within 30 s" >&2
+	return 1
 }
 
 launch() {
