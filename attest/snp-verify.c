@@ -78,6 +78,30 @@ check_expected(const CvmSnpReport *r, const CvmSnpVerifyOptions *o, CvmSnpVerify
 	return TRUE;
 }
 
+/* The product from the report's CPUID family and model (version 3 on; a
+ * version 2 report has zeros there). AMD's processor programming
+ * references: Milan is family 19h models 00h-0Fh, Genoa 19h 10h-1Fh and
+ * A0h-AFh (Bergamo, Siena), Turin 1Ah 00h-1Fh. NULL when it does not say. */
+static const char *
+cpuid_product(const CvmSnpReport *r)
+{
+	guint8 model = r->cpuid_mod_id;
+
+	if (r->cpuid_fam_id == 0x19 && model <= 0x0F)
+		return "milan";
+	if (r->cpuid_fam_id == 0x19 && ((model >= 0x10 && model <= 0x1F) || (model >= 0xA0 && model <= 0xAF)))
+		return "genoa";
+	if (r->cpuid_fam_id == 0x1A && model <= 0x1F)
+		return "turin";
+	return NULL;
+}
+
+static gboolean
+is_product(const char *name)
+{
+	return g_strcmp0(name, "milan") == 0 || g_strcmp0(name, "genoa") == 0 || g_strcmp0(name, "turin") == 0;
+}
+
 static gboolean
 verify_steps(const CvmSnpReport *r, X509 *vcek, const CvmSnpVerifyOptions *o,
 	     CvmSnpVerifyStep *step, GError **error)
@@ -96,6 +120,13 @@ verify_steps(const CvmSnpReport *r, X509 *vcek, const CvmSnpVerifyOptions *o,
 	*step = CVM_SNP_VERIFY_CHAIN;
 	if (!cvmi_snp_verify_chain(vcek, key == CVM_SNP_SIGNING_KEY_VLEK, o, &product, step, error))
 		return FALSE;
+	/* AMD's roots name the product ("ARK-Milan"); one that does not (a
+	 * private root, a --chain ending elsewhere) leaves it to the report's
+	 * CPUID, since the product decides the reported_tcb layout. */
+	if (!is_product(product) && cpuid_product(r) != NULL) {
+		g_free(product);
+		product = g_strdup(cpuid_product(r));
+	}
 	*step = CVM_SNP_VERIFY_SIGNATURE;
 	if (cvm_le32(r->signature_algo) != CVM_SNP_SIG_ALGO_ECDSA_P384_SHA384) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_NOT_SUPPORTED,

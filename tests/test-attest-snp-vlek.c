@@ -138,14 +138,13 @@ teardown(void **state)
 	return 0;
 }
 
+static void sign_report(guint8 rep[CVM_SNP_REPORT_SIZE], EVP_PKEY *key);
+
 /* A version 3 report with @key_info, signed by @key. */
 static void
 make_report(guint8 rep[CVM_SNP_REPORT_SIZE], guint32 key_info, EVP_PKEY *key)
 {
 	CvmSnpReport *r = (CvmSnpReport *)rep;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char der[160];
-	size_t der_len = sizeof(der);
 
 	memset(rep, 0, CVM_SNP_REPORT_SIZE);
 	r->version = GUINT32_TO_LE(3);
@@ -154,6 +153,17 @@ make_report(guint8 rep[CVM_SNP_REPORT_SIZE], guint32 key_info, EVP_PKEY *key)
 	r->key_info = GUINT32_TO_LE(key_info);
 	memcpy(&r->reported_tcb, tcb, 8);
 	memset(r->measurement, 0xab, sizeof(r->measurement));
+	sign_report(rep, key);
+}
+
+static void
+sign_report(guint8 rep[CVM_SNP_REPORT_SIZE], EVP_PKEY *key)
+{
+	CvmSnpReport *r = (CvmSnpReport *)rep;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char der[160];
+	size_t der_len = sizeof(der);
+
 	assert_true(EVP_DigestSignInit(md, NULL, EVP_sha384(), NULL, key) == 1);
 	assert_true(EVP_DigestSign(md, der, &der_len, rep, CVM_SNP_REPORT_SIGNED_SIZE) == 1);
 	const unsigned char *p = der;
@@ -419,6 +429,54 @@ test_real_vlek_report_claiming_a_vcek_is_refused(void **state)
 	assert_non_null(strstr(error->message, "is a VCEK, but the certificate is a VLEK"));
 }
 
+/* A root that does not name its product ("Test Root", not "ARK-Turin"):
+ * the report's CPUID family and model decide it, and with it the
+ * reported_tcb layout. Turin's is {fmc, bl, tee, snp, 0, 0, 0, ucode}. */
+static void
+test_report_cpuid_decides_the_product_when_the_root_does_not(void **state)
+{
+	Chain *c = *state;
+	g_autofree gchar *dir = cvmt_mkdtemp();
+	X509 *root = make_cert("Test Root", c->ark_key, NULL, c->ark_key, TRUE);
+	X509 *asvk = make_cert("Test ASVK", c->asvk_key, root, c->ark_key, TRUE);
+	X509 *vlek = make_cert("SEV-VLEK", c->vlek_key, asvk, c->asvk_key, FALSE);
+	g_autoptr(GBytes) der = der_of(vlek);
+	const guint8 turin_tcb[8] = { 0, tcb[0], tcb[1], tcb[6], 0, 0, 0, tcb[7] };
+	CvmSnpVerifyOptions o = { .roots_dir = dir };
+	guint8 rep[CVM_SNP_REPORT_SIZE];
+	CvmSnpReport *r = (CvmSnpReport *)rep;
+	CvmSnpVerifyStep step;
+
+	write_pem(dir, "ark-turin.pem", root);
+	write_pem(dir, "asvk-turin.pem", asvk);
+	make_report(rep, KEY_VLEK, c->vlek_key);
+	memcpy(&r->reported_tcb, turin_tcb, 8);
+	r->cpuid_fam_id = 0x1A;
+	r->cpuid_mod_id = 0x02;
+	sign_report(rep, c->vlek_key);
+	{
+		g_autoptr(GError) error = NULL;
+
+		assert_true(cvm_snp_verify_report(rep, sizeof(rep), der, &o, &step, &error));
+		cvmt_assert_no_error(error);
+	}
+	/* The same bytes from a Milan part are read in Milan's layout. */
+	r->cpuid_fam_id = 0x19;
+	r->cpuid_mod_id = 0x01;
+	sign_report(rep, c->vlek_key);
+	{
+		g_autoptr(GError) error = NULL;
+
+		assert_false(cvm_snp_verify_report(rep, sizeof(rep), der, &o, &step, &error));
+		assert_int_equal(step, CVM_SNP_VERIFY_TCB);
+		cvmt_assert_error(error, CVM_ERROR_MEASUREMENT_MISMATCH);
+	}
+	X509_free(vlek);
+	X509_free(asvk);
+	X509_free(root);
+	cvmt_rm_rf(dir);
+}
+
 int
 main(void)
 {
@@ -433,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_signing_key_field_must_match_the_certificate),
 		cmocka_unit_test(test_bundled_asvks_are_signed_by_the_bundled_arks),
 		cmocka_unit_test(test_builtin_roots_hold_an_asvk),
+		cmocka_unit_test(test_report_cpuid_decides_the_product_when_the_root_does_not),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
