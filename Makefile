@@ -36,6 +36,10 @@ ifndef CVM_DEPS_DONE
 # plain, ASan and the .debs); -jN on the command line still wins.
 CVM_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 INNER := $(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(CVM_JOBS)) CVM_DEPS_DONE=1
+# This level only hands each goal to the inner make, one goal after the
+# other: two inner makes at once (make -j2 build tests) would build the same
+# objects and libcvm.a side by side.
+.NOTPARALLEL:
 .PHONY: $(DEPS_GOALS) deps
 $(DEPS_GOALS):
 	@./scripts/deps.sh
