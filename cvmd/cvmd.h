@@ -98,12 +98,12 @@ void cvmd_source_connect(Cvmd *d);
 GBytes *cvmd_source_read(Cvmd *d, GDBusMethodInvocation *inv, GUnixFDList *fds,
 			 GVariant *source, GError **error);
 
-/* jobs.c: work on a caller's file, run in a small bounded pool off the main
- * loop. @run (in a pool thread) returns the method's string reply or NULL
- * with an error; the invocation is answered from the main context. When the
+/* jobs.c: work on a caller's input, run in a small bounded pool off the main
+ * loop. @run (in a pool thread) returns the method's reply tuple (floating
+ * or owned) or NULL with an error; the invocation is answered from the main context. When the
  * pool is full the call is answered Busy at once. @data is freed with
  * @free_data either way. */
-typedef gchar *(*CvmdJobFunc)(Cvmd *d, GDBusMethodInvocation *inv, gpointer data, GError **error);
+typedef GVariant *(*CvmdJobFunc)(Cvmd *d, GDBusMethodInvocation *inv, gpointer data, GError **error);
 void cvmd_job_start(Cvmd *d, GDBusMethodInvocation *inv, CvmdJobFunc run, gpointer data,
 		    GDestroyNotify free_data);
 

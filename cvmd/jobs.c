@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A small bounded pool for work on files callers hand to cvmd (InspectIgvm,
- * MeasureIgvm): a 1 GiB measurement takes seconds, and on the main loop it
- * would stall every other client. At most JOBS_RUNNING run at once (the host
+/* A small bounded pool for work on what callers hand to cvmd (InspectIgvm,
+ * MeasureIgvm, VerifySnpReport): a 1 GiB measurement takes seconds, and a
+ * verification milliseconds that anyone on the bus may ask for again and
+ * again; on the main loop either would stall every other client. At most JOBS_RUNNING run at once (the host
  * has guests to serve), at most JOBS_PENDING are accepted; beyond that a call
  * is refused with Busy rather than queued without bound. */
 #include "cvmd/cvmd.h"
@@ -35,13 +36,13 @@ work(gpointer task, gpointer unused)
 {
 	Job *j = g_task_get_task_data(task);
 	GError *error = NULL;
-	gchar *reply = j->run(j->daemon, j->inv, j->data, &error);
+	GVariant *reply = j->run(j->daemon, j->inv, j->data, &error);
 
 	(void)unused;
 	if (reply == NULL)
 		g_task_return_error(task, error);
 	else
-		g_task_return_pointer(task, reply, g_free);
+		g_task_return_pointer(task, g_variant_ref_sink(reply), (GDestroyNotify)g_variant_unref);
 	g_object_unref(task);
 }
 
@@ -51,14 +52,14 @@ done(GObject *source, GAsyncResult *res, gpointer data)
 {
 	Job *j = data;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *reply = g_task_propagate_pointer(G_TASK(res), &error);
+	g_autoptr(GVariant) reply = g_task_propagate_pointer(G_TASK(res), &error);
 
 	(void)source;
 	pending--;
 	if (reply == NULL)
 		cvmd_return_error(j->inv, error);
 	else
-		g_dbus_method_invocation_return_value(j->inv, g_variant_new("(s)", reply));
+		g_dbus_method_invocation_return_value(j->inv, reply);
 }
 
 void
@@ -71,7 +72,7 @@ cvmd_job_start(Cvmd *d, GDBusMethodInvocation *inv, CvmdJobFunc run, gpointer da
 		pool = g_thread_pool_new(work, NULL, JOBS_RUNNING, FALSE, &error);
 	if (pool != NULL && pending >= JOBS_PENDING)
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_BUSY,
-			    "%u IGVM jobs are already running or queued; try again later", pending);
+			    "%u jobs (IGVM files, report verifications) are already running or queued; try again later", pending);
 	if (error != NULL) {
 		if (free_data != NULL)
 			free_data(data);
@@ -90,5 +91,5 @@ cvmd_job_start(Cvmd *d, GDBusMethodInvocation *inv, CvmdJobFunc run, gpointer da
 	pending++;
 	/* A thread that cannot be created now leaves the job queued for the next. */
 	if (!g_thread_pool_push(pool, task, &error))
-		g_printerr("cvmd: IGVM job queued, no new worker: %s\n", error->message);
+		g_printerr("cvmd: job queued, no new worker: %s\n", error->message);
 }

@@ -190,17 +190,18 @@ inspect_json(GBytes *bytes, GError **error)
 }
 
 /* Job (cvmd_job_start): the source is the call's first argument. */
-static gchar *
+static GVariant *
 inspect_job(Cvmd *d, GDBusMethodInvocation *inv, gpointer data, GError **error)
 {
 	g_autoptr(GVariant) source = g_variant_get_child_value(g_dbus_method_invocation_get_parameters(inv), 0);
 	g_autoptr(GBytes) bytes = cvmd_source_read(d, inv, fds_of(inv), source, error);
+	g_autofree gchar *json = bytes != NULL ? inspect_json(bytes, error) : NULL;
 
 	(void)data;
-	return bytes != NULL ? inspect_json(bytes, error) : NULL;
+	return json != NULL ? g_variant_new("(s)", json) : NULL;
 }
 
-static gchar *
+static GVariant *
 measure_job(Cvmd *d, GDBusMethodInvocation *inv, gpointer opts, GError **error)
 {
 	g_autoptr(GVariant) source = g_variant_get_child_value(g_dbus_method_invocation_get_parameters(inv), 0);
@@ -214,7 +215,8 @@ measure_job(Cvmd *d, GDBusMethodInvocation *inv, gpointer opts, GError **error)
 	p = g_bytes_get_data(bytes, &len);
 	if (!cvm_measure_igvm(p, len, opts, &digest, NULL, error))
 		return NULL;
-	return cvm_digest_to_hex(&digest);
+	g_autofree gchar *hex = cvm_digest_to_hex(&digest);
+	return g_variant_new("(s)", hex);
 }
 
 static gboolean
