@@ -3,7 +3,8 @@
  * [--expect-measurement HEX] [--expect-report-data HEX] [--at RFC3339]
  * [--bus B] [--json]: through cvmd's Attestation.VerifySnpReport() when it
  * runs, else in-process (cvmctl/ops.h); --roots always in-process, since
- * cvmd trusts only its own data folder's roots. */
+ * cvmd trusts only its own data folder's roots; in-process too when the
+ * cvmd that runs is older than the method. */
 #include "cvmctl/cvmctl.h"
 #include "cvmctl/attest.h"
 #include "cvmctl/ops.h"
@@ -69,6 +70,15 @@ read_bytes(const char *path, GError **error)
 	return g_bytes_new_take(g_steal_pointer(&data), len);
 }
 
+/* What a cvmd from before VerifySnpReport answers for it. */
+static gboolean
+older_cvmd(const GError *error)
+{
+	return g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) ||
+	       g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE) ||
+	       g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT);
+}
+
 int
 cvmctl_attest_verify(int argc, char **argv)
 {
@@ -126,7 +136,15 @@ cvmctl_attest_verify(int argc, char **argv)
 	ops = roots != NULL ? cvmctl_ops_open_local(bus, "--roots names roots cvmd does not trust (it trusts "
 							 "only its own data folder's amd/)")
 			    : cvmctl_ops_open(bus, NULL);
-	if (!ops->vt->verify_snp_report(ops, report, vcek, &opts, &step, &failure, &error))
-		return cvmctl_error(error);
+	if (!ops->vt->verify_snp_report(ops, report, vcek, &opts, &step, &failure, &error)) {
+		if (!older_cvmd(error))
+			return cvmctl_error(error);
+		/* The check reads no guest state: what that cvmd cannot do runs here. */
+		g_clear_error(&error);
+		g_clear_pointer(&ops, cvmctl_ops_free);
+		ops = cvmctl_ops_open_local(bus, "this cvmd has no Attestation.VerifySnpReport (it is older than cvmctl)");
+		if (!ops->vt->verify_snp_report(ops, report, vcek, &opts, &step, &failure, &error))
+			return cvmctl_error(error);
+	}
 	return report_result(step == CVM_SNP_VERIFY_OK, step, failure, argv[1], json);
 }

@@ -6,7 +6,9 @@
 # a time before the VCEK's validity, a wrong expected measurement, an empty
 # report, a wrong chain, a file over 64 KiB. -v names the path. --roots runs
 # in-process even with cvmd there (cvmd trusts only its own roots); cvmd
-# refuses oversized inputs and unknown options by name.
+# refuses oversized inputs and unknown options by name. A cvmd from before
+# the method (a name owner that answers UnknownMethod) gets the check run
+# in-process, with the same result, and -v says why.
 set -eu
 . tests/integration/lib-cvmd.sh
 T="$CVM_SRCDIR/tests/data/third-party/trustee"
@@ -106,4 +108,26 @@ busctl --address="$BUS" call org.cvm.Cvmd1 /org/cvm/Cvmd1 org.cvm.Cvmd1.Attestat
 	'ayaya{sv}' 65537 $(yes 0 | head -n 65537) 0 0 >"$TMP/out" 2>&1 && fail "a 65537-byte report was taken"
 grep -q "more than 65536" "$TMP/out" || fail "65537-byte report: $(head -c 300 "$TMP/out")"
 kill -0 "$CVMD_PID" || fail "cvmd died"
+
+# an older cvmd: the bus name is owned, the method unknown
+stop_cvmd
+# (the bus may not have seen cvmd's connection close yet: try again until the name is free)
+for _ in $(seq 100); do
+	"$HELPERS/bus-name-holder" "$BUS" org.cvm.Cvmd1 >"$TMP/holder" 2>&1 &
+	HOLDER=$!
+	while kill -0 $HOLDER 2>/dev/null && ! grep -q owned "$TMP/holder"; do sleep 0.05; done
+	grep -q owned "$TMP/holder" && break
+	sleep 0.05
+done
+grep -q owned "$TMP/holder" || fail "the name holder: $(cat "$TMP/holder")"
+set +e
+"$CVMCTL" -v attest verify --json --bus "$BUS" "$T/report-milan-v2.bin" --vcek "$T/vcek-milan.der" \
+	>"$TMP/old.cvmd" 2>"$TMP/old.err"
+echo "rc $?" >>"$TMP/old.cvmd"
+set -e
+kill $HOLDER; wait $HOLDER 2>/dev/null || true
+sed -i 's/checked at [0-9T:-]*Z/checked at NOW/' "$TMP/old.cvmd"
+diff -u "$TMP/milan-vcek.local" "$TMP/old.cvmd" || fail "older cvmd (+) differs from in-process"
+grep -q "running in-process: this cvmd has no Attestation.VerifySnpReport" "$TMP/old.err" ||
+	fail "older cvmd: not in-process, or not said: $(cat "$TMP/old.err")"
 echo "ok ($(wc -l <"$TMP/cases") cases, the same through cvmd and in-process)"
