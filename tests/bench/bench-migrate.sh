@@ -8,6 +8,10 @@
 #                     (give) on one page: no broker, no socket
 # The relay is `cvmctl migrate relay --wire fork` (the peers speak the fork's
 # records); the peer baseline is migrate-peer fork-source / fork-dest.
+# Each socket figure is taken on loopback TCP and on a unix socket: on
+# loopback TCP both ends' network stacks run on this host's 2 vCPUs (between
+# two hosts the sender's runs on the other one), and the SVSM waits through
+# all of it (docs/migrate.md); a unix socket keeps a copy in and a copy out.
 # Two simulators, two relays and the kernel on 2 vCPUs measured the machine,
 # not the broker: here at most three processes run at once, one of them the
 # socket's far end, which does next to nothing per block.
@@ -30,7 +34,9 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 now_ms() { date +%s%3N; }
 fail() { echo "bench-migrate: $*" >&2; exit 1; }
 
-fresh() { rm -f "$TMP/m.mem"; truncate -s 1M "$TMP/m.mem"; }
+# A new page, and no file left from the last run: listening() must not read
+# the last run's "listening" line before this run's far end rewrites it.
+fresh() { rm -f "$TMP/m.mem" "$TMP/sink" "$TMP/relay" "$TMP/far.sock"; truncate -s 1M "$TMP/m.mem"; }
 # Wait (bounded) for "listening URI" in $1; print URI.
 listening() {
 	for _ in $(seq 200); do grep -q '^listening' "$1" 2>/dev/null && break; sleep 0.02; done
@@ -39,11 +45,15 @@ listening() {
 # Check the blocks every party counted ("N" or "N sha").
 check() { for f in "$@"; do [ "$(cut -d' ' -f1 "$f")" = "$BLOCKS" ] || fail "$f: $(cat "$f") blocks, want $BLOCKS"; done; }
 
-# Source side. $1: ceiling | relay | fork. Prints milliseconds.
+# The socket's far end listens on ($1: tcp | unix); prints its listen argument.
+where() { [ "$1" = unix ] && echo "unix:$TMP/far.sock"; true; }
+
+# Source side. $1: ceiling | relay | fork, $2: tcp | unix. Prints milliseconds.
 source_side() {
 	fresh
 	if [ "$1" != ceiling ]; then
-		"$PEER" sink >"$TMP/sink" &
+		# shellcheck disable=SC2046 # no argument for TCP
+		"$PEER" sink $(where "$2") >"$TMP/sink" &
 		K=$!
 		URI=$(listening "$TMP/sink")
 		[ -n "$URI" ] || fail "sink did not listen"
@@ -68,9 +78,11 @@ dest_side() {
 	fresh
 	case $1 in
 	relay) "$CVMCTL" migrate relay --role dest --wire fork --memory "$TMP/m.mem" --page-gpa $GPA \
-		--uri tcp:127.0.0.1:0 --timeout 120000 >"$TMP/relay" 2>/dev/null &
+		--uri "$(if [ "$2" = unix ]; then where unix; else echo tcp:127.0.0.1:0; fi)" --timeout 120000 \
+		>"$TMP/relay" 2>/dev/null &
 		R=$!; URI=$(listening "$TMP/relay") ;;
-	fork) "$PEER" fork-dest "$TMP/m.mem" $GPA >"$TMP/relay" &
+	fork) # shellcheck disable=SC2046 # no argument for TCP
+		"$PEER" fork-dest "$TMP/m.mem" $GPA $(where "$2") >"$TMP/relay" &
 		R=$!; URI=$(listening "$TMP/relay") ;;
 	esac
 	"$SIM" dest "$TMP/m.mem" $GPA 120000 >"$TMP/sim" &
@@ -91,26 +103,35 @@ PEER_RUN=${CVM_BENCH_MIGRATE_PEER:-1}
 RUNS=${CVM_BENCH_MIGRATE_RUNS:-1}
 # Times in ms of every run, "min max" printed by best.
 best() { tr ' ' '\n' | awk 'NF { if (n++ == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { print lo, hi }'; }
-SC= SR= DC= DR=
+SC='' DC='' SRtcp='' SRunix='' DRtcp='' DRunix=''
 for _ in $(seq "$RUNS"); do
-	SC="$SC $(source_side ceiling)"; SR="$SR $(source_side relay)"
-	DC="$DC $(dest_side ceiling)"; DR="$DR $(dest_side relay)"
+	SC="$SC $(source_side ceiling)"
+	SRtcp="$SRtcp $(source_side relay tcp)"; SRunix="$SRunix $(source_side relay unix)"
+	DC="$DC $(dest_side ceiling)"
+	DRtcp="$DRtcp $(dest_side relay tcp)"; DRunix="$DRunix $(dest_side relay unix)"
 done
-set -- $(echo "$SC" | best) $(echo "$SR" | best) $(echo "$DC" | best) $(echo "$DR" | best)
-sc=$1 scw=$2 sr=$3 srw=$4 dc=$5 dcw=$6 dr=$7 drw=$8
-sf=0 df=0
-if [ "$PEER_RUN" != 0 ]; then sf=$(source_side fork); df=$(dest_side fork); fi
-awk -v mib="$MIB" -v b="$BLOCKS" -v sc="$sc" -v sr="$sr" -v sf="$sf" -v dc="$dc" -v dr="$dr" -v df="$df" \
-	-v scw="$scw" -v srw="$srw" -v dcw="$dcw" -v drw="$drw" -v runs="$RUNS" \
-	-v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'function rate(ms) { return mib / (ms / 1000) }
-BEGIN {
-	printf "bench-migrate: %d MiB (%d blocks of 2 KiB) each way, best of %d; load average %s\n", mib, b, runs, load
-	if (runs > 1)
-		printf "  spread (MiB/s, worst-best): source ceiling %.1f-%.1f relay %.1f-%.1f; dest ceiling %.1f-%.1f relay %.1f-%.1f\n", rate(scw), rate(sc), rate(srw), rate(sr), rate(dcw), rate(dc), rate(drw), rate(dr)
-	printf "  source side  ceiling %7.1f MiB/s (%.2f s)  relay %7.1f MiB/s (%.2f s)  ratio %.3f (goal >= 0.8)\n", rate(sc), sc / 1000, rate(sr), sr / 1000, sc / sr
-	printf "  dest side    ceiling %7.1f MiB/s (%.2f s)  relay %7.1f MiB/s (%.2f s)  ratio %.3f (goal >= 0.8)\n", rate(dc), dc / 1000, rate(dr), dr / 1000, dc / dr
-	if (sf == 0)
-		exit
-	printf "  fork loop    source  %7.1f MiB/s (%.2f s)  dest  %7.1f MiB/s (%.2f s)\n", rate(sf), sf / 1000, rate(df), df / 1000
-	printf "  cvm relay / fork loop: source %.3f, dest %.3f (goal >= 1)\n", sf / sr, df / dr
-}'
+printf 'bench-migrate: %d MiB (%d blocks of 2 KiB) each way, best of %d; load average %s\n' \
+	"$MIB" "$BLOCKS" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)"
+for t in tcp unix; do
+	eval "SR=\$SR$t DR=\$DR$t"
+	# shellcheck disable=SC2046 # "min max" pairs
+	set -- $(echo "$SC" | best) $(echo "$SR" | best) $(echo "$DC" | best) $(echo "$DR" | best)
+	sc=$1 scw=$2 sr=$3 srw=$4 dc=$5 dcw=$6 dr=$7 drw=$8
+	sf=0 df=0
+	if [ "$PEER_RUN" != 0 ]; then sf=$(source_side fork "$t"); df=$(dest_side fork "$t"); fi
+	awk -v mib="$MIB" -v sc="$sc" -v sr="$sr" -v sf="$sf" -v dc="$dc" -v dr="$dr" -v df="$df" \
+		-v scw="$scw" -v srw="$srw" -v dcw="$dcw" -v drw="$drw" -v runs="$RUNS" \
+		-v name="$([ "$t" = tcp ] && echo "loopback TCP" || echo "unix socket")" \
+		'function rate(ms) { return mib / (ms / 1000) }
+	BEGIN {
+		printf "  %s\n", name
+		if (runs > 1)
+			printf "    spread (MiB/s, worst-best): source ceiling %.1f-%.1f relay %.1f-%.1f; dest ceiling %.1f-%.1f relay %.1f-%.1f\n", rate(scw), rate(sc), rate(srw), rate(sr), rate(dcw), rate(dc), rate(drw), rate(dr)
+		printf "    source side  ceiling %7.1f MiB/s (%.2f s)  relay %7.1f MiB/s (%.2f s)  ratio %.3f (goal >= 0.8)\n", rate(sc), sc / 1000, rate(sr), sr / 1000, sc / sr
+		printf "    dest side    ceiling %7.1f MiB/s (%.2f s)  relay %7.1f MiB/s (%.2f s)  ratio %.3f (goal >= 0.8)\n", rate(dc), dc / 1000, rate(dr), dr / 1000, dc / dr
+		if (sf == 0)
+			exit
+		printf "    fork loop    source  %7.1f MiB/s (%.2f s)  dest  %7.1f MiB/s (%.2f s)\n", rate(sf), sf / 1000, rate(df), df / 1000
+		printf "    cvm relay / fork loop: source %.3f, dest %.3f (goal >= 1)\n", sf / sr, df / dr
+	}'
+done

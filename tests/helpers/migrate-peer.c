@@ -9,19 +9,21 @@
  *       until COMPLETED, no socket
  *   migrate-peer give FILE GPA BLOCKS    ceiling, destination side: puts
  *       BLOCKS blocks in the page (INCOMING, DATA_READ first), then COMPLETED
- *   migrate-peer sink                    listens on loopback, prints
- *       "listening tcp:127.0.0.1:PORT", reads records until 0x6 (woken
- *       per 256 KiB received: SO_RCVLOWAT)
+ *   migrate-peer sink [unix:PATH]        listens on loopback TCP (or PATH),
+ *       prints "listening tcp:127.0.0.1:PORT" (or "listening unix:PATH"),
+ *       reads records until 0x6 (woken per 256 KiB received: SO_RCVLOWAT)
  *   migrate-peer feed URI BLOCKS         connects, writes BLOCKS records and 0x6
  *   migrate-peer fork-source FILE GPA URI   the fork's source loop
- *   migrate-peer fork-dest FILE GPA         the fork's destination loop
- *       (listens like sink)
+ *   migrate-peer fork-dest FILE GPA [unix:PATH]   the fork's destination
+ *       loop (listens like sink)
+ * URI: tcp:HOST:PORT or unix:PATH.
  * Each prints "<blocks>" moved and exits 0, or exits 1 when the page stops
  * moving for TIMEOUT (30 s) or the socket fails. */
 #include <cvm/guest-memory.h>
 #include <cvm/migrate.h>
 #include "tests/lib/migrate-page.h"
 #include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
 #include <sys/socket.h>
 #include <sched.h>
 #include <stdio.h>
@@ -32,7 +34,7 @@
 #define FORK_COMPLETED 0x6
 #define RECORD (8 + CVM_MIGRATE_BLOCK_SIZE)
 #define TIMEOUT_US (30 * G_USEC_PER_SEC)
-#define BATCH 64 /* records per write when feeding, as a relay batches */
+#define BATCH 128 /* records per write when feeding: 256 KiB, as the source relay sends (TX_BATCH) */
 #define QEMU_FILE_BUF 32768 /* QEMUFile's IO_BUF_SIZE: the fork's stream buffer */
 #define SINK_BUF (1024 * 1024)
 #define SINK_LOWAT (256 * 1024)
@@ -145,37 +147,52 @@ give(Page *p, guint64 blocks)
 	return 0;
 }
 
-/* Listen on loopback, say where, accept one connection. */
+/* Listen on loopback TCP (@where NULL) or on unix:PATH, say where, accept
+ * one connection. */
 static GSocketConnection *
-listen_once(GError **error)
+listen_once(const char *where, GError **error)
 {
 	g_autoptr(GSocketListener) l = g_socket_listener_new();
-	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) addr = NULL;
 	g_autoptr(GSocketAddress) bound = NULL;
 
-	if (!g_socket_listener_add_address(l, any, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-					   NULL, &bound, error))
-		return NULL;
-	printf("listening tcp:127.0.0.1:%u\n",
-	       g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
+	if (where != NULL && g_str_has_prefix(where, "unix:")) {
+		addr = g_unix_socket_address_new(where + 5);
+		if (!g_socket_listener_add_address(l, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL,
+						   NULL, error))
+			return NULL;
+		printf("listening %s\n", where);
+	} else {
+		g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+		addr = g_inet_socket_address_new(lo, 0);
+		if (!g_socket_listener_add_address(l, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+						   &bound, error))
+			return NULL;
+		printf("listening tcp:127.0.0.1:%u\n",
+		       g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
+	}
 	fflush(stdout);
 	return g_socket_listener_accept(l, NULL, NULL, error);
 }
 
+/* tcp:HOST:PORT or unix:PATH */
 static GSocketConnection *
 connect_to(const char *uri, GError **error)
 {
 	g_autoptr(GSocketClient) c = g_socket_client_new();
-	const char *hostport = g_str_has_prefix(uri, "tcp:") ? uri + 4 : uri;
-	return g_socket_client_connect_to_host(c, hostport, 0, NULL, error);
+
+	if (g_str_has_prefix(uri, "unix:")) {
+		g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(uri + 5);
+		return g_socket_client_connect(c, G_SOCKET_CONNECTABLE(addr), NULL, error);
+	}
+	return g_socket_client_connect_to_host(c, g_str_has_prefix(uri, "tcp:") ? uri + 4 : uri, 0, NULL, error);
 }
 
 /* Read records until COMPLETED; returns the data records seen, -1 on error. */
 static gint64
-sink(GError **error)
+sink(const char *where, GError **error)
 {
-	g_autoptr(GSocketConnection) conn = listen_once(error);
+	g_autoptr(GSocketConnection) conn = listen_once(where, error);
 	if (conn == NULL)
 		return -1;
 	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
@@ -312,9 +329,9 @@ fork_source(Page *p, const char *uri, GError **error)
  * the last block is taken (the fork's first version did; the simulator
  * waits for it). */
 static gint64
-fork_dest(Page *p, GError **error)
+fork_dest(Page *p, const char *where, GError **error)
 {
-	g_autoptr(GSocketConnection) conn = listen_once(error);
+	g_autoptr(GSocketConnection) conn = listen_once(where, error);
 	if (conn == NULL)
 		return -1;
 	g_autoptr(GInputStream) in = g_buffered_input_stream_new_sized(
@@ -383,20 +400,20 @@ main(int argc, char **argv)
 	} else if (strcmp(mode, "give") == 0 && argc == 5) {
 		if (open_page(&p, argv[2], argv[3], &error))
 			rc = give(&p, g_ascii_strtoull(argv[4], NULL, 10));
-	} else if (strcmp(mode, "sink") == 0 && argc == 2) {
-		blocks = sink(&error);
+	} else if (strcmp(mode, "sink") == 0 && (argc == 2 || argc == 3)) {
+		blocks = sink(argc == 3 ? argv[2] : NULL, &error);
 	} else if (strcmp(mode, "feed") == 0 && argc == 4) {
 		blocks = feed(argv[2], g_ascii_strtoull(argv[3], NULL, 10), &error) ?
 			 (gint64)g_ascii_strtoull(argv[3], NULL, 10) : -1;
 	} else if (strcmp(mode, "fork-source") == 0 && argc == 5) {
 		if (open_page(&p, argv[2], argv[3], &error))
 			blocks = fork_source(&p, argv[4], &error);
-	} else if (strcmp(mode, "fork-dest") == 0 && argc == 4) {
+	} else if (strcmp(mode, "fork-dest") == 0 && (argc == 4 || argc == 5)) {
 		if (open_page(&p, argv[2], argv[3], &error))
-			blocks = fork_dest(&p, &error);
+			blocks = fork_dest(&p, argc == 5 ? argv[4] : NULL, &error);
 	} else {
-		fprintf(stderr, "usage: %s take FILE GPA | give FILE GPA BLOCKS | sink | feed URI BLOCKS"
-				" | fork-source FILE GPA URI | fork-dest FILE GPA\n", argv[0]);
+		fprintf(stderr, "usage: %s take FILE GPA | give FILE GPA BLOCKS | sink [unix:PATH] | feed URI BLOCKS"
+				" | fork-source FILE GPA URI | fork-dest FILE GPA [unix:PATH]\n", argv[0]);
 		return 2;
 	}
 	if (blocks >= 0) {
