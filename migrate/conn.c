@@ -7,8 +7,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define RX_CHUNK (64u * 1024u)
-
 void
 cvmi_conn_init(CvmiConn *c, GSocket *socket)
 {
@@ -80,31 +78,50 @@ pump_tx(CvmiConn *c, gboolean *moved, GError **error)
 	return TRUE;
 }
 
+/* One receive of at most @max bytes; *full when it filled them. */
+static gboolean
+receive_once(CvmiConn *c, gsize max, gboolean *moved, gboolean *full, GError **error)
+{
+	guint old = c->rx->len;
+
+	*full = FALSE;
+	if (c->eof)
+		return TRUE;
+	g_byte_array_set_size(c->rx, old + (guint)max);
+	gssize n = recv(g_socket_get_fd(c->socket), c->rx->data + old, max, MSG_DONTWAIT);
+	int saved = errno;
+	g_byte_array_set_size(c->rx, old + (guint)MAX(n, 0));
+	if (n < 0) {
+		if (saved == EAGAIN || saved == EWOULDBLOCK || saved == EINTR)
+			return TRUE;
+		errno = saved;
+		return io_failed("receive", error);
+	}
+	if (n == 0)
+		c->eof = TRUE;
+	else
+		c->last_rx_us = g_get_monotonic_time();
+	*moved = TRUE;
+	*full = (gsize)n == max;
+	return TRUE;
+}
+
+/* One receive for all the room there is: on this paravirtualised VM a
+ * loopback receive costs ~4 us a call plus ~0.45 us a 2 KiB block copied
+ * (0.67 us a block in 64 KiB calls, 0.47 in 256 KiB ones). */
 static gboolean
 pump_rx(CvmiConn *c, gsize rx_limit, gboolean *moved, GError **error)
 {
-	if (c->rx_off > 0) {
-		/* Consumed bytes leave once per receive, not once per frame. */
-		g_byte_array_remove_range(c->rx, 0, (guint)c->rx_off);
-		c->rx_off = 0;
-	}
-	while (!c->eof && c->rx->len < rx_limit) {
-		guint old = c->rx->len;
-		g_byte_array_set_size(c->rx, old + RX_CHUNK);
-		gssize n = recv(g_socket_get_fd(c->socket), c->rx->data + old, RX_CHUNK, MSG_DONTWAIT);
-		int saved = errno;
-		g_byte_array_set_size(c->rx, old + (guint)MAX(n, 0));
-		if (n < 0) {
-			if (saved == EAGAIN || saved == EWOULDBLOCK || saved == EINTR)
-				break;
-			errno = saved;
-			return io_failed("receive", error);
+	gboolean full = TRUE;
+
+	while (full && cvmi_conn_rx_len(c) < rx_limit) {
+		if (c->rx_off > 0) {
+			/* Consumed bytes leave once per receive, not once per frame. */
+			g_byte_array_remove_range(c->rx, 0, (guint)c->rx_off);
+			c->rx_off = 0;
 		}
-		if (n == 0)
-			c->eof = TRUE;
-		else
-			c->last_rx_us = g_get_monotonic_time();
-		*moved = TRUE;
+		if (!receive_once(c, rx_limit - cvmi_conn_rx_len(c), moved, &full, error))
+			return FALSE;
 	}
 	return TRUE;
 }

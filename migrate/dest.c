@@ -11,7 +11,12 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-#define RX_LIMIT (256u * 1024u)
+/* The SVSM waits through every receive (it has nothing to do between
+ * DATA_READ and the next block), so they are few and large: one receive
+ * tops rx up to RX_LIMIT once it falls below RX_LOW. Loopback, sender and
+ * receiver together: 0.98 us of CPU a 2 KiB block received in 64 KiB calls,
+ * 0.84 in 256 KiB ones, 0.71 in 1 MiB ones. */
+#define RX_LIMIT (1024u * 1024u)
 #define RX_LOW (64u * 1024u)
 #define ACK_EVERY 64u
 
@@ -283,10 +288,13 @@ step(Dest *d, gboolean *done, GError **error)
 
 	/* With blocks buffered and the page moving, leave the socket alone:
 	 * one receive then feeds many blocks. */
-	gboolean io = cvmi_conn_pending(&d->conn) > 0 || (!d->has_pending && !record_waiting(d)) ||
-		      now - d->conn.last_pump_us >= CVMI_PUMP_US ||
-		      (!d->idle && cvmi_conn_rx_len(&d->conn) < RX_LOW);
-	if (!cvmi_check_cancel(d->core, error) || (io && !cvmi_conn_pump(&d->conn, RX_LIMIT, &moved, error)) ||
+	gboolean starved = !d->has_pending && !record_waiting(d);
+	gboolean low = starved || cvmi_conn_rx_len(&d->conn) < RX_LOW;
+	gboolean io = cvmi_conn_pending(&d->conn) > 0 || starved || now - d->conn.last_pump_us >= CVMI_PUMP_US ||
+		      (!d->idle && low);
+	/* The timely pump sends (ACKs, heartbeats); it receives only when rx runs low. */
+	if (!cvmi_check_cancel(d->core, error) ||
+	    (io && !cvmi_conn_pump(&d->conn, low ? RX_LIMIT : 0, &moved, error)) ||
 	    !drain_rx(d, &moved, error) || !feed_page(d, &moved, error) || !finish(d, done, error))
 		return FALSE;
 	d->idle = !moved;
