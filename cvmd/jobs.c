@@ -2,9 +2,10 @@
 /* A small bounded pool for work on what callers hand to cvmd (InspectIgvm,
  * MeasureIgvm, VerifySnpReport): a 1 GiB measurement takes seconds, and a
  * verification milliseconds that anyone on the bus may ask for again and
- * again; on the main loop either would stall every other client. At most JOBS_RUNNING run at once (the host
- * has guests to serve), at most JOBS_PENDING are accepted; beyond that a call
- * is refused with Busy rather than queued without bound. */
+ * again; on the main loop either would stall every other client. At most
+ * JOBS_RUNNING run at once (the host has guests to serve), at most
+ * JOBS_PENDING are accepted; beyond that a call is refused with Busy rather
+ * than queued without bound. */
 #include "cvmd/cvmd.h"
 
 #define JOBS_RUNNING 2
@@ -72,7 +73,8 @@ cvmd_job_start(Cvmd *d, GDBusMethodInvocation *inv, CvmdJobFunc run, gpointer da
 		pool = g_thread_pool_new(work, NULL, JOBS_RUNNING, FALSE, &error);
 	if (pool != NULL && pending >= JOBS_PENDING)
 		g_set_error(&error, CVM_ERROR, CVM_ERROR_BUSY,
-			    "%u jobs (IGVM files, report verifications) are already running or queued; try again later", pending);
+			    "%u jobs (IGVM files, report verifications) are already running or queued; try again later",
+			    pending);
 	if (error != NULL) {
 		if (free_data != NULL)
 			free_data(data);
