@@ -125,6 +125,10 @@ typedef struct {
 
 #define CVMI_TDVF_ATTR_MR_EXTEND 0x1
 #define CVMI_TDVF_ATTR_PAGE_AUG 0x2
+#define CVMI_TDVF_TYPE_BFV 0
+#define CVMI_TDVF_TYPE_CFV 1
+#define CVMI_TDVF_TYPE_TD_HOB 2
+#define CVMI_TDVF_TYPE_TEMP_MEM 3
 
 /* The TDVF metadata sections of @data (CvmiTdvfSection, in metadata order). */
 gboolean cvmi_tdvf_parse(const guint8 *data, gsize len, GArray *out, GError **error);

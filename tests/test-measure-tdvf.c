@@ -157,6 +157,61 @@ test_tdvf_section_past_the_image_is_rejected(void **state)
 	cvmt_assert_error(error, CVM_ERROR_INVALID_DATA);
 }
 
+/* QEMU's section rules (hw/i386/tdvf.c): what it would refuse to load is
+ * refused before anything is measured. */
+static void
+assert_refused(guint8 *img, const char *why)
+{
+	g_autoptr(GError) error = NULL;
+	CvmMeasureOptions o;
+	CvmDigest d;
+
+	cvm_measure_options_init(&o);
+	o.platform = CVM_PLATFORM_TDX;
+	assert_false(cvm_measure_ovmf(img, IMAGE_SIZE, &o, &d, &error));
+	cvmt_assert_error(error, CVM_ERROR_INVALID_DATA);
+	if (strstr(error->message, why) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", error->message, why);
+}
+
+static void
+test_tdvf_firmware_volume_needs_data(void **state)
+{
+	g_autofree guint8 *img = tdvf_image();
+
+	put32(img + 0x3000 + 20, 0); /* BFV raw_size */
+	assert_refused(img, "needs data");
+}
+
+/* The fuzzer's input: a 3.2 GiB MR.EXTEND BFV from a small image (6.6 s to
+ * measure before; QEMU loads MemoryDataSize bytes of the image). */
+static void
+test_tdvf_firmware_volume_past_the_image_is_refused(void **state)
+{
+	g_autofree guint8 *img = tdvf_image();
+
+	put64(img + 0x3000 + 32, G_GUINT64_CONSTANT(0xcc011000)); /* BFV mem_size */
+	assert_refused(img, "must lie within it");
+	put64(img + 0x3000 + 32, IMAGE_SIZE); /* from offset 0: the whole image, still loadable */
+	g_autoptr(GError) error = NULL;
+	CvmMeasureOptions o;
+	CvmDigest d;
+	cvm_measure_options_init(&o);
+	o.platform = CVM_PLATFORM_TDX;
+	assert_true(cvm_measure_ovmf(img, IMAGE_SIZE, &o, &d, &error));
+	put32(img + 0x3000 + 16, 0x1000); /* the same size one page in: past the end */
+	assert_refused(img, "must lie within it");
+}
+
+static void
+test_tdvf_temp_mem_has_no_data(void **state)
+{
+	g_autofree guint8 *img = tdvf_image();
+
+	put32(img + 0x3000 + 52, 0x1000); /* TempMem raw_size */
+	assert_refused(img, "TempMem have none");
+}
+
 static void
 test_debian_ovmf_has_tdvf_metadata(void **state)
 {
@@ -179,6 +234,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tdvf_mrtd_matches_independent_computation),
 		cmocka_unit_test(test_tdvf_section_past_the_image_is_rejected),
+		cmocka_unit_test(test_tdvf_firmware_volume_needs_data),
+		cmocka_unit_test(test_tdvf_firmware_volume_past_the_image_is_refused),
+		cmocka_unit_test(test_tdvf_temp_mem_has_no_data),
 		cmocka_unit_test(test_debian_ovmf_has_tdvf_metadata),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
