@@ -213,6 +213,15 @@ test_tdvf_temp_mem_has_no_data(void **state)
 }
 
 static void
+test_tdvf_only_a_firmware_volume_is_extended(void **state)
+{
+	g_autofree guint8 *img = tdvf_image();
+
+	put32(img + 0x3000 + 76, 1); /* TempMem attributes: MR.EXTEND */
+	assert_refused(img, "asks for MR.EXTEND");
+}
+
+static void
 test_debian_ovmf_has_tdvf_metadata(void **state)
 {
 	g_autoptr(GBytes) fw = cvmt_read_file("/usr/share/ovmf/OVMF.fd");
@@ -237,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_tdvf_firmware_volume_needs_data),
 		cmocka_unit_test(test_tdvf_firmware_volume_past_the_image_is_refused),
 		cmocka_unit_test(test_tdvf_temp_mem_has_no_data),
+		cmocka_unit_test(test_tdvf_only_a_firmware_volume_is_extended),
 		cmocka_unit_test(test_debian_ovmf_has_tdvf_metadata),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
