@@ -16,9 +16,10 @@
 # not the broker: here at most three processes run at once, one of them the
 # socket's far end, which does next to nothing per block.
 # CVM_BENCH_MIGRATE_MIB sets the size (default 1024 MiB);
-# CVM_BENCH_MIGRATE_RUNS (default 1) repeats ceiling and relay, interleaved,
-# and reports the best of each and the spread: other load on the machine
-# only ever slows a run down.
+# CVM_BENCH_MIGRATE_RUNS (default 3) repeats every figure (ceiling, relay,
+# fork loop), interleaved, and reports the best of each and the spread: on
+# 2 vCPUs the same run varies by a third with where the scheduler puts the
+# three processes, and other load only ever slows a run down.
 # CVM_BENCH_MIGRATE_PEER=0 skips the fork loop (it spins without yielding
 # and takes minutes on a loaded machine).
 set -eu
@@ -100,25 +101,34 @@ dest_side() {
 }
 
 PEER_RUN=${CVM_BENCH_MIGRATE_PEER:-1}
-RUNS=${CVM_BENCH_MIGRATE_RUNS:-1}
+RUNS=${CVM_BENCH_MIGRATE_RUNS:-3}
 # Times in ms of every run, "min max" printed by best.
 best() { tr ' ' '\n' | awk 'NF { if (n++ == 0 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { print lo, hi }'; }
-SC='' DC='' SRtcp='' SRunix='' DRtcp='' DRunix=''
+# shellcheck disable=SC2034 # read through eval below
+SC='' DC='' SRtcp='' SRunix='' DRtcp='' DRunix='' SFtcp='' SFunix='' DFtcp='' DFunix=''
 for _ in $(seq "$RUNS"); do
 	SC="$SC $(source_side ceiling)"
-	SRtcp="$SRtcp $(source_side relay tcp)"; SRunix="$SRunix $(source_side relay unix)"
+	for t in tcp unix; do
+		eval "SR$t=\"\$SR$t $(source_side relay $t)\""
+		[ "$PEER_RUN" = 0 ] || eval "SF$t=\"\$SF$t $(source_side fork $t)\""
+	done
 	DC="$DC $(dest_side ceiling)"
-	DRtcp="$DRtcp $(dest_side relay tcp)"; DRunix="$DRunix $(dest_side relay unix)"
+	for t in tcp unix; do
+		eval "DR$t=\"\$DR$t $(dest_side relay $t)\""
+		[ "$PEER_RUN" = 0 ] || eval "DF$t=\"\$DF$t $(dest_side fork $t)\""
+	done
 done
 printf 'bench-migrate: %d MiB (%d blocks of 2 KiB) each way, best of %d; load average %s\n' \
 	"$MIB" "$BLOCKS" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)"
 for t in tcp unix; do
-	eval "SR=\$SR$t DR=\$DR$t"
+	eval "SR=\$SR$t DR=\$DR$t SF=\$SF$t DF=\$DF$t"
 	# shellcheck disable=SC2046 # "min max" pairs
 	set -- $(echo "$SC" | best) $(echo "$SR" | best) $(echo "$DC" | best) $(echo "$DR" | best)
 	sc=$1 scw=$2 sr=$3 srw=$4 dc=$5 dcw=$6 dr=$7 drw=$8
 	sf=0 df=0
-	if [ "$PEER_RUN" != 0 ]; then sf=$(source_side fork "$t"); df=$(dest_side fork "$t"); fi
+	# shellcheck disable=SC2046 # "min max" pairs
+	[ "$PEER_RUN" = 0 ] || set -- $(echo "$SF" | best) $(echo "$DF" | best)
+	[ "$PEER_RUN" = 0 ] || { sf=$1 df=$3; }
 	awk -v mib="$MIB" -v sc="$sc" -v sr="$sr" -v sf="$sf" -v dc="$dc" -v dr="$dr" -v df="$df" \
 		-v scw="$scw" -v srw="$srw" -v dcw="$dcw" -v drw="$drw" -v runs="$RUNS" \
 		-v name="$([ "$t" = tcp ] && echo "loopback TCP" || echo "unix socket")" \
