@@ -157,18 +157,25 @@ test_tdvf_section_past_the_image_is_rejected(void **state)
 	cvmt_assert_error(error, CVM_ERROR_INVALID_DATA);
 }
 
-/* QEMU's section rules (hw/i386/tdvf.c): what it would refuse to load is
- * refused before anything is measured. */
-static void
-assert_refused(guint8 *img, const char *why)
+static gboolean
+measure_tdx(const guint8 *img, GError **error)
 {
-	g_autoptr(GError) error = NULL;
 	CvmMeasureOptions o;
 	CvmDigest d;
 
 	cvm_measure_options_init(&o);
 	o.platform = CVM_PLATFORM_TDX;
-	assert_false(cvm_measure_ovmf(img, IMAGE_SIZE, &o, &d, &error));
+	return cvm_measure_ovmf(img, IMAGE_SIZE, &o, &d, error);
+}
+
+/* QEMU's section rules (hw/i386/tdvf.c): what it would refuse to load is
+ * refused before anything is measured. */
+static void
+assert_refused(const guint8 *img, const char *why)
+{
+	g_autoptr(GError) error = NULL;
+
+	assert_false(measure_tdx(img, &error));
 	cvmt_assert_error(error, CVM_ERROR_INVALID_DATA);
 	if (strstr(error->message, why) == NULL)
 		fail_msg("\"%s\" does not say \"%s\"", error->message, why);
@@ -193,12 +200,7 @@ test_tdvf_firmware_volume_past_the_image_is_refused(void **state)
 	put64(img + 0x3000 + 32, G_GUINT64_CONSTANT(0xcc011000)); /* BFV mem_size */
 	assert_refused(img, "must lie within it");
 	put64(img + 0x3000 + 32, IMAGE_SIZE); /* from offset 0: the whole image, still loadable */
-	g_autoptr(GError) error = NULL;
-	CvmMeasureOptions o;
-	CvmDigest d;
-	cvm_measure_options_init(&o);
-	o.platform = CVM_PLATFORM_TDX;
-	assert_true(cvm_measure_ovmf(img, IMAGE_SIZE, &o, &d, &error));
+	assert_true(measure_tdx(img, NULL));
 	put32(img + 0x3000 + 16, 0x1000); /* the same size one page in: past the end */
 	assert_refused(img, "must lie within it");
 }
