@@ -36,11 +36,12 @@ cvmi_tdx_extend_page(EVP_MD_CTX *ctx, guint64 gpa, const guint8 page[4096])
 /* QEMU's rules for a section (hw/i386/tdvf.c; target/i386/kvm/tdx.c loads
  * it): BFV and CFV memory is MemoryDataSize bytes of the image from
  * DataOffset, so they have data and lie within the image; TD_HOB and TempMem
- * memory is fresh, so they have none; and (td-shim's validate_sections)
- * only a firmware volume is extended. QEMU or the TDVF would refuse any
- * other section as these, and a digest of what cannot be launched means
- * nothing; this also bounds the MR.EXTEND work by the image's size (a 4 KiB
- * file declaring a 3.2 GiB MR.EXTEND firmware volume took 6.6 s). */
+ * memory is fresh, so they have none and (td-shim's validate_sections)
+ * are not extended. QEMU or td-shim would refuse any other such section, and
+ * a digest of what cannot be launched means nothing; this also bounds the
+ * MR.EXTEND work of these four types by the image's size (a 4 KiB file
+ * declaring a 3.2 GiB MR.EXTEND firmware volume took 6.6 s). td-shim's other
+ * types (a payload may be extended) are measured as they come. */
 static gboolean
 section_loadable(const CvmiTdvfSection *s, gsize len, guint32 i, GError **error)
 {
@@ -55,17 +56,12 @@ section_loadable(const CvmiTdvfSection *s, gsize len, guint32 i, GError **error)
 			    s->raw_size, len);
 		return FALSE;
 	}
-	/* td-shim's validate_sections: only a firmware volume carries data to extend */
-	if (!from_image && (s->attr & CVMI_TDVF_ATTR_MR_EXTEND)) {
+	/* td-shim's validate_sections: their attributes are 0, nothing to extend */
+	if (fresh && (s->raw_size != 0 || (s->attr & CVMI_TDVF_ATTR_MR_EXTEND))) {
 		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
-			    "TDVF section %u (type %u) asks for MR.EXTEND: only a firmware volume (BFV, CFV) is "
-			    "extended, the other sections are memory with no data", i, s->type);
-		return FALSE;
-	}
-	if (fresh && s->raw_size != 0) {
-		g_set_error(error, CVM_ERROR, CVM_ERROR_INVALID_DATA,
-			    "TDVF section %u (%s) has 0x%x bytes of data: TD_HOB and TempMem have none", i,
-			    s->type == CVMI_TDVF_TYPE_TD_HOB ? "TD_HOB" : "TempMem", s->raw_size);
+			    "TDVF section %u (%s) has 0x%x bytes of data and attributes 0x%x: TD_HOB and TempMem "
+			    "have no data and are not extended (MR.EXTEND)", i,
+			    s->type == CVMI_TDVF_TYPE_TD_HOB ? "TD_HOB" : "TempMem", s->raw_size, s->attr);
 		return FALSE;
 	}
 	return TRUE;

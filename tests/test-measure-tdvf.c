@@ -211,16 +211,16 @@ test_tdvf_temp_mem_has_no_data(void **state)
 	g_autofree guint8 *img = tdvf_image();
 
 	put32(img + 0x3000 + 52, 0x1000); /* TempMem raw_size */
-	assert_refused(img, "TempMem have none");
+	assert_refused(img, "have no data and are not extended");
 }
 
 static void
-test_tdvf_only_a_firmware_volume_is_extended(void **state)
+test_tdvf_temp_mem_is_not_extended(void **state)
 {
 	g_autofree guint8 *img = tdvf_image();
 
 	put32(img + 0x3000 + 76, 1); /* TempMem attributes: MR.EXTEND */
-	assert_refused(img, "asks for MR.EXTEND");
+	assert_refused(img, "have no data and are not extended");
 }
 
 static void
@@ -248,7 +248,7 @@ main(void)
 		cmocka_unit_test(test_tdvf_firmware_volume_needs_data),
 		cmocka_unit_test(test_tdvf_firmware_volume_past_the_image_is_refused),
 		cmocka_unit_test(test_tdvf_temp_mem_has_no_data),
-		cmocka_unit_test(test_tdvf_only_a_firmware_volume_is_extended),
+		cmocka_unit_test(test_tdvf_temp_mem_is_not_extended),
 		cmocka_unit_test(test_debian_ovmf_has_tdvf_metadata),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
